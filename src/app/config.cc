@@ -1,0 +1,179 @@
+#include "app/config.h"
+
+#include <cstdlib>
+#include <toml++/toml.h>
+
+#include "common/ip.h"
+
+namespace keyward::app {
+namespace {
+
+std::optional<long long> toInt(const std::string& s) {
+  if (s.empty() || s.size() > 12) return std::nullopt;
+  long long v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+std::vector<std::string> splitList(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t comma = s.find(',', start);
+    if (comma == std::string::npos) comma = s.size();
+    std::string part = s.substr(start, comma - start);
+    while (!part.empty() && part.front() == ' ') part.erase(part.begin());
+    while (!part.empty() && part.back() == ' ') part.pop_back();
+    if (!part.empty()) out.push_back(part);
+    start = comma + 1;
+  }
+  return out;
+}
+
+// Applies one setting given as text; `source` names where it came from for the error.
+Status apply(Config& c, const std::string& name, const std::string& value, const std::string& source) {
+  auto bad = [&](const std::string& why) {
+    return fail(ErrorKind::kInvalid, "INVALID_CONFIG", source + ": " + name + " " + why, name);
+  };
+  auto seconds = [&](int& slot) -> Status {
+    auto v = toInt(value);
+    if (!v || *v < 1 || *v > 86400) return bad("must be a number of seconds from 1 to 86400");
+    slot = int(*v);
+    return {};
+  };
+  if (name == "listen") {
+    const size_t colon = value.rfind(':');
+    if (colon == std::string::npos || !toInt(value.substr(colon + 1)) || *toInt(value.substr(colon + 1)) > 65535)
+      return bad("must be HOST:PORT, e.g. 127.0.0.1:8420 or [::1]:8420");
+    c.listen = value;
+  } else if (name == "db") {
+    if (!value.starts_with("sqlite:") || value.size() == 7) return bad("must be sqlite:PATH, e.g. sqlite:./data/keyward.db");
+    c.db = value;
+  } else if (name == "bootstrap_token_file") {
+    c.bootstrap_token_file = value;
+  } else if (name == "threads") {
+    auto v = toInt(value);
+    if (!v || *v > 256) return bad("must be 0 (one per core) to 256");
+    c.threads = unsigned(*v);
+  } else if (name == "body_limit") {
+    auto v = toInt(value);
+    if (!v || *v < 1024 || *v > 64 * 1024 * 1024) return bad("must be 1024 to 67108864 bytes");
+    c.body_limit = std::size_t(*v);
+  } else if (name == "header_timeout") {
+    return seconds(c.header_timeout);
+  } else if (name == "read_timeout") {
+    return seconds(c.read_timeout);
+  } else if (name == "idle_timeout") {
+    return seconds(c.idle_timeout);
+  } else if (name == "shutdown_timeout") {
+    return seconds(c.shutdown_timeout);
+  } else if (name == "flush_interval") {
+    return seconds(c.flush_interval);
+  } else if (name == "tls_cert_file") {
+    c.tls_cert_file = value;
+  } else if (name == "tls_key_file") {
+    c.tls_key_file = value;
+  } else if (name == "trusted_proxies") {
+    auto list = splitList(value);
+    for (const auto& entry : list)
+      if (auto cidr = parseCidr(entry); !cidr) return bad("has an invalid entry: " + cidr.error().message);
+    c.trusted_proxies = std::move(list);
+  } else if (name == "log_level") {
+    if (value != "trace" && value != "debug" && value != "info" && value != "warn" && value != "error")
+      return bad("must be one of trace, debug, info, warn, error");
+    c.log_level = value;
+  } else if (name == "access_log") {
+    if (value != "true" && value != "false") return bad("must be true or false");
+    c.access_log = value == "true";
+  } else {
+    return fail(ErrorKind::kInvalid, "INVALID_CONFIG", source + ": unknown setting '" + name + "'", name);
+  }
+  return {};
+}
+
+std::string envName(const std::string& name) {
+  std::string out = "KEYWARD_";
+  for (char c : name) out += char(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+Result<std::string> tomlText(const toml::node& node, const std::string& name, const std::string& source) {
+  if (auto s = node.value<std::string>(); s && node.is_string()) return *s;
+  if (node.is_integer()) return std::to_string(*node.value<long long>());
+  if (node.is_boolean()) return std::string(*node.value<bool>() ? "true" : "false");
+  if (const auto* arr = node.as_array()) {
+    std::string joined;
+    for (const auto& item : *arr) {
+      if (!item.is_string()) break;
+      joined += (joined.empty() ? "" : ",") + *item.value<std::string>();
+    }
+    return joined;
+  }
+  return fail(ErrorKind::kInvalid, "INVALID_CONFIG", source + ": " + name + " has an unsupported type", name);
+}
+
+}  // namespace
+
+const std::vector<SettingInfo>& settings() {
+  static const std::vector<SettingInfo> kSettings = {
+      {"listen", "address to serve on, HOST:PORT (default 127.0.0.1:8420; port 0 picks a free port)"},
+      {"db", "database, sqlite:PATH (default sqlite:./data/keyward.db)"},
+      {"bootstrap_token_file", "on first start also write the bootstrap admin key to this file (mode 0600)"},
+      {"threads", "I/O threads (default 0: one per core)"},
+      {"body_limit", "largest request body in bytes (default 65536; larger gets 413)"},
+      {"header_timeout", "seconds to receive a request's headers (default 10)"},
+      {"read_timeout", "seconds to receive a request's body and to send a response (default 30)"},
+      {"idle_timeout", "seconds an idle keep-alive connection stays open (default 60)"},
+      {"shutdown_timeout", "seconds in-flight requests get to finish on SIGINT/SIGTERM (default 15)"},
+      {"tls_cert_file", "PEM certificate chain; with tls_key_file, serve HTTPS"},
+      {"tls_key_file", "PEM private key for tls_cert_file"},
+      {"trusted_proxies", "CIDRs of proxies whose X-Forwarded-For is believed (comma-separated)"},
+      {"flush_interval", "seconds between flushes of last-used times and failure counters (default 5)"},
+      {"log_level", "trace, debug, info, warn or error (default info)"},
+      {"access_log", "log one line per management request (default true; verify calls only at debug)"},
+  };
+  return kSettings;
+}
+
+std::optional<std::string> processEnv(const std::string& name) {
+  if (const char* v = std::getenv(name.c_str())) return std::string(v);
+  return std::nullopt;
+}
+
+Result<Config> loadConfig(const std::string& config_file, const EnvLookup& env, const FlagValues& flags) {
+  Config c;
+  std::string file = config_file;
+  if (file.empty()) file = env("KEYWARD_CONFIG").value_or("");
+  if (!file.empty()) {
+    toml::table table;
+    try {
+      table = toml::parse_file(file);
+    } catch (const toml::parse_error& e) {
+      return fail(ErrorKind::kInvalid, "INVALID_CONFIG",
+                  "config file '" + file + "': " + std::string(e.description()) + " (line " +
+                      std::to_string(e.source().begin.line) + ")");
+    }
+    for (const auto& [key, node] : table) {
+      const std::string name(key.str());
+      auto text = tomlText(node, name, "config file '" + file + "'");
+      if (!text) return std::unexpected(text.error());
+      if (auto st = apply(c, name, *text, "config file '" + file + "'"); !st) return std::unexpected(st.error());
+    }
+  }
+  for (const auto& s : settings()) {
+    if (auto v = env(envName(s.name))) {
+      if (auto st = apply(c, s.name, *v, "environment " + envName(s.name)); !st) return std::unexpected(st.error());
+    }
+  }
+  for (const auto& [name, value] : flags) {
+    std::string flag = name;
+    for (auto& ch : flag) ch = ch == '_' ? '-' : ch;
+    if (auto st = apply(c, name, value, "flag --" + flag); !st) return std::unexpected(st.error());
+  }
+  return c;
+}
+
+}  // namespace keyward::app

@@ -1,0 +1,203 @@
+#include "app/serve.h"
+
+#include <fcntl.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+
+#include "common/clock.h"
+#include "core/audit_log.h"
+#include "core/authenticator.h"
+#include "core/bootstrap.h"
+#include "core/group_service.h"
+#include "core/key_service.h"
+#include "core/tenant_service.h"
+#include "core/usage_flusher.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "store/sqlite/sqlite_store.h"
+#include "verify/key_index.h"
+#include "verify/verifier.h"
+
+namespace keyward::app {
+namespace {
+
+// Writes the bootstrap key to `path` readable by the owner only; never through the logger.
+Status writeSecretFile(const std::string& path, const std::string& secret) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return fail(ErrorKind::kInternal, "TOKEN_FILE", "cannot write '" + path + "': " + std::strerror(errno));
+  ::fchmod(fd, 0600);  // the file may have existed with a wider mode
+  const std::string line = secret + "\n";
+  const bool ok = ::write(fd, line.data(), line.size()) == ssize_t(line.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) return fail(ErrorKind::kInternal, "TOKEN_FILE", "cannot write '" + path + "'");
+  return {};
+}
+
+void printBootstrap(const std::string& secret, const std::string& listen, const Config& cfg) {
+  std::cout << "\n"
+            << "================================================================================\n"
+            << " keyward: first start. Bootstrap administrator key (Portal Administrator of the\n"
+            << " system tenant). It is shown ONCE and stored only as a digest: save it now.\n\n"
+            << "   " << secret << "\n\n"
+            << " Use it:\n"
+            << "   export KEYWARD_ADDR=http://" << listen << "\n"
+            << "   export KEYWARD_TOKEN=<the key above>\n"
+            << "   build/keyward tenants list\n"
+            << "   curl -H \"Authorization: Bearer $KEYWARD_TOKEN\" $KEYWARD_ADDR/v1/tenants\n";
+  if (!cfg.bootstrap_token_file.empty()) {
+    std::cout << " Also written to " << cfg.bootstrap_token_file << " (mode 0600).\n";
+  }
+  std::cout << "================================================================================\n"
+            << std::endl;
+}
+
+}  // namespace
+
+int runServe(const Config& cfg) {
+  auto log = spdlog::stderr_color_mt("keyward");
+  spdlog::set_default_logger(log);
+  spdlog::set_level(spdlog::level::from_str(cfg.log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+
+  const size_t colon = cfg.listen.rfind(':');
+  std::string host = cfg.listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  const auto port = static_cast<unsigned short>(std::stoi(cfg.listen.substr(colon + 1)));
+
+  const std::string db_path = cfg.db.substr(std::string("sqlite:").size());
+  if (auto parent = std::filesystem::path(db_path).parent_path(); !parent.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+  }
+  auto store = SqliteStore::open(db_path);
+  if (!store) {
+    spdlog::error("{}", store.error().message);
+    return 1;
+  }
+  spdlog::info("store: sqlite {} (WAL, synchronous=FULL), migrations applied", db_path);
+
+  SystemClock clock;
+  auto secret = bootstrapIfEmpty(**store, clock);
+  if (!secret) {
+    spdlog::error("bootstrap failed: {}", secret.error().message);
+    return 1;
+  }
+  if (*secret && !cfg.bootstrap_token_file.empty()) {
+    if (auto st = writeSecretFile(cfg.bootstrap_token_file, **secret); !st) {
+      spdlog::error("{}", st.error().message);
+      return 1;
+    }
+  }
+
+  verify::KeyIndex index;
+  const auto load_start = std::chrono::steady_clock::now();
+  auto loaded = loadIndex(**store, index);
+  if (!loaded) {
+    spdlog::error("cannot load keys: {}", loaded.error().message);
+    return 1;
+  }
+  spdlog::info("verify index: {} keys loaded in {} ms", *loaded,
+               std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - load_start)
+                   .count());
+
+  verify::Verifier verifier(index, clock);
+  AuditLog audit(**store, clock);
+  TenantService tenants(**store, clock, audit);
+  GroupService groups(**store, clock, audit);
+  KeyService keys(**store, clock, audit, index);
+  Authenticator auth(verifier);
+  std::vector<Cidr> proxies;
+  for (const auto& p : cfg.trusted_proxies) proxies.push_back(*parseCidr(p));  // validated by loadConfig
+  http::Router router(http::Deps{tenants, groups, keys, audit, auth, verifier, **store, clock, proxies});
+
+  UsageFlusher flusher(**store, index, verifier, std::chrono::seconds(cfg.flush_interval));
+  flusher.start();
+
+  http::ServerOptions opt;
+  opt.host = host;
+  opt.port = port;
+  opt.threads = cfg.threads;
+  opt.body_limit = cfg.body_limit;
+  opt.header_timeout = std::chrono::seconds(cfg.header_timeout);
+  opt.read_timeout = std::chrono::seconds(cfg.read_timeout);
+  opt.idle_timeout = std::chrono::seconds(cfg.idle_timeout);
+  opt.shutdown_timeout = std::chrono::seconds(cfg.shutdown_timeout);
+  opt.tls_cert_file = cfg.tls_cert_file;
+  opt.tls_key_file = cfg.tls_key_file;
+  if (cfg.access_log) {
+    opt.on_request = [](const http::Request& r, int status, double ms) {
+      // Paths only: queries are not logged, and no endpoint takes a secret in its path.
+      const bool hot = r.path == "/v1/keys/verify" || r.path == "/v1/authz";
+      const auto level = hot ? spdlog::level::debug : spdlog::level::info;
+      spdlog::log(level, "http {} {} {} {:.2f}ms from {}", r.method, r.path, status, ms,
+                  r.peer ? formatIp(*r.peer) : std::string("-"));
+    };
+  }
+  http::Server server(router, opt);
+  auto bound = server.start();
+  if (!bound) {
+    spdlog::error("{}", bound.error().message);
+    return 1;
+  }
+  const bool tls = !cfg.tls_cert_file.empty();
+  const std::string shown_host = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  const std::string listen = shown_host + ":" + std::to_string(*bound);
+  if (*secret) printBootstrap(**secret, listen, cfg);
+  spdlog::info("listening on {}://{}", tls ? "https" : "http", listen);
+
+  server.waitForSignal();
+  spdlog::info("shutting down: in-flight requests finished, flushing usage counters");
+  flusher.stop();
+  spdlog::info("stopped");
+  return 0;
+}
+
+void registerServe(CLI::App& app, int& exit_code) {
+  auto* cmd = app.add_subcommand("serve", "Run the keyward server");
+  cmd->footer(
+      "Every option can also be set in the TOML file given by --config (same name with underscores)\n"
+      "or as a KEYWARD_<NAME> environment variable (e.g. KEYWARD_LISTEN). Precedence: flag >\n"
+      "environment > config file > default.");
+  auto config_file = std::make_shared<std::string>();
+  cmd->add_option("--config", *config_file, "TOML configuration file (also KEYWARD_CONFIG)");
+  auto values = std::make_shared<FlagValues>();
+  auto raw = std::make_shared<std::map<std::string, std::string>>();
+  auto proxies = std::make_shared<std::vector<std::string>>();
+  for (const auto& s : settings()) {
+    std::string flag = "--" + s.name;
+    for (auto& ch : flag) ch = ch == '_' ? '-' : ch;
+    if (s.name == "trusted_proxies") {
+      cmd->add_option("--trusted-proxy", *proxies, s.help + "; repeat the flag for several");
+    } else {
+      cmd->add_option(flag, (*raw)[s.name], s.help);
+    }
+  }
+  cmd->callback([cmd, config_file, raw, proxies, &exit_code] {
+    FlagValues flags;
+    for (const auto& [name, value] : *raw) {
+      std::string flag = "--" + name;
+      for (auto& ch : flag) ch = ch == '_' ? '-' : ch;
+      if (cmd->count(flag) > 0) flags[name] = value;
+    }
+    if (!proxies->empty()) {
+      std::string joined;
+      for (const auto& p : *proxies) joined += (joined.empty() ? "" : ",") + p;
+      flags["trusted_proxies"] = joined;
+    }
+    auto cfg = loadConfig(*config_file, processEnv, flags);
+    if (!cfg) {
+      std::cerr << "keyward serve: " << cfg.error().message << "\n";
+      exit_code = 2;
+      return;
+    }
+    exit_code = runServe(*cfg);
+  });
+}
+
+}  // namespace keyward::app

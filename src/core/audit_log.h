@@ -1,0 +1,40 @@
+// audit_log.h — building audit events, recording denied attempts, and querying the log.
+// Thread safety: safe from any thread (state lives in the store). Ownership: borrows the
+// store and clock, which outlive it.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "core/access.h"
+#include "core/model.h"
+#include "store/store.h"
+
+namespace keyward {
+
+// {"changed":["a","b"]}: which fields an edit touched (never their values: some are secret-adjacent).
+std::string changedDetail(const std::vector<std::string>& fields);
+
+class AuditLog {
+ public:
+  AuditLog(Store& store, const Clock& clock) : store_(store), clock_(clock) {}
+
+  // A success event for a change; the caller commits it with the change itself.
+  Result<AuditEvent> event(const Actor& actor, std::string_view tenant_id, std::string_view action,
+                           std::string_view target, std::string detail_json = "{}") const;
+
+  // authorize(), and when it refuses, a "denied" event in the actor's own tenant
+  // (the target tenant may be one the actor must not learn about).
+  Status guard(const Actor& actor, Operation op, std::string_view tenant_id, std::string_view action,
+               std::string_view target) const;
+
+  Result<Page<AuditEvent>> list(const Actor& actor, std::string_view tenant_id, const AuditFilter& f) const;
+
+ private:
+  Store& store_;
+  const Clock& clock_;
+};
+
+}  // namespace keyward

@@ -1,0 +1,28 @@
+// authenticator.h — turns a presented admin or verifier credential into a Principal.
+// Thread safety: safe from any thread. Ownership: borrows the verifier.
+// Management credentials are keys like any other: they are checked by the same in-memory
+// verifier (state, expiry, IP allowlist), so revoking or disabling one takes effect at once.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "common/ip.h"
+#include "common/result.h"
+#include "core/model.h"
+#include "verify/verifier.h"
+
+namespace keyward {
+
+class Authenticator {
+ public:
+  explicit Authenticator(verify::Verifier& verifier) : verifier_(verifier) {}
+
+  // kUnauthenticated with one message for every failure: the caller learns nothing about why.
+  Result<Principal> authenticate(std::string_view credential, const std::optional<IpAddress>& client_ip);
+
+ private:
+  verify::Verifier& verifier_;
+};
+
+}  // namespace keyward

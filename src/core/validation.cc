@@ -1,0 +1,115 @@
+#include "core/validation.h"
+
+#include "core/access.h"
+#include "crypto/key_codec.h"
+
+namespace keyward {
+
+Status validateName(std::string_view field, std::string_view name) {
+  if (name.empty()) return invalidField(std::string(field), std::string(field) + " must not be empty");
+  if (name.size() > kMaxNameBytes) {
+    return invalidField(std::string(field),
+                        std::string(field) + " must be at most " + std::to_string(kMaxNameBytes) + " bytes");
+  }
+  for (unsigned char c : name) {
+    if (c < 0x20 || c == 0x7f) {
+      return invalidField(std::string(field), std::string(field) + " must not contain control characters");
+    }
+  }
+  if (name.front() == ' ' || name.back() == ' ') {
+    return invalidField(std::string(field), std::string(field) + " must not start or end with a space");
+  }
+  return {};
+}
+
+Status validateDescription(std::string_view field, std::string_view text) {
+  if (text.size() > kMaxDescriptionBytes) {
+    return invalidField(std::string(field), std::string(field) + " must be at most " +
+                                                std::to_string(kMaxDescriptionBytes) + " bytes");
+  }
+  return {};
+}
+
+Status validateTenantSettings(const TenantSettings& s) {
+  if (!crypto::isValidKeyPrefix(s.key_prefix)) {
+    return invalidField("key_prefix", "key_prefix must be 2-12 characters of [a-z0-9]");
+  }
+  auto inRange = [](std::string field, int v, int lo, int hi) -> Status {
+    if (v < lo || v > hi) {
+      return invalidField(field, field + " must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+    }
+    return {};
+  };
+  if (auto st = inRange("default_expiry_days", s.default_expiry_days, 1, kMaxLifetimeDays); !st) return st;
+  if (s.max_expiry_days) {
+    if (auto st = inRange("max_expiry_days", *s.max_expiry_days, 1, kMaxLifetimeDays); !st) return st;
+    if (s.default_expiry_days > *s.max_expiry_days) {
+      return invalidField("default_expiry_days", "default_expiry_days must not exceed max_expiry_days");
+    }
+  }
+  if (auto st = inRange("expiry_alert_days", s.expiry_alert_days, 1, 90); !st) return st;
+  return inRange("max_keys_per_service_user", s.max_keys_per_service_user, 1, 1000);
+}
+
+Result<UnixSeconds> resolveExpiry(const ExpiryInput& in, const TenantSettings& s, UnixSeconds now) {
+  if (int(bool(in.in_days)) + int(bool(in.at)) + int(in.never) > 1) {
+    return invalidField("expires_in_days", "give only one of expires_in_days, expires_at, never_expires");
+  }
+  const std::optional<UnixSeconds> limit =
+      s.max_expiry_days ? std::optional(now + UnixSeconds(*s.max_expiry_days) * 86400) : std::nullopt;
+  const std::string policy =
+      s.max_expiry_days ? "the tenant allows keys to live at most " + std::to_string(*s.max_expiry_days) + " days"
+                        : std::string();
+  if (in.never) {
+    if (limit) return invalidField("never_expires", "never-expiring keys are not allowed: " + policy, "EXPIRY_EXCEEDS_POLICY");
+    return kNever;
+  }
+  UnixSeconds at;
+  std::string field;
+  if (in.at) {
+    at = *in.at;
+    field = "expires_at";
+    if (at <= now) return invalidField(field, "expires_at must be in the future");
+  } else {
+    const int days = in.in_days.value_or(s.default_expiry_days);
+    field = "expires_in_days";
+    if (days < 1 || days > kMaxLifetimeDays) {
+      return invalidField(field, "expires_in_days must be between 1 and " + std::to_string(kMaxLifetimeDays));
+    }
+    at = now + UnixSeconds(days) * 86400;
+  }
+  if (limit && at > *limit) return invalidField(field, "expiry too far in the future: " + policy, "EXPIRY_EXCEEDS_POLICY");
+  return at;
+}
+
+Result<std::vector<Cidr>> parseAllowlist(const std::vector<std::string>& entries) {
+  if (entries.size() > kMaxAllowlistEntries) {
+    return invalidField("ip_allowlist", "ip_allowlist holds at most " + std::to_string(kMaxAllowlistEntries) + " entries");
+  }
+  std::vector<Cidr> out;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    auto c = parseCidr(entries[i]);
+    if (!c) return invalidField("ip_allowlist[" + std::to_string(i) + "]", c.error().message, "INVALID_CIDR");
+    out.push_back(*c);
+  }
+  return out;
+}
+
+Status validateRoles(const std::vector<std::string>& roles) {
+  for (size_t i = 0; i < roles.size(); ++i) {
+    if (!isKnownRole(roles[i])) {
+      return invalidField("roles[" + std::to_string(i) + "]",
+                          "unknown role '" + roles[i] + "'; known roles: Portal Administrator, Verifier");
+    }
+  }
+  return {};
+}
+
+Status validateMetadataSize(std::string_view json) {
+  if (json.size() > kMaxMetadataBytes) {
+    return invalidField("metadata", "metadata must be at most " + std::to_string(kMaxMetadataBytes) + " bytes as JSON");
+  }
+  return {};
+}
+
+}  // namespace keyward

@@ -1,0 +1,42 @@
+// validation.h — the semantic rules for names, settings, expiry, IP allowlists and roles.
+// Thread safety: pure functions. Ownership: values only.
+// The HTTP layer checks JSON shape and types; these check meaning, and name the field at
+// fault so the client can fix it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "core/model.h"
+
+namespace keyward {
+
+inline constexpr size_t kMaxNameBytes = 128;
+inline constexpr size_t kMaxDescriptionBytes = 1024;
+inline constexpr size_t kMaxMetadataBytes = 4096;
+inline constexpr size_t kMaxAllowlistEntries = 100;
+inline constexpr int kMaxLifetimeDays = 36500;
+
+Status validateName(std::string_view field, std::string_view name);
+Status validateDescription(std::string_view field, std::string_view text);
+Status validateTenantSettings(const TenantSettings& s);
+
+// How a caller asked for an expiry; at most one of the three may be given.
+struct ExpiryInput {
+  std::optional<int> in_days;
+  std::optional<UnixSeconds> at;
+  bool never = false;
+  bool given() const { return in_days || at || never; }
+};
+
+// The absolute expiry for a new or edited key, applying the tenant's default and maximum.
+Result<UnixSeconds> resolveExpiry(const ExpiryInput& in, const TenantSettings& s, UnixSeconds now);
+
+Result<std::vector<Cidr>> parseAllowlist(const std::vector<std::string>& entries);
+Status validateRoles(const std::vector<std::string>& roles);
+Status validateMetadataSize(std::string_view json);
+
+}  // namespace keyward

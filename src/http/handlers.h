@@ -1,0 +1,63 @@
+// handlers.h — one function per endpoint; each parses its input, calls a service and renders.
+// Thread safety: stateless functions. Ownership: values only.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "http/router.h"
+
+namespace keyward::http {
+
+// system
+Response getHealthz(Ctx& c);
+Response getReadyz(Ctx& c);
+Response getVersion(Ctx& c);
+// tenants
+Response createTenant(Ctx& c);
+Response listTenants(Ctx& c);
+Response getTenant(Ctx& c);
+Response updateTenant(Ctx& c);
+Response deleteTenant(Ctx& c);
+// key groups
+Response createGroup(Ctx& c);
+Response listGroups(Ctx& c);
+Response getGroup(Ctx& c);
+Response updateGroup(Ctx& c);
+Response deleteGroup(Ctx& c);
+// keys
+Response createKey(Ctx& c);
+Response listKeys(Ctx& c);
+Response getKey(Ctx& c);
+Response updateKey(Ctx& c);
+Response deleteKey(Ctx& c);
+Response listVerifyFailures(Ctx& c);
+// verification
+Response verifyKey(Ctx& c);
+Response authz(Ctx& c);
+// audit
+Response listAudit(Ctx& c);
+
+// Shared helpers for handlers.
+Response errorResponse(const Ctx& c, const Error& e);
+Response noContent();
+
+// Query string access with percent-decoding; unknown parameters are refused so a typo
+// (?stat=active) is an error rather than a silently unfiltered list.
+class Query {
+ public:
+  explicit Query(std::string_view raw);
+  std::optional<std::string> get(std::string_view name) const;
+  Status onlyAllow(std::initializer_list<std::string_view> names) const;
+
+ private:
+  std::vector<std::pair<std::string, std::string>> params_;
+  std::optional<Error> error_;
+};
+
+Result<PageRequest> pageFrom(const Query& q);
+
+}  // namespace keyward::http

@@ -1,0 +1,128 @@
+// /v1/tenants/{tenant_id}/keys[/{key_id}] and .../verify-failures
+#include "common/time.h"
+#include "http/handlers.h"
+#include "http/json_input.h"
+#include "http/render.h"
+
+namespace keyward::http {
+namespace {
+
+// expires_in_days | expires_at | never_expires, shared by create and edit.
+ExpiryInput readExpiry(JsonReader& r, std::optional<Error>& error) {
+  ExpiryInput e;
+  if (auto d = r.optInt("expires_in_days", 1, kMaxLifetimeDays)) e.in_days = int(*d);
+  if (auto at = r.optString("expires_at")) {
+    auto parsed = parseRfc3339(*at);
+    if (parsed) e.at = *parsed;
+    else if (!error) error = Error{ErrorKind::kInvalid, "INVALID_FIELD", "expires_at: " + parsed.error().message, "expires_at"};
+  }
+  e.never = r.optBool("never_expires").value_or(false);
+  return e;
+}
+
+}  // namespace
+
+Response createKey(Ctx& c) {
+  auto actor = c.actor();
+  if (!actor) return errorResponse(c, actor.error());
+  JsonReader r(c.req.body);
+  std::optional<Error> error;
+  CreateKeyInput in;
+  in.name = r.reqString("name");
+  in.description = r.optString("description").value_or("");
+  if (auto g = r.optNullableString("group_id")) in.group_id = *g;
+  in.enabled = r.optBool("enabled").value_or(true);
+  in.expiry = readExpiry(r, error);
+  in.ip_allowlist = r.optStringArray("ip_allowlist").value_or(std::vector<std::string>{});
+  in.metadata_json = r.optObjectText("metadata").value_or("{}");
+  in.roles = r.optStringArray("roles").value_or(std::vector<std::string>{});
+  if (auto st = r.finish(); !st) return errorResponse(c, st.error());
+  if (error) return errorResponse(c, *error);
+  auto created = c.deps.keys.create(*actor, c.params[0], in);
+  if (!created) return errorResponse(c, created.error());
+  boost::json::object o;
+  o["key"] = renderKey(created->key, c.deps.clock.now());
+  o["secret"] = created->secret;  // the only time the secret is ever returned
+  return jsonResponse(201, o).with("location",
+                                   "/v1/tenants/" + created->key.tenant_id + "/keys/" + created->key.id);
+}
+
+Response listKeys(Ctx& c) {
+  auto actor = c.actor();
+  if (!actor) return errorResponse(c, actor.error());
+  Query q(c.req.query);
+  if (auto st = q.onlyAllow({"limit", "cursor", "group_id", "state"}); !st) return errorResponse(c, st.error());
+  auto page = pageFrom(q);
+  if (!page) return errorResponse(c, page.error());
+  KeyFilter f;
+  f.page = *page;
+  f.group_id = q.get("group_id");
+  if (auto s = q.get("state")) {
+    f.state = parseKeyState(*s);
+    if (!f.state) {
+      return errorResponse(c, Error{ErrorKind::kInvalid, "INVALID_FIELD",
+                                    "state must be one of active, disabled, expired, revoked", "state"});
+    }
+  }
+  auto list = c.deps.keys.list(*actor, c.params[0], f);
+  if (!list) return errorResponse(c, list.error());
+  const UnixSeconds now = c.deps.clock.now();
+  return jsonResponse(200, renderPage(*list, [now](const ApiKey& k) { return renderKey(k, now); }));
+}
+
+Response getKey(Ctx& c) {
+  auto actor = c.actor();
+  if (!actor) return errorResponse(c, actor.error());
+  auto k = c.deps.keys.get(*actor, c.params[0], c.params[1]);
+  if (!k) return errorResponse(c, k.error());
+  return jsonResponse(200, renderKey(*k, c.deps.clock.now()));
+}
+
+Response updateKey(Ctx& c) {
+  auto actor = c.actor();
+  if (!actor) return errorResponse(c, actor.error());
+  JsonReader r(c.req.body);
+  if (r.has("name")) {
+    return errorResponse(c, Error{ErrorKind::kInvalid, "IMMUTABLE_FIELD",
+                                  "a key's name cannot be changed; create a new key instead", "name"});
+  }
+  std::optional<Error> error;
+  UpdateKeyInput in;
+  in.description = r.optString("description");
+  in.group_id = r.optNullableString("group_id");
+  in.enabled = r.optBool("enabled");
+  in.expiry = readExpiry(r, error);
+  in.ip_allowlist = r.optStringArray("ip_allowlist");
+  in.metadata_json = r.optObjectText("metadata");
+  in.roles = r.optStringArray("roles");
+  if (auto st = r.finish(); !st) return errorResponse(c, st.error());
+  if (error) return errorResponse(c, *error);
+  if (!in.description && !in.group_id && !in.enabled && !in.expiry.given() && !in.ip_allowlist &&
+      !in.metadata_json && !in.roles) {
+    return errorResponse(c, Error{ErrorKind::kInvalid, "EMPTY_UPDATE", "the request changes nothing", ""});
+  }
+  auto k = c.deps.keys.update(*actor, c.params[0], c.params[1], in);
+  if (!k) return errorResponse(c, k.error());
+  return jsonResponse(200, renderKey(*k, c.deps.clock.now()));
+}
+
+Response deleteKey(Ctx& c) {
+  auto actor = c.actor();
+  if (!actor) return errorResponse(c, actor.error());
+  if (auto st = c.deps.keys.revoke(*actor, c.params[0], c.params[1]); !st) return errorResponse(c, st.error());
+  return noContent();
+}
+
+Response listVerifyFailures(Ctx& c) {
+  auto actor = c.actor();
+  if (!actor) return errorResponse(c, actor.error());
+  auto rows = c.deps.keys.failures(*actor, c.params[0]);
+  if (!rows) return errorResponse(c, rows.error());
+  boost::json::array items;
+  for (const auto& f : *rows) items.push_back(renderFailure(f));
+  boost::json::object o;
+  o["items"] = std::move(items);
+  return jsonResponse(200, o);
+}
+
+}  // namespace keyward::http

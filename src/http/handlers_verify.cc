@@ -1,0 +1,113 @@
+// POST /v1/keys/verify and GET /v1/authz — the hot path. Replies are assembled as text:
+// no JSON document is built for a verification.
+#include "common/json_text.h"
+#include "common/time.h"
+#include "core/access.h"
+#include "http/handlers.h"
+#include "http/json_input.h"
+#include "http/problem.h"
+
+namespace keyward::http {
+namespace {
+
+void appendValidBody(std::string& out, const verify::CompiledKey& k) {
+  out += "{\"valid\":true,\"code\":\"VALID\",\"key_id\":";
+  appendJsonString(out, k.id);
+  out += ",\"tenant_id\":";
+  appendJsonString(out, k.tenant_id);
+  out += ",\"name\":";
+  appendJsonString(out, k.name);
+  out += ",\"group_id\":";
+  if (k.group_id.empty()) out += "null";
+  else appendJsonString(out, k.group_id);
+  out += ",\"expires_at\":";
+  if (k.expires_at == kNever) out += "null";
+  else appendJsonString(out, formatRfc3339(k.expires_at));
+  out += ",\"roles\":[";
+  for (size_t i = 0; i < k.roles.size(); ++i) {
+    if (i) out += ',';
+    appendJsonString(out, k.roles[i]);
+  }
+  out += "],\"metadata\":";
+  out += k.metadata_json;
+  out += '}';
+}
+
+std::string_view trimmed(std::string_view s) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  return s;
+}
+
+// The key a gateway forwarded: "Authorization: Bearer <key>", Ivanti's
+// "Authorization: rest_api_key=<key>", or "X-API-Key: <key>".
+std::string_view presentedKey(const Ctx& c) {
+  if (auto bearer = c.bearer(); !bearer.empty()) return bearer;
+  const std::string_view auth = trimmed(c.req.header("authorization"));
+  constexpr std::string_view kIvanti = "rest_api_key=";
+  if (auth.starts_with(kIvanti)) return trimmed(auth.substr(kIvanti.size()));
+  return trimmed(c.req.header("x-api-key"));
+}
+
+}  // namespace
+
+Response verifyKey(Ctx& c) {
+  // A caller that presents a credential is a trusted resource server and learns the exact
+  // reason for a failure; anyone else learns only NOT_AUTHORIZED.
+  std::optional<Principal> caller;
+  if (c.req.hasHeader("authorization")) {
+    auto actor = c.actor();
+    if (!actor) return errorResponse(c, actor.error());
+    caller = std::move(actor->principal);
+  }
+  JsonReader r(c.req.body);
+  const std::string key = r.reqString("key");
+  std::optional<std::string> tenant = r.optString("tenant_id");
+  const std::optional<std::string> ip_text = r.optString("ip");
+  if (auto st = r.finish(); !st) return errorResponse(c, st.error());
+  std::optional<IpAddress> ip;
+  if (ip_text) {
+    auto parsed = parseIp(*ip_text);
+    if (!parsed) return errorResponse(c, Error{ErrorKind::kInvalid, "INVALID_FIELD", parsed.error().message, "ip"});
+    ip = *parsed;
+  }
+  if (caller && caller->tenant_id != kSystemTenantId) {
+    // A tenant's credential verifies for its own tenant's API only.
+    if (tenant && *tenant != caller->tenant_id) {
+      return errorResponse(c, Error{ErrorKind::kForbidden, "FORBIDDEN",
+                                    "this credential can only verify keys for its own tenant", "tenant_id"});
+    }
+    tenant = caller->tenant_id;
+  }
+  const auto out = c.deps.verifier.verify({key, tenant, ip});
+  std::string body;
+  body.reserve(256);
+  if (out.valid()) {
+    appendValidBody(body, *out.key);
+  } else if (caller && mayVerify(*caller, tenant.value_or(caller->tenant_id))) {
+    body += "{\"valid\":false,\"code\":\"";
+    body += toString(out.code);
+    body += '"';
+    if (out.key && out.code != verify::Code::kTenantMismatch) {
+      body += ",\"key_id\":";
+      appendJsonString(body, out.key->id);
+    }
+    body += '}';
+  } else {
+    body = "{\"valid\":false,\"code\":\"NOT_AUTHORIZED\"}";
+  }
+  return Response{200, "application/json", {}, std::move(body)};
+}
+
+Response authz(Ctx& c) {
+  const std::string_view key = presentedKey(c);
+  const std::string_view tenant = trimmed(c.req.header("x-keyward-tenant"));
+  const auto out = c.deps.verifier.verify(
+      {key, tenant.empty() ? std::nullopt : std::optional<std::string_view>(tenant), c.client_ip});
+  if (!out.valid()) return problem(401, "NOT_AUTHORIZED", "not authorized", c.req.path);
+  Response resp{204, "", {}, ""};
+  resp.with("x-keyward-key-id", out.key->id).with("x-keyward-tenant-id", out.key->tenant_id);
+  return resp;
+}
+
+}  // namespace keyward::http

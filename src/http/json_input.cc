@@ -1,0 +1,153 @@
+#include "http/json_input.h"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace keyward::http {
+
+JsonReader::JsonReader(std::string_view body, bool allow_empty) {
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    if (allow_empty) {
+      doc_ = boost::json::object();
+    } else {
+      setError("", "the request body must be a JSON object", "MISSING_BODY");
+    }
+    return;
+  }
+  boost::system::error_code ec;
+  boost::json::parse_options opts;
+  opts.max_depth = 16;
+  doc_ = boost::json::parse(body, ec, {}, opts);
+  if (ec) {
+    setError("", "the request body is not valid JSON: " + ec.message(), "MALFORMED_JSON");
+  } else if (!doc_.is_object()) {
+    setError("", "the request body must be a JSON object", "MALFORMED_JSON");
+  }
+}
+
+void JsonReader::setError(std::string field, std::string message, std::string code) {
+  if (!error_) error_ = Error{ErrorKind::kInvalid, std::move(code), std::move(message), std::move(field)};
+}
+
+const boost::json::value* JsonReader::field(std::string_view name) {
+  read_.emplace(name);
+  if (error_ || !doc_.is_object()) return nullptr;
+  const auto* v = doc_.as_object().if_contains(name);
+  return v;
+}
+
+bool JsonReader::has(std::string_view name) const {
+  return doc_.is_object() && doc_.as_object().contains(name);
+}
+
+bool JsonReader::isNull(std::string_view name) const {
+  if (!doc_.is_object()) return false;
+  const auto* v = doc_.as_object().if_contains(name);
+  return v && v->is_null();
+}
+
+std::optional<std::string> JsonReader::optString(std::string_view name) {
+  const auto* v = field(name);
+  if (!v) return std::nullopt;
+  if (!v->is_string()) {
+    setError(std::string(name), std::string(name) + " must be a string");
+    return std::nullopt;
+  }
+  return std::string(v->as_string());
+}
+
+std::string JsonReader::reqString(std::string_view name) {
+  const bool present = has(name);
+  auto s = optString(name);
+  if (!present) setError(std::string(name), std::string(name) + " is required", "MISSING_FIELD");
+  return s.value_or("");
+}
+
+std::optional<std::int64_t> JsonReader::optInt(std::string_view name, std::int64_t lo, std::int64_t hi) {
+  const auto* v = field(name);
+  if (!v) return std::nullopt;
+  std::optional<std::int64_t> n;
+  if (v->is_int64()) n = v->as_int64();
+  else if (v->is_uint64() && v->as_uint64() <= std::uint64_t(INT64_MAX)) n = std::int64_t(v->as_uint64());
+  else if (v->is_double() && v->as_double() == double(std::int64_t(v->as_double()))) n = std::int64_t(v->as_double());
+  if (!n) {
+    setError(std::string(name), std::string(name) + " must be an integer");
+    return std::nullopt;
+  }
+  if (*n < lo || *n > hi) {
+    setError(std::string(name),
+             std::string(name) + " must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+    return std::nullopt;
+  }
+  return n;
+}
+
+std::optional<bool> JsonReader::optBool(std::string_view name) {
+  const auto* v = field(name);
+  if (!v) return std::nullopt;
+  if (!v->is_bool()) {
+    setError(std::string(name), std::string(name) + " must be true or false");
+    return std::nullopt;
+  }
+  return v->as_bool();
+}
+
+std::optional<std::vector<std::string>> JsonReader::optStringArray(std::string_view name) {
+  const auto* v = field(name);
+  if (!v) return std::nullopt;
+  if (!v->is_array()) {
+    setError(std::string(name), std::string(name) + " must be an array of strings");
+    return std::nullopt;
+  }
+  std::vector<std::string> out;
+  const auto& arr = v->as_array();
+  for (size_t i = 0; i < arr.size(); ++i) {
+    if (!arr[i].is_string()) {
+      setError(std::string(name) + "[" + std::to_string(i) + "]", std::string(name) + " must contain only strings");
+      return std::nullopt;
+    }
+    out.emplace_back(arr[i].as_string());
+  }
+  return out;
+}
+
+std::optional<std::string> JsonReader::optObjectText(std::string_view name) {
+  const auto* v = field(name);
+  if (!v) return std::nullopt;
+  if (!v->is_object()) {
+    setError(std::string(name), std::string(name) + " must be a JSON object");
+    return std::nullopt;
+  }
+  return boost::json::serialize(*v);
+}
+
+std::optional<std::optional<std::string>> JsonReader::optNullableString(std::string_view name) {
+  if (isNull(name)) {
+    read_.emplace(name);
+    return std::optional<std::string>();
+  }
+  if (auto s = optString(name)) return std::optional<std::string>(std::move(*s));
+  return std::nullopt;
+}
+
+std::optional<std::optional<std::int64_t>> JsonReader::optNullableInt(std::string_view name, std::int64_t lo,
+                                                                      std::int64_t hi) {
+  if (isNull(name)) {
+    read_.emplace(name);
+    return std::optional<std::int64_t>();
+  }
+  if (auto n = optInt(name, lo, hi)) return std::optional<std::int64_t>(*n);
+  return std::nullopt;
+}
+
+Status JsonReader::finish() {
+  if (error_) return std::unexpected(*error_);
+  for (const auto& kv : doc_.as_object()) {
+    if (!read_.contains(std::string_view(kv.key()))) {
+      return invalidField(std::string(kv.key()), "unknown field '" + std::string(kv.key()) + "'", "UNKNOWN_FIELD");
+    }
+  }
+  return {};
+}
+
+}  // namespace keyward::http

@@ -1,0 +1,52 @@
+// json_input.h — strict reading of JSON request bodies.
+// Thread safety: one reader per request. Ownership: owns the parsed document.
+// The reader records the first problem (malformed JSON, wrong type, missing field, value out
+// of range) with the field's name and keeps returning defaults, so a handler reads every
+// field in a straight line and checks finish() once; finish() also rejects unknown fields.
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace keyward::http {
+
+class JsonReader {
+ public:
+  // An empty body reads as {} only when `allow_empty` (e.g. PATCH with nothing to change is
+  // still an error elsewhere); otherwise it is a MISSING_BODY error.
+  explicit JsonReader(std::string_view body, bool allow_empty = false);
+
+  std::optional<std::string> optString(std::string_view name);
+  std::string reqString(std::string_view name);
+  std::optional<std::int64_t> optInt(std::string_view name, std::int64_t lo, std::int64_t hi);
+  std::optional<bool> optBool(std::string_view name);
+  std::optional<std::vector<std::string>> optStringArray(std::string_view name);
+  // Present and JSON null.
+  bool isNull(std::string_view name) const;
+  bool has(std::string_view name) const;
+  // A nested object, returned as compact JSON text.
+  std::optional<std::string> optObjectText(std::string_view name);
+  // A string or null (null -> inner nullopt), for fields that can be cleared.
+  std::optional<std::optional<std::string>> optNullableString(std::string_view name);
+  std::optional<std::optional<std::int64_t>> optNullableInt(std::string_view name, std::int64_t lo,
+                                                            std::int64_t hi);
+
+  // Fails with the first problem seen, or UNKNOWN_FIELD naming a field nobody read.
+  Status finish();
+
+ private:
+  const boost::json::value* field(std::string_view name);
+  void setError(std::string field, std::string message, std::string code = "INVALID_FIELD");
+
+  boost::json::value doc_;
+  std::set<std::string, std::less<>> read_;
+  std::optional<Error> error_;
+};
+
+}  // namespace keyward::http

@@ -1,0 +1,54 @@
+// message.h — the HTTP request and response as plain values, independent of Beast, so the
+// router is a pure function that tests can call without sockets.
+// Thread safety: plain values. Ownership: each message owns its strings.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/ip.h"
+
+namespace keyward::http {
+
+struct Header {
+  std::string name;  // lower case
+  std::string value;
+};
+
+struct Request {
+  std::string method;  // "GET", "POST", ...
+  std::string path;    // without the query, not percent-decoded
+  std::string query;   // after '?', raw
+  std::vector<Header> headers;
+  std::string body;
+  std::optional<IpAddress> peer;  // the socket peer
+
+  // The first value of a header (name in lower case), or "" when absent.
+  std::string_view header(std::string_view lower_name) const {
+    for (const auto& h : headers)
+      if (h.name == lower_name) return h.value;
+    return {};
+  }
+  bool hasHeader(std::string_view lower_name) const {
+    for (const auto& h : headers)
+      if (h.name == lower_name) return true;
+    return false;
+  }
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::vector<Header> headers;
+  std::string body;
+
+  Response& with(std::string name, std::string value) {
+    headers.push_back({std::move(name), std::move(value)});
+    return *this;
+  }
+};
+
+}  // namespace keyward::http

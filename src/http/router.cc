@@ -1,0 +1,117 @@
+#include "http/router.h"
+
+#include "common/time.h"
+#include "http/client_address.h"
+#include "http/handlers.h"
+#include "http/problem.h"
+
+namespace keyward::http {
+namespace {
+
+std::vector<std::string> split(std::string_view path) {
+  std::vector<std::string> out;
+  while (!path.empty()) {
+    if (path.front() == '/') {
+      path.remove_prefix(1);
+      continue;
+    }
+    const size_t slash = path.find('/');
+    out.emplace_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash);
+  }
+  return out;
+}
+
+bool iequalsPrefix(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+  return true;
+}
+
+}  // namespace
+
+std::string_view Ctx::bearer() const {
+  std::string_view h = req.header("authorization");
+  if (!iequalsPrefix(h, "bearer ")) return {};
+  h.remove_prefix(7);
+  while (!h.empty() && h.front() == ' ') h.remove_prefix(1);
+  while (!h.empty() && h.back() == ' ') h.remove_suffix(1);
+  return h;
+}
+
+Result<Actor> Ctx::actor() const {
+  auto principal = deps.auth.authenticate(bearer(), client_ip);
+  if (!principal) return std::unexpected(principal.error());
+  return Actor{std::move(*principal), client_ip ? formatIp(*client_ip) : std::string()};
+}
+
+Router::Router(Deps deps) : deps_(std::move(deps)) {
+  auto add = [this](std::string method, std::string_view pattern, Handler h) {
+    routes_.push_back({std::move(method), split(pattern), h});
+  };
+  add("GET", "/healthz", getHealthz);
+  add("GET", "/readyz", getReadyz);
+  add("GET", "/v1/version", getVersion);
+  add("POST", "/v1/keys/verify", verifyKey);
+  add("GET", "/v1/authz", authz);
+  add("POST", "/v1/tenants", createTenant);
+  add("GET", "/v1/tenants", listTenants);
+  add("GET", "/v1/tenants/{}", getTenant);
+  add("PATCH", "/v1/tenants/{}", updateTenant);
+  add("DELETE", "/v1/tenants/{}", deleteTenant);
+  add("POST", "/v1/tenants/{}/key-groups", createGroup);
+  add("GET", "/v1/tenants/{}/key-groups", listGroups);
+  add("GET", "/v1/tenants/{}/key-groups/{}", getGroup);
+  add("PATCH", "/v1/tenants/{}/key-groups/{}", updateGroup);
+  add("DELETE", "/v1/tenants/{}/key-groups/{}", deleteGroup);
+  add("POST", "/v1/tenants/{}/keys", createKey);
+  add("GET", "/v1/tenants/{}/keys", listKeys);
+  add("GET", "/v1/tenants/{}/keys/{}", getKey);
+  add("PATCH", "/v1/tenants/{}/keys/{}", updateKey);
+  add("DELETE", "/v1/tenants/{}/keys/{}", deleteKey);
+  add("GET", "/v1/tenants/{}/verify-failures", listVerifyFailures);
+  add("GET", "/v1/tenants/{}/audit", listAudit);
+}
+
+Response Router::handle(const Request& req) const {
+  Response resp;
+  const auto segments = split(req.path);
+  bool path_matched = false;
+  std::string allowed;
+  const Route* match = nullptr;
+  std::vector<std::string> params;
+  for (const auto& r : routes_) {
+    if (r.segments.size() != segments.size()) continue;
+    std::vector<std::string> p;
+    bool ok = true;
+    for (size_t i = 0; i < segments.size() && ok; ++i) {
+      if (r.segments[i] == "{}") p.push_back(segments[i]);
+      else ok = r.segments[i] == segments[i];
+    }
+    if (!ok) continue;
+    path_matched = true;
+    allowed += (allowed.empty() ? "" : ", ") + r.method;
+    if (r.method == req.method) {
+      match = &r;
+      params = std::move(p);
+      break;
+    }
+  }
+  if (match) {
+    Ctx ctx{req, deps_, std::move(params),
+            clientAddress(req.peer, req.header("x-forwarded-for"), deps_.trusted_proxies)};
+    resp = match->handler(ctx);
+  } else if (path_matched) {
+    resp = problem(405, "METHOD_NOT_ALLOWED", "method " + req.method + " is not allowed here", req.path);
+    resp.with("allow", allowed);
+  } else {
+    resp = problem(404, "ROUTE_NOT_FOUND", "no such endpoint", req.path);
+  }
+  // Responses may carry secrets (key creation) or tenant data: never cache any of them.
+  resp.with("cache-control", "no-store");
+  return resp;
+}
+
+}  // namespace keyward::http

@@ -1,0 +1,65 @@
+// router.h — the HTTP API as a pure function from Request to Response.
+// Thread safety: handle() is safe from any thread; the router is immutable after construction.
+// Ownership: borrows the services in Deps, which the composition root keeps alive longer.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/ip.h"
+#include "core/audit_log.h"
+#include "core/authenticator.h"
+#include "core/group_service.h"
+#include "core/key_service.h"
+#include "core/tenant_service.h"
+#include "http/message.h"
+#include "store/store.h"
+#include "verify/verifier.h"
+
+namespace keyward::http {
+
+struct Deps {
+  TenantService& tenants;
+  GroupService& groups;
+  KeyService& keys;
+  AuditLog& audit;
+  Authenticator& auth;
+  verify::Verifier& verifier;
+  Store& store;
+  const Clock& clock;
+  std::vector<Cidr> trusted_proxies;
+};
+
+// What a handler sees: the request, the services, the path parameters and the client address.
+struct Ctx {
+  const Request& req;
+  const Deps& deps;
+  std::vector<std::string> params;
+  std::optional<IpAddress> client_ip;
+
+  // The caller's verified identity from "Authorization: Bearer <key>", or 401.
+  Result<Actor> actor() const;
+  // The credential from "Authorization: Bearer ...", or "" when there is none.
+  std::string_view bearer() const;
+};
+
+using Handler = Response (*)(Ctx&);
+
+class Router {
+ public:
+  explicit Router(Deps deps);
+  Response handle(const Request& req) const;
+
+ private:
+  struct Route {
+    std::string method;
+    std::vector<std::string> segments;  // "{}" matches one path segment
+    Handler handler;
+  };
+  Deps deps_;
+  std::vector<Route> routes_;
+};
+
+}  // namespace keyward::http

@@ -1,0 +1,60 @@
+// sqlite_store.h — the embedded default backend: one SQLite file in WAL mode.
+// Thread safety: all methods are safe from any thread; one connection is shared under a
+// mutex (management traffic is light and the verify hot path never reaches the store).
+// Ownership: owns its connection; closed on destruction.
+// Durability: journal_mode=WAL with synchronous=FULL, so a commit that returned survives
+// power loss; foreign keys on; busy timeout so a concurrent `sqlite3` reader never fails us.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "store/store.h"
+
+namespace keyward {
+
+class SqliteStore final : public Store {
+ public:
+  // Opens (creating if needed) the database file and applies pending migrations.
+  static Result<std::unique_ptr<SqliteStore>> open(const std::string& path);
+  ~SqliteStore() override;
+
+  Status ping() override;
+  Status bootstrap(const Tenant& system, const ApiKey& admin_key,
+                   const std::vector<AuditEvent>& events) override;
+  Result<bool> isEmpty() override;
+
+  Status createTenant(const Tenant& t, const AuditEvent& ev) override;
+  Result<Tenant> getTenant(std::string_view id) override;
+  Result<Page<Tenant>> listTenants(const PageRequest& page) override;
+  Status updateTenant(const Tenant& t, const AuditEvent& ev) override;
+  Status deleteTenant(std::string_view id, const AuditEvent& ev) override;
+
+  Status createGroup(const KeyGroup& g, const AuditEvent& ev) override;
+  Result<KeyGroup> getGroup(std::string_view tenant_id, std::string_view id) override;
+  Result<Page<KeyGroup>> listGroups(std::string_view tenant_id, const PageRequest& page) override;
+  Status updateGroup(const KeyGroup& g, const AuditEvent& ev) override;
+  Status deleteGroup(std::string_view tenant_id, std::string_view id, const AuditEvent& ev) override;
+
+  Status createKey(const ApiKey& k, const AuditEvent& ev) override;
+  Result<ApiKey> getKey(std::string_view tenant_id, std::string_view id) override;
+  Result<Page<ApiKey>> listKeys(std::string_view tenant_id, const KeyFilter& filter,
+                                UnixSeconds now) override;
+  Status updateKey(const ApiKey& k, const AuditEvent& ev) override;
+  Status forEachKey(const std::function<void(ApiKey&&)>& fn) override;
+
+  Status recordLastUsed(const std::vector<std::pair<std::string, UnixSeconds>>& uses) override;
+  Status addVerifyFailures(const std::vector<VerifyFailureCount>& counts) override;
+  Result<std::vector<VerifyFailureCount>> listVerifyFailures(std::string_view tenant_id) override;
+
+  Status appendAudit(const AuditEvent& ev) override;
+  Result<Page<AuditEvent>> listAudit(std::string_view tenant_id, const AuditFilter& filter) override;
+
+  struct Impl;
+
+ private:
+  explicit SqliteStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace keyward

@@ -1,0 +1,85 @@
+#include "verify/verifier.h"
+
+#include "crypto/digest.h"
+#include "crypto/key_codec.h"
+
+namespace keyward::verify {
+
+std::string_view toString(Code c) {
+  switch (c) {
+    case Code::kValid: return "VALID";
+    case Code::kMalformed: return "MALFORMED";
+    case Code::kNotFound: return "NOT_FOUND";
+    case Code::kDisabled: return "DISABLED";
+    case Code::kExpired: return "EXPIRED";
+    case Code::kRevoked: return "REVOKED";
+    case Code::kIpNotAllowed: return "IP_NOT_ALLOWED";
+    case Code::kTenantMismatch: return "TENANT_MISMATCH";
+  }
+  return "UNKNOWN";
+}
+
+Outcome Verifier::verify(const Request& req) {
+  const UnixSeconds now = clock_.now();
+  Outcome out;
+  if (!crypto::isWellFormedKey(req.key)) {
+    out.code = Code::kMalformed;
+  } else if (!(out.key = index_.find(crypto::sha256(req.key)))) {
+    out.code = Code::kNotFound;
+  } else if (req.tenant_id && *req.tenant_id != out.key->tenant_id) {
+    out.code = Code::kTenantMismatch;
+  } else if (out.key->revoked) {
+    out.code = Code::kRevoked;
+  } else if (out.key->expires_at <= now) {
+    out.code = Code::kExpired;
+  } else if (!out.key->enabled) {
+    out.code = Code::kDisabled;
+  } else if (!out.key->ip_allowlist.empty()) {
+    bool allowed = false;
+    if (req.client_ip) {
+      for (const auto& c : out.key->ip_allowlist) {
+        if (c.contains(*req.client_ip)) {
+          allowed = true;
+          break;
+        }
+      }
+    }
+    out.code = allowed ? Code::kValid : Code::kIpNotAllowed;
+  } else {
+    out.code = Code::kValid;
+  }
+  if (out.valid()) {
+    index_.touch(out.key, now);
+  } else {
+    countFailure(out, now);
+  }
+  return out;
+}
+
+void Verifier::countFailure(const Outcome& out, UnixSeconds now) {
+  // Tallied under the key's own tenant: a TENANT_MISMATCH there means someone presented
+  // that tenant's key to another tenant's API, which its owner wants to know.
+  const bool own = out.key != nullptr;
+  std::string tenant = own ? out.key->tenant_id : std::string();
+  std::string key_id = own ? out.key->id : std::string();
+  std::string slot = tenant + '\n' + key_id + '\n' + std::string(toString(out.code));
+  std::lock_guard lock(failures_mu_);
+  auto [it, inserted] = failures_.try_emplace(std::move(slot));
+  if (inserted) it->second = FailureTally{std::move(tenant), std::move(key_id), out.code, 0, now};
+  it->second.count++;
+  it->second.last_at = now;
+}
+
+std::vector<FailureTally> Verifier::drainFailures() {
+  std::unordered_map<std::string, FailureTally> taken;
+  {
+    std::lock_guard lock(failures_mu_);
+    taken.swap(failures_);
+  }
+  std::vector<FailureTally> out;
+  out.reserve(taken.size());
+  for (auto& [_, v] : taken) out.push_back(std::move(v));
+  return out;
+}
+
+}  // namespace keyward::verify

@@ -1,0 +1,63 @@
+// verifier.h — the verify hot path: format check, digest, index lookup, state, expiry,
+// tenant and IP checks. Never touches the database.
+// Thread safety: safe from any thread. Ownership: borrows the index and the clock, which
+// must outlive it; failure counters are owned here and drained by the flusher.
+#pragma once
+
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/ip.h"
+#include "verify/key_index.h"
+
+namespace keyward::verify {
+
+enum class Code { kValid, kMalformed, kNotFound, kDisabled, kExpired, kRevoked, kIpNotAllowed, kTenantMismatch };
+std::string_view toString(Code c);
+
+struct Request {
+  std::string_view key;
+  std::optional<std::string_view> tenant_id;  // the tenant whose API is being called
+  std::optional<IpAddress> client_ip;         // the address the resource server saw
+};
+
+struct Outcome {
+  Code code = Code::kNotFound;
+  KeyPtr key;  // set whenever the key was found, valid or not
+  bool valid() const { return code == Code::kValid; }
+};
+
+struct FailureTally {
+  std::string tenant_id;
+  std::string key_id;
+  Code code;
+  std::int64_t count;
+  UnixSeconds last_at;
+};
+
+class Verifier {
+ public:
+  Verifier(KeyIndex& index, const Clock& clock) : index_(index), clock_(clock) {}
+
+  // Checks in a fixed order: format, existence, tenant, revoked, expired, disabled, IP.
+  // The tenant check comes before any state so a key of another tenant reveals nothing.
+  Outcome verify(const Request& req);
+
+  // Failed verifications are counted per (key, reason), not stored per request.
+  std::vector<FailureTally> drainFailures();
+
+ private:
+  void countFailure(const Outcome& out, UnixSeconds now);
+
+  KeyIndex& index_;
+  const Clock& clock_;
+  std::mutex failures_mu_;
+  std::unordered_map<std::string, FailureTally> failures_;
+};
+
+}  // namespace keyward::verify
