@@ -107,7 +107,9 @@ Result<std::string> tomlText(const toml::node& node, const std::string& name, co
   if (const auto* arr = node.as_array()) {
     std::string joined;
     for (const auto& item : *arr) {
-      if (!item.is_string()) break;
+      if (!item.is_string()) {
+        return fail(ErrorKind::kInvalid, "INVALID_CONFIG", source + ": " + name + " must be a list of strings", name);
+      }
       joined += (joined.empty() ? "" : ",") + *item.value<std::string>();
     }
     return joined;

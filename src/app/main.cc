@@ -15,6 +15,11 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   keyward::app::registerServe(app, exit_code);
   keyward::cli::registerCommands(app, exit_code);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help/--version exit 0; every usage error exits 2, as documented, not CLI11's own codes.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
   return exit_code;
 }

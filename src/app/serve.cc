@@ -1,6 +1,8 @@
 #include "app/serve.h"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -60,6 +62,14 @@ void printBootstrap(const std::string& secret, const std::string& listen, const 
 }  // namespace
 
 int runServe(const Config& cfg) {
+  // SIGINT/SIGTERM stay pending (not fatal) until the server is ready to shut down
+  // gracefully: a stop during start-up must not kill us between saving the bootstrap key
+  // and printing it. Threads started below inherit the mask; only this thread unblocks.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   auto log = spdlog::stderr_color_mt("keyward");
   spdlog::set_default_logger(log);
   spdlog::set_level(spdlog::level::from_str(cfg.log_level));
@@ -148,10 +158,13 @@ int runServe(const Config& cfg) {
   const bool tls = !cfg.tls_cert_file.empty();
   const std::string shown_host = host.find(':') != std::string::npos ? "[" + host + "]" : host;
   const std::string listen = shown_host + ":" + std::to_string(*bound);
-  if (*secret) printBootstrap(**secret, listen, cfg);
-  spdlog::info("listening on {}://{}", tls ? "https" : "http", listen);
-
-  server.waitForSignal();
+  // Announced only once SIGTERM is caught: a supervisor (or test) that stops the server
+  // right after this line gets a graceful shutdown, not the default signal action.
+  server.waitForSignal([&] {
+    if (*secret) printBootstrap(**secret, listen, cfg);
+    spdlog::info("listening on {}://{}", tls ? "https" : "http", listen);
+    pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);  // a pending stop is handled now
+  });
   spdlog::info("shutting down: in-flight requests finished, flushing usage counters");
   flusher.stop();
   spdlog::info("stopped");

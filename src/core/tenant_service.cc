@@ -23,7 +23,10 @@ Result<Tenant> TenantService::create(const Actor& actor, const CreateTenantInput
                          "{\"name\":" + jsonString(t.name) + "}");
   if (!ev) return std::unexpected(ev.error());
   if (auto st = store_.createTenant(t, *ev); !st) {
-    if (st.error().code == "NAME_TAKEN") st.error().message = "a tenant named '" + t.name + "' already exists";
+    if (st.error().code == "NAME_TAKEN") {
+      st.error().message = "a tenant named '" + t.name + "' already exists";
+      st.error().field = "name";
+    }
     return std::unexpected(st.error());
   }
   return store_.getTenant(t.id);
@@ -70,7 +73,10 @@ Result<Tenant> TenantService::update(const Actor& actor, std::string_view id, co
   auto ev = audit_.event(actor, actor.principal.tenant_id, "tenant.update", t->id, changedDetail(changed));
   if (!ev) return std::unexpected(ev.error());
   if (auto st = store_.updateTenant(*t, *ev); !st) {
-    if (st.error().code == "NAME_TAKEN") st.error().message = "a tenant named '" + t->name + "' already exists";
+    if (st.error().code == "NAME_TAKEN") {
+      st.error().message = "a tenant named '" + t->name + "' already exists";
+      st.error().field = "name";
+    }
     return std::unexpected(st.error());
   }
   return store_.getTenant(id);

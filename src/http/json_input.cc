@@ -2,6 +2,7 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <cmath>
 
 namespace keyward::http {
 
@@ -69,7 +70,11 @@ std::optional<std::int64_t> JsonReader::optInt(std::string_view name, std::int64
   std::optional<std::int64_t> n;
   if (v->is_int64()) n = v->as_int64();
   else if (v->is_uint64() && v->as_uint64() <= std::uint64_t(INT64_MAX)) n = std::int64_t(v->as_uint64());
-  else if (v->is_double() && v->as_double() == double(std::int64_t(v->as_double()))) n = std::int64_t(v->as_double());
+  else if (v->is_double()) {
+    // Converting a double outside the int64 range is undefined behaviour: check the range first.
+    const double d = v->as_double();
+    if (d >= -9.2e18 && d <= 9.2e18 && d == std::trunc(d)) n = std::int64_t(d);
+  }
   if (!n) {
     setError(std::string(name), std::string(name) + " must be an integer");
     return std::nullopt;

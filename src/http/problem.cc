@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "common/json_text.h"
+#include "crypto/key_codec.h"
 
 namespace keyward::http {
 namespace {
@@ -22,8 +23,34 @@ std::string_view titleFor(int status) {
   }
 }
 
-Response render(int status, std::string_view code, std::string_view detail, std::string_view field,
-                std::string_view instance) {
+// Messages quote the offending input, and a caller may send a key where an id, name, role or
+// address belongs; a secret must never come back in an error, so well-formed keys are cut out.
+std::string redactKeys(std::string_view s) {
+  constexpr size_t tail = crypto::kKeySecretChars + crypto::kKeyChecksumChars;
+  std::string out;
+  size_t copied = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '_' || s.size() - i - 1 < tail) continue;
+    for (size_t p = 12; p >= 2; --p) {  // the longest prefix first
+      if (p > i || i - p < copied) continue;
+      if (crypto::isWellFormedKey(s.substr(i - p, p + 1 + tail))) {
+        out.append(s.substr(copied, i - p - copied));
+        out += "[redacted key]";
+        copied = i + 1 + tail;
+        i = copied - 1;
+        break;
+      }
+    }
+  }
+  out.append(s.substr(copied));
+  return out;
+}
+
+Response render(int status, std::string_view code, std::string_view raw_detail, std::string_view raw_field,
+                std::string_view raw_instance) {
+  const std::string detail = redactKeys(raw_detail);
+  const std::string field = redactKeys(raw_field);
+  const std::string instance = redactKeys(raw_instance);
   std::string type = "urn:keyward:problem:";
   for (char c : code) type += c == '_' ? '-' : char(std::tolower(static_cast<unsigned char>(c)));
   std::string body = "{\"type\":";

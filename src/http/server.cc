@@ -1,6 +1,7 @@
 #include "http/server.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -59,7 +60,7 @@ struct Server::Impl {
   std::vector<std::thread> threads;
   std::atomic<bool> stopping{false};
   std::optional<net::signal_set> signals;
-  net::steady_timer shutdown_timer{ioc};
+  net::steady_timer shutdown_timer{net::make_strand(ioc)};  // touched only on its strand
 
   std::mutex sessions_mu;
   std::uint64_t next_session = 0;
@@ -77,7 +78,7 @@ struct Server::Impl {
     std::lock_guard lock(sessions_mu);
     sessions.erase(id);
     // The last connection gone during shutdown: nothing left to wait for.
-    if (sessions.empty() && stopping) net::post(ioc, [this] { shutdown_timer.cancel(); });
+    if (sessions.empty() && stopping) net::post(shutdown_timer.get_executor(), [this] { shutdown_timer.cancel(); });
   }
 };
 
@@ -241,10 +242,23 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
       beast::error_code ec;
       stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+      // Lingering close (RFC 9112 9.6): closing with unread input (the rest of a body over
+      // the limit, pipelined requests) resets the connection, and the reset can destroy the
+      // response before the client reads it. Discard input until the client closes, for 1 s.
+      stream_.expires_after(std::chrono::seconds(1));
+      drain();
     } else {
       beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
       stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) { self->closeSocket(); });
     }
+  }
+
+  void drain() {
+    stream_.async_read_some(net::buffer(drain_buffer_), [self = this->shared_from_this()](beast::error_code ec,
+                                                                                           std::size_t) {
+      if (ec) return self->closeSocket();
+      self->drain();
+    });
   }
 
   void closeSocket() {
@@ -258,6 +272,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::shared_ptr<bhttp::response<bhttp::string_body>> response_;
   std::shared_ptr<bhttp::response<bhttp::empty_body>> continue_;
+  std::array<char, 4096> drain_buffer_{};
   std::optional<IpAddress> peer_;
   std::uint64_t id_ = 0;
   bool idle_ = false;
@@ -304,7 +319,7 @@ void Server::Impl::beginShutdown() {
   }
   for (auto& s : live) s->shutdownSoon();
   // In-flight requests get shutdown_timeout to finish; then the loop is stopped outright.
-  net::post(ioc, [this] {
+  net::post(shutdown_timer.get_executor(), [this] {
     shutdown_timer.expires_after(opt.shutdown_timeout);
     shutdown_timer.async_wait([this](beast::error_code ec) {
       if (!ec) ioc.stop();
@@ -363,13 +378,14 @@ void Server::stop() {
   impl_->join();
 }
 
-void Server::waitForSignal() {
+void Server::waitForSignal(const std::function<void()>& on_ready) {
   auto& im = *impl_;
   im.signals.emplace(im.ioc, SIGINT, SIGTERM);
   im.signals->async_wait([&im](beast::error_code ec, int) {
     if (!ec) im.beginShutdown();
   });
   if (im.stopping) im.signals->cancel();
+  if (on_ready) on_ready();
   im.join();
 }
 

@@ -40,8 +40,10 @@ class Server {
   // Stops accepting, lets in-flight requests finish (up to shutdown_timeout), closes idle
   // connections and joins the threads. Idempotent.
   void stop();
-  // Blocks until SIGINT or SIGTERM, then stop().
-  void waitForSignal();
+  // Blocks until SIGINT or SIGTERM, then stop(). `on_ready` runs once the signals are
+  // caught, so whatever it announces ("listening on ...") can be followed by a SIGTERM
+  // that shuts down gracefully rather than killing the process.
+  void waitForSignal(const std::function<void()>& on_ready = {});
 
   struct Impl;  // public only so server.cc's session classes can name it
 

@@ -52,9 +52,17 @@ struct DigestHash {
   }
 };
 
+// Digest equality in constant time (CRYPTO_memcmp), so lookup timing reveals nothing about
+// how close a presented key's digest came to a stored one.
+struct DigestEqual {
+  bool operator()(const crypto::Digest& a, const crypto::Digest& b) const noexcept {
+    return crypto::constantTimeEqual(a, b);
+  }
+};
+
 class KeyIndex {
  public:
-  // Inserts or replaces the entry for `digest` (and for the key's id). Buffered usage
+  // Inserts or replaces the entry for `digest`. Buffered usage
   // counters carry over to the replacement so an edit does not lose a pending last-use.
   void upsert(const crypto::Digest& digest, std::shared_ptr<CompiledKey> key);
 
@@ -82,7 +90,7 @@ class KeyIndex {
   static constexpr size_t kShards = 64;
   struct Shard {
     mutable std::shared_mutex mu;
-    std::unordered_map<crypto::Digest, std::shared_ptr<CompiledKey>, DigestHash> by_digest;
+    std::unordered_map<crypto::Digest, std::shared_ptr<CompiledKey>, DigestHash, DigestEqual> by_digest;
   };
   static size_t shardOf(const crypto::Digest& d) { return d[8] % kShards; }
 

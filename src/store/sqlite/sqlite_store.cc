@@ -145,8 +145,12 @@ ApiKey readKey(const Stmt& s) {
   k.enabled = s.i64(8) != 0;
   k.revoked_at = s.optI64(9);
   k.expires_at = s.optI64(10).value_or(kNever);
-  for (const auto& c : splitLines(s.text(11)))
-    if (auto parsed = parseCidr(c)) k.ip_allowlist.push_back(*parsed);
+  for (const auto& c : splitLines(s.text(11))) {
+    auto parsed = parseCidr(c);
+    // Fail closed: a rule that cannot be read becomes "::/128" (the unspecified address,
+    // never a client), so a damaged allowlist never turns into "any address".
+    k.ip_allowlist.push_back(parsed ? *parsed : Cidr{IpAddress{}, 128});
+  }
   k.metadata_json = s.text(12);
   k.roles = splitLines(s.text(13));
   k.created_by = s.text(14);

@@ -1,0 +1,431 @@
+// End-to-end: starts the real `keyward serve` on a loopback port 0 in a temporary directory,
+// then runs the `keyward` CLI as a subprocess against it, as a user or script would.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+std::string readFile(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The caller's environment minus KEYWARD_* (a developer's own settings must not leak into the
+// test), plus `extra`.
+std::vector<std::string> environment(const std::map<std::string, std::string>& extra) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e) {
+    if (std::string_view(*e).starts_with("KEYWARD_")) continue;
+    env.emplace_back(*e);
+  }
+  for (const auto& [k, v] : extra) env.push_back(k + "=" + v);
+  return env;
+}
+
+// fork + exec with stdin/stdout/stderr redirected to files.
+pid_t spawn(const std::vector<std::string>& args, const std::vector<std::string>& env, const fs::path& in,
+            const fs::path& out, const fs::path& err) {
+  const pid_t pid = ::fork();
+  if (pid != 0) return pid;
+  auto redirect = [](const fs::path& p, int fd, int flags) {
+    const int f = ::open(p.c_str(), flags, 0600);
+    if (f < 0 || ::dup2(f, fd) < 0) ::_exit(127);
+    ::close(f);
+  };
+  redirect(in, STDIN_FILENO, O_RDONLY);
+  redirect(out, STDOUT_FILENO, O_WRONLY | O_CREAT | O_TRUNC);
+  redirect(err, STDERR_FILENO, O_WRONLY | O_CREAT | O_TRUNC);
+  std::vector<char*> argv, envp;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  ::execve(argv[0], argv.data(), envp.data());
+  ::_exit(127);
+}
+
+// Waits for `pid`; kills it if it has not exited within `limit`. Returns the exit status,
+// or -signal when it died of a signal.
+int waitFor(pid_t pid, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  int status = 0;
+  while (::waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+// A loopback port that nothing listens on: bound by us, then released.
+int unusedPort() {
+  const int s = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  socklen_t len = sizeof a;
+  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+  const int port = ntohs(a.sin_port);
+  ::close(s);
+  return port;
+}
+
+struct CliRun {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+  json::value json() const {
+    boost::system::error_code ec;
+    auto v = json::parse(out, ec);
+    EXPECT_FALSE(ec) << "stdout is not JSON: " << out;
+    return v;
+  }
+};
+
+class CliEndToEnd : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/keyward-cli-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    std::ofstream(dir_ / "empty").close();
+    server_ = spawn({KEYWARD_BINARY, "serve", "--listen", "127.0.0.1:0", "--db", "sqlite:" + (dir_ / "k.db").string(),
+                     "--bootstrap-token-file", (dir_ / "tok").string()},
+                    environment({}), dir_ / "empty", dir_ / "server.out", dir_ / "server.err");
+    ASSERT_GT(server_, 0);
+    const std::regex listening(R"(listening on http://127\.0\.0\.1:(\d+))");
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    std::smatch m;
+    std::string log;
+    while (std::chrono::steady_clock::now() < deadline) {
+      log = readFile(dir_ / "server.err");
+      if (std::regex_search(log, m, listening)) break;
+      int status = 0;
+      ASSERT_EQ(::waitpid(server_, &status, WNOHANG), 0) << "server exited early:\n" << log;
+      std::this_thread::sleep_for(20ms);
+    }
+    ASSERT_FALSE(m.empty()) << "server did not report its port:\n" << log;
+    addr_ = "http://127.0.0.1:" + m[1].str();
+    token_ = readFile(dir_ / "tok");
+    while (!token_.empty() && (token_.back() == '\n' || token_.back() == '\r')) token_.pop_back();
+    ASSERT_FALSE(token_.empty());
+  }
+
+  void TearDown() override {
+    if (server_ > 0) {
+      ::kill(server_, SIGTERM);
+      EXPECT_EQ(waitFor(server_, 15s), 0) << "server did not stop cleanly on SIGTERM";
+    }
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  // Runs `keyward <args>` with KEYWARD_ADDR and KEYWARD_TOKEN set (unless overridden in env).
+  CliRun cli(std::vector<std::string> args, const std::string& stdin_text = "",
+             std::map<std::string, std::string> env = {}) {
+    env.try_emplace("KEYWARD_ADDR", addr_);
+    env.try_emplace("KEYWARD_TOKEN", token_);
+    for (auto it = env.begin(); it != env.end();) it = it->second.empty() ? env.erase(it) : std::next(it);
+    const fs::path in = dir_ / "cli.in";
+    std::ofstream(in, std::ios::binary) << stdin_text;
+    args.insert(args.begin(), KEYWARD_BINARY);
+    const pid_t pid = spawn(args, environment(env), in, dir_ / "cli.out", dir_ / "cli.err");
+    CliRun r;
+    r.exit_code = waitFor(pid, 60s);
+    r.out = readFile(dir_ / "cli.out");
+    r.err = readFile(dir_ / "cli.err");
+    return r;
+  }
+
+  std::string createTenant(const std::string& name) {
+    auto r = cli({"tenants", "create", "--name", name, "--json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return std::string(r.json().at("id").as_string());
+  }
+
+  struct CreatedKey {
+    std::string id;
+    std::string secret;
+  };
+
+  CreatedKey createKey(const std::string& tenant, const std::string& name, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"keys", "create", "--tenant", tenant, "--name", name, "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto r = cli(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    const auto doc = r.json();
+    return {std::string(doc.at("key").at("id").as_string()), std::string(doc.at("secret").as_string())};
+  }
+
+  fs::path dir_;
+  pid_t server_ = -1;
+  std::string addr_;
+  std::string token_;
+};
+
+TEST_F(CliEndToEnd, CreatedTenantAppearsInTheTenantList) {
+  auto created = cli({"tenants", "create", "--name", "acme", "--key-prefix", "acme", "--default-expiry-days", "30"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  EXPECT_NE(created.out.find("acme"), std::string::npos);
+  EXPECT_NE(created.out.find("30d"), std::string::npos);
+
+  auto list = cli({"tenants", "list"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_TRUE(list.out.starts_with("ID ")) << list.out;
+  EXPECT_NE(list.out.find("KEY PREFIX"), std::string::npos);
+  EXPECT_NE(list.out.find("acme"), std::string::npos);
+  EXPECT_NE(list.out.find("system"), std::string::npos);
+
+  const std::string id = createTenant("globex");
+  auto got = cli({"tenants", "get", id});
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_NE(got.out.find("globex"), std::string::npos);
+}
+
+TEST_F(CliEndToEnd, GroupsCanBeCreatedListedAndDeleted) {
+  const std::string tenant = createTenant("acme");
+  auto created =
+      cli({"groups", "create", "--tenant", tenant, "--name", "billing", "--description", "Billing jobs", "--json"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  const std::string group = std::string(created.json().at("id").as_string());
+
+  // --tenant from the environment, as the help promises.
+  auto list = cli({"groups", "list"}, "", {{"KEYWARD_TENANT", tenant}});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.out.find(group), std::string::npos);
+  EXPECT_NE(list.out.find("Billing jobs"), std::string::npos);
+
+  auto del = cli({"groups", "delete", "--tenant", tenant, group});
+  ASSERT_EQ(del.exit_code, 0) << del.err;
+  auto after = cli({"groups", "list", "--tenant", tenant, "--json"});
+  ASSERT_EQ(after.exit_code, 0);
+  EXPECT_TRUE(after.json().at("items").as_array().empty());
+}
+
+TEST_F(CliEndToEnd, GroupStillHoldingKeysCannotBeDeleted) {
+  const std::string tenant = createTenant("acme");
+  auto g = cli({"groups", "create", "--tenant", tenant, "--name", "billing", "--json"});
+  const std::string group = std::string(g.json().at("id").as_string());
+  createKey(tenant, "k1", {"--group", group});
+  auto del = cli({"groups", "delete", "--tenant", tenant, group});
+  EXPECT_EQ(del.exit_code, 1);
+  EXPECT_NE(del.err.find("GROUP_NOT_EMPTY"), std::string::npos) << del.err;
+}
+
+TEST_F(CliEndToEnd, KeyVerifiesUntilDisabledAgainAfterEnableAndNeverAfterDelete) {
+  const std::string tenant = createTenant("acme");
+  auto created = cli({"keys", "create", "--tenant", tenant, "--name", "billing-sync", "--expires-in-days", "30",
+                      "--metadata", R"({"team":"billing"})"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  EXPECT_NE(created.out.find("shown only once"), std::string::npos) << created.out;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(created.out, m, std::regex(R"(Secret:\s+(\S+))"))) << created.out;
+  const std::string secret = m[1];
+  ASSERT_TRUE(std::regex_search(created.out, m, std::regex(R"(ID:\s+(\S+))")));
+  const std::string key_id = m[1];
+
+  auto ok = cli({"keys", "verify"}, secret + "\n");
+  EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+  EXPECT_NE(ok.out.find("VALID"), std::string::npos);
+  EXPECT_NE(ok.out.find(key_id), std::string::npos);
+
+  ASSERT_EQ(cli({"keys", "disable", "--tenant", tenant, key_id}).exit_code, 0);
+  auto disabled = cli({"keys", "verify", "-"}, secret + "\n");
+  EXPECT_EQ(disabled.exit_code, 1);
+  EXPECT_NE(disabled.out.find("DISABLED"), std::string::npos) << disabled.out;
+  EXPECT_NE(disabled.out.find(key_id), std::string::npos);
+
+  ASSERT_EQ(cli({"keys", "enable", "--tenant", tenant, key_id}).exit_code, 0);
+  EXPECT_EQ(cli({"keys", "verify"}, "  " + secret + "\r\n").exit_code, 0);  // surrounding blanks are trimmed
+
+  auto del = cli({"keys", "delete", "--tenant", tenant, key_id});
+  ASSERT_EQ(del.exit_code, 0) << del.err;
+  auto revoked = cli({"keys", "verify", "--json"}, secret + "\n");
+  EXPECT_EQ(revoked.exit_code, 1);
+  EXPECT_EQ(revoked.json().at("code").as_string(), "REVOKED");
+  EXPECT_EQ(revoked.json().at("valid").as_bool(), false);
+}
+
+TEST_F(CliEndToEnd, KeyListShowsStateGroupExpiryAndLastUse) {
+  const std::string tenant = createTenant("acme");
+  const auto k = createKey(tenant, "nightly-export", {"--never-expires", "--disabled"});
+  auto list = cli({"keys", "list", "--tenant", tenant});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_TRUE(list.out.starts_with("ID")) << list.out;
+  for (const char* h : {"NAME", "STATE", "GROUP", "EXPIRES", "LAST USED"})
+    EXPECT_NE(list.out.find(h), std::string::npos) << h;
+  EXPECT_NE(list.out.find(k.id), std::string::npos);
+  EXPECT_NE(list.out.find("disabled"), std::string::npos);
+  EXPECT_NE(list.out.find("never"), std::string::npos);
+  EXPECT_EQ(list.out.find(k.secret), std::string::npos);
+
+  auto only_active = cli({"keys", "list", "--tenant", tenant, "--state", "active", "--json"});
+  ASSERT_EQ(only_active.exit_code, 0) << only_active.err;
+  EXPECT_TRUE(only_active.json().at("items").as_array().empty());
+}
+
+TEST_F(CliEndToEnd, ListAllFollowsEveryPage) {
+  const std::string tenant = createTenant("acme");
+  for (const char* n : {"k1", "k2", "k3"}) createKey(tenant, n);
+  auto one_page = cli({"keys", "list", "--tenant", tenant, "--limit", "2"});
+  ASSERT_EQ(one_page.exit_code, 0) << one_page.err;
+  EXPECT_EQ(one_page.out.find("k3"), std::string::npos);
+  EXPECT_NE(one_page.err.find("--all"), std::string::npos) << "a hint that more pages exist";
+
+  auto all = cli({"keys", "list", "--tenant", tenant, "--limit", "2", "--all", "--json"});
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_EQ(all.json().at("items").as_array().size(), 3u);
+  EXPECT_TRUE(all.json().at("next_cursor").is_null());
+}
+
+TEST_F(CliEndToEnd, KeyUpdateChangesAllowlistAndVerifyHonoursIt) {
+  const std::string tenant = createTenant("acme");
+  const auto k = createKey(tenant, "k1");
+  auto upd = cli({"keys", "update", "--tenant", tenant, k.id, "--ip", "10.0.0.0/8", "--ip", "192.168.1.0/24",
+                  "--description", "office only", "--json"});
+  ASSERT_EQ(upd.exit_code, 0) << upd.err;
+  EXPECT_EQ(upd.json().at("ip_allowlist").as_array().size(), 2u);
+  EXPECT_EQ(upd.json().at("description").as_string(), "office only");
+
+  EXPECT_EQ(cli({"keys", "verify", "--ip", "10.1.2.3"}, k.secret).exit_code, 0);
+  auto outside = cli({"keys", "verify", "--ip", "8.8.8.8"}, k.secret);
+  EXPECT_EQ(outside.exit_code, 1);
+  EXPECT_NE(outside.out.find("IP_NOT_ALLOWED"), std::string::npos) << outside.out;
+
+  ASSERT_EQ(cli({"keys", "update", "--tenant", tenant, k.id, "--clear-ips"}).exit_code, 0);
+  EXPECT_EQ(cli({"keys", "verify", "--ip", "8.8.8.8"}, k.secret).exit_code, 0);
+}
+
+TEST_F(CliEndToEnd, JsonOutputIsTheServersJson) {
+  const std::string tenant = createTenant("acme");
+  auto created = cli({"keys", "create", "--tenant", tenant, "--name", "k1", "--json"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  const auto doc = created.json();
+  EXPECT_TRUE(doc.at("secret").is_string());
+  EXPECT_EQ(doc.at("key").at("state").as_string(), "active");
+  const std::string id = std::string(doc.at("key").at("id").as_string());
+
+  auto got = cli({"keys", "get", "--tenant", tenant, id, "--json"});
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_EQ(got.json().at("id").as_string(), id);
+  EXPECT_FALSE(got.json().as_object().contains("secret"));
+
+  auto tenants = cli({"tenants", "list", "--json"});
+  ASSERT_EQ(tenants.exit_code, 0);
+  EXPECT_GE(tenants.json().at("items").as_array().size(), 2u);
+}
+
+TEST_F(CliEndToEnd, ServerErrorExitsOneWithTheProblemDetail) {
+  createTenant("acme");
+  auto dup = cli({"tenants", "create", "--name", "acme"});
+  EXPECT_EQ(dup.exit_code, 1);
+  EXPECT_NE(dup.err.find("error: "), std::string::npos) << dup.err;
+  EXPECT_NE(dup.err.find("(NAME_TAKEN, field name)"), std::string::npos) << dup.err;
+  EXPECT_TRUE(dup.out.empty());
+
+  auto missing = cli({"keys", "get", "--tenant", "system", "key_doesnotexist"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("not found (NOT_FOUND)"), std::string::npos) << missing.err;
+}
+
+TEST_F(CliEndToEnd, InputErrorNamesTheFieldAtFault) {
+  const std::string tenant = createTenant("acme");
+  auto bad = cli({"keys", "create", "--tenant", tenant, "--name", "k1", "--ip", "10.0.0.0/33"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("field ip_allowlist[0]"), std::string::npos) << bad.err;
+}
+
+TEST_F(CliEndToEnd, BadTokenIsRefusedWithoutEchoingIt) {
+  auto r = cli({"tenants", "list"}, "", {{"KEYWARD_TOKEN", "kw_not_a_real_token"}});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("UNAUTHENTICATED"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("kw_not_a_real_token"), std::string::npos);
+  EXPECT_EQ(r.out.find("kw_not_a_real_token"), std::string::npos);
+}
+
+TEST_F(CliEndToEnd, VerifyWithoutCredentialLearnsOnlyNotAuthorized) {
+  const std::string tenant = createTenant("acme");
+  const auto k = createKey(tenant, "k1", {"--disabled"});
+  auto r = cli({"keys", "verify"}, k.secret + "\n", {{"KEYWARD_TOKEN", ""}});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("NOT_AUTHORIZED"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("DISABLED"), std::string::npos);
+}
+
+TEST_F(CliEndToEnd, VerifyWithEmptyStdinIsAUsageError) {
+  auto r = cli({"keys", "verify"}, "");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("no key given"), std::string::npos) << r.err;
+}
+
+TEST_F(CliEndToEnd, UnreachableServerExitsTwoAndSaysWhere) {
+  const std::string dead = "http://127.0.0.1:" + std::to_string(unusedPort());
+  auto r = cli({"tenants", "list"}, "", {{"KEYWARD_ADDR", dead}});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("cannot reach keyward at " + dead), std::string::npos) << r.err;
+}
+
+TEST_F(CliEndToEnd, AddrFlagOverridesTheEnvironment) {
+  // KEYWARD_ADDR points at the live server; the flag must win and hit the dead address.
+  const std::string dead = "http://127.0.0.1:" + std::to_string(unusedPort());
+  auto r = cli({"keys", "list", "--tenant", "system", "--addr", dead});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.err.find(dead), std::string::npos) << r.err;
+}
+
+TEST_F(CliEndToEnd, MalformedAddressOrMetadataIsAUsageError) {
+  auto addr = cli({"tenants", "list", "--addr", "ftp://127.0.0.1:21"});
+  EXPECT_EQ(addr.exit_code, 2);
+  EXPECT_NE(addr.err.find("--addr"), std::string::npos) << addr.err;
+  auto meta = cli({"keys", "create", "--tenant", "system", "--name", "k", "--metadata", "[1,2]"});
+  EXPECT_EQ(meta.exit_code, 2);
+  EXPECT_NE(meta.err.find("--metadata must be a JSON object"), std::string::npos) << meta.err;
+}
+
+TEST_F(CliEndToEnd, HelpExplainsTheKeyCommands) {
+  auto top = cli({"--help"});
+  EXPECT_EQ(top.exit_code, 0);
+  for (const char* s : {"tenants", "groups", "keys", "KEYWARD_TOKEN"})
+    EXPECT_NE(top.out.find(s), std::string::npos) << s;
+  auto keys = cli({"keys", "--help"});
+  EXPECT_EQ(keys.exit_code, 0);
+  for (const char* s : {"create", "list", "get", "update", "enable", "disable", "delete", "verify"})
+    EXPECT_NE(keys.out.find(s), std::string::npos) << s;
+  auto create = cli({"keys", "create", "--help"});
+  EXPECT_EQ(create.exit_code, 0);
+  for (const char* s :
+       {"--expires-in-days", "--never-expires", "--ip", "--metadata", "--json", "KEYWARD_ADDR", "shown only"})
+    EXPECT_NE(create.out.find(s), std::string::npos) << s;
+}
+
+}  // namespace

@@ -1,0 +1,115 @@
+// core_fixture.h — a whole service stack on SQLite in a temporary directory, with a manual
+// clock, the verify index and a bootstrapped system administrator.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "common/clock.h"
+#include "core/audit_log.h"
+#include "core/authenticator.h"
+#include "core/bootstrap.h"
+#include "core/group_service.h"
+#include "core/key_service.h"
+#include "core/tenant_service.h"
+#include "store/sqlite/sqlite_store.h"
+#include "verify/key_index.h"
+#include "verify/verifier.h"
+
+namespace keyward::core_testing {
+
+inline constexpr UnixSeconds kT0 = 1'800'000'000;
+inline constexpr UnixSeconds kDay = 86400;
+
+class CoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "keyward-core-XXXXXX").string();
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+    auto opened = SqliteStore::open((dir_ / "keyward.db").string());
+    ASSERT_TRUE(opened) << opened.error().message;
+    store_ = std::move(*opened);
+    audit_ = std::make_unique<AuditLog>(*store_, clock_);
+    tenants_ = std::make_unique<TenantService>(*store_, clock_, *audit_);
+    groups_ = std::make_unique<GroupService>(*store_, clock_, *audit_);
+    keys_ = std::make_unique<KeyService>(*store_, clock_, *audit_, index_);
+
+    auto secret = bootstrapIfEmpty(*store_, clock_);
+    ASSERT_TRUE(secret) << secret.error().message;
+    ASSERT_TRUE(secret->has_value());
+    root_secret_ = **secret;
+    ASSERT_TRUE(loadIndex(*store_, index_));
+    root_ = actorFor(root_secret_);
+  }
+
+  void TearDown() override {
+    keys_.reset();
+    groups_.reset();
+    tenants_.reset();
+    audit_.reset();
+    store_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  // The actor a management request presenting `secret` would run as.
+  Actor actorFor(const std::string& secret) {
+    auto p = auth_.authenticate(secret, std::nullopt);
+    EXPECT_TRUE(p) << "credential does not authenticate";
+    return Actor{p.value_or(Principal{}), "198.51.100.7"};
+  }
+
+  Tenant makeTenant(const std::string& name, TenantSettings settings = {}) {
+    auto t = tenants_->create(root_, {name, settings});
+    EXPECT_TRUE(t) << t.error().message;
+    return t.value_or(Tenant{});
+  }
+
+  CreatedKey makeKey(std::string_view tenant_id, const std::string& name, CreateKeyInput in = {}) {
+    in.name = name;
+    auto k = keys_->create(root_, tenant_id, in);
+    EXPECT_TRUE(k) << k.error().message;
+    return k.value_or(CreatedKey{});
+  }
+
+  // An administrator (or verifier) credential of `tenant_id`.
+  Actor makeAdmin(std::string_view tenant_id, std::string role = std::string(kRolePortalAdministrator)) {
+    CreateKeyInput in;
+    in.roles = {role};
+    return actorFor(makeKey(tenant_id, "admin-" + role + "-" + std::to_string(++admins_), in).secret);
+  }
+
+  verify::Outcome verify(const std::string& secret, std::optional<std::string_view> tenant = std::nullopt) {
+    return verifier_.verify({secret, tenant, std::nullopt});
+  }
+
+  std::vector<AuditEvent> auditOf(std::string_view tenant_id, std::optional<std::string> action = std::nullopt) {
+    AuditFilter f;
+    f.action = std::move(action);
+    f.page.limit = 500;
+    auto p = store_->listAudit(tenant_id, f);
+    EXPECT_TRUE(p);
+    return p ? p->items : std::vector<AuditEvent>{};
+  }
+
+  std::filesystem::path dir_;
+  ManualClock clock_{kT0};
+  verify::KeyIndex index_;
+  verify::Verifier verifier_{index_, clock_};
+  Authenticator auth_{verifier_};
+  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<AuditLog> audit_;
+  std::unique_ptr<TenantService> tenants_;
+  std::unique_ptr<GroupService> groups_;
+  std::unique_ptr<KeyService> keys_;
+  std::string root_secret_;
+  Actor root_;
+  int admins_ = 0;
+};
+
+}  // namespace keyward::core_testing

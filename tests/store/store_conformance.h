@@ -1,0 +1,1065 @@
+// store_conformance.h — the contract of src/store/store.h, written once and run by every
+// backend. Nothing here knows which backend it talks to.
+//
+// A backend instantiates the suite with a type `Backend` that provides:
+//   static std::string unavailable();            // non-empty: why the suite is skipped
+//   Backend();                                   // a fresh, empty, isolated database
+//   Result<std::unique_ptr<Store>> open();       // a store on that database
+//   ~Backend();                                  // drops the database
+// and then, in one .cc file:
+//   INSTANTIATE_TYPED_TEST_SUITE_P(Name, StoreConformance, ::testing::Types<Backend>);
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/ip.h"
+#include "crypto/digest.h"
+#include "crypto/random.h"
+#include "store/store.h"
+
+namespace keyward::store_testing {
+
+inline constexpr UnixSeconds kT0 = 1'800'000'000;
+inline constexpr UnixSeconds kDay = 86400;
+
+inline std::string freshId(std::string_view prefix) { return crypto::newId(prefix).value(); }
+
+inline AuditEvent event(std::string tenant_id, std::string action, std::string target, UnixSeconds at = kT0,
+                        std::string actor = "key_actor") {
+  AuditEvent ev;
+  ev.id = freshId("evt");
+  ev.tenant_id = std::move(tenant_id);
+  ev.actor = std::move(actor);
+  ev.action = std::move(action);
+  ev.target = std::move(target);
+  ev.client_ip = "192.0.2.10";
+  ev.outcome = "success";
+  ev.detail_json = R"({"k":"v"})";
+  ev.at = at;
+  return ev;
+}
+
+inline Tenant tenant(std::string name) {
+  Tenant t;
+  t.id = freshId("ten");
+  t.name = std::move(name);
+  t.created_at = t.updated_at = kT0;
+  return t;
+}
+
+inline KeyGroup group(const Tenant& t, std::string name) {
+  KeyGroup g;
+  g.id = freshId("grp");
+  g.tenant_id = t.id;
+  g.name = std::move(name);
+  g.description = "the " + g.name + " group";
+  g.created_at = g.updated_at = kT0;
+  return g;
+}
+
+inline ApiKey key(const Tenant& t, std::string name, std::optional<std::string> group_id = std::nullopt) {
+  ApiKey k;
+  k.id = freshId("key");
+  k.tenant_id = t.id;
+  k.name = std::move(name);
+  k.description = "key " + k.name;
+  k.group_id = std::move(group_id);
+  k.digest = crypto::sha256(k.id);  // unique per key; the tests never need the secret
+  k.start = "kw_" + k.id.substr(4, 4);
+  k.expires_at = kT0 + 30 * kDay;
+  k.created_by = "key_creator";
+  k.created_at = k.updated_at = kT0;
+  return k;
+}
+
+inline std::vector<std::string> ids(const auto& items) {
+  std::vector<std::string> out;
+  for (const auto& i : items) out.push_back(i.id);
+  return out;
+}
+
+// Builds an AuditFilter: Q().action("key.create").since(t).
+struct Q {
+  AuditFilter f;
+  Q& action(std::string v) { f.action = std::move(v); return *this; }
+  Q& actor(std::string v) { f.actor = std::move(v); return *this; }
+  Q& target(std::string v) { f.target = std::move(v); return *this; }
+  Q& since(UnixSeconds v) { f.since = v; return *this; }
+  Q& until(UnixSeconds v) { f.until = v; return *this; }
+  operator AuditFilter() const { return f; }
+};
+
+template <class Backend>
+class StoreConformance : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (auto why = Backend::unavailable(); !why.empty()) GTEST_SKIP() << why;
+    backend_ = std::make_unique<Backend>();
+    auto opened = backend_->open();
+    ASSERT_TRUE(opened) << opened.error().message;
+    store_ = std::move(*opened);
+  }
+  void TearDown() override {
+    store_.reset();
+    backend_.reset();
+  }
+
+  Store& store() { return *store_; }
+
+  // Every audit event of `tenant_id`, across all pages.
+  std::vector<AuditEvent> audit(std::string_view tenant_id, AuditFilter f = {}) {
+    std::vector<AuditEvent> out;
+    f.page.limit = 500;
+    for (;;) {
+      auto page = store_->listAudit(tenant_id, f);
+      EXPECT_TRUE(page) << page.error().message;
+      if (!page) return out;
+      out.insert(out.end(), page->items.begin(), page->items.end());
+      if (!page->next) return out;
+      f.page.after = *page->next;
+    }
+  }
+
+  Tenant addTenant(std::string name) {
+    Tenant t = tenant(std::move(name));
+    auto st = store_->createTenant(t, event(t.id, "tenant.create", t.id));
+    EXPECT_TRUE(st) << st.error().message;
+    return t;
+  }
+
+  KeyGroup addGroup(const Tenant& t, std::string name) {
+    KeyGroup g = group(t, std::move(name));
+    auto st = store_->createGroup(g, event(t.id, "key_group.create", g.id));
+    EXPECT_TRUE(st) << st.error().message;
+    return g;
+  }
+
+  ApiKey addKey(ApiKey k) {
+    auto st = store_->createKey(k, event(k.tenant_id, "key.create", k.id));
+    EXPECT_TRUE(st) << st.error().message;
+    return k;
+  }
+
+  void revoke(ApiKey k, UnixSeconds at = kT0 + 1) {
+    k.revoked_at = at;
+    k.updated_at = at;
+    auto st = store_->updateKey(k, event(k.tenant_id, "key.revoke", k.id, at));
+    EXPECT_TRUE(st) << st.error().message;
+  }
+
+  std::unique_ptr<Backend> backend_;
+  std::unique_ptr<Store> store_;
+};
+
+TYPED_TEST_SUITE_P(StoreConformance);
+
+// ---- bootstrap and health ----------------------------------------------------------------
+
+TYPED_TEST_P(StoreConformance, FreshStoreIsReadyAndEmpty) {
+  EXPECT_TRUE(this->store().ping());
+  auto empty = this->store().isEmpty();
+  ASSERT_TRUE(empty);
+  EXPECT_TRUE(*empty);
+  auto tenants = this->store().listTenants({});
+  ASSERT_TRUE(tenants);
+  EXPECT_TRUE(tenants->items.empty());
+  EXPECT_FALSE(tenants->next);
+}
+
+TYPED_TEST_P(StoreConformance, BootstrapHappensExactlyOnce) {
+  Store& s = this->store();
+  Tenant sys = tenant("system");
+  sys.id = std::string(kSystemTenantId);
+  ApiKey admin = key(sys, "bootstrap-admin");
+  admin.roles = {std::string(kRolePortalAdministrator)};
+  admin.expires_at = kNever;
+  std::vector<AuditEvent> evs{event(sys.id, "tenant.create", sys.id, kT0, "bootstrap"),
+                              event(sys.id, "key.create", admin.id, kT0, "bootstrap")};
+  ASSERT_TRUE(s.bootstrap(sys, admin, evs));
+  EXPECT_FALSE(s.isEmpty().value());
+  ASSERT_TRUE(s.getTenant(kSystemTenantId));
+  auto stored = s.getKey(kSystemTenantId, admin.id);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->roles, admin.roles);
+  EXPECT_EQ(stored->expires_at, kNever);
+  EXPECT_EQ(this->audit(kSystemTenantId).size(), 2u);
+
+  // A second bootstrap (another node, a restart) is refused and changes nothing.
+  Tenant sys2 = tenant("system-again");
+  ApiKey admin2 = key(sys2, "bootstrap-admin-2");
+  auto again = s.bootstrap(sys2, admin2, {event(sys2.id, "tenant.create", sys2.id)});
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().kind, ErrorKind::kConflict);
+  EXPECT_EQ(again.error().code, "ALREADY_BOOTSTRAPPED");
+  EXPECT_EQ(s.listTenants({}).value().items.size(), 1u);
+  EXPECT_FALSE(s.getTenant(sys2.id));
+  EXPECT_EQ(this->audit(kSystemTenantId).size(), 2u);
+  EXPECT_TRUE(this->audit(sys2.id).empty());
+}
+
+TYPED_TEST_P(StoreConformance, BootstrapIsRefusedOnceAnyTenantExists) {
+  this->addTenant("acme");
+  Tenant sys = tenant("system");
+  sys.id = std::string(kSystemTenantId);
+  auto st = this->store().bootstrap(sys, key(sys, "bootstrap-admin"), {});
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, "ALREADY_BOOTSTRAPPED");
+  EXPECT_FALSE(this->store().getTenant(kSystemTenantId));
+}
+
+// ---- tenants -----------------------------------------------------------------------------
+
+TYPED_TEST_P(StoreConformance, TenantKeepsEverySetting) {
+  Tenant t = tenant("acme");
+  t.settings.key_prefix = "acme";
+  t.settings.default_expiry_days = 30;
+  t.settings.max_expiry_days = 90;
+  t.settings.expiry_alert_days = 7;
+  t.settings.max_keys_per_service_user = 3;
+  t.created_at = kT0;
+  t.updated_at = kT0 + 5;
+  ASSERT_TRUE(this->store().createTenant(t, event(t.id, "tenant.create", t.id)));
+  auto got = this->store().getTenant(t.id);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->id, t.id);
+  EXPECT_EQ(got->name, "acme");
+  EXPECT_EQ(got->settings.key_prefix, "acme");
+  EXPECT_EQ(got->settings.default_expiry_days, 30);
+  EXPECT_EQ(got->settings.max_expiry_days, std::optional<int>(90));
+  EXPECT_EQ(got->settings.expiry_alert_days, 7);
+  EXPECT_EQ(got->settings.max_keys_per_service_user, 3);
+  EXPECT_EQ(got->created_at, kT0);
+  EXPECT_EQ(got->updated_at, kT0 + 5);
+  EXPECT_GT(got->seq, 0);
+}
+
+TYPED_TEST_P(StoreConformance, TenantWithoutExpiryPolicyHasNoMaximum) {
+  Tenant t = this->addTenant("acme");
+  EXPECT_FALSE(this->store().getTenant(t.id).value().settings.max_expiry_days);
+}
+
+TYPED_TEST_P(StoreConformance, DuplicateTenantNameIsRefusedAndRecordsNothing) {
+  Tenant first = this->addTenant("acme");
+  Tenant dup = tenant("acme");
+  auto st = this->store().createTenant(dup, event(first.id, "tenant.create", dup.id));
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().kind, ErrorKind::kConflict);
+  EXPECT_EQ(st.error().code, "NAME_TAKEN");
+  EXPECT_FALSE(this->store().getTenant(dup.id));
+  EXPECT_EQ(this->audit(first.id).size(), 1u);  // only the first create
+}
+
+TYPED_TEST_P(StoreConformance, UnknownTenantIsNotFound) {
+  Store& s = this->store();
+  Tenant ghost = tenant("ghost");
+  auto got = s.getTenant(ghost.id);
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().kind, ErrorKind::kNotFound);
+  auto upd = s.updateTenant(ghost, event(ghost.id, "tenant.update", ghost.id));
+  ASSERT_FALSE(upd);
+  EXPECT_EQ(upd.error().kind, ErrorKind::kNotFound);
+  auto del = s.deleteTenant(ghost.id, event(ghost.id, "tenant.delete", ghost.id));
+  ASSERT_FALSE(del);
+  EXPECT_EQ(del.error().kind, ErrorKind::kNotFound);
+  EXPECT_TRUE(this->audit(ghost.id).empty());
+  EXPECT_TRUE(s.isEmpty().value());
+}
+
+TYPED_TEST_P(StoreConformance, TenantUpdateChangesNameAndSettings) {
+  Tenant t = this->addTenant("acme");
+  t.name = "acme-renamed";
+  t.settings.key_prefix = "ac";
+  t.settings.max_expiry_days = 365;
+  t.updated_at = kT0 + 60;
+  ASSERT_TRUE(this->store().updateTenant(t, event(t.id, "tenant.update", t.id)));
+  auto got = this->store().getTenant(t.id).value();
+  EXPECT_EQ(got.name, "acme-renamed");
+  EXPECT_EQ(got.settings.key_prefix, "ac");
+  EXPECT_EQ(got.settings.max_expiry_days, std::optional<int>(365));
+  EXPECT_EQ(got.updated_at, kT0 + 60);
+  EXPECT_EQ(got.created_at, kT0);
+  // The policy can be removed again.
+  t.settings.max_expiry_days.reset();
+  ASSERT_TRUE(this->store().updateTenant(t, event(t.id, "tenant.update", t.id)));
+  EXPECT_FALSE(this->store().getTenant(t.id).value().settings.max_expiry_days);
+  EXPECT_EQ(this->audit(t.id, Q().action("tenant.update")).size(), 2u);
+}
+
+TYPED_TEST_P(StoreConformance, RenamingATenantToATakenNameChangesNothing) {
+  Tenant a = this->addTenant("acme");
+  Tenant b = this->addTenant("globex");
+  b.name = "acme";
+  b.settings.default_expiry_days = 10;
+  auto st = this->store().updateTenant(b, event(b.id, "tenant.update", b.id));
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, "NAME_TAKEN");
+  auto got = this->store().getTenant(b.id).value();
+  EXPECT_EQ(got.name, "globex");
+  EXPECT_EQ(got.settings.default_expiry_days, 182);
+  EXPECT_TRUE(this->audit(b.id, Q().action("tenant.update")).empty());
+}
+
+TYPED_TEST_P(StoreConformance, TenantsArePagedInCreationOrder) {
+  std::vector<std::string> created;
+  for (int i = 0; i < 5; ++i) created.push_back(this->addTenant("t" + std::to_string(i)).id);
+  std::vector<std::string> seen;
+  PageRequest page{2, 0};
+  int pages = 0;
+  for (;;) {
+    auto p = this->store().listTenants(page);
+    ASSERT_TRUE(p);
+    EXPECT_LE(p->items.size(), 2u);
+    for (auto& id : ids(p->items)) seen.push_back(id);
+    ++pages;
+    if (!p->next) break;
+    page.after = *p->next;
+    ASSERT_LT(pages, 10) << "pagination does not terminate";
+  }
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(seen, created);
+}
+
+TYPED_TEST_P(StoreConformance, EmptyTenantCanBeDeleted) {
+  Tenant t = this->addTenant("acme");
+  ASSERT_TRUE(this->store().deleteTenant(t.id, event(t.id, "tenant.delete", t.id)));
+  auto got = this->store().getTenant(t.id);
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().kind, ErrorKind::kNotFound);
+  EXPECT_EQ(this->audit(t.id, Q().action("tenant.delete")).size(), 1u);
+  // The name is free again.
+  this->addTenant("acme");
+}
+
+TYPED_TEST_P(StoreConformance, TenantHoldingGroupsOrLiveKeysCannotBeDeleted) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  KeyGroup g = this->addGroup(t, "ops");
+  auto st = s.deleteTenant(t.id, event(t.id, "tenant.delete", t.id));
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().kind, ErrorKind::kConflict);
+  EXPECT_EQ(st.error().code, "TENANT_NOT_EMPTY");
+
+  ASSERT_TRUE(s.deleteGroup(t.id, g.id, event(t.id, "key_group.delete", g.id)));
+  ApiKey k = this->addKey(key(t, "live"));
+  st = s.deleteTenant(t.id, event(t.id, "tenant.delete", t.id));
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, "TENANT_NOT_EMPTY");
+  EXPECT_TRUE(s.getTenant(t.id));
+  EXPECT_TRUE(s.getKey(t.id, k.id));
+  EXPECT_TRUE(this->audit(t.id, Q().action("tenant.delete")).empty());
+
+  // Once its keys are revoked, the tenant can go.
+  this->revoke(k);
+  ASSERT_TRUE(s.deleteTenant(t.id, event(t.id, "tenant.delete", t.id)));
+  EXPECT_FALSE(s.getTenant(t.id));
+}
+
+// ---- key groups --------------------------------------------------------------------------
+
+TYPED_TEST_P(StoreConformance, GroupLifecycle) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  KeyGroup g = this->addGroup(t, "ops");
+  auto got = s.getGroup(t.id, g.id);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->name, "ops");
+  EXPECT_EQ(got->description, "the ops group");
+  EXPECT_EQ(got->tenant_id, t.id);
+  EXPECT_EQ(got->created_at, kT0);
+  EXPECT_GT(got->seq, 0);
+
+  g.name = "operations";
+  g.description = "renamed";
+  g.updated_at = kT0 + 9;
+  ASSERT_TRUE(s.updateGroup(g, event(t.id, "key_group.update", g.id)));
+  got = s.getGroup(t.id, g.id);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->name, "operations");
+  EXPECT_EQ(got->description, "renamed");
+  EXPECT_EQ(got->updated_at, kT0 + 9);
+
+  KeyGroup second = this->addGroup(t, "billing");
+  auto list = s.listGroups(t.id, {});
+  ASSERT_TRUE(list);
+  EXPECT_EQ(ids(list->items), (std::vector<std::string>{g.id, second.id}));
+
+  ASSERT_TRUE(s.deleteGroup(t.id, g.id, event(t.id, "key_group.delete", g.id)));
+  got = s.getGroup(t.id, g.id);
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().kind, ErrorKind::kNotFound);
+  EXPECT_EQ(ids(s.listGroups(t.id, {}).value().items), std::vector<std::string>{second.id});
+  auto again = s.deleteGroup(t.id, g.id, event(t.id, "key_group.delete", g.id));
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().kind, ErrorKind::kNotFound);
+}
+
+TYPED_TEST_P(StoreConformance, GroupsArePagedWithACursor) {
+  Tenant t = this->addTenant("acme");
+  std::vector<std::string> created;
+  for (int i = 0; i < 3; ++i) created.push_back(this->addGroup(t, "g" + std::to_string(i)).id);
+  auto p1 = this->store().listGroups(t.id, PageRequest{2, 0});
+  ASSERT_TRUE(p1);
+  ASSERT_EQ(p1->items.size(), 2u);
+  ASSERT_TRUE(p1->next);
+  auto p2 = this->store().listGroups(t.id, PageRequest{2, *p1->next});
+  ASSERT_TRUE(p2);
+  ASSERT_EQ(p2->items.size(), 1u);
+  EXPECT_FALSE(p2->next);
+  EXPECT_EQ(ids(p1->items)[0], created[0]);
+  EXPECT_EQ(ids(p1->items)[1], created[1]);
+  EXPECT_EQ(p2->items[0].id, created[2]);
+}
+
+TYPED_TEST_P(StoreConformance, GroupNamesAreUniquePerTenantOnly) {
+  Store& s = this->store();
+  Tenant a = this->addTenant("acme");
+  Tenant b = this->addTenant("globex");
+  KeyGroup ga = this->addGroup(a, "ops");
+  KeyGroup gb = this->addGroup(b, "ops");  // the same name in another tenant is fine
+  EXPECT_TRUE(s.getGroup(b.id, gb.id));
+
+  KeyGroup dup = group(a, "ops");
+  const size_t before = this->audit(a.id).size();
+  auto st = s.createGroup(dup, event(a.id, "key_group.create", dup.id));
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().kind, ErrorKind::kConflict);
+  EXPECT_EQ(st.error().code, "NAME_TAKEN");
+  EXPECT_FALSE(s.getGroup(a.id, dup.id));
+  EXPECT_EQ(this->audit(a.id).size(), before);
+
+  KeyGroup other = this->addGroup(a, "billing");
+  other.name = "ops";
+  st = s.updateGroup(other, event(a.id, "key_group.update", other.id));
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, "NAME_TAKEN");
+  EXPECT_EQ(s.getGroup(a.id, other.id).value().name, "billing");
+  EXPECT_EQ(s.listGroups(a.id, {}).value().items.size(), 2u);
+  (void)ga;
+}
+
+TYPED_TEST_P(StoreConformance, GroupOfAnotherTenantIsNotFound) {
+  Store& s = this->store();
+  Tenant a = this->addTenant("acme");
+  Tenant b = this->addTenant("globex");
+  KeyGroup g = this->addGroup(a, "ops");
+  auto got = s.getGroup(b.id, g.id);
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().kind, ErrorKind::kNotFound);
+  EXPECT_TRUE(s.listGroups(b.id, {}).value().items.empty());
+
+  KeyGroup hijack = g;
+  hijack.tenant_id = b.id;
+  hijack.name = "hijacked";
+  auto upd = s.updateGroup(hijack, event(b.id, "key_group.update", g.id));
+  ASSERT_FALSE(upd);
+  EXPECT_EQ(upd.error().kind, ErrorKind::kNotFound);
+  auto del = s.deleteGroup(b.id, g.id, event(b.id, "key_group.delete", g.id));
+  ASSERT_FALSE(del);
+  EXPECT_EQ(del.error().kind, ErrorKind::kNotFound);
+  EXPECT_EQ(s.getGroup(a.id, g.id).value().name, "ops");
+  EXPECT_EQ(this->audit(b.id).size(), 1u);  // only b's own creation
+}
+
+TYPED_TEST_P(StoreConformance, GroupHoldingUnrevokedKeysCannotBeDeleted) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  KeyGroup g = this->addGroup(t, "ops");
+  ApiKey disabled = key(t, "disabled", g.id);
+  disabled.enabled = false;
+  this->addKey(disabled);
+  ApiKey expired = key(t, "expired", g.id);
+  expired.expires_at = kT0 - kDay;
+  this->addKey(expired);
+  const size_t before = this->audit(t.id).size();
+  auto st = s.deleteGroup(t.id, g.id, event(t.id, "key_group.delete", g.id));
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().kind, ErrorKind::kConflict);
+  EXPECT_EQ(st.error().code, "GROUP_NOT_EMPTY");
+  EXPECT_TRUE(s.getGroup(t.id, g.id));
+  EXPECT_EQ(s.getKey(t.id, disabled.id).value().group_id, std::optional<std::string>(g.id));
+  EXPECT_EQ(this->audit(t.id).size(), before);
+
+  this->revoke(s.getKey(t.id, disabled.id).value());
+  st = s.deleteGroup(t.id, g.id, event(t.id, "key_group.delete", g.id));
+  ASSERT_FALSE(st);  // the expired key still holds it
+  EXPECT_EQ(st.error().code, "GROUP_NOT_EMPTY");
+}
+
+TYPED_TEST_P(StoreConformance, DeletingAGroupOfRevokedKeysDetachesThem) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  KeyGroup g = this->addGroup(t, "ops");
+  KeyGroup keep = this->addGroup(t, "keep");
+  ApiKey k1 = this->addKey(key(t, "one", g.id));
+  ApiKey k2 = this->addKey(key(t, "two", g.id));
+  ApiKey other = this->addKey(key(t, "other", keep.id));
+  this->revoke(k1);
+  this->revoke(k2);
+  ASSERT_TRUE(s.deleteGroup(t.id, g.id, event(t.id, "key_group.delete", g.id)));
+  EXPECT_FALSE(s.getGroup(t.id, g.id));
+  for (const auto& id : {k1.id, k2.id}) {
+    auto k = s.getKey(t.id, id);
+    ASSERT_TRUE(k);  // kept for the audit trail
+    EXPECT_FALSE(k->group_id);
+    EXPECT_TRUE(k->revoked_at);
+  }
+  EXPECT_EQ(s.getKey(t.id, other.id).value().group_id, std::optional<std::string>(keep.id));
+}
+
+TYPED_TEST_P(StoreConformance, GroupInAMissingTenantIsRefused) {
+  Tenant ghost = tenant("ghost");
+  KeyGroup g = group(ghost, "ops");
+  auto st = this->store().createGroup(g, event(ghost.id, "key_group.create", g.id));
+  ASSERT_FALSE(st);
+  EXPECT_TRUE(this->audit(ghost.id).empty());
+}
+
+// ---- keys --------------------------------------------------------------------------------
+
+TYPED_TEST_P(StoreConformance, KeyKeepsEveryField) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  KeyGroup g = this->addGroup(t, "ops");
+  ApiKey k = key(t, "billing-sync", g.id);
+  k.description = "syncs invoices";
+  k.digest = crypto::sha256("kw_some-secret");
+  k.start = "kw_AbCd";
+  k.enabled = false;
+  k.expires_at = kT0 + 7 * kDay;
+  k.ip_allowlist = {parseCidr("10.0.0.0/8").value(), parseCidr("2001:db8::/32").value(),
+                    parseCidr("192.0.2.7").value()};
+  k.metadata_json = R"({"plan":"pro","n":[1,2]})";
+  k.roles = {std::string(kRolePortalAdministrator), std::string(kRoleVerifier)};
+  k.created_by = "key_admin";
+  k.created_at = kT0;
+  k.updated_at = kT0 + 1;
+  this->addKey(k);
+
+  auto got = s.getKey(t.id, k.id);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->id, k.id);
+  EXPECT_EQ(got->tenant_id, t.id);
+  EXPECT_EQ(got->name, "billing-sync");
+  EXPECT_EQ(got->description, "syncs invoices");
+  EXPECT_EQ(got->group_id, std::optional<std::string>(g.id));
+  EXPECT_EQ(got->kind, "simple");
+  EXPECT_EQ(got->digest, k.digest);
+  EXPECT_EQ(got->start, "kw_AbCd");
+  EXPECT_FALSE(got->enabled);
+  EXPECT_FALSE(got->revoked_at);
+  EXPECT_EQ(got->expires_at, kT0 + 7 * kDay);
+  EXPECT_EQ(got->ip_allowlist, k.ip_allowlist);
+  EXPECT_EQ(got->metadata_json, k.metadata_json);
+  EXPECT_EQ(got->roles, k.roles);
+  EXPECT_EQ(got->created_by, "key_admin");
+  EXPECT_EQ(got->created_at, kT0);
+  EXPECT_EQ(got->updated_at, kT0 + 1);
+  EXPECT_FALSE(got->last_used_at);
+  EXPECT_GT(got->seq, 0);
+}
+
+TYPED_TEST_P(StoreConformance, KeyWithoutGroupExpiryOrRolesRoundTrips) {
+  Tenant t = this->addTenant("acme");
+  ApiKey k = key(t, "plain");
+  k.expires_at = kNever;
+  this->addKey(k);
+  auto got = this->store().getKey(t.id, k.id);
+  ASSERT_TRUE(got);
+  EXPECT_FALSE(got->group_id);
+  EXPECT_EQ(got->expires_at, kNever);
+  EXPECT_TRUE(got->roles.empty());
+  EXPECT_TRUE(got->ip_allowlist.empty());
+  EXPECT_EQ(got->metadata_json, "{}");
+}
+
+TYPED_TEST_P(StoreConformance, KeyNamesAreUniquePerTenantOnly) {
+  Store& s = this->store();
+  Tenant a = this->addTenant("acme");
+  Tenant b = this->addTenant("globex");
+  this->addKey(key(a, "deploy"));
+  this->addKey(key(b, "deploy"));
+  const size_t before = this->audit(a.id).size();
+  ApiKey dup = key(a, "deploy");
+  auto st = s.createKey(dup, event(a.id, "key.create", dup.id));
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().kind, ErrorKind::kConflict);
+  EXPECT_EQ(st.error().code, "NAME_TAKEN");
+  EXPECT_FALSE(s.getKey(a.id, dup.id));
+  EXPECT_EQ(this->audit(a.id).size(), before);
+}
+
+TYPED_TEST_P(StoreConformance, KeyInAMissingGroupIsRefused) {
+  Tenant t = this->addTenant("acme");
+  ApiKey k = key(t, "orphan", freshId("grp"));
+  const size_t before = this->audit(t.id).size();
+  auto st = this->store().createKey(k, event(t.id, "key.create", k.id));
+  ASSERT_FALSE(st);
+  EXPECT_FALSE(this->store().getKey(t.id, k.id));
+  EXPECT_EQ(this->audit(t.id).size(), before);
+}
+
+TYPED_TEST_P(StoreConformance, KeyOfAnotherTenantIsNotFound) {
+  Store& s = this->store();
+  Tenant a = this->addTenant("acme");
+  Tenant b = this->addTenant("globex");
+  ApiKey k = this->addKey(key(a, "deploy"));
+  auto got = s.getKey(b.id, k.id);
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().kind, ErrorKind::kNotFound);
+
+  ApiKey hijack = k;
+  hijack.tenant_id = b.id;
+  hijack.enabled = false;
+  hijack.description = "hijacked";
+  auto upd = s.updateKey(hijack, event(b.id, "key.update", k.id));
+  ASSERT_FALSE(upd);
+  EXPECT_EQ(upd.error().kind, ErrorKind::kNotFound);
+  auto still = s.getKey(a.id, k.id).value();
+  EXPECT_TRUE(still.enabled);
+  EXPECT_EQ(still.description, k.description);
+  EXPECT_EQ(this->audit(b.id).size(), 1u);  // b's creation only
+  EXPECT_TRUE(s.listKeys(b.id, {}, kT0).value().items.empty());
+}
+
+TYPED_TEST_P(StoreConformance, UpdateReplacesMutableFieldsAndKeepsIdentity) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  KeyGroup g = this->addGroup(t, "ops");
+  ApiKey k = this->addKey(key(t, "deploy"));
+  ApiKey edit = k;
+  edit.description = "new description";
+  edit.group_id = g.id;
+  edit.enabled = false;
+  edit.expires_at = kNever;
+  edit.ip_allowlist = {parseCidr("203.0.113.0/24").value()};
+  edit.metadata_json = R"({"v":2})";
+  edit.roles = {std::string(kRoleVerifier)};
+  edit.updated_at = kT0 + 100;
+  // Immutable fields: whatever the caller sends, the store keeps the originals.
+  edit.name = "renamed";
+  edit.digest = crypto::sha256("another secret");
+  edit.created_at = kT0 + 100;
+  edit.created_by = "someone-else";
+  ASSERT_TRUE(s.updateKey(edit, event(t.id, "key.update", k.id, kT0 + 100)));
+  auto got = s.getKey(t.id, k.id).value();
+  EXPECT_EQ(got.description, "new description");
+  EXPECT_EQ(got.group_id, std::optional<std::string>(g.id));
+  EXPECT_FALSE(got.enabled);
+  EXPECT_EQ(got.expires_at, kNever);
+  EXPECT_EQ(got.ip_allowlist, edit.ip_allowlist);
+  EXPECT_EQ(got.metadata_json, R"({"v":2})");
+  EXPECT_EQ(got.roles, edit.roles);
+  EXPECT_EQ(got.updated_at, kT0 + 100);
+  EXPECT_EQ(got.name, "deploy");
+  EXPECT_EQ(got.digest, k.digest);
+  EXPECT_EQ(got.created_at, kT0);
+  EXPECT_EQ(got.created_by, "key_creator");
+
+  // Back out of the group, clear the allowlist.
+  edit.group_id.reset();
+  edit.ip_allowlist.clear();
+  ASSERT_TRUE(s.updateKey(edit, event(t.id, "key.update", k.id)));
+  got = s.getKey(t.id, k.id).value();
+  EXPECT_FALSE(got.group_id);
+  EXPECT_TRUE(got.ip_allowlist.empty());
+}
+
+TYPED_TEST_P(StoreConformance, UpdatingAMissingKeyIsNotFound) {
+  Tenant t = this->addTenant("acme");
+  ApiKey ghost = key(t, "ghost");
+  const size_t before = this->audit(t.id).size();
+  auto st = this->store().updateKey(ghost, event(t.id, "key.update", ghost.id));
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().kind, ErrorKind::kNotFound);
+  EXPECT_EQ(this->audit(t.id).size(), before);
+}
+
+TYPED_TEST_P(StoreConformance, ListFiltersByStateAtTheGivenTime) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  const UnixSeconds now = kT0 + 10 * kDay;
+  ApiKey active = key(t, "active");
+  active.expires_at = now + 1;  // one second left
+  ApiKey forever = key(t, "forever");
+  forever.expires_at = kNever;
+  ApiKey disabled = key(t, "disabled");
+  disabled.enabled = false;
+  ApiKey expired = key(t, "expired");
+  expired.expires_at = now;  // expires exactly now
+  ApiKey expired_disabled = key(t, "expired-disabled");
+  expired_disabled.expires_at = now - kDay;
+  expired_disabled.enabled = false;
+  ApiKey revoked = key(t, "revoked");
+  for (auto* k : {&active, &forever, &disabled, &expired, &expired_disabled, &revoked}) this->addKey(*k);
+  this->revoke(revoked);
+
+  auto list = [&](std::optional<KeyState> state, UnixSeconds at) {
+    KeyFilter f;
+    f.state = state;
+    auto p = s.listKeys(t.id, f, at);
+    EXPECT_TRUE(p);
+    std::vector<std::string> names;
+    if (p)
+      for (const auto& k : p->items) names.push_back(k.name);
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(list(KeyState::kActive, now), (V{"active", "forever"}));
+  EXPECT_EQ(list(KeyState::kDisabled, now), (V{"disabled"}));
+  EXPECT_EQ(list(KeyState::kExpired, now), (V{"expired", "expired-disabled"}));
+  EXPECT_EQ(list(KeyState::kRevoked, now), (V{"revoked"}));
+  // The default list hides revoked keys and shows every other state.
+  EXPECT_EQ(list(std::nullopt, now), (V{"active", "disabled", "expired", "expired-disabled", "forever"}));
+  // One second earlier, "expired" was still active; one second later "active" has expired.
+  EXPECT_EQ(list(KeyState::kActive, now - 1), (V{"active", "expired", "forever"}));
+  EXPECT_EQ(list(KeyState::kExpired, now + 1), (V{"active", "expired", "expired-disabled"}));
+  // A revoked key stays revoked, expired or not.
+  EXPECT_EQ(list(KeyState::kRevoked, kNever - 1), (V{"revoked"}));
+}
+
+TYPED_TEST_P(StoreConformance, ListFiltersByGroup) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  KeyGroup ops = this->addGroup(t, "ops");
+  KeyGroup billing = this->addGroup(t, "billing");
+  ApiKey a = this->addKey(key(t, "a", ops.id));
+  this->addKey(key(t, "b", billing.id));
+  ApiKey c = this->addKey(key(t, "c", ops.id));
+  this->addKey(key(t, "d"));
+  ApiKey r = this->addKey(key(t, "r", ops.id));
+  this->revoke(r);
+  KeyFilter f;
+  f.group_id = ops.id;
+  auto p = s.listKeys(t.id, f, kT0);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(ids(p->items), (std::vector<std::string>{a.id, c.id}));
+  f.state = KeyState::kRevoked;
+  EXPECT_EQ(ids(s.listKeys(t.id, f, kT0).value().items), std::vector<std::string>{r.id});
+}
+
+TYPED_TEST_P(StoreConformance, KeyListIsPagedWithACursor) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  Tenant other = this->addTenant("globex");
+  std::vector<std::string> created;
+  for (int i = 0; i < 4; ++i) {
+    created.push_back(this->addKey(key(t, "k" + std::to_string(i))).id);
+    this->addKey(key(other, "k" + std::to_string(i)));  // interleaved, never listed
+  }
+  KeyFilter f;
+  f.page.limit = 2;
+  auto p1 = s.listKeys(t.id, f, kT0);
+  ASSERT_TRUE(p1);
+  EXPECT_EQ(ids(p1->items), (std::vector<std::string>{created[0], created[1]}));
+  ASSERT_TRUE(p1->next);
+  f.page.after = *p1->next;
+  auto p2 = s.listKeys(t.id, f, kT0);
+  ASSERT_TRUE(p2);
+  EXPECT_EQ(ids(p2->items), (std::vector<std::string>{created[2], created[3]}));
+  EXPECT_FALSE(p2->next);  // exactly two pages: no empty third page is promised
+
+  f.page = PageRequest{500, 0};
+  EXPECT_EQ(ids(s.listKeys(t.id, f, kT0).value().items), created);
+  f.page = PageRequest{3, 0};
+  auto p = s.listKeys(t.id, f, kT0).value();
+  EXPECT_EQ(p.items.size(), 3u);
+  ASSERT_TRUE(p.next);
+}
+
+TYPED_TEST_P(StoreConformance, ForEachKeyStreamsEveryKeyIncludingRevoked) {
+  Store& s = this->store();
+  Tenant a = this->addTenant("acme");
+  Tenant b = this->addTenant("globex");
+  std::set<std::string> expected;
+  expected.insert(this->addKey(key(a, "one")).id);
+  expected.insert(this->addKey(key(b, "two")).id);
+  ApiKey expired = key(a, "expired");
+  expired.expires_at = kT0 - kDay;
+  expected.insert(this->addKey(expired).id);
+  ApiKey revoked = this->addKey(key(b, "revoked"));
+  expected.insert(revoked.id);
+  this->revoke(revoked);
+  std::set<std::string> seen;
+  bool revoked_seen_as_revoked = false;
+  ASSERT_TRUE(s.forEachKey([&](ApiKey&& k) {
+    seen.insert(k.id);
+    if (k.id == revoked.id) revoked_seen_as_revoked = k.revoked_at.has_value();
+    if (k.id == expired.id) {
+      EXPECT_EQ(k.digest, expired.digest);
+    }
+  }));
+  EXPECT_EQ(seen, expected);
+  EXPECT_TRUE(revoked_seen_as_revoked);
+}
+
+// ---- counters ----------------------------------------------------------------------------
+
+TYPED_TEST_P(StoreConformance, LastUseOnlyMovesForward) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  ApiKey k = this->addKey(key(t, "deploy"));
+  ApiKey other = this->addKey(key(t, "other"));
+  ASSERT_TRUE(s.recordLastUsed({{k.id, kT0 + 100}}));
+  EXPECT_EQ(s.getKey(t.id, k.id).value().last_used_at, std::optional<UnixSeconds>(kT0 + 100));
+  // A late flush from another node carrying an older time does not move it back.
+  ASSERT_TRUE(s.recordLastUsed({{k.id, kT0 + 50}}));
+  EXPECT_EQ(s.getKey(t.id, k.id).value().last_used_at, std::optional<UnixSeconds>(kT0 + 100));
+  ASSERT_TRUE(s.recordLastUsed({{k.id, kT0 + 200}, {other.id, kT0 + 7}, {"key_vanished", kT0}}));
+  EXPECT_EQ(s.getKey(t.id, k.id).value().last_used_at, std::optional<UnixSeconds>(kT0 + 200));
+  EXPECT_EQ(s.getKey(t.id, other.id).value().last_used_at, std::optional<UnixSeconds>(kT0 + 7));
+  ASSERT_TRUE(s.recordLastUsed({}));
+  // Recording use is not a management change: no audit event.
+  EXPECT_EQ(this->audit(t.id).size(), 3u);
+}
+
+TYPED_TEST_P(StoreConformance, LastUseSurvivesAnEdit) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  ApiKey k = this->addKey(key(t, "deploy"));
+  ASSERT_TRUE(s.recordLastUsed({{k.id, kT0 + 100}}));
+  ApiKey edit = s.getKey(t.id, k.id).value();
+  edit.description = "edited";
+  ASSERT_TRUE(s.updateKey(edit, event(t.id, "key.update", k.id)));
+  EXPECT_EQ(s.getKey(t.id, k.id).value().last_used_at, std::optional<UnixSeconds>(kT0 + 100));
+}
+
+TYPED_TEST_P(StoreConformance, VerifyFailuresAccumulatePerKeyAndReason) {
+  Store& s = this->store();
+  Tenant a = this->addTenant("acme");
+  Tenant b = this->addTenant("globex");
+  ApiKey k = this->addKey(key(a, "deploy"));
+  ASSERT_TRUE(s.addVerifyFailures({{a.id, k.id, "DISABLED", 3, kT0 + 10}, {a.id, k.id, "IP_NOT_ALLOWED", 1, kT0 + 11}}));
+  ASSERT_TRUE(s.addVerifyFailures({{a.id, k.id, "DISABLED", 2, kT0 + 5}, {b.id, "key_b", "EXPIRED", 4, kT0}}));
+  ASSERT_TRUE(s.addVerifyFailures({}));
+  auto rows = s.listVerifyFailures(a.id);
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 2u);
+  auto find = [&](std::string_view reason) -> const VerifyFailureCount* {
+    for (const auto& r : *rows)
+      if (r.reason == reason) return &r;
+    return nullptr;
+  };
+  const auto* disabled = find("DISABLED");
+  ASSERT_TRUE(disabled);
+  EXPECT_EQ(disabled->key_id, k.id);
+  EXPECT_EQ(disabled->tenant_id, a.id);
+  EXPECT_EQ(disabled->count, 5);
+  EXPECT_EQ(disabled->last_at, kT0 + 10);  // the latest, not the last written
+  const auto* ip = find("IP_NOT_ALLOWED");
+  ASSERT_TRUE(ip);
+  EXPECT_EQ(ip->count, 1);
+  auto other = s.listVerifyFailures(b.id);
+  ASSERT_TRUE(other);
+  ASSERT_EQ(other->size(), 1u);
+  EXPECT_EQ(other->front().count, 4);
+  EXPECT_EQ(other->front().reason, "EXPIRED");
+}
+
+// ---- audit -------------------------------------------------------------------------------
+
+TYPED_TEST_P(StoreConformance, EveryChangeRecordsItsAuditEvent) {
+  Store& s = this->store();
+  Tenant t = tenant("acme");
+  AuditEvent create_ev = event(t.id, "tenant.create", t.id, kT0, "key_admin");
+  ASSERT_TRUE(s.createTenant(t, create_ev));
+  t.name = "acme2";
+  ASSERT_TRUE(s.updateTenant(t, event(t.id, "tenant.update", t.id, kT0 + 1)));
+  KeyGroup g = group(t, "ops");
+  ASSERT_TRUE(s.createGroup(g, event(t.id, "key_group.create", g.id, kT0 + 2)));
+  ASSERT_TRUE(s.updateGroup(g, event(t.id, "key_group.update", g.id, kT0 + 3)));
+  ApiKey k = key(t, "deploy", g.id);
+  ASSERT_TRUE(s.createKey(k, event(t.id, "key.create", k.id, kT0 + 4)));
+  ASSERT_TRUE(s.updateKey(k, event(t.id, "key.update", k.id, kT0 + 5)));
+  k.revoked_at = kT0 + 6;
+  ASSERT_TRUE(s.updateKey(k, event(t.id, "key.revoke", k.id, kT0 + 6)));
+  ASSERT_TRUE(s.deleteGroup(t.id, g.id, event(t.id, "key_group.delete", g.id, kT0 + 7)));
+  ASSERT_TRUE(s.deleteTenant(t.id, event(t.id, "tenant.delete", t.id, kT0 + 8)));
+
+  auto events = this->audit(t.id);
+  std::vector<std::string> actions;
+  for (const auto& e : events) actions.push_back(e.action);
+  EXPECT_EQ(actions, (std::vector<std::string>{"tenant.create", "tenant.update", "key_group.create",
+                                               "key_group.update", "key.create", "key.update", "key.revoke",
+                                               "key_group.delete", "tenant.delete"}));
+  ASSERT_FALSE(events.empty());
+  const AuditEvent& first = events.front();
+  EXPECT_EQ(first.id, create_ev.id);
+  EXPECT_EQ(first.tenant_id, t.id);
+  EXPECT_EQ(first.actor, "key_admin");
+  EXPECT_EQ(first.target, t.id);
+  EXPECT_EQ(first.client_ip, "192.0.2.10");
+  EXPECT_EQ(first.outcome, "success");
+  EXPECT_EQ(first.detail_json, R"({"k":"v"})");
+  EXPECT_EQ(first.at, kT0);
+  for (size_t i = 1; i < events.size(); ++i) EXPECT_GT(events[i].seq, events[i - 1].seq);
+}
+
+TYPED_TEST_P(StoreConformance, FailedChangesRecordNoAuditEvent) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  KeyGroup g = this->addGroup(t, "ops");
+  ApiKey k = this->addKey(key(t, "deploy", g.id));
+  const size_t before = this->audit(t.id).size();
+  ASSERT_EQ(before, 3u);
+
+  Tenant dup_tenant = tenant("acme");
+  EXPECT_FALSE(s.createTenant(dup_tenant, event(t.id, "tenant.create", dup_tenant.id)));
+  KeyGroup dup_group = group(t, "ops");
+  EXPECT_FALSE(s.createGroup(dup_group, event(t.id, "key_group.create", dup_group.id)));
+  ApiKey dup_key = key(t, "deploy");
+  EXPECT_FALSE(s.createKey(dup_key, event(t.id, "key.create", dup_key.id)));
+  ApiKey ghost = key(t, "ghost");
+  EXPECT_FALSE(s.updateKey(ghost, event(t.id, "key.update", ghost.id)));
+  EXPECT_FALSE(s.deleteGroup(t.id, g.id, event(t.id, "key_group.delete", g.id)));
+  EXPECT_FALSE(s.deleteTenant(t.id, event(t.id, "tenant.delete", t.id)));
+  KeyGroup ghost_group = group(t, "ghost");
+  EXPECT_FALSE(s.updateGroup(ghost_group, event(t.id, "key_group.update", ghost_group.id)));
+
+  EXPECT_EQ(this->audit(t.id).size(), before);
+  EXPECT_TRUE(s.getKey(t.id, k.id));
+}
+
+TYPED_TEST_P(StoreConformance, AChangeWhoseAuditEventCannotBeWrittenDoesNotHappen) {
+  // Reusing an event id makes the audit insert fail; the change must roll back with it.
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  AuditEvent used = event(t.id, "key_group.create", "x");
+  KeyGroup g = group(t, "ops");
+  ASSERT_TRUE(s.createGroup(g, used));
+  KeyGroup g2 = group(t, "billing");
+  EXPECT_FALSE(s.createGroup(g2, used));
+  EXPECT_FALSE(s.getGroup(t.id, g2.id));
+  ApiKey k = key(t, "deploy");
+  EXPECT_FALSE(s.createKey(k, used));
+  EXPECT_FALSE(s.getKey(t.id, k.id));
+  ApiKey live = this->addKey(key(t, "live"));
+  ApiKey edit = live;
+  edit.enabled = false;
+  EXPECT_FALSE(s.updateKey(edit, used));
+  EXPECT_TRUE(s.getKey(t.id, live.id).value().enabled);
+  Tenant t2 = tenant("globex");
+  EXPECT_FALSE(s.createTenant(t2, used));
+  EXPECT_FALSE(s.getTenant(t2.id));
+}
+
+TYPED_TEST_P(StoreConformance, StandaloneAuditEventsAreKept) {
+  Tenant t = this->addTenant("acme");
+  AuditEvent denied = event(t.id, "key.create", "deploy", kT0 + 3, "key_intruder");
+  denied.outcome = "denied";
+  ASSERT_TRUE(this->store().appendAudit(denied));
+  auto got = this->audit(t.id);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got.back().id, denied.id);
+  EXPECT_EQ(got.back().outcome, "denied");
+  EXPECT_EQ(got.back().actor, "key_intruder");
+}
+
+TYPED_TEST_P(StoreConformance, AuditCanBeFilteredByActionActorTargetAndTime) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");  // tenant.create at kT0 by key_actor
+  Tenant other = this->addTenant("globex");
+  auto add = [&](std::string tenant_id, std::string action, std::string target, UnixSeconds at, std::string actor) {
+    ASSERT_TRUE(s.appendAudit(event(std::move(tenant_id), std::move(action), std::move(target), at, std::move(actor))));
+  };
+  add(t.id, "key.create", "key_1", kT0 + 10, "key_alice");
+  add(t.id, "key.revoke", "key_1", kT0 + 20, "key_bob");
+  add(t.id, "key.create", "key_2", kT0 + 30, "key_bob");
+  add(t.id, "key_group.create", "grp_1", kT0 + 40, "key_alice");
+  add(other.id, "key.create", "key_9", kT0 + 10, "key_alice");
+
+  auto targets = [&](AuditFilter f) {
+    std::vector<std::string> out;
+    for (const auto& e : this->audit(t.id, f)) out.push_back(e.action + ":" + e.target);
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(targets(Q().action("key.create")), (V{"key.create:key_1", "key.create:key_2"}));
+  EXPECT_EQ(targets(Q().actor("key_bob")), (V{"key.revoke:key_1", "key.create:key_2"}));
+  EXPECT_EQ(targets(Q().target("key_1")), (V{"key.create:key_1", "key.revoke:key_1"}));
+  EXPECT_EQ(targets(Q().since(kT0 + 20)), (V{"key.revoke:key_1", "key.create:key_2", "key_group.create:grp_1"}));
+  EXPECT_EQ(targets(Q().until(kT0 + 20)), (V{"tenant.create:" + t.id, "key.create:key_1"}));
+  EXPECT_EQ(targets(Q().since(kT0 + 10).until(kT0 + 30)), (V{"key.create:key_1", "key.revoke:key_1"}));
+  EXPECT_EQ(targets(Q().action("key.create").actor("key_alice")), (V{"key.create:key_1"}));
+  EXPECT_TRUE(targets(Q().action("tenant.delete")).empty());
+  // Another tenant's events never show.
+  EXPECT_EQ(targets(Q().target("key_9")), V{});
+}
+
+TYPED_TEST_P(StoreConformance, AuditIsPagedInOrder) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE(s.appendAudit(event(t.id, "key.read", "key_" + std::to_string(i), kT0 + i)));
+  AuditFilter f;
+  f.action = "key.read";
+  f.page.limit = 4;
+  auto p1 = s.listAudit(t.id, f);
+  ASSERT_TRUE(p1);
+  ASSERT_EQ(p1->items.size(), 4u);
+  ASSERT_TRUE(p1->next);
+  f.page.after = *p1->next;
+  auto p2 = s.listAudit(t.id, f);
+  ASSERT_TRUE(p2);
+  ASSERT_EQ(p2->items.size(), 2u);
+  EXPECT_FALSE(p2->next);
+  std::vector<std::string> all;
+  for (const auto& e : p1->items) all.push_back(e.target);
+  for (const auto& e : p2->items) all.push_back(e.target);
+  EXPECT_EQ(all, (std::vector<std::string>{"key_0", "key_1", "key_2", "key_3", "key_4", "key_5"}));
+}
+
+// ---- concurrency -------------------------------------------------------------------------
+
+TYPED_TEST_P(StoreConformance, ConcurrentWritersAllCommit) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  constexpr int kThreads = 4, kEach = 10;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kThreads; ++w) {
+    threads.emplace_back([&, w] {
+      for (int i = 0; i < kEach; ++i) {
+        ApiKey k = key(t, "k" + std::to_string(w) + "-" + std::to_string(i));
+        if (!s.createKey(k, event(t.id, "key.create", k.id))) failures.fetch_add(1);
+        if (!s.recordLastUsed({{k.id, kT0 + i}})) failures.fetch_add(1);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  KeyFilter f;
+  f.page.limit = 500;
+  EXPECT_EQ(s.listKeys(t.id, f, kT0).value().items.size(), size_t(kThreads * kEach));
+  EXPECT_EQ(this->audit(t.id, Q().action("key.create")).size(), size_t(kThreads * kEach));
+}
+
+REGISTER_TYPED_TEST_SUITE_P(StoreConformance, FreshStoreIsReadyAndEmpty, BootstrapHappensExactlyOnce,
+                            BootstrapIsRefusedOnceAnyTenantExists, TenantKeepsEverySetting,
+                            TenantWithoutExpiryPolicyHasNoMaximum, DuplicateTenantNameIsRefusedAndRecordsNothing,
+                            UnknownTenantIsNotFound, TenantUpdateChangesNameAndSettings,
+                            RenamingATenantToATakenNameChangesNothing, TenantsArePagedInCreationOrder,
+                            EmptyTenantCanBeDeleted, TenantHoldingGroupsOrLiveKeysCannotBeDeleted, GroupLifecycle,
+                            GroupsArePagedWithACursor, GroupNamesAreUniquePerTenantOnly,
+                            GroupOfAnotherTenantIsNotFound, GroupHoldingUnrevokedKeysCannotBeDeleted,
+                            DeletingAGroupOfRevokedKeysDetachesThem, GroupInAMissingTenantIsRefused,
+                            KeyKeepsEveryField, KeyWithoutGroupExpiryOrRolesRoundTrips,
+                            KeyNamesAreUniquePerTenantOnly, KeyInAMissingGroupIsRefused,
+                            KeyOfAnotherTenantIsNotFound, UpdateReplacesMutableFieldsAndKeepsIdentity,
+                            UpdatingAMissingKeyIsNotFound, ListFiltersByStateAtTheGivenTime, ListFiltersByGroup,
+                            KeyListIsPagedWithACursor, ForEachKeyStreamsEveryKeyIncludingRevoked,
+                            LastUseOnlyMovesForward, LastUseSurvivesAnEdit, VerifyFailuresAccumulatePerKeyAndReason,
+                            EveryChangeRecordsItsAuditEvent, FailedChangesRecordNoAuditEvent,
+                            AChangeWhoseAuditEventCannotBeWrittenDoesNotHappen, StandaloneAuditEventsAreKept,
+                            AuditCanBeFilteredByActionActorTargetAndTime, AuditIsPagedInOrder,
+                            ConcurrentWritersAllCommit);
+
+}  // namespace keyward::store_testing

@@ -1,0 +1,136 @@
+// Unit tests for the in-memory verify index (src/verify/key_index.h): lookups, replacement,
+// and the buffered last-use counters that the flusher drains.
+#include "verify/key_index.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "verify_fixture.h"
+
+namespace keyward::verify {
+namespace {
+
+using testing::compiled;
+using testing::kStart;
+
+std::map<std::string, UnixSeconds> drain(KeyIndex& index) {
+  std::map<std::string, UnixSeconds> out;
+  index.drainDirty([&](const CompiledKey& k) {
+    auto& slot = out[k.id];
+    slot = std::max(slot, k.last_used.load());
+  });
+  return out;
+}
+
+TEST(KeyIndex, FindsByDigestOnly) {
+  KeyIndex index;
+  const auto d1 = crypto::sha256("one"), d2 = crypto::sha256("two");
+  index.upsert(d1, compiled("key_1"));
+  ASSERT_TRUE(index.find(d1));
+  EXPECT_EQ(index.find(d1)->id, "key_1");
+  EXPECT_FALSE(index.find(d2));
+  EXPECT_EQ(index.size(), 1u);
+}
+
+TEST(KeyIndex, UpsertReplacesTheEntryForADigest) {
+  KeyIndex index;
+  const auto d = crypto::sha256("one");
+  index.upsert(d, compiled("key_1"));
+  auto replacement = compiled("key_1");
+  replacement->enabled = false;
+  index.upsert(d, replacement);
+  EXPECT_EQ(index.size(), 1u);
+  EXPECT_FALSE(index.find(d)->enabled);
+}
+
+TEST(KeyIndex, EntryHandedOutStaysValidAfterReplacement) {
+  KeyIndex index;
+  const auto d = crypto::sha256("one");
+  index.upsert(d, compiled("key_1"));
+  KeyPtr held = index.find(d);
+  auto replacement = compiled("key_1");
+  replacement->name = "renamed";
+  index.upsert(d, replacement);
+  EXPECT_EQ(held->name, "key_1-name");  // the in-flight request keeps its snapshot
+  EXPECT_EQ(index.find(d)->name, "renamed");
+}
+
+TEST(KeyIndex, ManyKeysAcrossShards) {
+  KeyIndex index;
+  for (int i = 0; i < 1000; ++i) index.upsert(crypto::sha256(std::to_string(i)), compiled("key_" + std::to_string(i)));
+  EXPECT_EQ(index.size(), 1000u);
+  for (int i = 0; i < 1000; ++i) {
+    auto k = index.find(crypto::sha256(std::to_string(i)));
+    ASSERT_TRUE(k);
+    EXPECT_EQ(k->id, "key_" + std::to_string(i));
+  }
+}
+
+TEST(KeyIndex, TouchKeepsTheLatestUse) {
+  KeyIndex index;
+  const auto d = crypto::sha256("one");
+  index.upsert(d, compiled("key_1"));
+  KeyPtr k = index.find(d);
+  index.touch(k, kStart + 10);
+  index.touch(k, kStart + 5);  // a request that read the clock earlier finishes later
+  EXPECT_EQ(k->last_used.load(), kStart + 10);
+  auto drained = drain(index);
+  ASSERT_EQ(drained.size(), 1u);
+  EXPECT_EQ(drained["key_1"], kStart + 10);
+}
+
+TEST(KeyIndex, RepeatedTouchesQueueTheKeyOnce) {
+  KeyIndex index;
+  const auto d = crypto::sha256("one");
+  index.upsert(d, compiled("key_1"));
+  KeyPtr k = index.find(d);
+  for (int i = 0; i < 100; ++i) index.touch(k, kStart + i);
+  int calls = 0;
+  index.drainDirty([&](const CompiledKey&) { ++calls; });
+  EXPECT_EQ(calls, 1);
+  EXPECT_FALSE(k->last_used_dirty.load());
+}
+
+TEST(KeyIndex, ReplacingAKeyKeepsItsPendingLastUse) {
+  KeyIndex index;
+  const auto d = crypto::sha256("one");
+  index.upsert(d, compiled("key_1"));
+  index.touch(index.find(d), kStart + 42);
+  // An edit (e.g. a new description) replaces the entry before the flusher ran.
+  index.upsert(d, compiled("key_1"));
+  EXPECT_EQ(index.find(d)->last_used.load(), kStart + 42);
+  auto drained = drain(index);
+  ASSERT_EQ(drained.size(), 1u);
+  EXPECT_EQ(drained["key_1"], kStart + 42);
+}
+
+TEST(KeyIndex, ReplacementOfAFlushedKeyKeepsLastUseButQueuesNothing) {
+  KeyIndex index;
+  const auto d = crypto::sha256("one");
+  index.upsert(d, compiled("key_1"));
+  index.touch(index.find(d), kStart + 7);
+  ASSERT_EQ(drain(index).size(), 1u);
+  index.upsert(d, compiled("key_1"));
+  EXPECT_EQ(index.find(d)->last_used.load(), kStart + 7);  // GET still shows the last use
+  EXPECT_TRUE(drain(index).empty());
+}
+
+TEST(KeyIndex, UseAfterReplacementIsQueuedForTheNewEntry) {
+  KeyIndex index;
+  const auto d = crypto::sha256("one");
+  index.upsert(d, compiled("key_1"));
+  index.touch(index.find(d), kStart + 1);
+  index.upsert(d, compiled("key_1"));
+  index.touch(index.find(d), kStart + 2);
+  auto drained = drain(index);
+  ASSERT_EQ(drained.size(), 1u);
+  EXPECT_EQ(drained["key_1"], kStart + 2);
+  index.touch(index.find(d), kStart + 3);
+  drained = drain(index);
+  ASSERT_EQ(drained.size(), 1u);
+  EXPECT_EQ(drained["key_1"], kStart + 3);
+}
+
+}  // namespace
+}  // namespace keyward::verify
