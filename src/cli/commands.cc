@@ -408,6 +408,14 @@ void printOne(Session& s, const Reply& r, std::string (*render)(const json::valu
     std::cout << render(r.doc);
 }
 
+// For replies that carry no record to render (204 on delete, or a one-line summary).
+void printDone(Session& s, const Reply& r, const std::string& message) {
+  if (s.json())
+    s.printRaw(r);
+  else
+    std::cout << message << '\n';
+}
+
 void registerTenants(CLI::App& app, int& exit_code) {
   auto* tenants = app.add_subcommand("tenants", "Manage tenants (isolation boundaries; needs a system admin key)");
   tenants->require_subcommand(1);
@@ -471,10 +479,7 @@ void registerTenants(CLI::App& app, int& exit_code) {
     cmd->callback(guarded(exit_code, [id, g, &exit_code] {
       Session s(*g, exit_code);
       if (auto r = s.call("DELETE", "/v1/tenants/" + encode(*id))) {
-        if (s.json())
-          s.printRaw(*r);
-        else
-          std::cout << "Deleted tenant " << sanitize(*id) << '\n';
+        printDone(s, *r, std::string("Deleted tenant ") + sanitize(*id));
       }
     }));
   }
@@ -562,10 +567,7 @@ void registerGroups(CLI::App& app, int& exit_code) {
     cmd->callback(guarded(exit_code, [o, g, &exit_code] {
       Session s(*g, exit_code);
       if (auto r = s.call("DELETE", groupsPath(*o) + "/" + encode(o->id))) {
-        if (s.json())
-          s.printRaw(*r);
-        else
-          std::cout << "Deleted key group " << sanitize(o->id) << '\n';
+        printDone(s, *r, std::string("Deleted key group ") + sanitize(o->id));
       }
     }));
   }
@@ -761,10 +763,7 @@ void registerKeys(CLI::App& app, int& exit_code) {
       body["enabled"] = enable;
       auto r = s.call("PATCH", keysPath(*o) + "/" + encode(o->id), &body);
       if (!r) return;
-      if (s.json())
-        s.printRaw(*r);
-      else
-        std::cout << "Key " << sanitize(field(r->doc, "id")) << " is now " << sanitize(field(r->doc, "state")) << '\n';
+      printDone(s, *r, std::string("Key ") + sanitize(field(r->doc, "id")) + " is now " + sanitize(field(r->doc, "state")));
     }));
   }
   {
@@ -778,10 +777,7 @@ void registerKeys(CLI::App& app, int& exit_code) {
     cmd->callback(guarded(exit_code, [o, g, &exit_code] {
       Session s(*g, exit_code);
       if (auto r = s.call("DELETE", keysPath(*o) + "/" + encode(o->id))) {
-        if (s.json())
-          s.printRaw(*r);
-        else
-          std::cout << "Revoked key " << sanitize(o->id) << '\n';
+        printDone(s, *r, std::string("Revoked key ") + sanitize(o->id));
       }
     }));
   }
