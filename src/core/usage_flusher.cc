@@ -33,7 +33,10 @@ Status UsageFlusher::flushNow() {
   });
   std::vector<VerifyFailureCount> failures;
   for (auto& f : verifier_.drainFailures()) {
-    failures.push_back({std::move(f.tenant_id), std::move(f.key_id), std::string(verify::toString(f.code)), f.count,
+    // Failures of unknown or malformed keys belong to no tenant; the platform operator (the
+    // system tenant) sees them, so scanning and guessing show up somewhere.
+    std::string tenant = f.tenant_id.empty() ? std::string(kSystemTenantId) : std::move(f.tenant_id);
+    failures.push_back({std::move(tenant), std::move(f.key_id), std::string(verify::toString(f.code)), f.count,
                         f.last_at});
   }
   auto st = store_.recordLastUsed(uses);
