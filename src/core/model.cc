@@ -18,4 +18,13 @@ std::optional<KeyState> parseKeyState(std::string_view s) {
   return std::nullopt;
 }
 
+std::string_view toString(PrincipalKind k) {
+  switch (k) {
+    case PrincipalKind::kKey: return "key";
+    case PrincipalKind::kUser: return "user";
+    case PrincipalKind::kServiceUser: return "service_user";
+  }
+  return "key";
+}
+
 }  // namespace keyward

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,12 +13,112 @@
 #include "common/clock.h"
 #include "common/ip.h"
 #include "crypto/digest.h"
+#include "verify/permissions.h"
 
 namespace keyward {
 
 inline constexpr std::string_view kSystemTenantId = "system";
 inline constexpr std::string_view kRolePortalAdministrator = "Portal Administrator";
+inline constexpr std::string_view kRoleGlobalAdmin = "Global Admin";
+inline constexpr std::string_view kRoleGlobalViewer = "Global Viewer";
+inline constexpr std::string_view kRoleCloudAccountViewer = "Cloud Account Viewer";
 inline constexpr std::string_view kRoleVerifier = "Verifier";
+
+using verify::Action;
+using verify::Level;
+
+// One line of a role's permission matrix: (module, action, level).
+struct Permission {
+  std::string module;  // a built-in or tenant-registered module, or "*" (every module)
+  Action action = Action::kInquire;
+  Level level = Level::kNone;
+};
+
+// A role: a named permission matrix. A role with a scope module is given out per resource
+// of that module (SecureCloud's "Cloud Account Viewer of accounts A and B, or of all").
+struct Role {
+  std::string id;         // "builtin:<name>" for built-in roles
+  std::string tenant_id;  // "" for built-in roles (they exist in every tenant)
+  std::string name;       // unique per tenant, immutable: assignments refer to it
+  std::string description;
+  std::vector<Permission> permissions;
+  std::optional<std::string> scope_module;
+  bool builtin = false;
+  std::string created_by;
+  UnixSeconds created_at = 0;
+  UnixSeconds updated_at = 0;
+  std::int64_t seq = 0;
+};
+
+// A role given to a user, service user or key; for a scoped role, on which resources.
+struct RoleAssignment {
+  std::string role;
+  bool all_resources = false;
+  std::vector<std::string> resources;
+  bool operator==(const RoleAssignment&) const = default;
+};
+
+// Modules are data: the built-in ones plus those a tenant registers for its own platform.
+struct Module {
+  std::string tenant_id;  // "" for built-in modules
+  std::string name;
+  std::string description;
+  bool builtin = false;
+  UnixSeconds created_at = 0;
+};
+
+enum class PrincipalKind { kKey, kUser, kServiceUser };
+std::string_view toString(PrincipalKind k);
+
+// Who a key acts on behalf of (Ivanti "on behalf of", BloxOne service users).
+struct OwnerRef {
+  PrincipalKind kind = PrincipalKind::kServiceUser;  // kUser or kServiceUser
+  std::string id;
+  bool operator==(const OwnerRef&) const = default;
+};
+
+// A person who signs in to the console.
+struct User {
+  std::string id;
+  std::string tenant_id;
+  std::string email;  // stored lower case; unique per tenant
+  std::string display_name;
+  std::string password_hash;  // Argon2id encoded string; never rendered
+  std::vector<RoleAssignment> roles;
+  bool disabled = false;
+  std::string created_by;
+  UnixSeconds created_at = 0;
+  UnixSeconds updated_at = 0;
+  std::int64_t seq = 0;
+};
+
+// A non-human principal that owns keys (API member, BloxOne service user).
+struct ServiceUser {
+  std::string id;
+  std::string tenant_id;
+  std::string name;  // unique per tenant
+  std::string description;
+  std::vector<RoleAssignment> roles;
+  bool disabled = false;
+  std::string created_by;
+  UnixSeconds created_at = 0;
+  UnixSeconds updated_at = 0;
+  std::int64_t seq = 0;
+};
+
+// Users who receive alerts of the kinds they subscribe to (e.g. "account_alerts").
+struct UserGroup {
+  std::string id;
+  std::string tenant_id;
+  std::string name;  // unique per tenant
+  std::string description;
+  std::vector<std::string> members;        // user ids of the same tenant
+  std::vector<std::string> subscriptions;  // alert kinds
+  std::string created_by;
+  UnixSeconds created_at = 0;
+  UnixSeconds updated_at = 0;
+  std::int64_t seq = 0;
+};
 
 struct TenantSettings {
   std::string key_prefix = "kw";
@@ -64,8 +165,9 @@ struct ApiKey {
   UnixSeconds expires_at = kNever;
   std::vector<Cidr> ip_allowlist;  // empty: any address
   std::string metadata_json = "{}";
-  std::vector<std::string> roles;
-  std::string created_by;
+  std::vector<RoleAssignment> roles;
+  std::optional<OwnerRef> owner;  // none: a standalone key is its own principal
+  std::string created_by;  // id of the principal that created it (user, service user or key)
   UnixSeconds created_at = 0;
   UnixSeconds updated_at = 0;
   std::optional<UnixSeconds> last_used_at;
@@ -101,16 +203,16 @@ struct VerifyFailureCount {
   UnixSeconds last_at = 0;
 };
 
-// Who is calling: derived from a verified credential, never from what the client claims.
+// Who is calling: derived from a verified credential (a key or a console session), never
+// from what the client claims.
 struct Principal {
-  std::string key_id;
+  std::string key_id;      // the key used; "" for a console session
+  PrincipalKind kind = PrincipalKind::kKey;
+  std::string subject_id;  // whose permissions apply: the key's owner, the signed-in user, or the key
   std::string tenant_id;
-  std::vector<std::string> roles;
-  bool hasRole(std::string_view role) const {
-    for (const auto& r : roles)
-      if (r == role) return true;
-    return false;
-  }
+  std::shared_ptr<const verify::PermissionSet> permissions;  // never null once authenticated
+  // The id written as actor in audit events and as created_by: the key, or the user.
+  const std::string& actorId() const { return key_id.empty() ? subject_id : key_id; }
 };
 
 // The principal plus where the request came from: what every service call needs to
@@ -118,6 +220,13 @@ struct Principal {
 struct Actor {
   Principal principal;
   std::string client_ip;
+};
+
+// What "mine" means for an object: created by, or owned by, the calling principal.
+struct Ownership {
+  std::string id;  // the object's id (for resource-scoped grants)
+  std::string created_by;
+  std::string owner_id;  // "" when the object has no owner
 };
 
 struct PageRequest {

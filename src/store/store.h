@@ -24,6 +24,9 @@ namespace keyward {
 
 struct KeyFilter {
   std::optional<std::string> group_id;
+  std::optional<std::string> owner_id;
+  // Level "mine": only keys created by or owned by this principal id.
+  std::optional<std::string> mine_of;
   std::optional<KeyState> state;  // none: every state except revoked
   PageRequest page;
 };
@@ -55,7 +58,8 @@ class Store {
   virtual Result<Tenant> getTenant(std::string_view id) = 0;
   virtual Result<Page<Tenant>> listTenants(const PageRequest& page) = 0;
   virtual Status updateTenant(const Tenant& t, const AuditEvent& ev) = 0;
-  // kConflict/TENANT_NOT_EMPTY while it holds key groups or non-revoked keys.
+  // kConflict/TENANT_NOT_EMPTY while it holds key groups or non-revoked keys; deleting it
+  // removes its users, service users, user groups, custom roles and modules.
   virtual Status deleteTenant(std::string_view id, const AuditEvent& ev) = 0;
 
   // Key groups
@@ -68,7 +72,9 @@ class Store {
                              const AuditEvent& ev) = 0;
 
   // Keys
-  virtual Status createKey(const ApiKey& k, const AuditEvent& ev) = 0;
+  // With `owner_key_limit`, kConflict/KEY_LIMIT_REACHED when the key's owner already holds
+  // that many non-revoked keys (checked inside the same transaction as the insert).
+  virtual Status createKey(const ApiKey& k, const AuditEvent& ev, std::optional<int> owner_key_limit) = 0;
   virtual Result<ApiKey> getKey(std::string_view tenant_id, std::string_view id) = 0;
   virtual Result<Page<ApiKey>> listKeys(std::string_view tenant_id, const KeyFilter& filter,
                                         UnixSeconds now) = 0;
@@ -76,6 +82,58 @@ class Store {
   virtual Status updateKey(const ApiKey& k, const AuditEvent& ev) = 0;
   // Streams every key of every tenant (revoked ones too) to build the verify index.
   virtual Status forEachKey(const std::function<void(ApiKey&&)>& fn) = 0;
+  // Every key (revoked ones too) of one owner, or holding one role, to recompile them when
+  // the owner or the role changes.
+  virtual Result<std::vector<ApiKey>> keysOfOwner(std::string_view tenant_id, std::string_view owner_id) = 0;
+  virtual Result<std::vector<ApiKey>> keysWithRole(std::string_view tenant_id, std::string_view role) = 0;
+  // Non-revoked keys of an owner (the per-service-user key limit).
+  virtual Result<std::int64_t> countLiveKeysOfOwner(std::string_view tenant_id, std::string_view owner_id) = 0;
+
+  // Users. Emails are compared lower case (the service lower-cases them).
+  // Duplicate email -> kConflict/NAME_TAKEN.
+  virtual Status createUser(const User& u, const AuditEvent& ev) = 0;
+  virtual Result<User> getUser(std::string_view tenant_id, std::string_view id) = 0;
+  virtual Result<User> findUserByEmail(std::string_view tenant_id, std::string_view email) = 0;
+  virtual Result<Page<User>> listUsers(std::string_view tenant_id, const PageRequest& page) = 0;
+  virtual Status updateUser(const User& u, const AuditEvent& ev) = 0;
+  // kConflict/PRINCIPAL_HAS_KEYS while the user owns non-revoked keys; also removes the
+  // user from every user group.
+  virtual Status deleteUser(std::string_view tenant_id, std::string_view id, const AuditEvent& ev) = 0;
+
+  // Service users. Duplicate name -> kConflict/NAME_TAKEN.
+  virtual Status createServiceUser(const ServiceUser& s, const AuditEvent& ev) = 0;
+  virtual Result<ServiceUser> getServiceUser(std::string_view tenant_id, std::string_view id) = 0;
+  virtual Result<Page<ServiceUser>> listServiceUsers(std::string_view tenant_id, const PageRequest& page) = 0;
+  virtual Status updateServiceUser(const ServiceUser& s, const AuditEvent& ev) = 0;
+  // kConflict/PRINCIPAL_HAS_KEYS while it owns non-revoked keys.
+  virtual Status deleteServiceUser(std::string_view tenant_id, std::string_view id, const AuditEvent& ev) = 0;
+
+  // User groups (members and subscriptions are stored with the group).
+  virtual Status createUserGroup(const UserGroup& g, const AuditEvent& ev) = 0;
+  virtual Result<UserGroup> getUserGroup(std::string_view tenant_id, std::string_view id) = 0;
+  virtual Result<Page<UserGroup>> listUserGroups(std::string_view tenant_id, const PageRequest& page) = 0;
+  virtual Status updateUserGroup(const UserGroup& g, const AuditEvent& ev) = 0;
+  virtual Status deleteUserGroup(std::string_view tenant_id, std::string_view id, const AuditEvent& ev) = 0;
+
+  // Custom roles (built-in roles live in code, not in the store).
+  virtual Status createRole(const Role& r, const AuditEvent& ev) = 0;
+  virtual Result<Role> getRole(std::string_view tenant_id, std::string_view id) = 0;
+  virtual Result<Role> getRoleByName(std::string_view tenant_id, std::string_view name) = 0;
+  virtual Result<std::vector<Role>> listRoles(std::string_view tenant_id) = 0;
+  virtual Status updateRole(const Role& r, const AuditEvent& ev) = 0;
+  // kConflict/ROLE_IN_USE while a user, service user or non-revoked key holds the role.
+  virtual Status deleteRole(std::string_view tenant_id, std::string_view id, const AuditEvent& ev) = 0;
+  virtual Status forEachRole(const std::function<void(Role&&)>& fn) = 0;
+
+  // Tenant-registered modules. Duplicate -> kConflict/NAME_TAKEN.
+  virtual Status createModule(const Module& m, const AuditEvent& ev) = 0;
+  virtual Result<std::vector<Module>> listModules(std::string_view tenant_id) = 0;
+  // kConflict/MODULE_IN_USE while a custom role of the tenant refers to it.
+  virtual Status deleteModule(std::string_view tenant_id, std::string_view name, const AuditEvent& ev) = 0;
+
+  // Every user and service user of every tenant (to build the verify index).
+  virtual Status forEachUser(const std::function<void(User&&)>& fn) = 0;
+  virtual Status forEachServiceUser(const std::function<void(ServiceUser&&)>& fn) = 0;
 
   // Counters buffered in memory by the verifier and flushed in batches.
   virtual Status recordLastUsed(const std::vector<std::pair<std::string, UnixSeconds>>& uses) = 0;
