@@ -8,7 +8,7 @@ PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev
   libssl-dev openssl
   libsqlite3-dev sqlite3
-  libcli11-dev libtomlplusplus-dev
+  libcli11-dev libtomlplusplus-dev libargon2-dev
   libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   curl ca-certificates

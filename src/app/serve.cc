@@ -13,11 +13,15 @@
 #include <iostream>
 
 #include "common/clock.h"
+#include "core/access_index.h"
 #include "core/audit_log.h"
 #include "core/authenticator.h"
 #include "core/bootstrap.h"
 #include "core/group_service.h"
 #include "core/key_service.h"
+#include "core/principal_service.h"
+#include "core/role_service.h"
+#include "core/session_service.h"
 #include "core/tenant_service.h"
 #include "core/usage_flusher.h"
 #include "http/router.h"
@@ -106,8 +110,9 @@ int runServe(const Config& cfg) {
   }
 
   verify::KeyIndex index;
+  AccessIndex access(**store, index);
   const auto load_start = std::chrono::steady_clock::now();
-  auto loaded = loadIndex(**store, index);
+  auto loaded = access.loadAll();
   if (!loaded) {
     spdlog::error("cannot load keys: {}", loaded.error().message);
     return 1;
@@ -120,11 +125,15 @@ int runServe(const Config& cfg) {
   AuditLog audit(**store, clock);
   TenantService tenants(**store, clock, audit);
   GroupService groups(**store, clock, audit);
-  KeyService keys(**store, clock, audit, index);
+  KeyService keys(**store, clock, audit, access, index);
+  PrincipalService principals(**store, clock, audit, access);
+  RoleService roles(**store, clock, audit, access);
+  SessionService sessions(**store, clock, audit, access);
   Authenticator auth(verifier);
   std::vector<Cidr> proxies;
   for (const auto& p : cfg.trusted_proxies) proxies.push_back(*parseCidr(p));  // validated by loadConfig
-  http::Router router(http::Deps{tenants, groups, keys, audit, auth, verifier, **store, clock, proxies});
+  http::Router router(http::Deps{tenants, groups, keys, principals, roles, sessions, audit, auth, verifier, **store,
+                                 clock, proxies, !cfg.tls_cert_file.empty()});
 
   UsageFlusher flusher(**store, index, verifier, std::chrono::seconds(cfg.flush_interval));
   flusher.start();

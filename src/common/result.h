@@ -18,6 +18,7 @@ enum class ErrorKind {
   kNotFound,         // 404: absent, or belongs to another tenant
   kConflict,         // 409: duplicate name, non-empty group, state transition refused
   kTooLarge,         // 413: body over the limit
+  kTooManyRequests,  // 429: throttled (e.g. repeated failed sign-ins)
   kUnavailable,      // 503: the store is unreachable or not migrated
   kInternal,         // 500: a bug or an unexpected failure of a dependency
 };

@@ -1,29 +1,52 @@
 #include "core/access.h"
 
-namespace keyward {
+#include "core/roles.h"
 
-bool isKnownRole(std::string_view role) {
-  return role == kRolePortalAdministrator || role == kRoleVerifier;
+namespace keyward {
+namespace {
+
+Error forbidden(std::string_view module, Action action) {
+  return Error{ErrorKind::kForbidden, "FORBIDDEN",
+               "this credential lacks permission '" + std::string(module) + ":" +
+                   std::string(verify::toString(action)) + "'",
+               ""};
+}
+
+}  // namespace
+
+Result<const verify::Grant*> authorize(const Principal& p, std::string_view module, Action action,
+                                       std::string_view tenant_id) {
+  const bool system = p.tenant_id == kSystemTenantId;
+  // Creating, deleting and listing tenants (tenant_id "") is the platform operator's.
+  const bool platform = tenant_id.empty() || (module == kModuleTenants && action != Action::kInquire);
+  if (platform && !system) return std::unexpected(forbidden(module, action));
+  if (!system && p.tenant_id != tenant_id) return notFound("tenant");
+  const verify::Grant* g = p.permissions ? p.permissions->find(module, action) : nullptr;
+  if (!g) return std::unexpected(forbidden(module, action));
+  return g;
+}
+
+bool grantCovers(const Principal& p, const verify::Grant& g, const Ownership& object) {
+  if (g.level == Level::kNone) return false;
+  if (g.level == Level::kMine) {
+    const bool mine = object.created_by == p.subject_id || object.owner_id == p.subject_id ||
+                      (!object.id.empty() && object.id == p.subject_id);
+    if (!mine) return false;
+  }
+  return g.all_resources || g.resources.contains(object.id);
 }
 
 bool mayVerify(const Principal& p, std::string_view tenant_id) {
   const bool in_scope = p.tenant_id == kSystemTenantId || p.tenant_id == tenant_id;
-  return in_scope && (p.hasRole(kRolePortalAdministrator) || p.hasRole(kRoleVerifier));
+  return in_scope && p.permissions && p.permissions->allows(kModuleVerification, Action::kInquire, std::nullopt);
 }
 
-Status authorize(const Principal& p, Operation op, std::string_view tenant_id) {
-  const bool system = p.tenant_id == kSystemTenantId;
-  const bool admin = p.hasRole(kRolePortalAdministrator);
-  const bool platform_op =
-      op == Operation::kTenantCreate || op == Operation::kTenantList || op == Operation::kTenantDelete;
-  if (!system && !platform_op && p.tenant_id != tenant_id) return notFound("tenant");
-  if (op == Operation::kVerify) {
-    if (mayVerify(p, tenant_id)) return {};
-  } else if (admin && (system || !platform_op)) {
-    return {};
-  }
-  return fail(ErrorKind::kForbidden, "FORBIDDEN",
-              "this credential is not permitted to perform this operation");
+Status checkNoEscalation(const Principal& actor, const verify::PermissionSet& granted, std::string_view what) {
+  std::string missing;
+  if (actor.permissions && actor.permissions->covers(granted, &missing)) return {};
+  return fail(ErrorKind::kForbidden, "ESCALATION",
+              std::string(what) + " would grant '" + missing +
+                  "' beyond what this credential holds itself; a principal cannot give more than it has");
 }
 
 }  // namespace keyward

@@ -1,7 +1,11 @@
 // access.h — who may do what: the authorization decision for every management operation.
 // Thread safety: pure functions. Ownership: values only.
-// This model is deliberately small (Portal Administrator, Verifier); the finer
-// module/action/level model replaces the body of authorize() without touching callers.
+// A decision is (module, action) against the caller's compiled permissions, then the level
+// ("mine": only objects the principal created or owns) and the resource scope against the
+// object when there is one. Tenancy comes first: an object of another tenant is reported
+// as not found (404), never as forbidden, so a caller learns nothing about other tenants.
+// A system-tenant principal's permissions apply in every tenant (the platform operator);
+// creating, listing and deleting tenants is for system-tenant principals only.
 #pragma once
 
 #include <string_view>
@@ -11,27 +15,18 @@
 
 namespace keyward {
 
-enum class Operation {
-  kTenantCreate, kTenantList, kTenantDelete,  // platform-wide: system tenant only
-  kTenantRead, kTenantUpdate,
-  kGroupRead, kGroupWrite,
-  kKeyRead, kKeyWrite,
-  kAuditRead,
-  kVerify,  // learn the exact reason a key failed verification
-};
+// Everything a principal's grant on (module, action) allows, or 403/404.
+Result<const verify::Grant*> authorize(const Principal& p, std::string_view module, Action action,
+                                       std::string_view tenant_id);
 
-// - The system tenant's Portal Administrator may do everything, in every tenant.
-// - A tenant's Portal Administrator may do everything inside its own tenant, but not
-//   create, list or delete tenants.
-// - A Verifier may only verify (and learn exact codes) for keys of its tenant
-//   (every tenant for the system tenant's Verifier).
-// An object of another tenant is reported as not found (404), never as forbidden.
-Status authorize(const Principal& p, Operation op, std::string_view tenant_id);
+// Whether a grant lets the principal see/change `object` (used to filter lists).
+bool grantCovers(const Principal& p, const verify::Grant& g, const Ownership& object);
 
-// True when the principal may see exact verification codes for keys of `tenant_id`.
+// True when the principal may learn exact verification codes for keys of `tenant_id`.
 bool mayVerify(const Principal& p, std::string_view tenant_id);
 
-// Built-in roles a key may carry in this release.
-bool isKnownRole(std::string_view role);
+// No escalation: refuses (403, ESCALATION) when `granted` holds anything the actor does
+// not hold itself. `what` names the thing being given ("the key's roles").
+Status checkNoEscalation(const Principal& actor, const verify::PermissionSet& granted, std::string_view what);
 
 }  // namespace keyward

@@ -1,6 +1,7 @@
 #include "core/audit_log.h"
 
 #include "common/json_text.h"
+#include "core/roles.h"
 #include "crypto/random.h"
 
 namespace keyward {
@@ -21,7 +22,7 @@ Result<AuditEvent> AuditLog::event(const Actor& actor, std::string_view tenant_i
   AuditEvent ev;
   ev.id = std::move(*id);
   ev.tenant_id = tenant_id;
-  ev.actor = actor.principal.key_id;
+  ev.actor = actor.principal.actorId();
   ev.action = action;
   ev.target = target;
   ev.client_ip = actor.client_ip;
@@ -31,21 +32,36 @@ Result<AuditEvent> AuditLog::event(const Actor& actor, std::string_view tenant_i
   return ev;
 }
 
-Status AuditLog::guard(const Actor& actor, Operation op, std::string_view tenant_id, std::string_view action,
-                       std::string_view target) const {
-  auto st = authorize(actor.principal, op, tenant_id);
-  if (st) return st;
-  if (auto ev = event(actor, actor.principal.tenant_id, action, target,
+void AuditLog::denied(const Actor& actor, std::string_view tenant_id, std::string_view audit_action,
+                      std::string_view target) const {
+  if (auto ev = event(actor, actor.principal.tenant_id, audit_action, target,
                       "{\"requested_tenant\":" + jsonString(tenant_id) + "}")) {
     ev->outcome = "denied";
     // Best effort: the refusal stands even if it cannot be recorded.
     (void)store_.appendAudit(*ev);
   }
-  return st;
+}
+
+Result<const verify::Grant*> AuditLog::guard(const Actor& actor, std::string_view module, Action action,
+                                             std::string_view tenant_id, std::string_view audit_action,
+                                             std::string_view target) const {
+  auto g = authorize(actor.principal, module, action, tenant_id);
+  if (!g) denied(actor, tenant_id, audit_action, target);
+  return g;
+}
+
+Status AuditLog::guardObject(const Actor& actor, const verify::Grant& grant, std::string_view module, Action action,
+                             std::string_view tenant_id, const Ownership& object,
+                             std::string_view audit_action) const {
+  if (grantCovers(actor.principal, grant, object)) return {};
+  denied(actor, tenant_id, audit_action, object.id);
+  return fail(ErrorKind::kForbidden, "FORBIDDEN",
+              "this credential may " + std::string(verify::toString(action)) + " only its own or assigned " +
+                  std::string(module) + ", and this one is not");
 }
 
 Result<Page<AuditEvent>> AuditLog::list(const Actor& actor, std::string_view tenant_id, const AuditFilter& f) const {
-  if (auto st = guard(actor, Operation::kAuditRead, tenant_id, "audit.list", tenant_id); !st) {
+  if (auto st = guard(actor, kModuleAudit, Action::kInquire, tenant_id, "audit.list", tenant_id); !st) {
     return std::unexpected(st.error());
   }
   if (auto t = store_.getTenant(tenant_id); !t) return std::unexpected(t.error());

@@ -26,13 +26,22 @@ class AuditLog {
                            std::string_view target, std::string detail_json = "{}") const;
 
   // authorize(), and when it refuses, a "denied" event in the actor's own tenant
-  // (the target tenant may be one the actor must not learn about).
-  Status guard(const Actor& actor, Operation op, std::string_view tenant_id, std::string_view action,
-               std::string_view target) const;
+  // (the target tenant may be one the actor must not learn about). Returns the grant so a
+  // list can filter by its level and scope.
+  Result<const verify::Grant*> guard(const Actor& actor, std::string_view module, Action action,
+                                     std::string_view tenant_id, std::string_view audit_action,
+                                     std::string_view target) const;
+  // After guard() granted `grant`, and the object was read from the caller's tenant: level
+  // "mine" and resource scopes apply to it (403 and a "denied" event otherwise).
+  Status guardObject(const Actor& actor, const verify::Grant& grant, std::string_view module, Action action,
+                     std::string_view tenant_id, const Ownership& object, std::string_view audit_action) const;
 
   Result<Page<AuditEvent>> list(const Actor& actor, std::string_view tenant_id, const AuditFilter& f) const;
 
  private:
+  void denied(const Actor& actor, std::string_view tenant_id, std::string_view audit_action,
+              std::string_view target) const;
+
   Store& store_;
   const Clock& clock_;
 };

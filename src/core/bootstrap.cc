@@ -27,7 +27,7 @@ Result<std::optional<std::string>> bootstrapIfEmpty(Store& store, const Clock& c
   k.digest = crypto::sha256(*secret);
   k.start = crypto::keyStart(*secret);
   k.expires_at = kNever;  // an expiring bootstrap key would lock the operator out
-  k.roles = {std::string(kRolePortalAdministrator)};
+  k.roles = {RoleAssignment{std::string(kRolePortalAdministrator), false, {}}};
   k.created_by = "bootstrap";
   k.created_at = k.updated_at = now;
 

@@ -1,6 +1,7 @@
 #include "core/group_service.h"
 
 #include "common/json_text.h"
+#include "core/roles.h"
 #include "core/validation.h"
 #include "crypto/random.h"
 
@@ -18,7 +19,7 @@ Error nameTaken(Error e, std::string_view name) {
 }  // namespace
 
 Result<KeyGroup> GroupService::create(const Actor& actor, std::string_view tenant_id, const CreateGroupInput& in) {
-  if (auto st = audit_.guard(actor, Operation::kGroupWrite, tenant_id, "key_group.create", in.name); !st) {
+  if (auto st = audit_.guard(actor, kModuleKeyGroups, Action::kAdd, tenant_id, "key_group.create", in.name); !st) {
     return std::unexpected(st.error());
   }
   if (auto st = validateName("name", in.name); !st) return std::unexpected(st.error());
@@ -34,14 +35,14 @@ Result<KeyGroup> GroupService::create(const Actor& actor, std::string_view tenan
 }
 
 Result<KeyGroup> GroupService::get(const Actor& actor, std::string_view tenant_id, std::string_view id) {
-  if (auto st = audit_.guard(actor, Operation::kGroupRead, tenant_id, "key_group.read", id); !st) {
+  if (auto st = audit_.guard(actor, kModuleKeyGroups, Action::kInquire, tenant_id, "key_group.read", id); !st) {
     return std::unexpected(st.error());
   }
   return store_.getGroup(tenant_id, id);
 }
 
 Result<Page<KeyGroup>> GroupService::list(const Actor& actor, std::string_view tenant_id, const PageRequest& page) {
-  if (auto st = audit_.guard(actor, Operation::kGroupRead, tenant_id, "key_group.list", tenant_id); !st) {
+  if (auto st = audit_.guard(actor, kModuleKeyGroups, Action::kInquire, tenant_id, "key_group.list", tenant_id); !st) {
     return std::unexpected(st.error());
   }
   if (auto t = store_.getTenant(tenant_id); !t) return std::unexpected(t.error());
@@ -50,7 +51,7 @@ Result<Page<KeyGroup>> GroupService::list(const Actor& actor, std::string_view t
 
 Result<KeyGroup> GroupService::update(const Actor& actor, std::string_view tenant_id, std::string_view id,
                                       const UpdateGroupInput& in) {
-  if (auto st = audit_.guard(actor, Operation::kGroupWrite, tenant_id, "key_group.update", id); !st) {
+  if (auto st = audit_.guard(actor, kModuleKeyGroups, Action::kEdit, tenant_id, "key_group.update", id); !st) {
     return std::unexpected(st.error());
   }
   auto g = store_.getGroup(tenant_id, id);
@@ -71,7 +72,7 @@ Result<KeyGroup> GroupService::update(const Actor& actor, std::string_view tenan
 }
 
 Status GroupService::remove(const Actor& actor, std::string_view tenant_id, std::string_view id) {
-  if (auto st = audit_.guard(actor, Operation::kGroupWrite, tenant_id, "key_group.delete", id); !st) return st;
+  if (auto st = audit_.guard(actor, kModuleKeyGroups, Action::kDelete, tenant_id, "key_group.delete", id); !st) return std::unexpected(st.error());
   auto ev = audit_.event(actor, tenant_id, "key_group.delete", id);
   if (!ev) return std::unexpected(ev.error());
   return store_.deleteGroup(tenant_id, id, *ev);

@@ -6,30 +6,31 @@
 
 namespace keyward {
 
-std::shared_ptr<verify::CompiledKey> compileKey(const ApiKey& k) {
-  auto c = std::make_shared<verify::CompiledKey>();
-  c->id = k.id;
-  c->tenant_id = k.tenant_id;
-  c->name = k.name;
-  c->group_id = k.group_id.value_or("");
-  c->expires_at = k.expires_at;
-  c->enabled = k.enabled;
-  c->revoked = k.revoked_at.has_value();
-  c->ip_allowlist = k.ip_allowlist;
-  c->metadata_json = k.metadata_json;
-  c->roles = k.roles;
-  c->last_used.store(k.last_used_at.value_or(0), std::memory_order_relaxed);
-  return c;
+namespace {
+
+Ownership ownershipOf(const ApiKey& k) {
+  return Ownership{k.id, k.created_by, k.owner ? k.owner->id : std::string()};
 }
 
-Result<size_t> loadIndex(Store& store, verify::KeyIndex& index) {
-  size_t n = 0;
-  auto st = store.forEachKey([&](ApiKey&& k) {
-    index.upsert(k.digest, compileKey(k));
-    ++n;
-  });
-  if (!st) return std::unexpected(st.error());
-  return n;
+}  // namespace
+
+Status KeyService::checkAccess(const Actor& actor, const verify::Grant& grant, std::string_view tenant_id,
+                               const std::vector<RoleAssignment>& roles, const std::optional<OwnerRef>& owner) {
+  auto defs = access_.rolesOf(tenant_id);
+  if (!defs) return std::unexpected(defs.error());
+  if (auto st = validateAssignments(roles, defs->lookup(), "roles"); !st) return st;
+  if (owner) {
+    if (auto o = access_.ownerOf(tenant_id, *owner); !o) {
+      if (o.error().kind != ErrorKind::kNotFound) return std::unexpected(o.error());
+      return fail(ErrorKind::kNotFound, "OWNER_NOT_FOUND",
+                  std::string(toString(owner->kind)) + " '" + owner->id + "' not found in this tenant", "owner");
+    }
+    if (grant.level == Level::kMine && owner->id != actor.principal.subject_id) {
+      return fail(ErrorKind::kForbidden, "FORBIDDEN",
+                  "this credential may manage only its own keys: the owner must be itself", "owner");
+    }
+  }
+  return checkNoEscalation(actor.principal, compileAssignments(roles, defs->lookup()), "the key's roles");
 }
 
 void KeyService::withLiveLastUse(ApiKey& k) const {
@@ -53,22 +54,21 @@ Status KeyService::checkGroup(std::string_view tenant_id, const std::optional<st
 }
 
 Result<CreatedKey> KeyService::create(const Actor& actor, std::string_view tenant_id, const CreateKeyInput& in) {
-  std::lock_guard write(write_mu_);  // commit and index update in one order
-  if (auto st = audit_.guard(actor, Operation::kKeyWrite, tenant_id, "key.create", in.name); !st) {
-    return std::unexpected(st.error());
-  }
+  auto write = access_.writeLock();  // commit and index update in one order
+  auto grant = audit_.guard(actor, kModuleKeys, Action::kAdd, tenant_id, "key.create", in.name);
+  if (!grant) return std::unexpected(grant.error());
   auto tenant = store_.getTenant(tenant_id);
   if (!tenant) return std::unexpected(tenant.error());
   const UnixSeconds now = clock_.now();
   if (auto st = validateName("name", in.name); !st) return std::unexpected(st.error());
   if (auto st = validateDescription("description", in.description); !st) return std::unexpected(st.error());
   if (auto st = validateMetadataSize(in.metadata_json); !st) return std::unexpected(st.error());
-  if (auto st = validateRoles(in.roles); !st) return std::unexpected(st.error());
   auto expires_at = resolveExpiry(in.expiry, tenant->settings, now);
   if (!expires_at) return std::unexpected(expires_at.error());
   auto allow = parseAllowlist(in.ip_allowlist);
   if (!allow) return std::unexpected(allow.error());
   if (auto st = checkGroup(tenant_id, in.group_id); !st) return std::unexpected(st.error());
+  if (auto st = checkAccess(actor, **grant, tenant_id, in.roles, in.owner); !st) return std::unexpected(st.error());
 
   auto id = crypto::newId("key");
   if (!id) return std::unexpected(id.error());
@@ -88,12 +88,15 @@ Result<CreatedKey> KeyService::create(const Actor& actor, std::string_view tenan
   k.ip_allowlist = std::move(*allow);
   k.metadata_json = in.metadata_json;
   k.roles = in.roles;
-  k.created_by = actor.principal.key_id;
+  k.owner = in.owner;
+  k.created_by = actor.principal.subject_id;
   k.created_at = k.updated_at = now;
 
   auto ev = audit_.event(actor, tenant_id, "key.create", k.id, "{\"name\":" + jsonString(k.name) + "}");
   if (!ev) return std::unexpected(ev.error());
-  if (auto st = store_.createKey(k, *ev); !st) {
+  std::optional<int> limit;
+  if (k.owner && k.owner->kind == PrincipalKind::kServiceUser) limit = tenant->settings.max_keys_per_service_user;
+  if (auto st = store_.createKey(k, *ev, limit); !st) {
     Error e = st.error();
     if (e.code == "NAME_TAKEN") {
       e.message = "a key named '" + k.name + "' already exists in this tenant";
@@ -103,44 +106,54 @@ Result<CreatedKey> KeyService::create(const Actor& actor, std::string_view tenan
   }
   auto stored = store_.getKey(tenant_id, k.id);
   if (!stored) return std::unexpected(stored.error());
-  index_.upsert(stored->digest, compileKey(*stored));
+  if (auto st = access_.refreshKeys({*stored}); !st) return std::unexpected(st.error());
   return CreatedKey{std::move(*stored), std::move(*secret)};
 }
 
 Result<ApiKey> KeyService::get(const Actor& actor, std::string_view tenant_id, std::string_view id) {
-  if (auto st = audit_.guard(actor, Operation::kKeyRead, tenant_id, "key.read", id); !st) {
+  auto grant = audit_.guard(actor, kModuleKeys, Action::kInquire, tenant_id, "key.read", id);
+  if (!grant) return std::unexpected(grant.error());
+  auto k = store_.getKey(tenant_id, id);
+  if (!k) return k;
+  if (auto st = audit_.guardObject(actor, **grant, kModuleKeys, Action::kInquire, tenant_id, ownershipOf(*k), "key.read");
+      !st) {
     return std::unexpected(st.error());
   }
-  auto k = store_.getKey(tenant_id, id);
-  if (k) withLiveLastUse(*k);
+  withLiveLastUse(*k);
   return k;
 }
 
 Result<Page<ApiKey>> KeyService::list(const Actor& actor, std::string_view tenant_id, const KeyFilter& filter) {
-  if (auto st = audit_.guard(actor, Operation::kKeyRead, tenant_id, "key.list", tenant_id); !st) {
-    return std::unexpected(st.error());
-  }
+  auto grant = audit_.guard(actor, kModuleKeys, Action::kInquire, tenant_id, "key.list", tenant_id);
+  if (!grant) return std::unexpected(grant.error());
   if (auto t = store_.getTenant(tenant_id); !t) return std::unexpected(t.error());
   if (filter.group_id) {
     if (auto st = checkGroup(tenant_id, filter.group_id); !st) return std::unexpected(st.error());
   }
-  auto page = store_.listKeys(tenant_id, filter, clock_.now());
-  if (page) {
-    for (auto& k : page->items) withLiveLastUse(k);
-  }
+  KeyFilter f = filter;
+  if ((*grant)->level == Level::kMine) f.mine_of = actor.principal.subject_id;
+  auto page = store_.listKeys(tenant_id, f, clock_.now());
+  if (!page) return page;
+  // A resource-scoped grant shows only its keys; a page may then hold fewer than `limit`
+  // items, and next_cursor still continues the scan.
+  std::erase_if(page->items, [&](const ApiKey& k) { return !grantCovers(actor.principal, **grant, ownershipOf(k)); });
+  for (auto& k : page->items) withLiveLastUse(k);
   return page;
 }
 
 Result<ApiKey> KeyService::update(const Actor& actor, std::string_view tenant_id, std::string_view id,
                                   const UpdateKeyInput& in) {
-  std::lock_guard write(write_mu_);  // commit and index update in one order
-  if (auto st = audit_.guard(actor, Operation::kKeyWrite, tenant_id, "key.update", id); !st) {
-    return std::unexpected(st.error());
-  }
+  auto write = access_.writeLock();  // commit and index update in one order
+  auto grant = audit_.guard(actor, kModuleKeys, Action::kEdit, tenant_id, "key.update", id);
+  if (!grant) return std::unexpected(grant.error());
   auto tenant = store_.getTenant(tenant_id);
   if (!tenant) return std::unexpected(tenant.error());
   auto k = store_.getKey(tenant_id, id);
   if (!k) return k;
+  if (auto st = audit_.guardObject(actor, **grant, kModuleKeys, Action::kEdit, tenant_id, ownershipOf(*k), "key.update");
+      !st) {
+    return std::unexpected(st.error());
+  }
   const UnixSeconds now = clock_.now();
   const KeyState state = k->stateAt(now);
   if (state == KeyState::kRevoked) {
@@ -182,10 +195,28 @@ Result<ApiKey> KeyService::update(const Actor& actor, std::string_view tenant_id
     k->metadata_json = *in.metadata_json;
     changed.emplace_back("metadata");
   }
-  if (in.roles) {
-    if (auto st = validateRoles(*in.roles); !st) return std::unexpected(st.error());
-    k->roles = *in.roles;
-    changed.emplace_back("roles");
+  if (in.roles || in.owner) {
+    const auto old_owner = k->owner;
+    if (in.roles) {
+      k->roles = *in.roles;
+      changed.emplace_back("roles");
+    }
+    if (in.owner) {
+      k->owner = *in.owner;
+      changed.emplace_back("owner");
+    }
+    if (auto st = checkAccess(actor, **grant, tenant_id, k->roles, k->owner); !st) return std::unexpected(st.error());
+    if (k->owner && k->owner != old_owner && k->owner->kind == PrincipalKind::kServiceUser) {
+      auto held = store_.countLiveKeysOfOwner(tenant_id, k->owner->id);
+      if (!held) return std::unexpected(held.error());
+      const int limit = tenant->settings.max_keys_per_service_user;
+      if (*held >= limit) {
+        return fail(ErrorKind::kConflict, "KEY_LIMIT_REACHED",
+                    "service user '" + k->owner->id + "' already holds " + std::to_string(*held) +
+                        " keys, the tenant's limit (max_keys_per_service_user = " + std::to_string(limit) +
+                        "); revoke one or raise the limit");
+      }
+    }
   }
   k->updated_at = now;
   // A pure enable/disable is its own audit action: that is what a reviewer searches for.
@@ -196,27 +227,31 @@ Result<ApiKey> KeyService::update(const Actor& actor, std::string_view tenant_id
   if (auto st = store_.updateKey(*k, *ev); !st) return std::unexpected(st.error());
   auto stored = store_.getKey(tenant_id, id);
   if (!stored) return stored;
-  index_.upsert(stored->digest, compileKey(*stored));
+  if (auto st = access_.refreshKeys({*stored}); !st) return std::unexpected(st.error());
   return stored;
 }
 
 Status KeyService::revoke(const Actor& actor, std::string_view tenant_id, std::string_view id) {
-  std::lock_guard write(write_mu_);  // commit and index update in one order
-  if (auto st = audit_.guard(actor, Operation::kKeyWrite, tenant_id, "key.revoke", id); !st) return st;
+  auto write = access_.writeLock();  // commit and index update in one order
+  auto grant = audit_.guard(actor, kModuleKeys, Action::kDelete, tenant_id, "key.revoke", id);
+  if (!grant) return std::unexpected(grant.error());
   auto k = store_.getKey(tenant_id, id);
   if (!k) return std::unexpected(k.error());
+  if (auto st = audit_.guardObject(actor, **grant, kModuleKeys, Action::kDelete, tenant_id, ownershipOf(*k), "key.revoke");
+      !st) {
+    return st;
+  }
   if (k->revoked_at) return fail(ErrorKind::kConflict, "KEY_REVOKED", "the key is already revoked");
   k->revoked_at = clock_.now();
   k->updated_at = *k->revoked_at;
   auto ev = audit_.event(actor, tenant_id, "key.revoke", k->id, "{\"name\":" + jsonString(k->name) + "}");
   if (!ev) return std::unexpected(ev.error());
   if (auto st = store_.updateKey(*k, *ev); !st) return st;
-  index_.upsert(k->digest, compileKey(*k));
-  return {};
+  return access_.refreshKeys({*k});
 }
 
 Result<std::vector<VerifyFailureCount>> KeyService::failures(const Actor& actor, std::string_view tenant_id) {
-  if (auto st = audit_.guard(actor, Operation::kKeyRead, tenant_id, "key.failures", tenant_id); !st) {
+  if (auto st = audit_.guard(actor, kModuleKeys, Action::kInquire, tenant_id, "key.failures", tenant_id); !st) {
     return std::unexpected(st.error());
   }
   if (auto t = store_.getTenant(tenant_id); !t) return std::unexpected(t.error());

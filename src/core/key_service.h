@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/access_index.h"
 #include "core/audit_log.h"
 #include "core/model.h"
 #include "core/validation.h"
@@ -27,7 +28,8 @@ struct CreateKeyInput {
   ExpiryInput expiry;
   std::vector<std::string> ip_allowlist;
   std::string metadata_json = "{}";
-  std::vector<std::string> roles;
+  std::vector<RoleAssignment> roles;
+  std::optional<OwnerRef> owner;
 };
 
 struct UpdateKeyInput {
@@ -37,7 +39,8 @@ struct UpdateKeyInput {
   ExpiryInput expiry;
   std::optional<std::vector<std::string>> ip_allowlist;
   std::optional<std::string> metadata_json;
-  std::optional<std::vector<std::string>> roles;
+  std::optional<std::vector<RoleAssignment>> roles;
+  std::optional<std::optional<OwnerRef>> owner;  // nullopt inside: the key no longer has an owner
 };
 
 struct CreatedKey {
@@ -45,16 +48,10 @@ struct CreatedKey {
   std::string secret;  // returned once, never stored
 };
 
-// The verify index's view of a key.
-std::shared_ptr<verify::CompiledKey> compileKey(const ApiKey& k);
-
-// Fills the index from the store (start-up).
-Result<size_t> loadIndex(Store& store, verify::KeyIndex& index);
-
 class KeyService {
  public:
-  KeyService(Store& store, const Clock& clock, const AuditLog& audit, verify::KeyIndex& index)
-      : store_(store), clock_(clock), audit_(audit), index_(index) {}
+  KeyService(Store& store, const Clock& clock, const AuditLog& audit, AccessIndex& access, verify::KeyIndex& index)
+      : store_(store), clock_(clock), audit_(audit), access_(access), index_(index) {}
 
   Result<CreatedKey> create(const Actor& actor, std::string_view tenant_id, const CreateKeyInput& in);
   Result<ApiKey> get(const Actor& actor, std::string_view tenant_id, std::string_view id);
@@ -66,15 +63,17 @@ class KeyService {
 
  private:
   Status checkGroup(std::string_view tenant_id, const std::optional<std::string>& group_id);
+  // Roles exist and are well scoped, the owner exists, a "mine" grant keeps the key the
+  // actor's own, and the key grants nothing beyond what the actor holds.
+  Status checkAccess(const Actor& actor, const verify::Grant& grant, std::string_view tenant_id,
+                     const std::vector<RoleAssignment>& roles, const std::optional<OwnerRef>& owner);
   void withLiveLastUse(ApiKey& k) const;
 
   Store& store_;
   const Clock& clock_;
   const AuditLog& audit_;
+  AccessIndex& access_;  // its write lock orders commits and index updates
   verify::KeyIndex& index_;
-  // Serializes key writes so two concurrent edits of one key reach the index in the same
-  // order as they reached the store (the last commit is what the hot path sees).
-  std::mutex write_mu_;
 };
 
 }  // namespace keyward

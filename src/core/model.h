@@ -37,7 +37,7 @@ struct Permission {
 // A role: a named permission matrix. A role with a scope module is given out per resource
 // of that module (SecureCloud's "Cloud Account Viewer of accounts A and B, or of all").
 struct Role {
-  std::string id;         // "builtin:<name>" for built-in roles
+  std::string id;         // "builtin-<name in kebab case>" for built-in roles
   std::string tenant_id;  // "" for built-in roles (they exist in every tenant)
   std::string name;       // unique per tenant, immutable: assignments refer to it
   std::string description;

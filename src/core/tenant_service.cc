@@ -1,13 +1,14 @@
 #include "core/tenant_service.h"
 
 #include "common/json_text.h"
+#include "core/roles.h"
 #include "core/validation.h"
 #include "crypto/random.h"
 
 namespace keyward {
 
 Result<Tenant> TenantService::create(const Actor& actor, const CreateTenantInput& in) {
-  if (auto st = audit_.guard(actor, Operation::kTenantCreate, "", "tenant.create", in.name); !st) {
+  if (auto st = audit_.guard(actor, kModuleTenants, Action::kAdd, "", "tenant.create", in.name); !st) {
     return std::unexpected(st.error());
   }
   if (auto st = validateName("name", in.name); !st) return std::unexpected(st.error());
@@ -33,21 +34,21 @@ Result<Tenant> TenantService::create(const Actor& actor, const CreateTenantInput
 }
 
 Result<Tenant> TenantService::get(const Actor& actor, std::string_view id) {
-  if (auto st = audit_.guard(actor, Operation::kTenantRead, id, "tenant.read", id); !st) {
+  if (auto st = audit_.guard(actor, kModuleTenants, Action::kInquire, id, "tenant.read", id); !st) {
     return std::unexpected(st.error());
   }
   return store_.getTenant(id);
 }
 
 Result<Page<Tenant>> TenantService::list(const Actor& actor, const PageRequest& page) {
-  if (auto st = audit_.guard(actor, Operation::kTenantList, "", "tenant.list", ""); !st) {
+  if (auto st = audit_.guard(actor, kModuleTenants, Action::kInquire, "", "tenant.list", ""); !st) {
     return std::unexpected(st.error());
   }
   return store_.listTenants(page);
 }
 
 Result<Tenant> TenantService::update(const Actor& actor, std::string_view id, const UpdateTenantInput& in) {
-  if (auto st = audit_.guard(actor, Operation::kTenantUpdate, id, "tenant.update", id); !st) {
+  if (auto st = audit_.guard(actor, kModuleSettings, Action::kEdit, id, "tenant.update", id); !st) {
     return std::unexpected(st.error());
   }
   auto t = store_.getTenant(id);
@@ -83,7 +84,9 @@ Result<Tenant> TenantService::update(const Actor& actor, std::string_view id, co
 }
 
 Status TenantService::remove(const Actor& actor, std::string_view id) {
-  if (auto st = audit_.guard(actor, Operation::kTenantDelete, id, "tenant.delete", id); !st) return st;
+  if (auto st = audit_.guard(actor, kModuleTenants, Action::kDelete, id, "tenant.delete", id); !st) {
+    return std::unexpected(st.error());
+  }
   if (id == kSystemTenantId) {
     return fail(ErrorKind::kConflict, "SYSTEM_TENANT", "the system tenant cannot be deleted");
   }

@@ -1,5 +1,7 @@
 #include "core/validation.h"
 
+#include <cctype>
+
 #include "core/access.h"
 #include "crypto/key_codec.h"
 
@@ -95,20 +97,57 @@ Result<std::vector<Cidr>> parseAllowlist(const std::vector<std::string>& entries
   return out;
 }
 
-Status validateRoles(const std::vector<std::string>& roles) {
-  for (size_t i = 0; i < roles.size(); ++i) {
-    if (!isKnownRole(roles[i])) {
-      return invalidField("roles[" + std::to_string(i) + "]",
-                          "unknown role '" + roles[i] + "'; known roles: Portal Administrator, Verifier");
+Status validateMetadataSize(std::string_view json) {
+  if (json.size() > kMaxMetadataBytes) {
+    return invalidField("metadata", "metadata must be at most " + std::to_string(kMaxMetadataBytes) + " bytes as JSON");
+  }
+  return {};
+}
+
+Result<std::string> normalizeEmail(std::string_view email) {
+  while (!email.empty() && email.front() == ' ') email.remove_prefix(1);
+  while (!email.empty() && email.back() == ' ') email.remove_suffix(1);
+  const size_t at = email.find('@');
+  bool ok = !email.empty() && email.size() <= 254 && at != std::string_view::npos && at > 0 &&
+            at + 1 < email.size() && email.find('@', at + 1) == std::string_view::npos;
+  std::string out;
+  for (unsigned char c : email) {
+    if (c <= 0x20 || c == 0x7f) ok = false;
+    out += char(std::tolower(c));
+  }
+  if (!ok) return invalidField("email", "email must be an address like name@example.com");
+  return out;
+}
+
+Status validatePassword(std::string_view password) {
+  size_t chars = 0;
+  for (unsigned char c : password) chars += (c & 0xC0) != 0x80;  // count UTF-8 code points
+  if (chars < kMinPasswordChars) {
+    return invalidField("password", "password must be at least " + std::to_string(kMinPasswordChars) + " characters",
+                        "WEAK_PASSWORD");
+  }
+  if (password.size() > kMaxPasswordBytes) {
+    return invalidField("password", "password must be at most " + std::to_string(kMaxPasswordBytes) + " bytes");
+  }
+  return {};
+}
+
+Status validateSubscriptions(const std::vector<std::string>& kinds) {
+  for (size_t i = 0; i < kinds.size(); ++i) {
+    bool known = false;
+    for (auto k : kAlertKinds) known = known || kinds[i] == k;
+    if (!known) {
+      return invalidField("subscriptions[" + std::to_string(i) + "]",
+                          "unknown alert kind '" + kinds[i] + "'; known: account_alerts, security_alerts");
     }
   }
   return {};
 }
 
-Status validateMetadataSize(std::string_view json) {
-  if (json.size() > kMaxMetadataBytes) {
-    return invalidField("metadata", "metadata must be at most " + std::to_string(kMaxMetadataBytes) + " bytes as JSON");
-  }
+Status validateModuleName(std::string_view name) {
+  bool ok = !name.empty() && name.size() <= 64 && name[0] >= 'a' && name[0] <= 'z';
+  for (char c : name) ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
+  if (!ok) return invalidField("name", "a module name is 1-64 characters of a-z, 0-9 and _, starting with a letter");
   return {};
 }
 

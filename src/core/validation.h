@@ -1,4 +1,4 @@
-// validation.h — the semantic rules for names, settings, expiry, IP allowlists and roles.
+// validation.h — the semantic rules for names, settings, expiry, and IP allowlists.
 // Thread safety: pure functions. Ownership: values only.
 // The HTTP layer checks JSON shape and types; these check meaning, and name the field at
 // fault so the client can fix it.
@@ -36,7 +36,18 @@ struct ExpiryInput {
 Result<UnixSeconds> resolveExpiry(const ExpiryInput& in, const TenantSettings& s, UnixSeconds now);
 
 Result<std::vector<Cidr>> parseAllowlist(const std::vector<std::string>& entries);
-Status validateRoles(const std::vector<std::string>& roles);
 Status validateMetadataSize(std::string_view json);
+
+inline constexpr size_t kMinPasswordChars = 12;
+inline constexpr size_t kMaxPasswordBytes = 1024;
+// Lower-cased, trimmed e-mail if it looks like one (local@domain, no spaces, <= 254 bytes).
+Result<std::string> normalizeEmail(std::string_view email);
+// At least 12 characters (NIST SP 800-63B allows 8; we ask more), at most 1024 bytes.
+Status validatePassword(std::string_view password);
+// Alert kinds a user group can subscribe to.
+inline constexpr std::string_view kAlertKinds[] = {"account_alerts", "security_alerts"};
+Status validateSubscriptions(const std::vector<std::string>& kinds);
+// A module a tenant registers: 1-64 of [a-z0-9_], starting with a letter.
+Status validateModuleName(std::string_view name);
 
 }  // namespace keyward

@@ -40,6 +40,35 @@ Response verifyKey(Ctx& c);
 Response authz(Ctx& c);
 // audit
 Response listAudit(Ctx& c);
+// users, service users, user groups
+Response createUser(Ctx& c);
+Response listUsers(Ctx& c);
+Response getUser(Ctx& c);
+Response updateUser(Ctx& c);
+Response deleteUser(Ctx& c);
+Response createServiceUser(Ctx& c);
+Response listServiceUsers(Ctx& c);
+Response getServiceUser(Ctx& c);
+Response updateServiceUser(Ctx& c);
+Response deleteServiceUser(Ctx& c);
+Response createUserGroup(Ctx& c);
+Response listUserGroups(Ctx& c);
+Response getUserGroup(Ctx& c);
+Response updateUserGroup(Ctx& c);
+Response deleteUserGroup(Ctx& c);
+// roles and modules
+Response createRole(Ctx& c);
+Response listRoles(Ctx& c);
+Response getRole(Ctx& c);
+Response updateRole(Ctx& c);
+Response deleteRole(Ctx& c);
+Response listModules(Ctx& c);
+Response createModule(Ctx& c);
+Response deleteModule(Ctx& c);
+// console sign-in
+Response login(Ctx& c);
+Response logout(Ctx& c);
+Response me(Ctx& c);
 
 // Shared helpers for handlers.
 Response errorResponse(const Ctx& c, const Error& e);

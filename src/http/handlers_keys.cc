@@ -35,7 +35,8 @@ Response createKey(Ctx& c) {
   in.expiry = readExpiry(r, error);
   in.ip_allowlist = r.optStringArray("ip_allowlist").value_or(std::vector<std::string>{});
   in.metadata_json = r.optObjectText("metadata").value_or("{}");
-  in.roles = r.optStringArray("roles").value_or(std::vector<std::string>{});
+  in.roles = r.optAssignments("roles").value_or(std::vector<RoleAssignment>{});
+  if (auto o = r.optOwner("owner")) in.owner = *o;
   if (auto st = r.finish(); !st) return errorResponse(c, st.error());
   if (error) return errorResponse(c, *error);
   auto created = c.deps.keys.create(*actor, c.params[0], in);
@@ -51,12 +52,15 @@ Response listKeys(Ctx& c) {
   auto actor = c.actor();
   if (!actor) return errorResponse(c, actor.error());
   Query q(c.req.query);
-  if (auto st = q.onlyAllow({"limit", "cursor", "group_id", "state"}); !st) return errorResponse(c, st.error());
+  if (auto st = q.onlyAllow({"limit", "cursor", "group_id", "state", "owner_id"}); !st) {
+    return errorResponse(c, st.error());
+  }
   auto page = pageFrom(q);
   if (!page) return errorResponse(c, page.error());
   KeyFilter f;
   f.page = *page;
   f.group_id = q.get("group_id");
+  f.owner_id = q.get("owner_id");
   if (auto s = q.get("state")) {
     f.state = parseKeyState(*s);
     if (!f.state) {
@@ -94,11 +98,12 @@ Response updateKey(Ctx& c) {
   in.expiry = readExpiry(r, error);
   in.ip_allowlist = r.optStringArray("ip_allowlist");
   in.metadata_json = r.optObjectText("metadata");
-  in.roles = r.optStringArray("roles");
+  in.roles = r.optAssignments("roles");
+  in.owner = r.optOwner("owner");
   if (auto st = r.finish(); !st) return errorResponse(c, st.error());
   if (error) return errorResponse(c, *error);
   if (!in.description && !in.group_id && !in.enabled && !in.expiry.given() && !in.ip_allowlist &&
-      !in.metadata_json && !in.roles) {
+      !in.metadata_json && !in.roles && !in.owner) {
     return errorResponse(c, Error{ErrorKind::kInvalid, "EMPTY_UPDATE", "the request changes nothing", ""});
   }
   auto k = c.deps.keys.update(*actor, c.params[0], c.params[1], in);

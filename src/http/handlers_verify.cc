@@ -23,12 +23,26 @@ void appendValidBody(std::string& out, const verify::CompiledKey& k) {
   out += ",\"expires_at\":";
   if (k.expires_at == kNever) out += "null";
   else appendJsonString(out, formatRfc3339(k.expires_at));
-  out += ",\"roles\":[";
-  for (size_t i = 0; i < k.roles.size(); ++i) {
-    if (i) out += ',';
-    appendJsonString(out, k.roles[i]);
+  if (k.access) {
+    const auto& a = *k.access;
+    out += ",\"owner\":";
+    if (a.owner_id.empty()) {
+      out += "null";
+    } else {
+      out += "{\"type\":\"";
+      out += a.owner_kind;
+      out += "\",\"id\":";
+      appendJsonString(out, a.owner_id);
+      out += '}';
+    }
+    out += ",\"roles\":";
+    out += a.roles_json;
+    out += ",\"permissions\":";
+    out += a.permissions_json;
+  } else {
+    out += ",\"owner\":null,\"roles\":[],\"permissions\":[]";
   }
-  out += "],\"metadata\":";
+  out += ",\"metadata\":";
   out += k.metadata_json;
   out += '}';
 }
@@ -64,7 +78,14 @@ Response verifyKey(Ctx& c) {
   const std::string key = r.reqString("key");
   std::optional<std::string> tenant = r.optString("tenant_id");
   const std::optional<std::string> ip_text = r.optString("ip");
+  const auto queries = r.optPermissionQueries("permissions").value_or(std::vector<PermissionQuery>{});
   if (auto st = r.finish(); !st) return errorResponse(c, st.error());
+  std::vector<verify::PermissionCheck> checks;
+  checks.reserve(queries.size());
+  for (const auto& q : queries) {
+    checks.push_back({q.module, q.action, q.resource ? std::optional<std::string_view>(*q.resource) : std::nullopt,
+                      q.resource_owner ? std::optional<std::string_view>(*q.resource_owner) : std::nullopt});
+  }
   std::optional<IpAddress> ip;
   if (ip_text) {
     auto parsed = parseIp(*ip_text);
@@ -79,7 +100,7 @@ Response verifyKey(Ctx& c) {
     }
     tenant = caller->tenant_id;
   }
-  const auto out = c.deps.verifier.verify({key, tenant, ip});
+  const auto out = c.deps.verifier.verify({key, tenant, ip, checks});
   std::string body;
   body.reserve(256);
   if (out.valid()) {
@@ -102,8 +123,28 @@ Response verifyKey(Ctx& c) {
 Response authz(Ctx& c) {
   const std::string_view key = presentedKey(c);
   const std::string_view tenant = trimmed(c.req.header("x-keyward-tenant"));
+  // The permission the gateway requires for this route, if any.
+  const std::string_view module = trimmed(c.req.header("x-keyward-module"));
+  const std::string_view action_text = trimmed(c.req.header("x-keyward-action"));
+  const std::string_view resource = trimmed(c.req.header("x-keyward-resource"));
+  verify::PermissionCheck check;
+  std::span<const verify::PermissionCheck> checks;
+  if (!module.empty() || !action_text.empty()) {
+    auto action = verify::parseAction(action_text.empty() ? "inquire" : action_text);
+    if (module.empty() || !action) {
+      // A gateway misconfiguration, not the client's fault: say so plainly to the operator.
+      return problem(400, "INVALID_PERMISSION_HEADERS",
+                     "X-Keyward-Module must be set and X-Keyward-Action must be one of inquire, add, edit, delete",
+                     c.req.path);
+    }
+    check = {module, *action, resource.empty() ? std::nullopt : std::optional<std::string_view>(resource), std::nullopt};
+    checks = {&check, 1};
+  }
   const auto out = c.deps.verifier.verify(
-      {key, tenant.empty() ? std::nullopt : std::optional<std::string_view>(tenant), c.client_ip});
+      {key, tenant.empty() ? std::nullopt : std::optional<std::string_view>(tenant), c.client_ip, checks});
+  if (out.code == verify::Code::kInsufficientPermissions) {
+    return problem(403, "FORBIDDEN", "not permitted", c.req.path);
+  }
   if (!out.valid()) return problem(401, "NOT_AUTHORIZED", "not authorized", c.req.path);
   Response resp{204, "", {}, ""};
   resp.with("x-keyward-key-id", out.key->id).with("x-keyward-tenant-id", out.key->tenant_id);

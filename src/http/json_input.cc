@@ -145,6 +145,205 @@ std::optional<std::optional<std::int64_t>> JsonReader::optNullableInt(std::strin
   return std::nullopt;
 }
 
+namespace {
+
+// Reads {"a": ..., ...} members strictly: every member must be one of `known`.
+std::optional<std::string> unknownMember(const boost::json::object& o, std::initializer_list<std::string_view> known) {
+  for (const auto& kv : o) {
+    bool ok = false;
+    for (auto k : known) ok = ok || kv.key() == k;
+    if (!ok) return std::string(kv.key());
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> memberString(const boost::json::object& o, std::string_view name) {
+  const auto* v = o.if_contains(name);
+  if (!v || !v->is_string()) return std::nullopt;
+  return std::string(v->as_string());
+}
+
+}  // namespace
+
+std::optional<std::vector<RoleAssignment>> JsonReader::optAssignments(std::string_view name) {
+  const auto* v = field(name);
+  if (!v) return std::nullopt;
+  const std::string n(name);
+  if (!v->is_array()) {
+    setError(n, n + " must be an array of role names or {\"role\", \"resources\"} objects");
+    return std::nullopt;
+  }
+  std::vector<RoleAssignment> out;
+  const auto& arr = v->as_array();
+  for (size_t i = 0; i < arr.size(); ++i) {
+    const std::string at = n + "[" + std::to_string(i) + "]";
+    if (arr[i].is_string()) {
+      out.push_back(RoleAssignment{std::string(arr[i].as_string()), false, {}});
+      continue;
+    }
+    if (!arr[i].is_object()) {
+      setError(at, at + " must be a role name or an object {\"role\", \"resources\" | \"all_resources\"}");
+      return std::nullopt;
+    }
+    const auto& o = arr[i].as_object();
+    if (auto bad = unknownMember(o, {"role", "resources", "all_resources"})) {
+      setError(at + "." + *bad, "unknown field '" + *bad + "'", "UNKNOWN_FIELD");
+      return std::nullopt;
+    }
+    RoleAssignment a;
+    auto role = memberString(o, "role");
+    if (!role) {
+      setError(at + ".role", "role is required and must be a string", o.contains("role") ? "INVALID_FIELD" : "MISSING_FIELD");
+      return std::nullopt;
+    }
+    a.role = *role;
+    if (const auto* all = o.if_contains("all_resources")) {
+      if (!all->is_bool()) {
+        setError(at + ".all_resources", "all_resources must be true or false");
+        return std::nullopt;
+      }
+      a.all_resources = all->as_bool();
+    }
+    if (const auto* res = o.if_contains("resources")) {
+      if (!res->is_array()) {
+        setError(at + ".resources", "resources must be an array of strings");
+        return std::nullopt;
+      }
+      for (const auto& r : res->as_array()) {
+        if (!r.is_string()) {
+          setError(at + ".resources", "resources must contain only strings");
+          return std::nullopt;
+        }
+        a.resources.emplace_back(r.as_string());
+      }
+    }
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+std::optional<std::optional<OwnerRef>> JsonReader::optOwner(std::string_view name) {
+  if (isNull(name)) {
+    read_.emplace(name);
+    return std::optional<OwnerRef>();
+  }
+  const auto* v = field(name);
+  if (!v) return std::nullopt;
+  const std::string n(name);
+  if (!v->is_object()) {
+    setError(n, n + " must be an object {\"type\": \"user\" | \"service_user\", \"id\": \"...\"} or null");
+    return std::nullopt;
+  }
+  const auto& o = v->as_object();
+  if (auto bad = unknownMember(o, {"type", "id"})) {
+    setError(n + "." + *bad, "unknown field '" + *bad + "'", "UNKNOWN_FIELD");
+    return std::nullopt;
+  }
+  auto type = memberString(o, "type");
+  auto id = memberString(o, "id");
+  if (!type || (*type != "user" && *type != "service_user")) {
+    setError(n + ".type", "type must be \"user\" or \"service_user\"", o.contains("type") ? "INVALID_FIELD" : "MISSING_FIELD");
+    return std::nullopt;
+  }
+  if (!id || id->empty()) {
+    setError(n + ".id", "id is required and must be a non-empty string", o.contains("id") ? "INVALID_FIELD" : "MISSING_FIELD");
+    return std::nullopt;
+  }
+  return std::optional<OwnerRef>(OwnerRef{*type == "user" ? PrincipalKind::kUser : PrincipalKind::kServiceUser, *id});
+}
+
+std::optional<std::vector<Permission>> JsonReader::optPermissions(std::string_view name) {
+  const auto* v = field(name);
+  if (!v) return std::nullopt;
+  const std::string n(name);
+  if (!v->is_array()) {
+    setError(n, n + " must be an array of {\"module\", \"action\", \"level\"} objects");
+    return std::nullopt;
+  }
+  std::vector<Permission> out;
+  const auto& arr = v->as_array();
+  for (size_t i = 0; i < arr.size(); ++i) {
+    const std::string at = n + "[" + std::to_string(i) + "]";
+    if (!arr[i].is_object()) {
+      setError(at, at + " must be an object {\"module\", \"action\", \"level\"}");
+      return std::nullopt;
+    }
+    const auto& o = arr[i].as_object();
+    if (auto bad = unknownMember(o, {"module", "action", "level"})) {
+      setError(at + "." + *bad, "unknown field '" + *bad + "'", "UNKNOWN_FIELD");
+      return std::nullopt;
+    }
+    auto module = memberString(o, "module");
+    auto action = memberString(o, "action");
+    auto level = memberString(o, "level");
+    if (!module || module->empty()) {
+      setError(at + ".module", "module is required and must be a non-empty string");
+      return std::nullopt;
+    }
+    auto a = action ? verify::parseAction(*action) : std::nullopt;
+    if (!a) {
+      setError(at + ".action", "action must be one of inquire, add, edit, delete");
+      return std::nullopt;
+    }
+    auto l = level ? verify::parseLevel(*level) : std::nullopt;
+    if (!l) {
+      setError(at + ".level", "level must be one of all, mine, none");
+      return std::nullopt;
+    }
+    out.push_back(Permission{*module, *a, *l});
+  }
+  return out;
+}
+
+std::optional<std::vector<PermissionQuery>> JsonReader::optPermissionQueries(std::string_view name) {
+  const auto* v = field(name);
+  if (!v) return std::nullopt;
+  const std::string n(name);
+  if (!v->is_array() || v->as_array().size() > 64) {
+    setError(n, n + " must be an array of at most 64 {\"module\", \"action\", \"resource\"?} objects");
+    return std::nullopt;
+  }
+  std::vector<PermissionQuery> out;
+  const auto& arr = v->as_array();
+  for (size_t i = 0; i < arr.size(); ++i) {
+    const std::string at = n + "[" + std::to_string(i) + "]";
+    if (!arr[i].is_object()) {
+      setError(at, at + " must be an object {\"module\", \"action\", \"resource\"?}");
+      return std::nullopt;
+    }
+    const auto& o = arr[i].as_object();
+    if (auto bad = unknownMember(o, {"module", "action", "resource", "resource_owner"})) {
+      setError(at + "." + *bad, "unknown field '" + *bad + "'", "UNKNOWN_FIELD");
+      return std::nullopt;
+    }
+    PermissionQuery q;
+    auto module = memberString(o, "module");
+    auto action = memberString(o, "action");
+    if (!module || module->empty()) {
+      setError(at + ".module", "module is required and must be a non-empty string");
+      return std::nullopt;
+    }
+    auto a = action ? verify::parseAction(*action) : std::nullopt;
+    if (!a) {
+      setError(at + ".action", "action must be one of inquire, add, edit, delete");
+      return std::nullopt;
+    }
+    q.module = *module;
+    q.action = *a;
+    for (auto [member, slot] : {std::pair{"resource", &q.resource}, std::pair{"resource_owner", &q.resource_owner}}) {
+      if (const auto* r = o.if_contains(member)) {
+        if (!r->is_string()) {
+          setError(at + "." + member, std::string(member) + " must be a string");
+          return std::nullopt;
+        }
+        *slot = std::string(r->as_string());
+      }
+    }
+    out.push_back(std::move(q));
+  }
+  return out;
+}
+
 Status JsonReader::finish() {
   if (error_) return std::unexpected(*error_);
   for (const auto& kv : doc_.as_object()) {

@@ -13,8 +13,17 @@
 #include <vector>
 
 #include "common/result.h"
+#include "core/model.h"
 
 namespace keyward::http {
+
+// One entry of a verify request's "permissions" list.
+struct PermissionQuery {
+  std::string module;
+  Action action = Action::kInquire;
+  std::optional<std::string> resource;
+  std::optional<std::string> resource_owner;
+};
 
 class JsonReader {
  public:
@@ -36,6 +45,15 @@ class JsonReader {
   std::optional<std::optional<std::string>> optNullableString(std::string_view name);
   std::optional<std::optional<std::int64_t>> optNullableInt(std::string_view name, std::int64_t lo,
                                                             std::int64_t hi);
+
+  // Role assignments: each a role name, or {"role", "resources": [...]} / {"role", "all_resources": true}.
+  std::optional<std::vector<RoleAssignment>> optAssignments(std::string_view name);
+  // {"type": "user"|"service_user", "id": "..."}, or null (-> inner nullopt).
+  std::optional<std::optional<OwnerRef>> optOwner(std::string_view name);
+  // [{"module", "action", "level"}]
+  std::optional<std::vector<Permission>> optPermissions(std::string_view name);
+  // [{"module", "action", "resource"?, "resource_owner"?}]
+  std::optional<std::vector<PermissionQuery>> optPermissionQueries(std::string_view name);
 
   // Fails with the first problem seen, or UNKNOWN_FIELD naming a field nobody read.
   Status finish();

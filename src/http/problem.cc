@@ -83,6 +83,7 @@ int statusFor(ErrorKind kind) {
     case ErrorKind::kNotFound: return 404;
     case ErrorKind::kConflict: return 409;
     case ErrorKind::kTooLarge: return 413;
+    case ErrorKind::kTooManyRequests: return 429;
     case ErrorKind::kUnavailable: return 503;
     case ErrorKind::kInternal: return 500;
   }

@@ -62,9 +62,114 @@ boost::json::object renderKey(const ApiKey& k, UnixSeconds now) {
   boost::system::error_code ec;
   auto meta = boost::json::parse(k.metadata_json, ec);
   o["metadata"] = ec ? boost::json::value(boost::json::object()) : std::move(meta);
-  boost::json::array roles;
-  for (const auto& r : k.roles) roles.emplace_back(r);
-  o["roles"] = std::move(roles);
+  o["roles"] = renderAssignments(k.roles);
+  o["owner"] = renderOwner(k.owner);
+  return o;
+}
+
+boost::json::array renderAssignments(const std::vector<RoleAssignment>& roles) {
+  boost::json::array out;
+  for (const auto& a : roles) {
+    boost::json::object o;
+    o["role"] = a.role;
+    if (a.all_resources) {
+      o["all_resources"] = true;
+    } else if (!a.resources.empty()) {
+      boost::json::array res;
+      for (const auto& r : a.resources) res.emplace_back(r);
+      o["resources"] = std::move(res);
+    }
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+boost::json::value renderOwner(const std::optional<OwnerRef>& owner) {
+  if (!owner) return nullptr;
+  return boost::json::object{{"type", toString(owner->kind)}, {"id", owner->id}};
+}
+
+namespace {
+
+boost::json::array strings(const std::vector<std::string>& v) {
+  boost::json::array a;
+  for (const auto& s : v) a.emplace_back(s);
+  return a;
+}
+
+}  // namespace
+
+boost::json::object renderUser(const User& u) {
+  // The password hash never leaves the server, not even hashed.
+  boost::json::object o;
+  o["id"] = u.id;
+  o["tenant_id"] = u.tenant_id;
+  o["email"] = u.email;
+  o["display_name"] = u.display_name;
+  o["roles"] = renderAssignments(u.roles);
+  o["disabled"] = u.disabled;
+  o["created_by"] = u.created_by;
+  o["created_at"] = formatRfc3339(u.created_at);
+  o["updated_at"] = formatRfc3339(u.updated_at);
+  return o;
+}
+
+boost::json::object renderServiceUser(const ServiceUser& s) {
+  boost::json::object o;
+  o["id"] = s.id;
+  o["tenant_id"] = s.tenant_id;
+  o["name"] = s.name;
+  o["description"] = s.description;
+  o["roles"] = renderAssignments(s.roles);
+  o["disabled"] = s.disabled;
+  o["created_by"] = s.created_by;
+  o["created_at"] = formatRfc3339(s.created_at);
+  o["updated_at"] = formatRfc3339(s.updated_at);
+  return o;
+}
+
+boost::json::object renderUserGroup(const UserGroup& g) {
+  boost::json::object o;
+  o["id"] = g.id;
+  o["tenant_id"] = g.tenant_id;
+  o["name"] = g.name;
+  o["description"] = g.description;
+  o["members"] = strings(g.members);
+  o["subscriptions"] = strings(g.subscriptions);
+  o["created_by"] = g.created_by;
+  o["created_at"] = formatRfc3339(g.created_at);
+  o["updated_at"] = formatRfc3339(g.updated_at);
+  return o;
+}
+
+boost::json::object renderRole(const Role& r) {
+  boost::json::object o;
+  o["id"] = r.id;
+  o["name"] = r.name;
+  o["description"] = r.description;
+  o["builtin"] = r.builtin;
+  boost::json::array perms;
+  for (const auto& p : r.permissions) {
+    perms.push_back(boost::json::object{{"module", p.module},
+                                        {"action", verify::toString(p.action)},
+                                        {"level", verify::toString(p.level)}});
+  }
+  o["permissions"] = std::move(perms);
+  if (r.scope_module) o["scope_module"] = *r.scope_module;
+  else o["scope_module"] = nullptr;
+  if (!r.builtin) {
+    o["created_by"] = r.created_by;
+    o["created_at"] = formatRfc3339(r.created_at);
+    o["updated_at"] = formatRfc3339(r.updated_at);
+  }
+  return o;
+}
+
+boost::json::object renderModule(const Module& m) {
+  boost::json::object o;
+  o["name"] = m.name;
+  o["description"] = m.description;
+  o["builtin"] = m.builtin;
   return o;
 }
 

@@ -4,9 +4,11 @@
 // the one response that carries a secret adds it explicitly (handlers_keys.cc).
 #pragma once
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <optional>
+#include <vector>
 #include <string>
 
 #include "common/clock.h"
@@ -19,6 +21,13 @@ boost::json::object renderTenant(const Tenant& t);
 boost::json::object renderGroup(const KeyGroup& g);
 boost::json::object renderKey(const ApiKey& k, UnixSeconds now);
 boost::json::object renderAudit(const AuditEvent& e);
+boost::json::object renderUser(const User& u);
+boost::json::object renderServiceUser(const ServiceUser& s);
+boost::json::object renderUserGroup(const UserGroup& g);
+boost::json::object renderRole(const Role& r);
+boost::json::object renderModule(const Module& m);
+boost::json::array renderAssignments(const std::vector<RoleAssignment>& roles);
+boost::json::value renderOwner(const std::optional<OwnerRef>& owner);
 boost::json::object renderFailure(const VerifyFailureCount& f);
 
 boost::json::value timeOrNull(std::optional<UnixSeconds> t);

@@ -41,8 +41,30 @@ std::string_view Ctx::bearer() const {
   return h;
 }
 
+std::string_view Ctx::cookie(std::string_view name) const {
+  std::string_view h = req.header("cookie");
+  while (!h.empty()) {
+    const size_t semi = h.find(';');
+    std::string_view part = h.substr(0, semi);
+    h = semi == std::string_view::npos ? std::string_view() : h.substr(semi + 1);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    const size_t eq = part.find('=');
+    if (eq != std::string_view::npos && part.substr(0, eq) == name) return part.substr(eq + 1);
+  }
+  return {};
+}
+
 Result<Actor> Ctx::actor() const {
-  auto principal = deps.auth.authenticate(bearer(), client_ip);
+  Result<Principal> principal = std::unexpected(Error{});
+  const std::string_view session = cookie("kw_session");
+  if (!req.hasHeader("authorization") && !session.empty()) {
+    const bool unsafe = req.method != "GET" && req.method != "HEAD" && req.method != "OPTIONS";
+    const std::string_view csrf = req.header("x-csrf-token");
+    principal = deps.sessions.authenticate(session, req.hasHeader("x-csrf-token") ? std::optional(csrf) : std::nullopt,
+                                           unsafe);
+  } else {
+    principal = deps.auth.authenticate(bearer(), client_ip);
+  }
   if (!principal) return std::unexpected(principal.error());
   return Actor{std::move(*principal), client_ip ? formatIp(*client_ip) : std::string()};
 }
@@ -73,6 +95,32 @@ Router::Router(Deps deps) : deps_(std::move(deps)) {
   add("DELETE", "/v1/tenants/{}/keys/{}", deleteKey);
   add("GET", "/v1/tenants/{}/verify-failures", listVerifyFailures);
   add("GET", "/v1/tenants/{}/audit", listAudit);
+  add("POST", "/v1/tenants/{}/users", createUser);
+  add("GET", "/v1/tenants/{}/users", listUsers);
+  add("GET", "/v1/tenants/{}/users/{}", getUser);
+  add("PATCH", "/v1/tenants/{}/users/{}", updateUser);
+  add("DELETE", "/v1/tenants/{}/users/{}", deleteUser);
+  add("POST", "/v1/tenants/{}/service-users", createServiceUser);
+  add("GET", "/v1/tenants/{}/service-users", listServiceUsers);
+  add("GET", "/v1/tenants/{}/service-users/{}", getServiceUser);
+  add("PATCH", "/v1/tenants/{}/service-users/{}", updateServiceUser);
+  add("DELETE", "/v1/tenants/{}/service-users/{}", deleteServiceUser);
+  add("POST", "/v1/tenants/{}/user-groups", createUserGroup);
+  add("GET", "/v1/tenants/{}/user-groups", listUserGroups);
+  add("GET", "/v1/tenants/{}/user-groups/{}", getUserGroup);
+  add("PATCH", "/v1/tenants/{}/user-groups/{}", updateUserGroup);
+  add("DELETE", "/v1/tenants/{}/user-groups/{}", deleteUserGroup);
+  add("POST", "/v1/tenants/{}/roles", createRole);
+  add("GET", "/v1/tenants/{}/roles", listRoles);
+  add("GET", "/v1/tenants/{}/roles/{}", getRole);
+  add("PATCH", "/v1/tenants/{}/roles/{}", updateRole);
+  add("DELETE", "/v1/tenants/{}/roles/{}", deleteRole);
+  add("GET", "/v1/tenants/{}/modules", listModules);
+  add("POST", "/v1/tenants/{}/modules", createModule);
+  add("DELETE", "/v1/tenants/{}/modules/{}", deleteModule);
+  add("POST", "/v1/auth/login", login);
+  add("POST", "/v1/auth/logout", logout);
+  add("GET", "/v1/auth/me", me);
 }
 
 Response Router::handle(const Request& req) const {

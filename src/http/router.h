@@ -13,6 +13,9 @@
 #include "core/authenticator.h"
 #include "core/group_service.h"
 #include "core/key_service.h"
+#include "core/principal_service.h"
+#include "core/role_service.h"
+#include "core/session_service.h"
 #include "core/tenant_service.h"
 #include "http/message.h"
 #include "store/store.h"
@@ -24,12 +27,16 @@ struct Deps {
   TenantService& tenants;
   GroupService& groups;
   KeyService& keys;
+  PrincipalService& principals;
+  RoleService& roles;
+  SessionService& sessions;
   AuditLog& audit;
   Authenticator& auth;
   verify::Verifier& verifier;
   Store& store;
   const Clock& clock;
   std::vector<Cidr> trusted_proxies;
+  bool tls = false;  // session cookies are marked Secure when served over TLS
 };
 
 // What a handler sees: the request, the services, the path parameters and the client address.
@@ -39,8 +46,11 @@ struct Ctx {
   std::vector<std::string> params;
   std::optional<IpAddress> client_ip;
 
-  // The caller's verified identity from "Authorization: Bearer <key>", or 401.
+  // The caller's verified identity from "Authorization: Bearer <key>" or, without that
+  // header, from the console session cookie (with the CSRF check on unsafe methods); or 401.
   Result<Actor> actor() const;
+  // A cookie's value from the Cookie header, or "" when absent.
+  std::string_view cookie(std::string_view name) const;
   // The credential from "Authorization: Bearer ...", or "" when there is none.
   std::string_view bearer() const;
 };

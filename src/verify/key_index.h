@@ -20,8 +20,21 @@
 #include "common/clock.h"
 #include "common/ip.h"
 #include "crypto/digest.h"
+#include "verify/permissions.h"
 
 namespace keyward::verify {
+
+// Who a key acts for and what it may do, compiled from its roles, its owner's current roles
+// and the role definitions. Shared by keys with the same roles and owner; replaced (never
+// mutated) when any of those change.
+struct KeyAccess {
+  std::string owner_kind;  // "user" | "service_user"; "" when the key has no owner
+  std::string owner_id;
+  bool owner_disabled = false;
+  std::shared_ptr<const PermissionSet> permissions;  // the key's roles ∩ its owner's permissions
+  std::string roles_json;        // the key's role assignments, pre-rendered for verify replies
+  std::string permissions_json;  // the effective permissions, pre-rendered likewise
+};
 
 // Everything verification needs about one key, precompiled so the hot path does no parsing.
 struct CompiledKey {
@@ -34,7 +47,7 @@ struct CompiledKey {
   bool revoked = false;
   std::vector<Cidr> ip_allowlist;  // empty: any address
   std::string metadata_json = "{}";
-  std::vector<std::string> roles;
+  std::shared_ptr<const KeyAccess> access;  // null: no owner and no roles
 
   // Hot-path counters, buffered here and flushed to the store in batches.
   mutable std::atomic<UnixSeconds> last_used{0};

@@ -15,8 +15,38 @@ std::string_view toString(Code c) {
     case Code::kRevoked: return "REVOKED";
     case Code::kIpNotAllowed: return "IP_NOT_ALLOWED";
     case Code::kTenantMismatch: return "TENANT_MISMATCH";
+    case Code::kOwnerDisabled: return "OWNER_DISABLED";
+    case Code::kInsufficientPermissions: return "INSUFFICIENT_PERMISSIONS";
   }
   return "UNKNOWN";
+}
+
+namespace {
+
+bool ipAllowed(const CompiledKey& key, const std::optional<IpAddress>& ip) {
+  if (key.ip_allowlist.empty()) return true;
+  if (!ip) return false;
+  for (const auto& c : key.ip_allowlist)
+    if (c.contains(*ip)) return true;
+  return false;
+}
+
+}  // namespace
+
+bool granted(const CompiledKey& key, std::span<const PermissionCheck> checks) {
+  if (checks.empty()) return true;
+  if (!key.access || !key.access->permissions) return false;
+  const PermissionSet& perms = *key.access->permissions;
+  for (const auto& c : checks) {
+    const Grant* g = perms.find(c.module, c.action);
+    if (!g || !g->allows(c.resource)) return false;
+    if (g->level == Level::kMine && c.resource_owner) {
+      const std::string_view principal = key.access->owner_id.empty() ? std::string_view(key.id)
+                                                                       : std::string_view(key.access->owner_id);
+      if (*c.resource_owner != principal) return false;
+    }
+  }
+  return true;
 }
 
 Outcome Verifier::verify(const Request& req) {
@@ -34,17 +64,12 @@ Outcome Verifier::verify(const Request& req) {
     out.code = Code::kExpired;
   } else if (!out.key->enabled) {
     out.code = Code::kDisabled;
-  } else if (!out.key->ip_allowlist.empty()) {
-    bool allowed = false;
-    if (req.client_ip) {
-      for (const auto& c : out.key->ip_allowlist) {
-        if (c.contains(*req.client_ip)) {
-          allowed = true;
-          break;
-        }
-      }
-    }
-    out.code = allowed ? Code::kValid : Code::kIpNotAllowed;
+  } else if (out.key->access && out.key->access->owner_disabled) {
+    out.code = Code::kOwnerDisabled;
+  } else if (!ipAllowed(*out.key, req.client_ip)) {
+    out.code = Code::kIpNotAllowed;
+  } else if (!req.permissions.empty() && !granted(*out.key, req.permissions)) {
+    out.code = Code::kInsufficientPermissions;
   } else {
     out.code = Code::kValid;
   }

@@ -6,6 +6,7 @@
 
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -17,14 +18,33 @@
 
 namespace keyward::verify {
 
-enum class Code { kValid, kMalformed, kNotFound, kDisabled, kExpired, kRevoked, kIpNotAllowed, kTenantMismatch };
+enum class Code {
+  kValid, kMalformed, kNotFound, kDisabled, kExpired, kRevoked, kIpNotAllowed, kTenantMismatch,
+  kOwnerDisabled, kInsufficientPermissions,
+};
 std::string_view toString(Code c);
+
+// "May this key <action> <module> [<resource>]?" asked by a resource server.
+struct PermissionCheck {
+  std::string_view module;
+  Action action = Action::kInquire;
+  std::optional<std::string_view> resource;
+  // For a grant at level "mine": the principal that owns the resource; it must be the
+  // key's owner (or the key itself). Without it, "mine" passes and the resource server
+  // applies the restriction (the reply lists the level).
+  std::optional<std::string_view> resource_owner;
+};
 
 struct Request {
   std::string_view key;
   std::optional<std::string_view> tenant_id;  // the tenant whose API is being called
   std::optional<IpAddress> client_ip;         // the address the resource server saw
+  std::span<const PermissionCheck> permissions = {};  // every one must be granted
 };
+
+// Whether `key` is granted every check (the permission step of verify(), exposed for tests
+// and benchmarks).
+bool granted(const CompiledKey& key, std::span<const PermissionCheck> checks);
 
 struct Outcome {
   Code code = Code::kNotFound;
@@ -44,7 +64,8 @@ class Verifier {
  public:
   Verifier(KeyIndex& index, const Clock& clock) : index_(index), clock_(clock) {}
 
-  // Checks in a fixed order: format, existence, tenant, revoked, expired, disabled, IP.
+  // Checks in a fixed order: format, existence, tenant, revoked, expired, disabled, owner
+  // disabled, IP, permissions.
   // The tenant check comes before any state so a key of another tenant reveals nothing.
   Outcome verify(const Request& req);
 

@@ -164,7 +164,7 @@ TEST(SqliteStore, ReopeningKeepsDataAndAppliesNoMigrationTwice) {
     ASSERT_TRUE(s);
     Tenant t = addTenant(**s, "acme");
     ApiKey k = key(t, "deploy");
-    ASSERT_TRUE((*s)->createKey(k, event(t.id, "key.create", k.id)));
+    ASSERT_TRUE((*s)->createKey(k, event(t.id, "key.create", k.id), std::nullopt));
     tenant_id = t.id;
     key_id = k.id;
   }
@@ -216,7 +216,7 @@ TEST(SqliteStore, DatabaseFilesNeverContainTheRawSecret) {
     ApiKey k = key(t, "marker-key-name");
     k.digest = crypto::sha256(secret);
     k.start = crypto::keyStart(secret);
-    ASSERT_TRUE((*s)->createKey(k, event(t.id, "key.create", k.id)));
+    ASSERT_TRUE((*s)->createKey(k, event(t.id, "key.create", k.id), std::nullopt));
     k.description = "edited";
     ASSERT_TRUE((*s)->updateKey(k, event(t.id, "key.update", k.id)));
     ASSERT_TRUE((*s)->recordLastUsed({{k.id, kT0 + 1}}));
@@ -231,6 +231,147 @@ TEST(SqliteStore, DatabaseFilesNeverContainTheRawSecret) {
   EXPECT_EQ(closed_bytes.find(secret), std::string::npos);
   EXPECT_EQ(closed_bytes.find(body.substr(0, 20)), std::string::npos);
   EXPECT_EQ(closed_bytes.find(body.substr(body.size() - 20)), std::string::npos);
+}
+
+TEST(SqliteStore, RolesWrittenByMigrationOneReadAsUnscopedAssignments) {
+  SqliteBackend backend;
+  Tenant t = tenant("acme");
+  ApiKey k = key(t, "legacy");
+  {
+    auto s = SqliteStore::open(backend.dbPath());
+    ASSERT_TRUE(s);
+    ASSERT_TRUE((*s)->createTenant(t, event(t.id, "tenant.create", t.id)));
+    ASSERT_TRUE((*s)->createKey(k, event(t.id, "key.create", k.id), std::nullopt));
+  }
+  {
+    // What migration 1 wrote: one role name per line, no owner columns.
+    RawDb raw(backend.dbPath());
+    raw.exec("UPDATE api_keys SET roles = 'Portal Administrator' || char(10) || 'Verifier', "
+             "owner_kind = NULL, owner_id = NULL WHERE id = '" + k.id + "'");
+  }
+  auto s = SqliteStore::open(backend.dbPath());
+  ASSERT_TRUE(s);
+  auto got = (*s)->getKey(t.id, k.id);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->roles, (std::vector<RoleAssignment>{unscoped(kRolePortalAdministrator), unscoped(kRoleVerifier)}));
+  EXPECT_FALSE(got->owner);
+  EXPECT_EQ(ids((*s)->keysWithRole(t.id, kRoleVerifier).value()), std::vector<std::string>{k.id});
+}
+
+TEST(SqliteStore, OpeningAVersionOneDatabaseMigratesItAndKeepsItsKeys) {
+  SqliteBackend backend;
+  const std::string tenant_id = "ten_legacy", key_id = "key_legacy";
+  {
+    // A database as keyward with only migration 1 left it.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(backend.dbPath().c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr),
+              SQLITE_OK);
+    const std::string sql =
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL);" +
+        sqliteMigrations()[0] +
+        "INSERT INTO schema_migrations VALUES (1, 0);"
+        "INSERT INTO tenants (id, name, key_prefix, default_expiry_days, max_expiry_days, expiry_alert_days, "
+        "max_keys_per_service_user, created_at, updated_at) VALUES ('" + tenant_id + "', 'acme', 'kw', 182, NULL, "
+        "14, 10, 1, 1);"
+        "INSERT INTO api_keys (id, tenant_id, name, description, group_id, kind, digest, start, enabled, "
+        "revoked_at, expires_at, ip_allowlist, metadata, roles, created_by, created_at, updated_at, last_used_at) "
+        "VALUES ('" + key_id + "', '" + tenant_id + "', 'deploy', 'old key', NULL, 'simple', x'" +
+        std::string(64, 'a') + "', 'kw_abcd', 1, NULL, NULL, '10.0.0.0/8', '{}', "
+        "'Global Viewer' || char(10) || 'Verifier', 'bootstrap', 1, 2, 3);";
+    char* err = nullptr;
+    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+    EXPECT_EQ(rc, SQLITE_OK) << (err ? err : "");
+    sqlite3_free(err);
+    sqlite3_close_v2(db);
+    ASSERT_EQ(rc, SQLITE_OK);
+  }
+  auto s = SqliteStore::open(backend.dbPath());
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_TRUE((*s)->ping());
+  auto got = (*s)->getKey(tenant_id, key_id);
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(got->name, "deploy");
+  EXPECT_EQ(got->description, "old key");
+  EXPECT_EQ(got->ip_allowlist, std::vector<Cidr>{parseCidr("10.0.0.0/8").value()});
+  EXPECT_EQ(got->roles, (std::vector<RoleAssignment>{unscoped(kRoleGlobalViewer), unscoped(kRoleVerifier)}));
+  EXPECT_FALSE(got->owner);
+  EXPECT_EQ(got->last_used_at, std::optional<UnixSeconds>(3));
+  {
+    RawDb raw(backend.dbPath());
+    EXPECT_EQ(raw.text("SELECT MAX(version) FROM schema_migrations"), "2");
+  }
+
+  // The new tables work on the migrated file, and the old key can be given an owner.
+  Tenant t = (*s)->getTenant(tenant_id).value();
+  ServiceUser svc = serviceUser(t, "bot");
+  ASSERT_TRUE((*s)->createServiceUser(svc, event(t.id, "service_user.create", svc.id)));
+  ApiKey edit = *got;
+  edit.owner = OwnerRef{PrincipalKind::kServiceUser, svc.id};
+  ASSERT_TRUE((*s)->updateKey(edit, event(t.id, "key.update", key_id)));
+  EXPECT_EQ((*s)->countLiveKeysOfOwner(t.id, svc.id).value(), 1);
+}
+
+TEST(SqliteStore, AssignmentsPermissionsAndOwnersAreStoredInTheDocumentedTextFormat) {
+  // The format is part of the schema: migration 1's rows and other tools read it.
+  SqliteBackend backend;
+  auto s = SqliteStore::open(backend.dbPath());
+  ASSERT_TRUE(s);
+  Tenant t = addTenant(**s, "acme");
+  ServiceUser svc = serviceUser(t, "bot");
+  svc.roles = {unscoped("Viewer"), ofAll("Account Viewer")};
+  ASSERT_TRUE((*s)->createServiceUser(svc, event(t.id, "service_user.create", svc.id)));
+  ApiKey k = key(t, "deploy");
+  k.owner = OwnerRef{PrincipalKind::kServiceUser, svc.id};
+  k.roles = {of("Account Viewer", {"acc_a", "acc_b"}), unscoped("Viewer")};
+  ASSERT_TRUE((*s)->createKey(k, event(t.id, "key.create", k.id), std::nullopt));
+  User u = user(t, "alice@example.com");
+  ASSERT_TRUE((*s)->createUser(u, event(t.id, "user.create", u.id)));
+  ApiKey uk = key(t, "alices");
+  uk.owner = OwnerRef{PrincipalKind::kUser, u.id};
+  ASSERT_TRUE((*s)->createKey(uk, event(t.id, "key.create", uk.id), std::nullopt));
+  Role r = role(t, "Biller", {{"billing", Action::kEdit, Level::kMine}, {"*", Action::kInquire, Level::kAll}},
+                "accounts");
+  ASSERT_TRUE((*s)->createRole(r, event(t.id, "role.create", r.id)));
+
+  RawDb raw(backend.dbPath());
+  EXPECT_EQ(raw.text("SELECT roles FROM api_keys WHERE id = '" + k.id + "'"),
+            "Account Viewer\tacc_a\tacc_b\nViewer");
+  EXPECT_EQ(raw.text("SELECT owner_kind || ' ' || owner_id FROM api_keys WHERE id = '" + k.id + "'"),
+            "service_user " + svc.id);
+  EXPECT_EQ(raw.text("SELECT owner_kind || ' ' || owner_id FROM api_keys WHERE id = '" + uk.id + "'"),
+            "user " + u.id);
+  EXPECT_EQ(raw.text("SELECT roles FROM service_users WHERE id = '" + svc.id + "'"), "Viewer\nAccount Viewer\t*");
+  EXPECT_EQ(raw.text("SELECT permissions FROM roles WHERE id = '" + r.id + "'"),
+            "billing\tedit\tmine\n*\tinquire\tall");
+  EXPECT_EQ(raw.text("SELECT scope_module FROM roles WHERE id = '" + r.id + "'"), "accounts");
+}
+
+TEST(SqliteStore, DamagedPermissionLinesGrantNothingAndAnUnreadableOwnerKindKeepsTheOwner) {
+  SqliteBackend backend;
+  auto s = SqliteStore::open(backend.dbPath());
+  ASSERT_TRUE(s);
+  Tenant t = addTenant(**s, "acme");
+  Role r = role(t, "Biller", {{"billing", Action::kEdit, Level::kAll}});
+  ASSERT_TRUE((*s)->createRole(r, event(t.id, "role.create", r.id)));
+  ApiKey k = key(t, "deploy");
+  k.owner = OwnerRef{PrincipalKind::kServiceUser, "svc_x"};
+  ASSERT_TRUE((*s)->createKey(k, event(t.id, "key.create", k.id), std::nullopt));
+  {
+    RawDb raw(backend.dbPath());
+    raw.exec("UPDATE roles SET permissions = 'billing' || char(9) || 'edit' || char(9) || 'all' || char(10) || "
+             "'garbage' || char(10) || 'billing' || char(9) || 'fly' || char(9) || 'all' || char(10) || "
+             "'billing' || char(9) || 'delete' || char(9) || 'everything'");
+    raw.exec("UPDATE api_keys SET owner_kind = 'robot'");
+  }
+  auto got = (*s)->getRole(t.id, r.id).value();
+  ASSERT_EQ(got.permissions.size(), 1u);
+  EXPECT_EQ(got.permissions[0].module, "billing");
+  EXPECT_EQ(got.permissions[0].action, Action::kEdit);
+  EXPECT_EQ(got.permissions[0].level, Level::kAll);
+  // Dropping the owner would turn the key into a standalone principal with unbounded roles.
+  auto key_got = (*s)->getKey(t.id, k.id).value();
+  ASSERT_TRUE(key_got.owner);
+  EXPECT_EQ(key_got.owner->id, "svc_x");
 }
 
 }  // namespace

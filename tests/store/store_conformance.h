@@ -81,6 +81,75 @@ inline ApiKey key(const Tenant& t, std::string name, std::optional<std::string> 
   return k;
 }
 
+inline RoleAssignment unscoped(std::string_view role) { return RoleAssignment{std::string(role), false, {}}; }
+inline RoleAssignment ofAll(std::string_view role) { return RoleAssignment{std::string(role), true, {}}; }
+inline RoleAssignment of(std::string_view role, std::vector<std::string> resources) {
+  return RoleAssignment{std::string(role), false, std::move(resources)};
+}
+
+inline User user(const Tenant& t, std::string email) {
+  User u;
+  u.id = freshId("usr");
+  u.tenant_id = t.id;
+  u.email = std::move(email);
+  u.display_name = "Display " + u.email;
+  u.password_hash = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA";
+  u.created_by = "key_creator";
+  u.created_at = u.updated_at = kT0;
+  return u;
+}
+
+inline ServiceUser serviceUser(const Tenant& t, std::string name) {
+  ServiceUser u;
+  u.id = freshId("svc");
+  u.tenant_id = t.id;
+  u.name = std::move(name);
+  u.description = "service user " + u.name;
+  u.created_by = "key_creator";
+  u.created_at = u.updated_at = kT0;
+  return u;
+}
+
+inline UserGroup userGroup(const Tenant& t, std::string name, std::vector<std::string> members = {},
+                           std::vector<std::string> subscriptions = {}) {
+  UserGroup g;
+  g.id = freshId("ugr");
+  g.tenant_id = t.id;
+  g.name = std::move(name);
+  g.description = "the " + g.name + " users";
+  g.members = std::move(members);
+  g.subscriptions = std::move(subscriptions);
+  g.created_by = "key_creator";
+  g.created_at = g.updated_at = kT0;
+  return g;
+}
+
+inline Role role(const Tenant& t, std::string name, std::vector<Permission> permissions = {},
+                 std::optional<std::string> scope_module = std::nullopt) {
+  Role r;
+  r.id = freshId("rol");
+  r.tenant_id = t.id;
+  r.name = std::move(name);
+  r.description = "role " + r.name;
+  r.permissions = std::move(permissions);
+  r.scope_module = std::move(scope_module);
+  r.created_by = "key_creator";
+  r.created_at = r.updated_at = kT0;
+  return r;
+}
+
+inline Module module(const Tenant& t, std::string name) {
+  Module m;
+  m.tenant_id = t.id;
+  m.name = std::move(name);
+  m.description = "module " + m.name;
+  m.created_at = kT0;
+  return m;
+}
+
+inline OwnerRef ownedBy(const ServiceUser& u) { return OwnerRef{PrincipalKind::kServiceUser, u.id}; }
+inline OwnerRef ownedBy(const User& u) { return OwnerRef{PrincipalKind::kUser, u.id}; }
+
 inline std::vector<std::string> ids(const auto& items) {
   std::vector<std::string> out;
   for (const auto& i : items) out.push_back(i.id);
@@ -115,6 +184,20 @@ class StoreConformance : public ::testing::Test {
 
   Store& store() { return *store_; }
 
+  // Closes the store and opens a new one on the same database (what a restart sees).
+  void reopen() {
+    store_.reset();
+    auto opened = backend_->open();
+    ASSERT_TRUE(opened) << opened.error().message;
+    store_ = std::move(*opened);
+  }
+
+  std::vector<std::string> auditActions(std::string_view tenant_id) {
+    std::vector<std::string> out;
+    for (const auto& e : audit(tenant_id)) out.push_back(e.action);
+    return out;
+  }
+
   // Every audit event of `tenant_id`, across all pages.
   std::vector<AuditEvent> audit(std::string_view tenant_id, AuditFilter f = {}) {
     std::vector<AuditEvent> out;
@@ -144,9 +227,39 @@ class StoreConformance : public ::testing::Test {
   }
 
   ApiKey addKey(ApiKey k) {
-    auto st = store_->createKey(k, event(k.tenant_id, "key.create", k.id));
+    auto st = store_->createKey(k, event(k.tenant_id, "key.create", k.id), std::nullopt);
     EXPECT_TRUE(st) << st.error().message;
     return k;
+  }
+
+  User addUser(User u) {
+    auto st = store_->createUser(u, event(u.tenant_id, "user.create", u.id));
+    EXPECT_TRUE(st) << st.error().message;
+    return u;
+  }
+
+  ServiceUser addServiceUser(ServiceUser u) {
+    auto st = store_->createServiceUser(u, event(u.tenant_id, "service_user.create", u.id));
+    EXPECT_TRUE(st) << st.error().message;
+    return u;
+  }
+
+  UserGroup addUserGroup(UserGroup g) {
+    auto st = store_->createUserGroup(g, event(g.tenant_id, "user_group.create", g.id));
+    EXPECT_TRUE(st) << st.error().message;
+    return g;
+  }
+
+  Role addRole(Role r) {
+    auto st = store_->createRole(r, event(r.tenant_id, "role.create", r.id));
+    EXPECT_TRUE(st) << st.error().message;
+    return r;
+  }
+
+  Module addModule(Module m) {
+    auto st = store_->createModule(m, event(m.tenant_id, "module.create", m.name));
+    EXPECT_TRUE(st) << st.error().message;
+    return m;
   }
 
   void revoke(ApiKey k, UnixSeconds at = kT0 + 1) {
@@ -180,7 +293,7 @@ TYPED_TEST_P(StoreConformance, BootstrapHappensExactlyOnce) {
   Tenant sys = tenant("system");
   sys.id = std::string(kSystemTenantId);
   ApiKey admin = key(sys, "bootstrap-admin");
-  admin.roles = {std::string(kRolePortalAdministrator)};
+  admin.roles = {unscoped(kRolePortalAdministrator)};
   admin.expires_at = kNever;
   std::vector<AuditEvent> evs{event(sys.id, "tenant.create", sys.id, kT0, "bootstrap"),
                               event(sys.id, "key.create", admin.id, kT0, "bootstrap")};
@@ -538,7 +651,7 @@ TYPED_TEST_P(StoreConformance, KeyKeepsEveryField) {
   k.ip_allowlist = {parseCidr("10.0.0.0/8").value(), parseCidr("2001:db8::/32").value(),
                     parseCidr("192.0.2.7").value()};
   k.metadata_json = R"({"plan":"pro","n":[1,2]})";
-  k.roles = {std::string(kRolePortalAdministrator), std::string(kRoleVerifier)};
+  k.roles = {unscoped(kRolePortalAdministrator), unscoped(kRoleVerifier)};
   k.created_by = "key_admin";
   k.created_at = kT0;
   k.updated_at = kT0 + 1;
@@ -589,7 +702,7 @@ TYPED_TEST_P(StoreConformance, KeyNamesAreUniquePerTenantOnly) {
   this->addKey(key(b, "deploy"));
   const size_t before = this->audit(a.id).size();
   ApiKey dup = key(a, "deploy");
-  auto st = s.createKey(dup, event(a.id, "key.create", dup.id));
+  auto st = s.createKey(dup, event(a.id, "key.create", dup.id), std::nullopt);
   ASSERT_FALSE(st);
   EXPECT_EQ(st.error().kind, ErrorKind::kConflict);
   EXPECT_EQ(st.error().code, "NAME_TAKEN");
@@ -601,7 +714,7 @@ TYPED_TEST_P(StoreConformance, KeyInAMissingGroupIsRefused) {
   Tenant t = this->addTenant("acme");
   ApiKey k = key(t, "orphan", freshId("grp"));
   const size_t before = this->audit(t.id).size();
-  auto st = this->store().createKey(k, event(t.id, "key.create", k.id));
+  auto st = this->store().createKey(k, event(t.id, "key.create", k.id), std::nullopt);
   ASSERT_FALSE(st);
   EXPECT_FALSE(this->store().getKey(t.id, k.id));
   EXPECT_EQ(this->audit(t.id).size(), before);
@@ -642,7 +755,7 @@ TYPED_TEST_P(StoreConformance, UpdateReplacesMutableFieldsAndKeepsIdentity) {
   edit.expires_at = kNever;
   edit.ip_allowlist = {parseCidr("203.0.113.0/24").value()};
   edit.metadata_json = R"({"v":2})";
-  edit.roles = {std::string(kRoleVerifier)};
+  edit.roles = {unscoped(kRoleVerifier)};
   edit.updated_at = kT0 + 100;
   // Immutable fields: whatever the caller sends, the store keeps the originals.
   edit.name = "renamed";
@@ -802,6 +915,208 @@ TYPED_TEST_P(StoreConformance, ForEachKeyStreamsEveryKeyIncludingRevoked) {
   EXPECT_TRUE(revoked_seen_as_revoked);
 }
 
+// ---- key owners and role assignments -----------------------------------------------------
+
+TYPED_TEST_P(StoreConformance, KeyOwnerAndScopedRoleAssignmentsSurviveARoundTripAndARestart) {
+  Tenant t = this->addTenant("acme");
+  ServiceUser svc = this->addServiceUser(serviceUser(t, "billing-bot"));
+  ApiKey k = key(t, "scoped");
+  k.owner = ownedBy(svc);
+  k.roles = {unscoped(kRoleGlobalViewer), of(kRoleCloudAccountViewer, {"acc_a", "acc_b"}),
+             ofAll("Report Reader"), of("Single", {"only-one"})};
+  this->addKey(k);
+  auto check = [&](const ApiKey& got) {
+    EXPECT_EQ(got.roles, k.roles);
+    EXPECT_EQ(got.owner, k.owner);
+  };
+  check(this->store().getKey(t.id, k.id).value());
+  ASSERT_NO_FATAL_FAILURE(this->reopen());
+  check(this->store().getKey(t.id, k.id).value());
+  bool streamed = false;
+  ASSERT_TRUE(this->store().forEachKey([&](ApiKey&& got) {
+    if (got.id != k.id) return;
+    streamed = true;
+    check(got);
+  }));
+  EXPECT_TRUE(streamed);
+  // A key without an owner stays a standalone principal.
+  ApiKey plain = this->addKey(key(t, "plain"));
+  EXPECT_FALSE(this->store().getKey(t.id, plain.id).value().owner);
+}
+
+TYPED_TEST_P(StoreConformance, KeyOwnerAndRolesCanBeChangedAndRemoved) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  ServiceUser svc = this->addServiceUser(serviceUser(t, "bot"));
+  User alice = this->addUser(user(t, "alice@example.com"));
+  ApiKey k = key(t, "deploy");
+  k.owner = ownedBy(svc);
+  k.roles = {of(kRoleCloudAccountViewer, {"acc_a"})};
+  this->addKey(k);
+
+  k.owner = ownedBy(alice);
+  k.roles = {ofAll(kRoleCloudAccountViewer), unscoped(kRoleVerifier)};
+  ASSERT_TRUE(s.updateKey(k, event(t.id, "key.update", k.id)));
+  auto got = s.getKey(t.id, k.id).value();
+  EXPECT_EQ(got.owner, std::optional<OwnerRef>(OwnerRef{PrincipalKind::kUser, alice.id}));
+  EXPECT_EQ(got.roles, k.roles);
+  EXPECT_TRUE(s.keysOfOwner(t.id, svc.id).value().empty());
+  EXPECT_EQ(ids(s.keysOfOwner(t.id, alice.id).value()), std::vector<std::string>{k.id});
+
+  k.owner.reset();
+  k.roles.clear();
+  ASSERT_TRUE(s.updateKey(k, event(t.id, "key.update", k.id)));
+  got = s.getKey(t.id, k.id).value();
+  EXPECT_FALSE(got.owner);
+  EXPECT_TRUE(got.roles.empty());
+  EXPECT_TRUE(s.keysOfOwner(t.id, alice.id).value().empty());
+}
+
+TYPED_TEST_P(StoreConformance, ServiceUserOverItsKeyLimitIsRefusedAndNothingIsWritten) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  ServiceUser svc = this->addServiceUser(serviceUser(t, "bot"));
+  std::vector<ApiKey> keys;
+  for (int i = 0; i < 10; ++i) {
+    ApiKey k = key(t, "k" + std::to_string(i));
+    k.owner = ownedBy(svc);
+    ASSERT_TRUE(s.createKey(k, event(t.id, "key.create", k.id), 10)) << i;
+    keys.push_back(k);
+  }
+  EXPECT_EQ(s.countLiveKeysOfOwner(t.id, svc.id).value(), 10);
+  const size_t before = this->audit(t.id).size();
+
+  ApiKey eleventh = key(t, "k10");
+  eleventh.owner = ownedBy(svc);
+  auto st = s.createKey(eleventh, event(t.id, "key.create", eleventh.id), 10);
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().kind, ErrorKind::kConflict);
+  EXPECT_EQ(st.error().code, "KEY_LIMIT_REACHED");
+  EXPECT_NE(st.error().message.find(svc.id), std::string::npos) << st.error().message;
+  EXPECT_NE(st.error().message.find("max_keys_per_service_user = 10"), std::string::npos) << st.error().message;
+  EXPECT_FALSE(s.getKey(t.id, eleventh.id));
+  EXPECT_EQ(this->audit(t.id).size(), before);
+  EXPECT_EQ(s.countLiveKeysOfOwner(t.id, svc.id).value(), 10);
+
+  // Keys of no owner, of another owner, or created without a limit are not counted against it.
+  ApiKey standalone = key(t, "standalone");
+  EXPECT_TRUE(s.createKey(standalone, event(t.id, "key.create", standalone.id), 10));
+  ServiceUser other = this->addServiceUser(serviceUser(t, "other-bot"));
+  ApiKey others = key(t, "others");
+  others.owner = ownedBy(other);
+  EXPECT_TRUE(s.createKey(others, event(t.id, "key.create", others.id), 1));
+
+  // Revoking one frees a slot; the slot is taken once and the limit holds again.
+  this->revoke(keys.front());
+  EXPECT_EQ(s.countLiveKeysOfOwner(t.id, svc.id).value(), 9);
+  ASSERT_TRUE(s.createKey(eleventh, event(t.id, "key.create", eleventh.id), 10));
+  ApiKey twelfth = key(t, "k11");
+  twelfth.owner = ownedBy(svc);
+  st = s.createKey(twelfth, event(t.id, "key.create", twelfth.id), 10);
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, "KEY_LIMIT_REACHED");
+  // A lower limit (the tenant lowered it) refuses new keys without touching existing ones.
+  st = s.createKey(twelfth, event(t.id, "key.create", twelfth.id), 3);
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, "KEY_LIMIT_REACHED");
+  EXPECT_EQ(s.countLiveKeysOfOwner(t.id, svc.id).value(), 10);
+}
+
+TYPED_TEST_P(StoreConformance, KeysOfAnOwnerIncludeRevokedOnesButOnlyLiveOnesCount) {
+  Store& s = this->store();
+  Tenant a = this->addTenant("acme");
+  Tenant b = this->addTenant("globex");
+  ServiceUser svc = this->addServiceUser(serviceUser(a, "bot"));
+  ApiKey live = key(a, "live");
+  live.owner = ownedBy(svc);
+  this->addKey(live);
+  ApiKey disabled = key(a, "disabled");
+  disabled.owner = ownedBy(svc);
+  disabled.enabled = false;
+  this->addKey(disabled);
+  ApiKey gone = key(a, "gone");
+  gone.owner = ownedBy(svc);
+  this->addKey(gone);
+  this->revoke(gone);
+  this->addKey(key(a, "unowned"));
+
+  EXPECT_EQ(ids(s.keysOfOwner(a.id, svc.id).value()), (std::vector<std::string>{live.id, disabled.id, gone.id}));
+  EXPECT_EQ(s.countLiveKeysOfOwner(a.id, svc.id).value(), 2);
+  // Another tenant sees none of them.
+  EXPECT_TRUE(s.keysOfOwner(b.id, svc.id).value().empty());
+  EXPECT_EQ(s.countLiveKeysOfOwner(b.id, svc.id).value(), 0);
+  EXPECT_EQ(s.countLiveKeysOfOwner(a.id, "svc_nobody").value(), 0);
+}
+
+TYPED_TEST_P(StoreConformance, KeysWithRoleMatchTheWholeRoleName) {
+  Store& s = this->store();
+  Tenant a = this->addTenant("acme");
+  Tenant b = this->addTenant("globex");
+  ApiKey admin = key(a, "admin");
+  admin.roles = {unscoped("Viewer"), unscoped("Admin")};
+  this->addKey(admin);
+  ApiKey admin2 = key(a, "admin2");
+  admin2.roles = {unscoped("Admin2"), unscoped("SuperAdmin")};
+  this->addKey(admin2);
+  ApiKey scoped = key(a, "scoped");
+  scoped.roles = {of("Admin", {"acc_a"})};
+  this->addKey(scoped);
+  ApiKey resource_named_admin = key(a, "resource-named-admin");
+  resource_named_admin.roles = {of("Viewer", {"Admin"})};
+  this->addKey(resource_named_admin);
+  ApiKey revoked = key(a, "revoked");
+  revoked.roles = {ofAll("Admin")};
+  this->addKey(revoked);
+  this->revoke(revoked);
+  ApiKey elsewhere = key(b, "elsewhere");
+  elsewhere.roles = {unscoped("Admin")};
+  this->addKey(elsewhere);
+
+  EXPECT_EQ(ids(s.keysWithRole(a.id, "Admin").value()), (std::vector<std::string>{admin.id, scoped.id, revoked.id}));
+  EXPECT_EQ(ids(s.keysWithRole(a.id, "Admin2").value()), std::vector<std::string>{admin2.id});
+  EXPECT_TRUE(s.keysWithRole(a.id, "Admi").value().empty());
+  EXPECT_TRUE(s.keysWithRole(a.id, "admin").value().empty());
+  EXPECT_EQ(ids(s.keysWithRole(b.id, "Admin").value()), std::vector<std::string>{elsewhere.id});
+}
+
+TYPED_TEST_P(StoreConformance, ListFiltersByOwnerAndByMine) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  ServiceUser svc = this->addServiceUser(serviceUser(t, "bot"));
+  User alice = this->addUser(user(t, "alice@example.com"));
+  ApiKey owned = key(t, "owned-by-svc");
+  owned.owner = ownedBy(svc);
+  this->addKey(owned);
+  ApiKey created = key(t, "created-by-alice");
+  created.created_by = alice.id;
+  this->addKey(created);
+  ApiKey alices = key(t, "owned-by-alice");
+  alices.owner = ownedBy(alice);
+  this->addKey(alices);
+  ApiKey revoked = key(t, "revoked-of-alice");
+  revoked.owner = ownedBy(alice);
+  this->addKey(revoked);
+  this->revoke(revoked);
+  this->addKey(key(t, "someone-elses"));
+
+  KeyFilter f;
+  f.owner_id = svc.id;
+  EXPECT_EQ(ids(s.listKeys(t.id, f, kT0).value().items), std::vector<std::string>{owned.id});
+  f.owner_id = alice.id;
+  EXPECT_EQ(ids(s.listKeys(t.id, f, kT0).value().items), std::vector<std::string>{alices.id});
+  f.state = KeyState::kRevoked;
+  EXPECT_EQ(ids(s.listKeys(t.id, f, kT0).value().items), std::vector<std::string>{revoked.id});
+
+  KeyFilter mine;
+  mine.mine_of = alice.id;
+  EXPECT_EQ(ids(s.listKeys(t.id, mine, kT0).value().items), (std::vector<std::string>{created.id, alices.id}));
+  mine.owner_id = alice.id;  // both filters apply
+  EXPECT_EQ(ids(s.listKeys(t.id, mine, kT0).value().items), std::vector<std::string>{alices.id});
+  mine = {};
+  mine.mine_of = "usr_nobody";
+  EXPECT_TRUE(s.listKeys(t.id, mine, kT0).value().items.empty());
+}
+
 // ---- counters ----------------------------------------------------------------------------
 
 TYPED_TEST_P(StoreConformance, LastUseOnlyMovesForward) {
@@ -878,7 +1193,7 @@ TYPED_TEST_P(StoreConformance, EveryChangeRecordsItsAuditEvent) {
   ASSERT_TRUE(s.createGroup(g, event(t.id, "key_group.create", g.id, kT0 + 2)));
   ASSERT_TRUE(s.updateGroup(g, event(t.id, "key_group.update", g.id, kT0 + 3)));
   ApiKey k = key(t, "deploy", g.id);
-  ASSERT_TRUE(s.createKey(k, event(t.id, "key.create", k.id, kT0 + 4)));
+  ASSERT_TRUE(s.createKey(k, event(t.id, "key.create", k.id, kT0 + 4), std::nullopt));
   ASSERT_TRUE(s.updateKey(k, event(t.id, "key.update", k.id, kT0 + 5)));
   k.revoked_at = kT0 + 6;
   ASSERT_TRUE(s.updateKey(k, event(t.id, "key.revoke", k.id, kT0 + 6)));
@@ -917,7 +1232,7 @@ TYPED_TEST_P(StoreConformance, FailedChangesRecordNoAuditEvent) {
   KeyGroup dup_group = group(t, "ops");
   EXPECT_FALSE(s.createGroup(dup_group, event(t.id, "key_group.create", dup_group.id)));
   ApiKey dup_key = key(t, "deploy");
-  EXPECT_FALSE(s.createKey(dup_key, event(t.id, "key.create", dup_key.id)));
+  EXPECT_FALSE(s.createKey(dup_key, event(t.id, "key.create", dup_key.id), std::nullopt));
   ApiKey ghost = key(t, "ghost");
   EXPECT_FALSE(s.updateKey(ghost, event(t.id, "key.update", ghost.id)));
   EXPECT_FALSE(s.deleteGroup(t.id, g.id, event(t.id, "key_group.delete", g.id)));
@@ -940,7 +1255,7 @@ TYPED_TEST_P(StoreConformance, AChangeWhoseAuditEventCannotBeWrittenDoesNotHappe
   EXPECT_FALSE(s.createGroup(g2, used));
   EXPECT_FALSE(s.getGroup(t.id, g2.id));
   ApiKey k = key(t, "deploy");
-  EXPECT_FALSE(s.createKey(k, used));
+  EXPECT_FALSE(s.createKey(k, used, std::nullopt));
   EXPECT_FALSE(s.getKey(t.id, k.id));
   ApiKey live = this->addKey(key(t, "live"));
   ApiKey edit = live;
@@ -1017,6 +1332,762 @@ TYPED_TEST_P(StoreConformance, AuditIsPagedInOrder) {
   EXPECT_EQ(all, (std::vector<std::string>{"key_0", "key_1", "key_2", "key_3", "key_4", "key_5"}));
 }
 
+// ---- users and service users -------------------------------------------------------------
+
+TYPED_TEST_P(StoreConformance, UserLifecycle) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  User u = user(t, "alice@example.com");
+  u.roles = {unscoped(kRoleGlobalViewer), of(kRoleCloudAccountViewer, {"acc_a"})};
+  this->addUser(u);
+  auto got = s.getUser(t.id, u.id);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->tenant_id, t.id);
+  EXPECT_EQ(got->email, "alice@example.com");
+  EXPECT_EQ(got->display_name, u.display_name);
+  EXPECT_EQ(got->password_hash, u.password_hash);
+  EXPECT_EQ(got->roles, u.roles);
+  EXPECT_FALSE(got->disabled);
+  EXPECT_EQ(got->created_by, "key_creator");
+  EXPECT_EQ(got->created_at, kT0);
+  EXPECT_GT(got->seq, 0);
+  EXPECT_EQ(s.findUserByEmail(t.id, "alice@example.com").value().id, u.id);
+  auto missing = s.findUserByEmail(t.id, "bob@example.com");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().kind, ErrorKind::kNotFound);
+
+  User edit = u;
+  edit.email = "alice@example.org";
+  edit.display_name = "Alice";
+  edit.password_hash = "$argon2id$new";
+  edit.roles = {ofAll(kRoleCloudAccountViewer)};
+  edit.disabled = true;
+  edit.updated_at = kT0 + 5;
+  edit.created_by = "someone-else";
+  ASSERT_TRUE(s.updateUser(edit, event(t.id, "user.update", u.id)));
+  got = s.getUser(t.id, u.id);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->email, "alice@example.org");
+  EXPECT_EQ(got->display_name, "Alice");
+  EXPECT_EQ(got->password_hash, "$argon2id$new");
+  EXPECT_EQ(got->roles, edit.roles);
+  EXPECT_TRUE(got->disabled);
+  EXPECT_EQ(got->updated_at, kT0 + 5);
+  EXPECT_EQ(got->created_by, "key_creator");
+  EXPECT_FALSE(s.findUserByEmail(t.id, "alice@example.com"));
+  EXPECT_EQ(ids(s.listUsers(t.id, {}).value().items), std::vector<std::string>{u.id});
+
+  ASSERT_TRUE(s.deleteUser(t.id, u.id, event(t.id, "user.delete", u.id)));
+  got = s.getUser(t.id, u.id);
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().kind, ErrorKind::kNotFound);
+  auto again = s.deleteUser(t.id, u.id, event(t.id, "user.delete", u.id));
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().kind, ErrorKind::kNotFound);
+  // The email is free again.
+  this->addUser(user(t, "alice@example.org"));
+}
+
+TYPED_TEST_P(StoreConformance, UserEmailsAreUniquePerTenantOnly) {
+  Store& s = this->store();
+  Tenant a = this->addTenant("acme");
+  Tenant b = this->addTenant("globex");
+  this->addUser(user(a, "alice@example.com"));
+  User other_tenant = this->addUser(user(b, "alice@example.com"));  // fine: another tenant
+  EXPECT_EQ(s.findUserByEmail(b.id, "alice@example.com").value().id, other_tenant.id);
+
+  const size_t before = this->audit(a.id).size();
+  User dup = user(a, "alice@example.com");
+  auto st = s.createUser(dup, event(a.id, "user.create", dup.id));
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().kind, ErrorKind::kConflict);
+  EXPECT_EQ(st.error().code, "NAME_TAKEN");
+  EXPECT_FALSE(s.getUser(a.id, dup.id));
+
+  User bob = this->addUser(user(a, "bob@example.com"));
+  User rename = bob;
+  rename.email = "alice@example.com";
+  st = s.updateUser(rename, event(a.id, "user.update", bob.id));
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, "NAME_TAKEN");
+  EXPECT_EQ(s.getUser(a.id, bob.id).value().email, "bob@example.com");
+  EXPECT_EQ(this->audit(a.id).size(), before + 1);  // bob's creation only
+}
+
+TYPED_TEST_P(StoreConformance, ServiceUserLifecycle) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  ServiceUser u = serviceUser(t, "billing-bot");
+  u.roles = {of(kRoleCloudAccountViewer, {"acc_a", "acc_b"})};
+  this->addServiceUser(u);
+  auto got = s.getServiceUser(t.id, u.id);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->tenant_id, t.id);
+  EXPECT_EQ(got->name, "billing-bot");
+  EXPECT_EQ(got->description, u.description);
+  EXPECT_EQ(got->roles, u.roles);
+  EXPECT_FALSE(got->disabled);
+  EXPECT_EQ(got->created_by, "key_creator");
+  EXPECT_EQ(got->created_at, kT0);
+  EXPECT_GT(got->seq, 0);
+
+  ServiceUser edit = u;
+  edit.name = "invoice-bot";
+  edit.description = "sends invoices";
+  edit.roles = {unscoped(kRoleVerifier)};
+  edit.disabled = true;
+  edit.updated_at = kT0 + 3;
+  ASSERT_TRUE(s.updateServiceUser(edit, event(t.id, "service_user.update", u.id)));
+  got = s.getServiceUser(t.id, u.id);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->name, "invoice-bot");
+  EXPECT_EQ(got->description, "sends invoices");
+  EXPECT_EQ(got->roles, edit.roles);
+  EXPECT_TRUE(got->disabled);
+  EXPECT_EQ(got->updated_at, kT0 + 3);
+
+  // Names are unique per tenant.
+  ServiceUser dup = serviceUser(t, "invoice-bot");
+  auto st = s.createServiceUser(dup, event(t.id, "service_user.create", dup.id));
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, "NAME_TAKEN");
+  Tenant other = this->addTenant("globex");
+  this->addServiceUser(serviceUser(other, "invoice-bot"));
+
+  ASSERT_TRUE(s.deleteServiceUser(t.id, u.id, event(t.id, "service_user.delete", u.id)));
+  auto gone = s.getServiceUser(t.id, u.id);
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error().kind, ErrorKind::kNotFound);
+  EXPECT_TRUE(s.listServiceUsers(t.id, {}).value().items.empty());
+}
+
+TYPED_TEST_P(StoreConformance, PrincipalsGroupsAndRolesOfAnotherTenantAreNotFound) {
+  Store& s = this->store();
+  Tenant a = this->addTenant("acme");
+  Tenant b = this->addTenant("globex");
+  User u = this->addUser(user(a, "alice@example.com"));
+  ServiceUser svc = this->addServiceUser(serviceUser(a, "bot"));
+  UserGroup g = this->addUserGroup(userGroup(a, "admins", {u.id}, {"account_alerts"}));
+  Role r = this->addRole(role(a, "Auditor", {{"keys", Action::kInquire, Level::kAll}}));
+  this->addModule(module(a, "billing"));
+
+  auto expectNotFound = [](const auto& result, const char* what) {
+    ASSERT_FALSE(result) << what;
+    EXPECT_EQ(result.error().kind, ErrorKind::kNotFound) << what;
+  };
+  expectNotFound(s.getUser(b.id, u.id), "getUser");
+  expectNotFound(s.findUserByEmail(b.id, u.email), "findUserByEmail");
+  expectNotFound(s.getServiceUser(b.id, svc.id), "getServiceUser");
+  expectNotFound(s.getUserGroup(b.id, g.id), "getUserGroup");
+  expectNotFound(s.getRole(b.id, r.id), "getRole");
+  expectNotFound(s.getRoleByName(b.id, r.name), "getRoleByName");
+
+  User u2 = u;
+  u2.tenant_id = b.id;
+  u2.display_name = "hijacked";
+  expectNotFound(s.updateUser(u2, event(b.id, "user.update", u.id)), "updateUser");
+  ServiceUser svc2 = svc;
+  svc2.tenant_id = b.id;
+  svc2.description = "hijacked";
+  expectNotFound(s.updateServiceUser(svc2, event(b.id, "service_user.update", svc.id)), "updateServiceUser");
+  UserGroup g2 = g;
+  g2.tenant_id = b.id;
+  g2.description = "hijacked";
+  g2.members.clear();
+  expectNotFound(s.updateUserGroup(g2, event(b.id, "user_group.update", g.id)), "updateUserGroup");
+  Role r2 = r;
+  r2.tenant_id = b.id;
+  r2.description = "hijacked";
+  expectNotFound(s.updateRole(r2, event(b.id, "role.update", r.id)), "updateRole");
+
+  expectNotFound(s.deleteUser(b.id, u.id, event(b.id, "user.delete", u.id)), "deleteUser");
+  expectNotFound(s.deleteServiceUser(b.id, svc.id, event(b.id, "service_user.delete", svc.id)), "deleteServiceUser");
+  expectNotFound(s.deleteUserGroup(b.id, g.id, event(b.id, "user_group.delete", g.id)), "deleteUserGroup");
+  expectNotFound(s.deleteRole(b.id, r.id, event(b.id, "role.delete", r.id)), "deleteRole");
+  expectNotFound(s.deleteModule(b.id, "billing", event(b.id, "module.delete", "billing")), "deleteModule");
+
+  EXPECT_TRUE(s.listUsers(b.id, {}).value().items.empty());
+  EXPECT_TRUE(s.listServiceUsers(b.id, {}).value().items.empty());
+  EXPECT_TRUE(s.listUserGroups(b.id, {}).value().items.empty());
+  EXPECT_TRUE(s.listRoles(b.id).value().empty());
+  EXPECT_TRUE(s.listModules(b.id).value().empty());
+  EXPECT_EQ(this->audit(b.id).size(), 1u);  // b's creation only
+
+  // Everything of a is untouched.
+  EXPECT_EQ(s.getUser(a.id, u.id).value().display_name, u.display_name);
+  EXPECT_EQ(s.getServiceUser(a.id, svc.id).value().description, svc.description);
+  auto group = s.getUserGroup(a.id, g.id).value();
+  EXPECT_EQ(group.description, g.description);
+  EXPECT_EQ(group.members, g.members);
+  EXPECT_EQ(s.getRole(a.id, r.id).value().description, r.description);
+  EXPECT_EQ(s.listModules(a.id).value().size(), 1u);
+}
+
+TYPED_TEST_P(StoreConformance, PrincipalOwningLiveKeysCannotBeDeleted) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  User u = this->addUser(user(t, "alice@example.com"));
+  ServiceUser svc = this->addServiceUser(serviceUser(t, "bot"));
+  ApiKey uk = key(t, "alices");
+  uk.owner = ownedBy(u);
+  uk.enabled = false;  // disabled still counts: it can be enabled again
+  this->addKey(uk);
+  ApiKey sk1 = key(t, "bots-1");
+  sk1.owner = ownedBy(svc);
+  this->addKey(sk1);
+  ApiKey sk2 = key(t, "bots-2");
+  sk2.owner = ownedBy(svc);
+  sk2.expires_at = kT0 - kDay;  // expired still counts: it is not revoked
+  this->addKey(sk2);
+  const size_t before = this->audit(t.id).size();
+
+  auto st = s.deleteUser(t.id, u.id, event(t.id, "user.delete", u.id));
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().kind, ErrorKind::kConflict);
+  EXPECT_EQ(st.error().code, "PRINCIPAL_HAS_KEYS");
+  EXPECT_NE(st.error().message.find("owns 1 key(s)"), std::string::npos) << st.error().message;
+  st = s.deleteServiceUser(t.id, svc.id, event(t.id, "service_user.delete", svc.id));
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, "PRINCIPAL_HAS_KEYS");
+  EXPECT_NE(st.error().message.find("owns 2 key(s)"), std::string::npos) << st.error().message;
+  EXPECT_TRUE(s.getUser(t.id, u.id));
+  EXPECT_TRUE(s.getServiceUser(t.id, svc.id));
+  EXPECT_EQ(this->audit(t.id).size(), before);
+
+  // Revoked keys do not hold their owner; they stay, still naming it, for the audit trail.
+  this->revoke(uk);
+  this->revoke(sk1);
+  this->revoke(sk2);
+  ASSERT_TRUE(s.deleteUser(t.id, u.id, event(t.id, "user.delete", u.id)));
+  ASSERT_TRUE(s.deleteServiceUser(t.id, svc.id, event(t.id, "service_user.delete", svc.id)));
+  EXPECT_EQ(s.getKey(t.id, uk.id).value().owner, uk.owner);
+}
+
+TYPED_TEST_P(StoreConformance, DeletingAUserRemovesItFromItsGroups) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  User alice = this->addUser(user(t, "alice@example.com"));
+  User bob = this->addUser(user(t, "bob@example.com"));
+  UserGroup admins = this->addUserGroup(userGroup(t, "admins", {alice.id, bob.id}, {"account_alerts"}));
+  UserGroup ops = this->addUserGroup(userGroup(t, "ops", {alice.id}));
+  ASSERT_TRUE(s.deleteUser(t.id, alice.id, event(t.id, "user.delete", alice.id)));
+  EXPECT_EQ(s.getUserGroup(t.id, admins.id).value().members, std::vector<std::string>{bob.id});
+  EXPECT_EQ(s.getUserGroup(t.id, admins.id).value().subscriptions, std::vector<std::string>{"account_alerts"});
+  EXPECT_TRUE(s.getUserGroup(t.id, ops.id).value().members.empty());
+  EXPECT_EQ(this->audit(t.id, Q().action("user.delete")).size(), 1u);
+  EXPECT_TRUE(this->audit(t.id, Q().action("user_group.update")).empty());
+}
+
+TYPED_TEST_P(StoreConformance, UsersServiceUsersAndUserGroupsArePagedWithACursor) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  Tenant other = this->addTenant("globex");
+  std::vector<std::string> users, svcs, groups;
+  for (int i = 0; i < 5; ++i) {
+    const std::string n = std::to_string(i);
+    users.push_back(this->addUser(user(t, "u" + n + "@example.com")).id);
+    svcs.push_back(this->addServiceUser(serviceUser(t, "svc" + n)).id);
+    groups.push_back(this->addUserGroup(userGroup(t, "grp" + n, {users.back()}, {"kind" + n})).id);
+    this->addUser(user(other, "u" + n + "@example.com"));  // interleaved, never listed
+    this->addServiceUser(serviceUser(other, "svc" + n));
+    this->addUserGroup(userGroup(other, "grp" + n));
+  }
+  auto collect = [](auto list) {
+    std::vector<std::string> seen;
+    PageRequest page{2, 0};
+    int pages = 0;
+    for (;;) {
+      auto p = list(page);
+      EXPECT_TRUE(p);
+      if (!p) break;
+      EXPECT_LE(p->items.size(), 2u);
+      for (auto& id : ids(p->items)) seen.push_back(id);
+      ++pages;
+      if (!p->next) break;
+      page.after = *p->next;
+      if (pages > 10) break;
+    }
+    EXPECT_EQ(pages, 3);
+    return seen;
+  };
+  EXPECT_EQ(collect([&](PageRequest p) { return s.listUsers(t.id, p); }), users);
+  EXPECT_EQ(collect([&](PageRequest p) { return s.listServiceUsers(t.id, p); }), svcs);
+  EXPECT_EQ(collect([&](PageRequest p) { return s.listUserGroups(t.id, p); }), groups);
+  // A listed group brings its members and subscriptions along.
+  auto page = s.listUserGroups(t.id, PageRequest{1, 0}).value();
+  ASSERT_EQ(page.items.size(), 1u);
+  EXPECT_EQ(page.items[0].members, std::vector<std::string>{users[0]});
+  EXPECT_EQ(page.items[0].subscriptions, std::vector<std::string>{"kind0"});
+}
+
+TYPED_TEST_P(StoreConformance, ForEachUserAndServiceUserStreamEveryTenant) {
+  Store& s = this->store();
+  Tenant a = this->addTenant("acme");
+  Tenant b = this->addTenant("globex");
+  User ua = user(a, "alice@example.com");
+  ua.roles = {of(kRoleCloudAccountViewer, {"acc_a"})};
+  this->addUser(ua);
+  User ub = this->addUser(user(b, "bob@example.com"));
+  ServiceUser sa = this->addServiceUser(serviceUser(a, "bot"));
+  ServiceUser sb = serviceUser(b, "bot");
+  sb.disabled = true;
+  this->addServiceUser(sb);
+  std::vector<std::string> users, svcs;
+  ASSERT_TRUE(s.forEachUser([&](User&& u) {
+    users.push_back(u.id);
+    if (u.id == ua.id) {
+      EXPECT_EQ(u.roles, ua.roles);
+    }
+  }));
+  ASSERT_TRUE(s.forEachServiceUser([&](ServiceUser&& u) {
+    svcs.push_back(u.id);
+    if (u.id == sb.id) {
+      EXPECT_TRUE(u.disabled);
+    }
+  }));
+  EXPECT_EQ(users, (std::vector<std::string>{ua.id, ub.id}));
+  EXPECT_EQ(svcs, (std::vector<std::string>{sa.id, sb.id}));
+}
+
+// ---- user groups -------------------------------------------------------------------------
+
+TYPED_TEST_P(StoreConformance, UserGroupKeepsMembersAndSubscriptionsAndAnUpdateReplacesThem) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  User alice = this->addUser(user(t, "alice@example.com"));
+  User bob = this->addUser(user(t, "bob@example.com"));
+  User carol = this->addUser(user(t, "carol@example.com"));
+  UserGroup g = this->addUserGroup(userGroup(t, "admins", {bob.id, alice.id}, {"account_alerts", "expiry_alerts"}));
+  auto got = s.getUserGroup(t.id, g.id);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->name, "admins");
+  EXPECT_EQ(got->description, g.description);
+  EXPECT_EQ(got->tenant_id, t.id);
+  EXPECT_EQ(got->members, (std::vector<std::string>{bob.id, alice.id}));
+  EXPECT_EQ(got->subscriptions, (std::vector<std::string>{"account_alerts", "expiry_alerts"}));
+  EXPECT_EQ(got->created_by, "key_creator");
+  EXPECT_EQ(got->created_at, kT0);
+  EXPECT_GT(got->seq, 0);
+
+  g.name = "owners";
+  g.description = "renamed";
+  g.members = {carol.id};
+  g.subscriptions = {"expiry_alerts"};
+  g.updated_at = kT0 + 7;
+  ASSERT_TRUE(s.updateUserGroup(g, event(t.id, "user_group.update", g.id)));
+  got = s.getUserGroup(t.id, g.id);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->name, "owners");
+  EXPECT_EQ(got->description, "renamed");
+  EXPECT_EQ(got->members, std::vector<std::string>{carol.id});
+  EXPECT_EQ(got->subscriptions, std::vector<std::string>{"expiry_alerts"});
+  EXPECT_EQ(got->updated_at, kT0 + 7);
+
+  // Names are unique per tenant; a failed rename keeps members and subscriptions.
+  UserGroup other = this->addUserGroup(userGroup(t, "billing", {alice.id}));
+  other.name = "owners";
+  other.members = {bob.id};
+  auto st = s.updateUserGroup(other, event(t.id, "user_group.update", other.id));
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, "NAME_TAKEN");
+  EXPECT_EQ(s.getUserGroup(t.id, other.id).value().members, std::vector<std::string>{alice.id});
+
+  ASSERT_TRUE(s.deleteUserGroup(t.id, g.id, event(t.id, "user_group.delete", g.id)));
+  auto gone = s.getUserGroup(t.id, g.id);
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error().kind, ErrorKind::kNotFound);
+  // Its members are users still.
+  EXPECT_TRUE(s.getUser(t.id, carol.id));
+  // The name is free again.
+  this->addUserGroup(userGroup(t, "owners", {carol.id}));
+}
+
+TYPED_TEST_P(StoreConformance, UserGroupWithAnUnknownMemberIsRefusedAndNothingIsWritten) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  Tenant other = this->addTenant("globex");
+  User alice = this->addUser(user(t, "alice@example.com"));
+  User stranger = this->addUser(user(other, "stranger@example.com"));
+  const size_t before = this->audit(t.id).size();
+
+  for (const std::string& bad : {std::string("usr_nobody"), stranger.id}) {
+    UserGroup g = userGroup(t, "admins", {alice.id, bad}, {"account_alerts"});
+    auto st = s.createUserGroup(g, event(t.id, "user_group.create", g.id));
+    ASSERT_FALSE(st) << bad;
+    EXPECT_EQ(st.error().kind, ErrorKind::kNotFound);
+    EXPECT_EQ(st.error().code, "USER_NOT_FOUND");
+    EXPECT_EQ(st.error().field, "members");
+    EXPECT_NE(st.error().message.find(bad), std::string::npos) << st.error().message;
+    EXPECT_FALSE(s.getUserGroup(t.id, g.id));
+  }
+  EXPECT_TRUE(s.listUserGroups(t.id, {}).value().items.empty());
+  EXPECT_EQ(this->audit(t.id).size(), before);
+
+  UserGroup g = this->addUserGroup(userGroup(t, "admins", {alice.id}, {"account_alerts"}));
+  UserGroup edit = g;
+  edit.description = "changed";
+  edit.members = {"usr_nobody"};
+  edit.subscriptions = {};
+  auto st = s.updateUserGroup(edit, event(t.id, "user_group.update", g.id));
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, "USER_NOT_FOUND");
+  auto got = s.getUserGroup(t.id, g.id).value();
+  EXPECT_EQ(got.description, g.description);
+  EXPECT_EQ(got.members, std::vector<std::string>{alice.id});
+  EXPECT_EQ(got.subscriptions, std::vector<std::string>{"account_alerts"});
+  EXPECT_TRUE(this->audit(t.id, Q().action("user_group.update")).empty());
+}
+
+// ---- roles and modules -------------------------------------------------------------------
+
+TYPED_TEST_P(StoreConformance, RoleLifecycle) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  Role r = role(t, "Account Operator",
+                {{"accounts", Action::kInquire, Level::kAll},
+                 {"accounts", Action::kEdit, Level::kMine},
+                 {"*", Action::kDelete, Level::kNone}},
+                "accounts");
+  this->addRole(r);
+  Role plain = this->addRole(role(t, "Auditor", {{"audit", Action::kInquire, Level::kAll}}));
+  auto check = [](const Role& got, const Role& want) {
+    EXPECT_EQ(got.id, want.id);
+    EXPECT_EQ(got.tenant_id, want.tenant_id);
+    EXPECT_EQ(got.name, want.name);
+    EXPECT_EQ(got.description, want.description);
+    ASSERT_EQ(got.permissions.size(), want.permissions.size());
+    for (size_t i = 0; i < got.permissions.size(); ++i) {
+      EXPECT_EQ(got.permissions[i].module, want.permissions[i].module);
+      EXPECT_EQ(got.permissions[i].action, want.permissions[i].action);
+      EXPECT_EQ(got.permissions[i].level, want.permissions[i].level);
+    }
+    EXPECT_EQ(got.scope_module, want.scope_module);
+    EXPECT_FALSE(got.builtin);
+    EXPECT_EQ(got.created_by, want.created_by);
+    EXPECT_EQ(got.created_at, want.created_at);
+    EXPECT_EQ(got.updated_at, want.updated_at);
+    EXPECT_GT(got.seq, 0);
+  };
+  check(s.getRole(t.id, r.id).value(), r);
+  check(s.getRoleByName(t.id, "Account Operator").value(), r);
+  check(s.getRole(t.id, plain.id).value(), plain);
+  EXPECT_FALSE(s.getRole(t.id, plain.id).value().scope_module);
+  auto missing = s.getRoleByName(t.id, "account operator");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().kind, ErrorKind::kNotFound);
+  EXPECT_EQ(ids(s.listRoles(t.id).value()), (std::vector<std::string>{r.id, plain.id}));
+
+  Role edit = r;
+  edit.name = "Renamed";  // ignored: assignments refer to the name
+  edit.description = "changed";
+  edit.permissions = {{"accounts", Action::kAdd, Level::kAll}};
+  edit.scope_module.reset();
+  edit.updated_at = kT0 + 4;
+  ASSERT_TRUE(s.updateRole(edit, event(t.id, "role.update", r.id)));
+  Role want = edit;
+  want.name = r.name;
+  check(s.getRole(t.id, r.id).value(), want);
+  EXPECT_FALSE(s.getRoleByName(t.id, "Renamed"));
+
+  // Names are unique per tenant.
+  Role dup = role(t, "Auditor");
+  auto st = s.createRole(dup, event(t.id, "role.create", dup.id));
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, "NAME_TAKEN");
+  Tenant other = this->addTenant("globex");
+  Role elsewhere = this->addRole(role(other, "Auditor"));
+
+  std::vector<std::string> all;
+  ASSERT_TRUE(s.forEachRole([&](Role&& each) { all.push_back(each.id); }));
+  EXPECT_EQ(all, (std::vector<std::string>{r.id, plain.id, elsewhere.id}));
+
+  ASSERT_TRUE(s.deleteRole(t.id, plain.id, event(t.id, "role.delete", plain.id)));
+  EXPECT_FALSE(s.getRole(t.id, plain.id));
+  EXPECT_EQ(ids(s.listRoles(t.id).value()), std::vector<std::string>{r.id});
+  auto again = s.deleteRole(t.id, plain.id, event(t.id, "role.delete", plain.id));
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().kind, ErrorKind::kNotFound);
+}
+
+TYPED_TEST_P(StoreConformance, RoleInUseCannotBeDeleted) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  Tenant other = this->addTenant("globex");
+  Role admin = this->addRole(role(t, "Admin"));
+  this->addRole(role(t, "Admin2"));
+
+  // Holders of a role with a longer name, in another tenant, or as a resource id do not count.
+  User u2 = user(t, "admin2@example.com");
+  u2.roles = {unscoped("Admin2"), of("Viewer", {"Admin"})};
+  this->addUser(u2);
+  User elsewhere = user(other, "admin@example.com");
+  elsewhere.roles = {unscoped("Admin")};
+  this->addUser(elsewhere);
+  ApiKey revoked = key(t, "revoked");
+  revoked.roles = {unscoped("Admin")};
+  this->addKey(revoked);
+  this->revoke(revoked);
+
+  User u = user(t, "alice@example.com");
+  u.roles = {unscoped("Viewer"), of("Admin", {"acc_a"})};
+  this->addUser(u);
+  ServiceUser svc = serviceUser(t, "bot");
+  svc.roles = {ofAll("Admin")};
+  this->addServiceUser(svc);
+  ApiKey k = key(t, "live");
+  k.roles = {unscoped("Admin")};
+  this->addKey(k);
+  const size_t before = this->audit(t.id).size();
+
+  auto tryDelete = [&]() { return s.deleteRole(t.id, admin.id, event(t.id, "role.delete", admin.id)); };
+  auto st = tryDelete();
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().kind, ErrorKind::kConflict);
+  EXPECT_EQ(st.error().code, "ROLE_IN_USE");
+  EXPECT_NE(st.error().message.find("'Admin'"), std::string::npos) << st.error().message;
+  EXPECT_NE(st.error().message.find("3 principal(s) or key(s)"), std::string::npos) << st.error().message;
+
+  // Each holder alone blocks it.
+  u.roles = {unscoped("Viewer")};
+  ASSERT_TRUE(s.updateUser(u, event(t.id, "user.update", u.id)));
+  st = tryDelete();
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, "ROLE_IN_USE");
+  svc.roles = {};
+  ASSERT_TRUE(s.updateServiceUser(svc, event(t.id, "service_user.update", svc.id)));
+  st = tryDelete();
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, "ROLE_IN_USE");
+  EXPECT_NE(st.error().message.find("1 principal(s) or key(s)"), std::string::npos) << st.error().message;
+  EXPECT_TRUE(s.getRole(t.id, admin.id));
+  EXPECT_TRUE(this->audit(t.id, Q().action("role.delete")).empty());
+  EXPECT_EQ(this->audit(t.id).size(), before + 2);
+
+  // A revoked key does not hold a role.
+  this->revoke(k);
+  ASSERT_TRUE(tryDelete());
+  EXPECT_FALSE(s.getRole(t.id, admin.id));
+  EXPECT_TRUE(s.getRoleByName(t.id, "Admin2"));
+}
+
+TYPED_TEST_P(StoreConformance, ModulesAreListedPerTenantAndNamesAreUnique) {
+  Store& s = this->store();
+  Tenant a = this->addTenant("acme");
+  Tenant b = this->addTenant("globex");
+  this->addModule(module(a, "invoices"));
+  this->addModule(module(a, "accounts"));
+  this->addModule(module(b, "invoices"));  // the same name in another tenant is fine
+  auto list = s.listModules(a.id);
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].name, "accounts");
+  EXPECT_EQ((*list)[1].name, "invoices");
+  EXPECT_EQ((*list)[1].tenant_id, a.id);
+  EXPECT_EQ((*list)[1].description, "module invoices");
+  EXPECT_EQ((*list)[1].created_at, kT0);
+  EXPECT_FALSE((*list)[1].builtin);
+
+  const size_t before = this->audit(a.id).size();
+  auto st = s.createModule(module(a, "invoices"), event(a.id, "module.create", "invoices"));
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().kind, ErrorKind::kConflict);
+  EXPECT_EQ(st.error().code, "NAME_TAKEN");
+  EXPECT_EQ(s.listModules(a.id).value().size(), 2u);
+  EXPECT_EQ(this->audit(a.id).size(), before);
+
+  ASSERT_TRUE(s.deleteModule(a.id, "invoices", event(a.id, "module.delete", "invoices")));
+  EXPECT_EQ(s.listModules(a.id).value().size(), 1u);
+  EXPECT_EQ(s.listModules(b.id).value().size(), 1u);
+  auto again = s.deleteModule(a.id, "invoices", event(a.id, "module.delete", "invoices"));
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().kind, ErrorKind::kNotFound);
+}
+
+TYPED_TEST_P(StoreConformance, ModuleInUseByACustomRoleCannotBeDeleted) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  Tenant other = this->addTenant("globex");
+  this->addModule(module(t, "billing"));
+  this->addModule(module(t, "accounts"));
+  this->addModule(module(t, "reports"));
+  // Neither "*", a longer module name, nor another tenant's role holds "billing".
+  this->addRole(role(t, "Everything", {{"*", Action::kInquire, Level::kAll}}));
+  this->addRole(role(t, "Extra", {{"billing-extra", Action::kInquire, Level::kAll}}));
+  this->addRole(role(other, "Billing", {{"billing", Action::kInquire, Level::kAll}}));
+  Role biller = this->addRole(role(t, "Biller", {{"billing", Action::kEdit, Level::kMine}}));
+  Role scoped = this->addRole(role(t, "Account Viewer", {{"reports", Action::kInquire, Level::kAll}}, "accounts"));
+  const size_t before = this->audit(t.id).size();
+
+  for (const char* name : {"billing", "accounts", "reports"}) {
+    auto st = s.deleteModule(t.id, name, event(t.id, "module.delete", name));
+    ASSERT_FALSE(st) << name;
+    EXPECT_EQ(st.error().kind, ErrorKind::kConflict);
+    EXPECT_EQ(st.error().code, "MODULE_IN_USE");
+  }
+  EXPECT_EQ(s.listModules(t.id).value().size(), 3u);
+  EXPECT_EQ(this->audit(t.id).size(), before);
+
+  ASSERT_TRUE(s.deleteRole(t.id, biller.id, event(t.id, "role.delete", biller.id)));
+  ASSERT_TRUE(s.deleteModule(t.id, "billing", event(t.id, "module.delete", "billing")));
+  scoped.scope_module.reset();
+  ASSERT_TRUE(s.updateRole(scoped, event(t.id, "role.update", scoped.id)));
+  ASSERT_TRUE(s.deleteModule(t.id, "accounts", event(t.id, "module.delete", "accounts")));
+  auto st = s.deleteModule(t.id, "reports", event(t.id, "module.delete", "reports"));
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, "MODULE_IN_USE");
+  auto missing = s.deleteModule(t.id, "nothing", event(t.id, "module.delete", "nothing"));
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().kind, ErrorKind::kNotFound);
+}
+
+TYPED_TEST_P(StoreConformance, DeletingATenantRemovesItsPrincipalsGroupsRolesAndModules) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  Tenant keep = this->addTenant("globex");
+  User u = this->addUser(user(t, "alice@example.com"));
+  ServiceUser svc = this->addServiceUser(serviceUser(t, "bot"));
+  UserGroup g = this->addUserGroup(userGroup(t, "admins", {u.id}, {"account_alerts"}));
+  Role r = this->addRole(role(t, "Auditor", {{"audit", Action::kInquire, Level::kAll}}));
+  this->addModule(module(t, "billing"));
+  ApiKey k = key(t, "owned");
+  k.owner = ownedBy(svc);
+  this->addKey(k);
+  User other_user = this->addUser(user(keep, "alice@example.com"));
+  Role other_role = this->addRole(role(keep, "Auditor"));
+
+  // Principals alone do not keep a tenant, its live keys do.
+  auto st = s.deleteTenant(t.id, event(t.id, "tenant.delete", t.id));
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, "TENANT_NOT_EMPTY");
+  this->revoke(k);
+  ASSERT_TRUE(s.deleteTenant(t.id, event(t.id, "tenant.delete", t.id)));
+
+  EXPECT_FALSE(s.getUser(t.id, u.id));
+  EXPECT_FALSE(s.getServiceUser(t.id, svc.id));
+  EXPECT_FALSE(s.getUserGroup(t.id, g.id));
+  EXPECT_FALSE(s.getRole(t.id, r.id));
+  EXPECT_TRUE(s.listModules(t.id).value().empty());
+  std::vector<std::string> users, roles;
+  ASSERT_TRUE(s.forEachUser([&](User&& each) { users.push_back(each.id); }));
+  ASSERT_TRUE(s.forEachRole([&](Role&& each) { roles.push_back(each.id); }));
+  EXPECT_EQ(users, std::vector<std::string>{other_user.id});
+  EXPECT_EQ(roles, std::vector<std::string>{other_role.id});
+  bool any_service_user = false;
+  ASSERT_TRUE(s.forEachServiceUser([&](ServiceUser&&) { any_service_user = true; }));
+  EXPECT_FALSE(any_service_user);
+}
+
+// ---- audit of access-control changes -----------------------------------------------------
+
+TYPED_TEST_P(StoreConformance, EveryAccessControlChangeRecordsExactlyOneAuditEvent) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  User u = user(t, "alice@example.com");
+  ASSERT_TRUE(s.createUser(u, event(t.id, "user.create", u.id)));
+  ASSERT_TRUE(s.updateUser(u, event(t.id, "user.update", u.id)));
+  ServiceUser svc = serviceUser(t, "bot");
+  ASSERT_TRUE(s.createServiceUser(svc, event(t.id, "service_user.create", svc.id)));
+  ASSERT_TRUE(s.updateServiceUser(svc, event(t.id, "service_user.update", svc.id)));
+  UserGroup g = userGroup(t, "admins", {u.id}, {"account_alerts", "expiry_alerts"});
+  ASSERT_TRUE(s.createUserGroup(g, event(t.id, "user_group.create", g.id)));
+  ASSERT_TRUE(s.updateUserGroup(g, event(t.id, "user_group.update", g.id)));
+  Module m = module(t, "billing");
+  ASSERT_TRUE(s.createModule(m, event(t.id, "module.create", m.name)));
+  Role r = role(t, "Biller", {{"billing", Action::kEdit, Level::kAll}});
+  ASSERT_TRUE(s.createRole(r, event(t.id, "role.create", r.id)));
+  ASSERT_TRUE(s.updateRole(r, event(t.id, "role.update", r.id)));
+  ApiKey k = key(t, "owned");
+  k.owner = ownedBy(svc);
+  ASSERT_TRUE(s.createKey(k, event(t.id, "key.create", k.id), 10));
+  k.revoked_at = kT0 + 1;
+  ASSERT_TRUE(s.updateKey(k, event(t.id, "key.revoke", k.id)));
+  ASSERT_TRUE(s.deleteRole(t.id, r.id, event(t.id, "role.delete", r.id)));
+  ASSERT_TRUE(s.deleteModule(t.id, m.name, event(t.id, "module.delete", m.name)));
+  ASSERT_TRUE(s.deleteUserGroup(t.id, g.id, event(t.id, "user_group.delete", g.id)));
+  ASSERT_TRUE(s.deleteServiceUser(t.id, svc.id, event(t.id, "service_user.delete", svc.id)));
+  ASSERT_TRUE(s.deleteUser(t.id, u.id, event(t.id, "user.delete", u.id)));
+  EXPECT_EQ(this->auditActions(t.id),
+            (std::vector<std::string>{"tenant.create", "user.create", "user.update", "service_user.create",
+                                      "service_user.update", "user_group.create", "user_group.update",
+                                      "module.create", "role.create", "role.update", "key.create", "key.revoke",
+                                      "role.delete", "module.delete", "user_group.delete",
+                                      "service_user.delete", "user.delete"}));
+}
+
+TYPED_TEST_P(StoreConformance, FailedAccessControlChangesRecordNoAuditEvent) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  User u = this->addUser(user(t, "alice@example.com"));
+  ServiceUser svc = this->addServiceUser(serviceUser(t, "bot"));
+  UserGroup g = this->addUserGroup(userGroup(t, "admins", {u.id}));
+  Role r = this->addRole(role(t, "Biller", {{"billing", Action::kEdit, Level::kAll}}));
+  this->addModule(module(t, "billing"));
+  ApiKey k = key(t, "owned");
+  k.owner = ownedBy(svc);
+  k.roles = {unscoped("Biller")};
+  this->addKey(k);
+  const size_t before = this->audit(t.id).size();
+
+  User dup_user = user(t, "alice@example.com");
+  EXPECT_FALSE(s.createUser(dup_user, event(t.id, "user.create", dup_user.id)));
+  EXPECT_FALSE(s.updateUser(user(t, "ghost@example.com"), event(t.id, "user.update", "ghost")));
+  ServiceUser dup_svc = serviceUser(t, "bot");
+  EXPECT_FALSE(s.createServiceUser(dup_svc, event(t.id, "service_user.create", dup_svc.id)));
+  EXPECT_FALSE(s.updateServiceUser(serviceUser(t, "ghost"), event(t.id, "service_user.update", "ghost")));
+  EXPECT_FALSE(s.deleteServiceUser(t.id, svc.id, event(t.id, "service_user.delete", svc.id)));
+  UserGroup dup_group = userGroup(t, "admins");
+  EXPECT_FALSE(s.createUserGroup(dup_group, event(t.id, "user_group.create", dup_group.id)));
+  EXPECT_FALSE(s.updateUserGroup(userGroup(t, "ghost"), event(t.id, "user_group.update", "ghost")));
+  EXPECT_FALSE(s.deleteUserGroup(t.id, "ugr_ghost", event(t.id, "user_group.delete", "ugr_ghost")));
+  Role dup_role = role(t, "Biller");
+  EXPECT_FALSE(s.createRole(dup_role, event(t.id, "role.create", dup_role.id)));
+  EXPECT_FALSE(s.updateRole(role(t, "Ghost"), event(t.id, "role.update", "ghost")));
+  EXPECT_FALSE(s.deleteRole(t.id, r.id, event(t.id, "role.delete", r.id)));
+  EXPECT_FALSE(s.createModule(module(t, "billing"), event(t.id, "module.create", "billing")));
+  EXPECT_FALSE(s.deleteModule(t.id, "billing", event(t.id, "module.delete", "billing")));
+  ApiKey over = key(t, "over");
+  over.owner = ownedBy(svc);
+  EXPECT_FALSE(s.createKey(over, event(t.id, "key.create", over.id), 1));
+  EXPECT_FALSE(s.deleteUser(t.id, "usr_ghost", event(t.id, "user.delete", "usr_ghost")));
+
+  EXPECT_EQ(this->audit(t.id).size(), before);
+  EXPECT_TRUE(s.getUserGroup(t.id, g.id));
+}
+
+TYPED_TEST_P(StoreConformance, AnAccessControlChangeWhoseAuditEventCannotBeWrittenDoesNotHappen) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  AuditEvent used = event(t.id, "module.create", "x");
+  ASSERT_TRUE(s.createModule(module(t, "first"), used));
+  User alice = this->addUser(user(t, "alice@example.com"));
+
+  User u = user(t, "bob@example.com");
+  EXPECT_FALSE(s.createUser(u, used));
+  EXPECT_FALSE(s.getUser(t.id, u.id));
+  ServiceUser svc = serviceUser(t, "bot");
+  EXPECT_FALSE(s.createServiceUser(svc, used));
+  EXPECT_FALSE(s.getServiceUser(t.id, svc.id));
+  UserGroup g = userGroup(t, "admins", {alice.id}, {"account_alerts"});
+  EXPECT_FALSE(s.createUserGroup(g, used));
+  EXPECT_FALSE(s.getUserGroup(t.id, g.id));
+  Role r = role(t, "Auditor");
+  EXPECT_FALSE(s.createRole(r, used));
+  EXPECT_FALSE(s.getRole(t.id, r.id));
+  EXPECT_FALSE(s.createModule(module(t, "second"), used));
+  EXPECT_EQ(s.listModules(t.id).value().size(), 1u);
+
+  UserGroup live = this->addUserGroup(userGroup(t, "live", {alice.id}));
+  UserGroup edit = live;
+  edit.members.clear();
+  EXPECT_FALSE(s.updateUserGroup(edit, used));
+  EXPECT_EQ(s.getUserGroup(t.id, live.id).value().members, std::vector<std::string>{alice.id});
+  ASSERT_TRUE(s.deleteUserGroup(t.id, live.id, event(t.id, "user_group.delete", live.id)));
+  EXPECT_FALSE(s.deleteUser(t.id, alice.id, used));
+  EXPECT_TRUE(s.getUser(t.id, alice.id));
+  EXPECT_FALSE(s.deleteModule(t.id, "first", used));
+  EXPECT_EQ(s.listModules(t.id).value().size(), 1u);
+}
+
 // ---- concurrency -------------------------------------------------------------------------
 
 TYPED_TEST_P(StoreConformance, ConcurrentWritersAllCommit) {
@@ -1029,7 +2100,7 @@ TYPED_TEST_P(StoreConformance, ConcurrentWritersAllCommit) {
     threads.emplace_back([&, w] {
       for (int i = 0; i < kEach; ++i) {
         ApiKey k = key(t, "k" + std::to_string(w) + "-" + std::to_string(i));
-        if (!s.createKey(k, event(t.id, "key.create", k.id))) failures.fetch_add(1);
+        if (!s.createKey(k, event(t.id, "key.create", k.id), std::nullopt)) failures.fetch_add(1);
         if (!s.recordLastUsed({{k.id, kT0 + i}})) failures.fetch_add(1);
       }
     });
@@ -1060,6 +2131,24 @@ REGISTER_TYPED_TEST_SUITE_P(StoreConformance, FreshStoreIsReadyAndEmpty, Bootstr
                             EveryChangeRecordsItsAuditEvent, FailedChangesRecordNoAuditEvent,
                             AChangeWhoseAuditEventCannotBeWrittenDoesNotHappen, StandaloneAuditEventsAreKept,
                             AuditCanBeFilteredByActionActorTargetAndTime, AuditIsPagedInOrder,
-                            ConcurrentWritersAllCommit);
+                            ConcurrentWritersAllCommit,
+                            KeyOwnerAndScopedRoleAssignmentsSurviveARoundTripAndARestart,
+                            KeyOwnerAndRolesCanBeChangedAndRemoved,
+                            ServiceUserOverItsKeyLimitIsRefusedAndNothingIsWritten,
+                            KeysOfAnOwnerIncludeRevokedOnesButOnlyLiveOnesCount,
+                            KeysWithRoleMatchTheWholeRoleName, ListFiltersByOwnerAndByMine, UserLifecycle,
+                            UserEmailsAreUniquePerTenantOnly, ServiceUserLifecycle,
+                            PrincipalsGroupsAndRolesOfAnotherTenantAreNotFound,
+                            PrincipalOwningLiveKeysCannotBeDeleted, DeletingAUserRemovesItFromItsGroups,
+                            UsersServiceUsersAndUserGroupsArePagedWithACursor,
+                            ForEachUserAndServiceUserStreamEveryTenant,
+                            UserGroupKeepsMembersAndSubscriptionsAndAnUpdateReplacesThem,
+                            UserGroupWithAnUnknownMemberIsRefusedAndNothingIsWritten, RoleLifecycle,
+                            RoleInUseCannotBeDeleted, ModulesAreListedPerTenantAndNamesAreUnique,
+                            ModuleInUseByACustomRoleCannotBeDeleted,
+                            DeletingATenantRemovesItsPrincipalsGroupsRolesAndModules,
+                            EveryAccessControlChangeRecordsExactlyOneAuditEvent,
+                            FailedAccessControlChangesRecordNoAuditEvent,
+                            AnAccessControlChangeWhoseAuditEventCannotBeWrittenDoesNotHappen);
 
 }  // namespace keyward::store_testing

@@ -74,6 +74,83 @@ CREATE TABLE verify_failures (
   PRIMARY KEY (tenant_id, key_id, reason)
 );
 )sql",
+      // 2: access control. Keys gain an owner (NULL: a standalone key); their roles column
+      // keeps one assignment per line, now optionally followed by tab-separated resources, so
+      // the rows of migration 1 (one role name per line) read as unscoped assignments.
+      R"sql(
+ALTER TABLE api_keys ADD COLUMN owner_kind TEXT;
+ALTER TABLE api_keys ADD COLUMN owner_id TEXT;
+CREATE INDEX api_keys_owner ON api_keys (tenant_id, owner_id);
+CREATE TABLE users (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  email TEXT NOT NULL,
+  display_name TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  roles TEXT NOT NULL,
+  disabled INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (tenant_id, email)
+);
+CREATE TABLE service_users (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  roles TEXT NOT NULL,
+  disabled INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (tenant_id, name)
+);
+CREATE TABLE user_groups (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (tenant_id, name)
+);
+CREATE TABLE user_group_members (
+  group_id TEXT NOT NULL REFERENCES user_groups(id) ON DELETE CASCADE,
+  user_id TEXT NOT NULL REFERENCES users(id),
+  PRIMARY KEY (group_id, user_id)
+);
+CREATE INDEX user_group_members_user ON user_group_members (user_id);
+CREATE TABLE user_group_subscriptions (
+  group_id TEXT NOT NULL REFERENCES user_groups(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL,
+  PRIMARY KEY (group_id, kind)
+);
+CREATE TABLE roles (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  permissions TEXT NOT NULL,
+  scope_module TEXT,
+  created_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (tenant_id, name)
+);
+CREATE TABLE modules (
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, name)
+);
+)sql",
   };
   return kMigrations;
 }

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 #include <sstream>
@@ -20,15 +21,108 @@ std::string joinLines(const std::vector<std::string>& v) {
   return out;
 }
 
-std::vector<std::string> splitLines(std::string_view s) {
+std::vector<std::string> split(std::string_view s, char sep) {
   std::vector<std::string> out;
   while (!s.empty()) {
-    const size_t nl = s.find('\n');
-    out.emplace_back(s.substr(0, nl));
-    if (nl == std::string_view::npos) break;
-    s.remove_prefix(nl + 1);
+    const size_t at = s.find(sep);
+    out.emplace_back(s.substr(0, at));
+    if (at == std::string_view::npos) break;
+    s.remove_prefix(at + 1);
   }
   return out;
+}
+
+std::vector<std::string> splitLines(std::string_view s) { return split(s, '\n'); }
+
+// Role assignments, one per line: "<role>" (unscoped), "<role>\t*" (every resource) or
+// "<role>\t<res1>\t<res2>..." (those resources). A migration-1 row, one role name per line,
+// reads as unscoped assignments. Core guarantees names and resource ids hold no control
+// characters and no resource is "*", so the encoding needs no escaping.
+std::string encodeAssignments(const std::vector<RoleAssignment>& v) {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) out += '\n';
+    out += v[i].role;
+    if (v[i].all_resources) {
+      out += "\t*";
+      continue;
+    }
+    for (const auto& r : v[i].resources) {
+      out += '\t';
+      out += r;
+    }
+  }
+  return out;
+}
+
+std::vector<RoleAssignment> decodeAssignments(std::string_view column) {
+  std::vector<RoleAssignment> out;
+  for (const auto& line : splitLines(column)) {
+    if (line.empty()) continue;  // an empty role name names no role
+    auto fields = split(line, '\t');
+    RoleAssignment a;
+    a.role = std::move(fields.front());
+    if (fields.size() == 2 && fields[1] == "*") {
+      a.all_resources = true;
+    } else {
+      for (size_t i = 1; i < fields.size(); ++i) a.resources.push_back(std::move(fields[i]));
+    }
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+// Whether an assignments column gives out `role`: the whole first field of a line must
+// match, so "Admin" never matches "Admin2" or a resource that happens to be called "Admin".
+bool holdsRole(std::string_view column, std::string_view role) {
+  for (const auto& line : splitLines(column))
+    if (std::string_view(line).substr(0, line.find('\t')) == role) return true;
+  return false;
+}
+
+// Permissions, one per line: "<module>\t<action>\t<level>".
+std::string encodePermissions(const std::vector<Permission>& v) {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) out += '\n';
+    out += v[i].module;
+    out += '\t';
+    out += verify::toString(v[i].action);
+    out += '\t';
+    out += verify::toString(v[i].level);
+  }
+  return out;
+}
+
+std::vector<Permission> decodePermissions(std::string_view column) {
+  std::vector<Permission> out;
+  for (const auto& line : splitLines(column)) {
+    auto fields = split(line, '\t');
+    if (fields.size() != 3) continue;
+    auto action = verify::parseAction(fields[1]);
+    auto level = verify::parseLevel(fields[2]);
+    // Fail closed: a line that cannot be read grants nothing rather than guessing.
+    if (!action || !level) continue;
+    out.push_back(Permission{std::move(fields[0]), *action, *level});
+  }
+  return out;
+}
+
+// Whether a permissions column names `module` itself (not "*": that one stays valid for
+// whatever modules exist).
+bool namesModule(std::string_view column, std::string_view module) {
+  for (const auto& p : decodePermissions(column))
+    if (p.module == module) return true;
+  return false;
+}
+
+std::optional<OwnerRef> readOwner(const std::optional<std::string>& kind, std::optional<std::string> id) {
+  if (!id) return std::nullopt;
+  // An unreadable kind keeps the owner (as a service user): dropping it would turn the key
+  // into a standalone principal with its roles unbounded by any owner, i.e. fail open.
+  OwnerRef o{PrincipalKind::kServiceUser, std::move(*id)};
+  if (kind && *kind == toString(PrincipalKind::kUser)) o.kind = PrincipalKind::kUser;
+  return o;
 }
 
 std::string joinCidrs(const std::vector<Cidr>& v) {
@@ -109,7 +203,17 @@ constexpr std::string_view kTenantCols =
 constexpr std::string_view kGroupCols = "id, tenant_id, name, description, created_at, updated_at, seq";
 constexpr std::string_view kKeyCols =
     "id, tenant_id, name, description, group_id, kind, digest, start, enabled, revoked_at, "
-    "expires_at, ip_allowlist, metadata, roles, created_by, created_at, updated_at, last_used_at, seq";
+    "expires_at, ip_allowlist, metadata, roles, created_by, created_at, updated_at, last_used_at, seq, "
+    "owner_kind, owner_id";
+constexpr std::string_view kUserCols =
+    "id, tenant_id, email, display_name, password_hash, roles, disabled, created_by, created_at, "
+    "updated_at, seq";
+constexpr std::string_view kServiceUserCols =
+    "id, tenant_id, name, description, roles, disabled, created_by, created_at, updated_at, seq";
+constexpr std::string_view kUserGroupCols =
+    "id, tenant_id, name, description, created_by, created_at, updated_at, seq";
+constexpr std::string_view kRoleCols =
+    "id, tenant_id, name, description, permissions, scope_module, created_by, created_at, updated_at, seq";
 constexpr std::string_view kAuditCols =
     "seq, id, tenant_id, actor, action, target, client_ip, outcome, detail, at";
 
@@ -152,13 +256,84 @@ ApiKey readKey(const Stmt& s) {
     k.ip_allowlist.push_back(parsed ? *parsed : Cidr{IpAddress{}, 128});
   }
   k.metadata_json = s.text(12);
-  k.roles = splitLines(s.text(13));
+  k.roles = decodeAssignments(s.text(13));
   k.created_by = s.text(14);
   k.created_at = s.i64(15);
   k.updated_at = s.i64(16);
   k.last_used_at = s.optI64(17);
   k.seq = s.i64(18);
+  k.owner = readOwner(s.optText(19), s.optText(20));
   return k;
+}
+
+User readUser(const Stmt& s) {
+  User u;
+  u.id = s.text(0);
+  u.tenant_id = s.text(1);
+  u.email = s.text(2);
+  u.display_name = s.text(3);
+  u.password_hash = s.text(4);
+  u.roles = decodeAssignments(s.text(5));
+  u.disabled = s.i64(6) != 0;
+  u.created_by = s.text(7);
+  u.created_at = s.i64(8);
+  u.updated_at = s.i64(9);
+  u.seq = s.i64(10);
+  return u;
+}
+
+ServiceUser readServiceUser(const Stmt& s) {
+  ServiceUser u;
+  u.id = s.text(0);
+  u.tenant_id = s.text(1);
+  u.name = s.text(2);
+  u.description = s.text(3);
+  u.roles = decodeAssignments(s.text(4));
+  u.disabled = s.i64(5) != 0;
+  u.created_by = s.text(6);
+  u.created_at = s.i64(7);
+  u.updated_at = s.i64(8);
+  u.seq = s.i64(9);
+  return u;
+}
+
+// Without members and subscriptions: those come from their own tables.
+UserGroup readUserGroup(const Stmt& s) {
+  UserGroup g;
+  g.id = s.text(0);
+  g.tenant_id = s.text(1);
+  g.name = s.text(2);
+  g.description = s.text(3);
+  g.created_by = s.text(4);
+  g.created_at = s.i64(5);
+  g.updated_at = s.i64(6);
+  g.seq = s.i64(7);
+  return g;
+}
+
+Role readRole(const Stmt& s) {
+  Role r;
+  r.id = s.text(0);
+  r.tenant_id = s.text(1);
+  r.name = s.text(2);
+  r.description = s.text(3);
+  r.permissions = decodePermissions(s.text(4));
+  r.scope_module = s.optText(5);
+  r.created_by = s.text(6);
+  r.created_at = s.i64(7);
+  r.updated_at = s.i64(8);
+  r.seq = s.i64(9);
+  return r;
+}
+
+std::optional<std::string_view> ownerKind(const ApiKey& k) {
+  if (!k.owner) return std::nullopt;
+  return toString(k.owner->kind);
+}
+
+std::optional<std::string_view> ownerId(const ApiKey& k) {
+  if (!k.owner) return std::nullopt;
+  return std::string_view(k.owner->id);
 }
 
 AuditEvent readAudit(const Stmt& s) {
@@ -274,12 +449,13 @@ struct SqliteStore::Impl {
     Stmt s(db,
            "INSERT INTO api_keys (id, tenant_id, name, description, group_id, kind, digest, start, "
            "enabled, revoked_at, expires_at, ip_allowlist, metadata, roles, created_by, created_at, "
-           "updated_at, last_used_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+           "updated_at, last_used_at, owner_kind, owner_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     s.bind(k.id).bind(k.tenant_id).bind(k.name).bind(k.description).bind(k.group_id).bind(k.kind)
         .bindBlob(k.digest).bind(k.start).bind(k.enabled).bind(k.revoked_at);
     if (k.expires_at == kNever) s.bindNull(); else s.bind(k.expires_at);
-    s.bind(joinCidrs(k.ip_allowlist)).bind(k.metadata_json).bind(joinLines(k.roles))
-        .bind(k.created_by).bind(k.created_at).bind(k.updated_at).bind(k.last_used_at);
+    s.bind(joinCidrs(k.ip_allowlist)).bind(k.metadata_json).bind(encodeAssignments(k.roles))
+        .bind(k.created_by).bind(k.created_at).bind(k.updated_at).bind(k.last_used_at)
+        .bind(ownerKind(k)).bind(ownerId(k));
     return run(s, "insert key");
   }
 
@@ -298,6 +474,112 @@ struct SqliteStore::Impl {
     if (!s.ok()) return dbError("prepare count", sqlite3_errcode(db));
     if (s.step() != SQLITE_ROW) return dbError("count", sqlite3_errcode(db));
     return s.i64(0);
+  }
+
+  // Streams every row of `sql` (no parameters) through `read` into `fn`.
+  template <class T, class Read>
+  Status forEach(std::string_view sql, Read read, const std::function<void(T&&)>& fn) {
+    Stmt s(db, sql);
+    if (!s.ok()) return dbError("prepare scan", sqlite3_errcode(db));
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) fn(read(s));
+    if (rc != SQLITE_DONE) return dbError("scan", rc);
+    return {};
+  }
+
+  Result<std::int64_t> liveKeysOfOwner(std::string_view tenant_id, std::string_view owner_id) {
+    Stmt s(db, "SELECT COUNT(*) FROM api_keys WHERE tenant_id = ? AND owner_id = ? AND revoked_at IS NULL");
+    s.bind(tenant_id).bind(owner_id);
+    return count(s);
+  }
+
+  // Rows of `table` in the tenant whose roles column gives out `role`. instr() narrows the
+  // scan to candidate rows; holdsRole() then decides on whole names.
+  Result<std::int64_t> holdersIn(std::string_view table, std::string_view tenant_id, std::string_view role,
+                                 std::string_view extra_where = {}) {
+    Stmt s(db, "SELECT roles FROM " + std::string(table) + " WHERE tenant_id = ? AND instr(roles, ?) > 0" +
+                   std::string(extra_where));
+    s.bind(tenant_id).bind(role);
+    auto rows = query<std::string>(s, [](const Stmt& r) { return r.text(0); });
+    if (!rows) return std::unexpected(rows.error());
+    return std::int64_t(std::ranges::count_if(*rows, [&](const std::string& c) { return holdsRole(c, role); }));
+  }
+
+  // Users, service users and non-revoked keys of the tenant holding `role`.
+  Result<std::int64_t> roleHolders(std::string_view tenant_id, std::string_view role) {
+    std::int64_t total = 0;
+    for (auto [table, where] : {std::pair<std::string_view, std::string_view>{"users", ""},
+                                {"service_users", ""},
+                                {"api_keys", " AND revoked_at IS NULL"}}) {
+      auto n = holdersIn(table, tenant_id, role, where);
+      if (!n) return n;
+      total += *n;
+    }
+    return total;
+  }
+
+  // Replaces a group's members and subscriptions; every member must be a user of the
+  // group's tenant (the foreign key alone would accept another tenant's user).
+  Status writeMembers(const UserGroup& g) {
+    for (const char* sql : {"DELETE FROM user_group_members WHERE group_id = ?",
+                            "DELETE FROM user_group_subscriptions WHERE group_id = ?"}) {
+      Stmt s(db, sql);
+      s.bind(g.id);
+      if (auto st = run(s, "clear user group members"); !st) return st;
+    }
+    for (const auto& user_id : g.members) {
+      Stmt exists(db, "SELECT COUNT(*) FROM users WHERE tenant_id = ? AND id = ?");
+      exists.bind(g.tenant_id).bind(user_id);
+      auto n = count(exists);
+      if (!n) return std::unexpected(n.error());
+      if (*n == 0) {
+        return fail(ErrorKind::kNotFound, "USER_NOT_FOUND", "user '" + user_id + "' not found", "members");
+      }
+      // OR IGNORE: a member listed twice is stored once (it does not skip the foreign key).
+      Stmt s(db, "INSERT OR IGNORE INTO user_group_members (group_id, user_id) VALUES (?, ?)");
+      s.bind(g.id).bind(user_id);
+      if (auto st = run(s, "insert user group member"); !st) return st;
+    }
+    for (const auto& kind : g.subscriptions) {
+      Stmt s(db, "INSERT OR IGNORE INTO user_group_subscriptions (group_id, kind) VALUES (?, ?)");
+      s.bind(g.id).bind(kind);
+      if (auto st = run(s, "insert user group subscription"); !st) return st;
+    }
+    return {};
+  }
+
+  // rowid order is insertion order: members and subscriptions read back as they were given.
+  Status readMembers(UserGroup& g) {
+    Stmt m(db, "SELECT user_id FROM user_group_members WHERE group_id = ? ORDER BY rowid");
+    m.bind(g.id);
+    auto members = query<std::string>(m, [](const Stmt& r) { return r.text(0); });
+    if (!members) return std::unexpected(members.error());
+    Stmt k(db, "SELECT kind FROM user_group_subscriptions WHERE group_id = ? ORDER BY rowid");
+    k.bind(g.id);
+    auto kinds = query<std::string>(k, [](const Stmt& r) { return r.text(0); });
+    if (!kinds) return std::unexpected(kinds.error());
+    g.members = std::move(*members);
+    g.subscriptions = std::move(*kinds);
+    return {};
+  }
+
+  // A principal (users / service_users) of the tenant, checked before deleting it: it must
+  // exist and own no non-revoked key.
+  Status principalDeletable(std::string_view table, std::string_view what, std::string_view tenant_id,
+                            std::string_view id) {
+    Stmt exists(db, "SELECT COUNT(*) FROM " + std::string(table) + " WHERE tenant_id = ? AND id = ?");
+    exists.bind(tenant_id).bind(id);
+    auto n = count(exists);
+    if (!n) return std::unexpected(n.error());
+    if (*n == 0) return notFound(std::string(what));
+    auto held = liveKeysOfOwner(tenant_id, id);
+    if (!held) return std::unexpected(held.error());
+    if (*held > 0) {
+      return fail(ErrorKind::kConflict, "PRINCIPAL_HAS_KEYS",
+                  "the " + std::string(what) + " still owns " + std::to_string(*held) +
+                      " key(s); revoke them or give them another owner first");
+    }
+    return {};
   }
 };
 
@@ -459,7 +741,17 @@ Status SqliteStore::deleteTenant(std::string_view id, const AuditEvent& ev) {
       return fail(ErrorKind::kConflict, "TENANT_NOT_EMPTY",
                   "the tenant still holds key groups or keys; delete its groups and revoke its keys first");
     }
-    for (const char* sql : {"DELETE FROM api_keys WHERE tenant_id = ?",
+    // Children before parents: the foreign keys are enforced.
+    for (const char* sql : {"DELETE FROM user_group_members WHERE group_id IN "
+                            "(SELECT id FROM user_groups WHERE tenant_id = ?)",
+                            "DELETE FROM user_group_subscriptions WHERE group_id IN "
+                            "(SELECT id FROM user_groups WHERE tenant_id = ?)",
+                            "DELETE FROM user_groups WHERE tenant_id = ?",
+                            "DELETE FROM users WHERE tenant_id = ?",
+                            "DELETE FROM service_users WHERE tenant_id = ?",
+                            "DELETE FROM roles WHERE tenant_id = ?",
+                            "DELETE FROM modules WHERE tenant_id = ?",
+                            "DELETE FROM api_keys WHERE tenant_id = ?",
                             "DELETE FROM verify_failures WHERE tenant_id = ?",
                             "DELETE FROM tenants WHERE id = ?"}) {
       Stmt s(impl_->db, sql);
@@ -548,9 +840,22 @@ Status SqliteStore::deleteGroup(std::string_view tenant_id, std::string_view id,
 
 // ---- keys --------------------------------------------------------------------------------
 
-Status SqliteStore::createKey(const ApiKey& k, const AuditEvent& ev) {
+Status SqliteStore::createKey(const ApiKey& k, const AuditEvent& ev, std::optional<int> owner_key_limit) {
   std::lock_guard lock(impl_->mu);
   return impl_->transaction([&]() -> Status {
+    // Counted under the write lock (BEGIN IMMEDIATE), so two concurrent creations, on this
+    // node or another process, cannot both take the last slot.
+    if (owner_key_limit && k.owner) {
+      auto held = impl_->liveKeysOfOwner(k.tenant_id, k.owner->id);
+      if (!held) return std::unexpected(held.error());
+      if (*held >= *owner_key_limit) {
+        const char* who = k.owner->kind == PrincipalKind::kUser ? "user" : "service user";
+        return fail(ErrorKind::kConflict, "KEY_LIMIT_REACHED",
+                    std::string(who) + " '" + k.owner->id + "' already holds " + std::to_string(*held) +
+                        " keys, the tenant's limit (max_keys_per_service_user = " +
+                        std::to_string(*owner_key_limit) + "); revoke one or raise the limit");
+      }
+    }
     if (auto st = impl_->insertKey(k); !st) return st;
     return impl_->insertAudit(ev);
   });
@@ -572,6 +877,8 @@ Result<Page<ApiKey>> SqliteStore::listKeys(std::string_view tenant_id, const Key
   const int limit = clampLimit(filter.page.limit);
   std::string sql = "SELECT " + std::string(kKeyCols) + " FROM api_keys WHERE tenant_id = ?1 AND seq > ?2";
   if (filter.group_id) sql += " AND group_id = ?3";
+  if (filter.owner_id) sql += " AND owner_id = ?6";
+  if (filter.mine_of) sql += " AND (created_by = ?7 OR owner_id = ?7)";
   // State is derived from the clock (?4), so expiry shows to the second without a background job.
   constexpr std::string_view kLive = "revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?4)";
   if (!filter.state) {
@@ -588,7 +895,8 @@ Result<Page<ApiKey>> SqliteStore::listKeys(std::string_view tenant_id, const Key
   Stmt s(impl_->db, sql);
   s.bind(tenant_id).bind(filter.page.after);
   if (filter.group_id) s.bind(*filter.group_id); else s.bindNull();
-  s.bind(now).bind(limit + 1);
+  // Parameters absent from the statement are bound anyway: SQLite ignores them (SQLITE_RANGE).
+  s.bind(now).bind(limit + 1).bind(filter.owner_id).bind(filter.mine_of);
   auto rows = impl_->query<ApiKey>(s, readKey);
   if (!rows) return std::unexpected(rows.error());
   return finishPage(std::move(*rows), limit);
@@ -599,12 +907,12 @@ Status SqliteStore::updateKey(const ApiKey& k, const AuditEvent& ev) {
   return impl_->transaction([&]() -> Status {
     Stmt s(impl_->db,
            "UPDATE api_keys SET description = ?, group_id = ?, enabled = ?, revoked_at = ?, "
-           "expires_at = ?, ip_allowlist = ?, metadata = ?, roles = ?, updated_at = ? "
-           "WHERE tenant_id = ? AND id = ?");
+           "expires_at = ?, ip_allowlist = ?, metadata = ?, roles = ?, owner_kind = ?, owner_id = ?, "
+           "updated_at = ? WHERE tenant_id = ? AND id = ?");
     s.bind(k.description).bind(k.group_id).bind(k.enabled).bind(k.revoked_at);
     if (k.expires_at == kNever) s.bindNull(); else s.bind(k.expires_at);
-    s.bind(joinCidrs(k.ip_allowlist)).bind(k.metadata_json).bind(joinLines(k.roles))
-        .bind(k.updated_at).bind(k.tenant_id).bind(k.id);
+    s.bind(joinCidrs(k.ip_allowlist)).bind(k.metadata_json).bind(encodeAssignments(k.roles))
+        .bind(ownerKind(k)).bind(ownerId(k)).bind(k.updated_at).bind(k.tenant_id).bind(k.id);
     if (auto st = impl_->run(s, "update key"); !st) return st;
     if (sqlite3_changes(impl_->db) == 0) return notFound("key");
     return impl_->insertAudit(ev);
@@ -619,6 +927,403 @@ Status SqliteStore::forEachKey(const std::function<void(ApiKey&&)>& fn) {
   while ((rc = s.step()) == SQLITE_ROW) fn(readKey(s));
   if (rc != SQLITE_DONE) return impl_->dbError("key scan", rc);
   return {};
+}
+
+Result<std::vector<ApiKey>> SqliteStore::keysOfOwner(std::string_view tenant_id, std::string_view owner_id) {
+  std::lock_guard lock(impl_->mu);
+  Stmt s(impl_->db, "SELECT " + std::string(kKeyCols) +
+                        " FROM api_keys WHERE tenant_id = ? AND owner_id = ? ORDER BY seq");
+  s.bind(tenant_id).bind(owner_id);
+  return impl_->query<ApiKey>(s, readKey);
+}
+
+Result<std::vector<ApiKey>> SqliteStore::keysWithRole(std::string_view tenant_id, std::string_view role) {
+  std::lock_guard lock(impl_->mu);
+  Stmt s(impl_->db, "SELECT " + std::string(kKeyCols) +
+                        " FROM api_keys WHERE tenant_id = ? AND instr(roles, ?) > 0 ORDER BY seq");
+  s.bind(tenant_id).bind(role);
+  auto rows = impl_->query<ApiKey>(s, readKey);
+  if (!rows) return std::unexpected(rows.error());
+  std::erase_if(*rows, [&](const ApiKey& k) {
+    return std::ranges::none_of(k.roles, [&](const RoleAssignment& a) { return a.role == role; });
+  });
+  return rows;
+}
+
+Result<std::int64_t> SqliteStore::countLiveKeysOfOwner(std::string_view tenant_id, std::string_view owner_id) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->liveKeysOfOwner(tenant_id, owner_id);
+}
+
+// ---- users -------------------------------------------------------------------------------
+
+namespace {
+
+// The unique column of users is the email: say so rather than "the name".
+Status emailTaken(Status st) {
+  if (!st && st.error().code == "NAME_TAKEN") st.error().message = "the email is already in use";
+  return st;
+}
+
+}  // namespace
+
+Status SqliteStore::createUser(const User& u, const AuditEvent& ev) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->transaction([&]() -> Status {
+    Stmt s(impl_->db,
+           "INSERT INTO users (id, tenant_id, email, display_name, password_hash, roles, disabled, "
+           "created_by, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)");
+    s.bind(u.id).bind(u.tenant_id).bind(u.email).bind(u.display_name).bind(u.password_hash)
+        .bind(encodeAssignments(u.roles)).bind(u.disabled).bind(u.created_by).bind(u.created_at)
+        .bind(u.updated_at);
+    if (auto st = emailTaken(impl_->run(s, "insert user")); !st) return st;
+    return impl_->insertAudit(ev);
+  });
+}
+
+Result<User> SqliteStore::getUser(std::string_view tenant_id, std::string_view id) {
+  std::lock_guard lock(impl_->mu);
+  Stmt s(impl_->db, "SELECT " + std::string(kUserCols) + " FROM users WHERE tenant_id = ? AND id = ?");
+  s.bind(tenant_id).bind(id);
+  auto rows = impl_->query<User>(s, readUser);
+  if (!rows) return std::unexpected(rows.error());
+  if (rows->empty()) return notFound("user");
+  return std::move(rows->front());
+}
+
+Result<User> SqliteStore::findUserByEmail(std::string_view tenant_id, std::string_view email) {
+  std::lock_guard lock(impl_->mu);
+  Stmt s(impl_->db, "SELECT " + std::string(kUserCols) + " FROM users WHERE tenant_id = ? AND email = ?");
+  s.bind(tenant_id).bind(email);
+  auto rows = impl_->query<User>(s, readUser);
+  if (!rows) return std::unexpected(rows.error());
+  if (rows->empty()) return notFound("user");
+  return std::move(rows->front());
+}
+
+Result<Page<User>> SqliteStore::listUsers(std::string_view tenant_id, const PageRequest& page) {
+  std::lock_guard lock(impl_->mu);
+  const int limit = clampLimit(page.limit);
+  Stmt s(impl_->db, "SELECT " + std::string(kUserCols) +
+                        " FROM users WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?");
+  s.bind(tenant_id).bind(page.after).bind(limit + 1);
+  auto rows = impl_->query<User>(s, readUser);
+  if (!rows) return std::unexpected(rows.error());
+  return finishPage(std::move(*rows), limit);
+}
+
+Status SqliteStore::updateUser(const User& u, const AuditEvent& ev) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->transaction([&]() -> Status {
+    Stmt s(impl_->db,
+           "UPDATE users SET email = ?, display_name = ?, password_hash = ?, roles = ?, disabled = ?, "
+           "updated_at = ? WHERE tenant_id = ? AND id = ?");
+    s.bind(u.email).bind(u.display_name).bind(u.password_hash).bind(encodeAssignments(u.roles))
+        .bind(u.disabled).bind(u.updated_at).bind(u.tenant_id).bind(u.id);
+    if (auto st = emailTaken(impl_->run(s, "update user")); !st) return st;
+    if (sqlite3_changes(impl_->db) == 0) return notFound("user");
+    return impl_->insertAudit(ev);
+  });
+}
+
+Status SqliteStore::deleteUser(std::string_view tenant_id, std::string_view id, const AuditEvent& ev) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->transaction([&]() -> Status {
+    if (auto st = impl_->principalDeletable("users", "user", tenant_id, id); !st) return st;
+    // User ids are unique across tenants, and the user was just found in this one.
+    Stmt leave(impl_->db, "DELETE FROM user_group_members WHERE user_id = ?");
+    leave.bind(id);
+    if (auto st = impl_->run(leave, "remove user from its groups"); !st) return st;
+    Stmt del(impl_->db, "DELETE FROM users WHERE tenant_id = ? AND id = ?");
+    del.bind(tenant_id).bind(id);
+    if (auto st = impl_->run(del, "delete user"); !st) return st;
+    return impl_->insertAudit(ev);
+  });
+}
+
+// ---- service users -----------------------------------------------------------------------
+
+Status SqliteStore::createServiceUser(const ServiceUser& u, const AuditEvent& ev) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->transaction([&]() -> Status {
+    Stmt s(impl_->db,
+           "INSERT INTO service_users (id, tenant_id, name, description, roles, disabled, created_by, "
+           "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)");
+    s.bind(u.id).bind(u.tenant_id).bind(u.name).bind(u.description).bind(encodeAssignments(u.roles))
+        .bind(u.disabled).bind(u.created_by).bind(u.created_at).bind(u.updated_at);
+    if (auto st = impl_->run(s, "insert service user"); !st) return st;
+    return impl_->insertAudit(ev);
+  });
+}
+
+Result<ServiceUser> SqliteStore::getServiceUser(std::string_view tenant_id, std::string_view id) {
+  std::lock_guard lock(impl_->mu);
+  Stmt s(impl_->db, "SELECT " + std::string(kServiceUserCols) +
+                        " FROM service_users WHERE tenant_id = ? AND id = ?");
+  s.bind(tenant_id).bind(id);
+  auto rows = impl_->query<ServiceUser>(s, readServiceUser);
+  if (!rows) return std::unexpected(rows.error());
+  if (rows->empty()) return notFound("service user");
+  return std::move(rows->front());
+}
+
+Result<Page<ServiceUser>> SqliteStore::listServiceUsers(std::string_view tenant_id, const PageRequest& page) {
+  std::lock_guard lock(impl_->mu);
+  const int limit = clampLimit(page.limit);
+  Stmt s(impl_->db, "SELECT " + std::string(kServiceUserCols) +
+                        " FROM service_users WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?");
+  s.bind(tenant_id).bind(page.after).bind(limit + 1);
+  auto rows = impl_->query<ServiceUser>(s, readServiceUser);
+  if (!rows) return std::unexpected(rows.error());
+  return finishPage(std::move(*rows), limit);
+}
+
+Status SqliteStore::updateServiceUser(const ServiceUser& u, const AuditEvent& ev) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->transaction([&]() -> Status {
+    Stmt s(impl_->db,
+           "UPDATE service_users SET name = ?, description = ?, roles = ?, disabled = ?, updated_at = ? "
+           "WHERE tenant_id = ? AND id = ?");
+    s.bind(u.name).bind(u.description).bind(encodeAssignments(u.roles)).bind(u.disabled)
+        .bind(u.updated_at).bind(u.tenant_id).bind(u.id);
+    if (auto st = impl_->run(s, "update service user"); !st) return st;
+    if (sqlite3_changes(impl_->db) == 0) return notFound("service user");
+    return impl_->insertAudit(ev);
+  });
+}
+
+Status SqliteStore::deleteServiceUser(std::string_view tenant_id, std::string_view id, const AuditEvent& ev) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->transaction([&]() -> Status {
+    if (auto st = impl_->principalDeletable("service_users", "service user", tenant_id, id); !st) return st;
+    Stmt del(impl_->db, "DELETE FROM service_users WHERE tenant_id = ? AND id = ?");
+    del.bind(tenant_id).bind(id);
+    if (auto st = impl_->run(del, "delete service user"); !st) return st;
+    return impl_->insertAudit(ev);
+  });
+}
+
+// ---- user groups -------------------------------------------------------------------------
+
+Status SqliteStore::createUserGroup(const UserGroup& g, const AuditEvent& ev) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->transaction([&]() -> Status {
+    Stmt s(impl_->db,
+           "INSERT INTO user_groups (id, tenant_id, name, description, created_by, created_at, updated_at) "
+           "VALUES (?,?,?,?,?,?,?)");
+    s.bind(g.id).bind(g.tenant_id).bind(g.name).bind(g.description).bind(g.created_by).bind(g.created_at)
+        .bind(g.updated_at);
+    if (auto st = impl_->run(s, "insert user group"); !st) return st;
+    if (auto st = impl_->writeMembers(g); !st) return st;
+    return impl_->insertAudit(ev);
+  });
+}
+
+Result<UserGroup> SqliteStore::getUserGroup(std::string_view tenant_id, std::string_view id) {
+  std::lock_guard lock(impl_->mu);
+  Stmt s(impl_->db, "SELECT " + std::string(kUserGroupCols) +
+                        " FROM user_groups WHERE tenant_id = ? AND id = ?");
+  s.bind(tenant_id).bind(id);
+  auto rows = impl_->query<UserGroup>(s, readUserGroup);
+  if (!rows) return std::unexpected(rows.error());
+  if (rows->empty()) return notFound("user group");
+  if (auto st = impl_->readMembers(rows->front()); !st) return std::unexpected(st.error());
+  return std::move(rows->front());
+}
+
+Result<Page<UserGroup>> SqliteStore::listUserGroups(std::string_view tenant_id, const PageRequest& page) {
+  std::lock_guard lock(impl_->mu);
+  const int limit = clampLimit(page.limit);
+  Stmt s(impl_->db, "SELECT " + std::string(kUserGroupCols) +
+                        " FROM user_groups WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?");
+  s.bind(tenant_id).bind(page.after).bind(limit + 1);
+  auto rows = impl_->query<UserGroup>(s, readUserGroup);
+  if (!rows) return std::unexpected(rows.error());
+  Page<UserGroup> out = finishPage(std::move(*rows), limit);
+  // One query per group: pages are small and the database is in-process.
+  for (auto& g : out.items)
+    if (auto st = impl_->readMembers(g); !st) return std::unexpected(st.error());
+  return out;
+}
+
+Status SqliteStore::updateUserGroup(const UserGroup& g, const AuditEvent& ev) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->transaction([&]() -> Status {
+    Stmt s(impl_->db,
+           "UPDATE user_groups SET name = ?, description = ?, updated_at = ? WHERE tenant_id = ? AND id = ?");
+    s.bind(g.name).bind(g.description).bind(g.updated_at).bind(g.tenant_id).bind(g.id);
+    if (auto st = impl_->run(s, "update user group"); !st) return st;
+    if (sqlite3_changes(impl_->db) == 0) return notFound("user group");
+    if (auto st = impl_->writeMembers(g); !st) return st;
+    return impl_->insertAudit(ev);
+  });
+}
+
+Status SqliteStore::deleteUserGroup(std::string_view tenant_id, std::string_view id, const AuditEvent& ev) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->transaction([&]() -> Status {
+    // Members and subscriptions go with it (ON DELETE CASCADE).
+    Stmt del(impl_->db, "DELETE FROM user_groups WHERE tenant_id = ? AND id = ?");
+    del.bind(tenant_id).bind(id);
+    if (auto st = impl_->run(del, "delete user group"); !st) return st;
+    if (sqlite3_changes(impl_->db) == 0) return notFound("user group");
+    return impl_->insertAudit(ev);
+  });
+}
+
+// ---- roles -------------------------------------------------------------------------------
+
+Status SqliteStore::createRole(const Role& r, const AuditEvent& ev) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->transaction([&]() -> Status {
+    Stmt s(impl_->db,
+           "INSERT INTO roles (id, tenant_id, name, description, permissions, scope_module, created_by, "
+           "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)");
+    s.bind(r.id).bind(r.tenant_id).bind(r.name).bind(r.description).bind(encodePermissions(r.permissions))
+        .bind(r.scope_module).bind(r.created_by).bind(r.created_at).bind(r.updated_at);
+    if (auto st = impl_->run(s, "insert role"); !st) return st;
+    return impl_->insertAudit(ev);
+  });
+}
+
+Result<Role> SqliteStore::getRole(std::string_view tenant_id, std::string_view id) {
+  std::lock_guard lock(impl_->mu);
+  Stmt s(impl_->db, "SELECT " + std::string(kRoleCols) + " FROM roles WHERE tenant_id = ? AND id = ?");
+  s.bind(tenant_id).bind(id);
+  auto rows = impl_->query<Role>(s, readRole);
+  if (!rows) return std::unexpected(rows.error());
+  if (rows->empty()) return notFound("role");
+  return std::move(rows->front());
+}
+
+Result<Role> SqliteStore::getRoleByName(std::string_view tenant_id, std::string_view name) {
+  std::lock_guard lock(impl_->mu);
+  Stmt s(impl_->db, "SELECT " + std::string(kRoleCols) + " FROM roles WHERE tenant_id = ? AND name = ?");
+  s.bind(tenant_id).bind(name);
+  auto rows = impl_->query<Role>(s, readRole);
+  if (!rows) return std::unexpected(rows.error());
+  if (rows->empty()) return notFound("role");
+  return std::move(rows->front());
+}
+
+Result<std::vector<Role>> SqliteStore::listRoles(std::string_view tenant_id) {
+  std::lock_guard lock(impl_->mu);
+  Stmt s(impl_->db, "SELECT " + std::string(kRoleCols) + " FROM roles WHERE tenant_id = ? ORDER BY seq");
+  s.bind(tenant_id);
+  return impl_->query<Role>(s, readRole);
+}
+
+Status SqliteStore::updateRole(const Role& r, const AuditEvent& ev) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->transaction([&]() -> Status {
+    // The name is not written: assignments refer to roles by name.
+    Stmt s(impl_->db,
+           "UPDATE roles SET description = ?, permissions = ?, scope_module = ?, updated_at = ? "
+           "WHERE tenant_id = ? AND id = ?");
+    s.bind(r.description).bind(encodePermissions(r.permissions)).bind(r.scope_module).bind(r.updated_at)
+        .bind(r.tenant_id).bind(r.id);
+    if (auto st = impl_->run(s, "update role"); !st) return st;
+    if (sqlite3_changes(impl_->db) == 0) return notFound("role");
+    return impl_->insertAudit(ev);
+  });
+}
+
+Status SqliteStore::deleteRole(std::string_view tenant_id, std::string_view id, const AuditEvent& ev) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->transaction([&]() -> Status {
+    Stmt find(impl_->db, "SELECT name FROM roles WHERE tenant_id = ? AND id = ?");
+    find.bind(tenant_id).bind(id);
+    auto names = impl_->query<std::string>(find, [](const Stmt& r) { return r.text(0); });
+    if (!names) return std::unexpected(names.error());
+    if (names->empty()) return notFound("role");
+    const std::string& name = names->front();
+    auto held = impl_->roleHolders(tenant_id, name);
+    if (!held) return std::unexpected(held.error());
+    if (*held > 0) {
+      return fail(ErrorKind::kConflict, "ROLE_IN_USE",
+                  "role '" + name + "' is still assigned to " + std::to_string(*held) +
+                      " principal(s) or key(s); remove it from them first");
+    }
+    Stmt del(impl_->db, "DELETE FROM roles WHERE tenant_id = ? AND id = ?");
+    del.bind(tenant_id).bind(id);
+    if (auto st = impl_->run(del, "delete role"); !st) return st;
+    return impl_->insertAudit(ev);
+  });
+}
+
+Status SqliteStore::forEachRole(const std::function<void(Role&&)>& fn) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->forEach<Role>("SELECT " + std::string(kRoleCols) + " FROM roles ORDER BY seq", readRole, fn);
+}
+
+// ---- modules -----------------------------------------------------------------------------
+
+Status SqliteStore::createModule(const Module& m, const AuditEvent& ev) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->transaction([&]() -> Status {
+    Stmt s(impl_->db, "INSERT INTO modules (tenant_id, name, description, created_at) VALUES (?,?,?,?)");
+    s.bind(m.tenant_id).bind(m.name).bind(m.description).bind(m.created_at);
+    if (auto st = impl_->run(s, "insert module"); !st) return st;
+    return impl_->insertAudit(ev);
+  });
+}
+
+Result<std::vector<Module>> SqliteStore::listModules(std::string_view tenant_id) {
+  std::lock_guard lock(impl_->mu);
+  Stmt s(impl_->db,
+         "SELECT tenant_id, name, description, created_at FROM modules WHERE tenant_id = ? ORDER BY name");
+  s.bind(tenant_id);
+  return impl_->query<Module>(s, [](const Stmt& r) {
+    Module m;
+    m.tenant_id = r.text(0);
+    m.name = r.text(1);
+    m.description = r.text(2);
+    m.created_at = r.i64(3);
+    return m;
+  });
+}
+
+Status SqliteStore::deleteModule(std::string_view tenant_id, std::string_view name, const AuditEvent& ev) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->transaction([&]() -> Status {
+    Stmt exists(impl_->db, "SELECT COUNT(*) FROM modules WHERE tenant_id = ? AND name = ?");
+    exists.bind(tenant_id).bind(name);
+    auto n = impl_->count(exists);
+    if (!n) return std::unexpected(n.error());
+    if (*n == 0) return notFound("module");
+    // instr() narrows to candidate roles; namesModule() decides on whole module names.
+    Stmt users(impl_->db,
+               "SELECT scope_module, permissions FROM roles WHERE tenant_id = ?1 AND "
+               "(scope_module = ?2 OR instr(permissions, ?2) > 0)");
+    users.bind(tenant_id).bind(name);
+    auto rows = impl_->query<bool>(users, [&](const Stmt& r) {
+      return r.optText(0) == std::optional<std::string>(name) || namesModule(r.text(1), name);
+    });
+    if (!rows) return std::unexpected(rows.error());
+    const auto in_use = std::ranges::count(*rows, true);
+    if (in_use > 0) {
+      return fail(ErrorKind::kConflict, "MODULE_IN_USE",
+                  "module '" + std::string(name) + "' is used by " + std::to_string(in_use) +
+                      " custom role(s); remove it from them first");
+    }
+    Stmt del(impl_->db, "DELETE FROM modules WHERE tenant_id = ? AND name = ?");
+    del.bind(tenant_id).bind(name);
+    if (auto st = impl_->run(del, "delete module"); !st) return st;
+    return impl_->insertAudit(ev);
+  });
+}
+
+// ---- principals for the verify index -----------------------------------------------------
+
+Status SqliteStore::forEachUser(const std::function<void(User&&)>& fn) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->forEach<User>("SELECT " + std::string(kUserCols) + " FROM users ORDER BY seq", readUser, fn);
+}
+
+Status SqliteStore::forEachServiceUser(const std::function<void(ServiceUser&&)>& fn) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->forEach<ServiceUser>("SELECT " + std::string(kServiceUserCols) + " FROM service_users ORDER BY seq",
+                                     readServiceUser, fn);
 }
 
 // ---- counters ----------------------------------------------------------------------------

@@ -36,12 +36,51 @@ class SqliteStore final : public Store {
   Status updateGroup(const KeyGroup& g, const AuditEvent& ev) override;
   Status deleteGroup(std::string_view tenant_id, std::string_view id, const AuditEvent& ev) override;
 
-  Status createKey(const ApiKey& k, const AuditEvent& ev) override;
+  Status createKey(const ApiKey& k, const AuditEvent& ev, std::optional<int> owner_key_limit) override;
   Result<ApiKey> getKey(std::string_view tenant_id, std::string_view id) override;
   Result<Page<ApiKey>> listKeys(std::string_view tenant_id, const KeyFilter& filter,
                                 UnixSeconds now) override;
   Status updateKey(const ApiKey& k, const AuditEvent& ev) override;
   Status forEachKey(const std::function<void(ApiKey&&)>& fn) override;
+  Result<std::vector<ApiKey>> keysOfOwner(std::string_view tenant_id, std::string_view owner_id) override;
+  Result<std::vector<ApiKey>> keysWithRole(std::string_view tenant_id, std::string_view role) override;
+  Result<std::int64_t> countLiveKeysOfOwner(std::string_view tenant_id, std::string_view owner_id) override;
+
+  Status createUser(const User& u, const AuditEvent& ev) override;
+  Result<User> getUser(std::string_view tenant_id, std::string_view id) override;
+  Result<User> findUserByEmail(std::string_view tenant_id, std::string_view email) override;
+  Result<Page<User>> listUsers(std::string_view tenant_id, const PageRequest& page) override;
+  Status updateUser(const User& u, const AuditEvent& ev) override;
+  Status deleteUser(std::string_view tenant_id, std::string_view id, const AuditEvent& ev) override;
+
+  Status createServiceUser(const ServiceUser& s, const AuditEvent& ev) override;
+  Result<ServiceUser> getServiceUser(std::string_view tenant_id, std::string_view id) override;
+  Result<Page<ServiceUser>> listServiceUsers(std::string_view tenant_id, const PageRequest& page) override;
+  Status updateServiceUser(const ServiceUser& s, const AuditEvent& ev) override;
+  Status deleteServiceUser(std::string_view tenant_id, std::string_view id, const AuditEvent& ev) override;
+
+  // Members and subscriptions keep the order they were given in; duplicates are stored once.
+  Status createUserGroup(const UserGroup& g, const AuditEvent& ev) override;
+  Result<UserGroup> getUserGroup(std::string_view tenant_id, std::string_view id) override;
+  Result<Page<UserGroup>> listUserGroups(std::string_view tenant_id, const PageRequest& page) override;
+  Status updateUserGroup(const UserGroup& g, const AuditEvent& ev) override;
+  Status deleteUserGroup(std::string_view tenant_id, std::string_view id, const AuditEvent& ev) override;
+
+  Status createRole(const Role& r, const AuditEvent& ev) override;
+  Result<Role> getRole(std::string_view tenant_id, std::string_view id) override;
+  Result<Role> getRoleByName(std::string_view tenant_id, std::string_view name) override;
+  Result<std::vector<Role>> listRoles(std::string_view tenant_id) override;
+  Status updateRole(const Role& r, const AuditEvent& ev) override;
+  Status deleteRole(std::string_view tenant_id, std::string_view id, const AuditEvent& ev) override;
+  Status forEachRole(const std::function<void(Role&&)>& fn) override;
+
+  // Listed in name order.
+  Status createModule(const Module& m, const AuditEvent& ev) override;
+  Result<std::vector<Module>> listModules(std::string_view tenant_id) override;
+  Status deleteModule(std::string_view tenant_id, std::string_view name, const AuditEvent& ev) override;
+
+  Status forEachUser(const std::function<void(User&&)>& fn) override;
+  Status forEachServiceUser(const std::function<void(ServiceUser&&)>& fn) override;
 
   Status recordLastUsed(const std::vector<std::pair<std::string, UnixSeconds>>& uses) override;
   Status addVerifyFailures(const std::vector<VerifyFailureCount>& counts) override;

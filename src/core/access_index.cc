@@ -1,0 +1,263 @@
+#include "core/access_index.h"
+
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+
+#include "common/json_text.h"
+#include "core/access.h"
+
+namespace keyward {
+namespace {
+
+std::shared_ptr<const verify::KeyAccess> makeAccess(const ApiKey& k, const TenantRoles& roles,
+                                                    const OwnerState* owner) {
+  if (k.roles.empty() && !k.owner) return nullptr;
+  auto a = std::make_shared<verify::KeyAccess>();
+  auto lookup = roles.lookup();
+  auto perms = compileAssignments(k.roles, lookup);
+  if (k.owner) {
+    a->owner_kind = toString(k.owner->kind);
+    a->owner_id = k.owner->id;
+    // An owner that cannot be found (a damaged row) fails closed: disabled, no permissions.
+    a->owner_disabled = !owner || owner->disabled;
+    perms = owner ? verify::PermissionSet::intersect(perms, compileAssignments(owner->roles, lookup))
+                  : verify::PermissionSet{};
+  }
+  a->roles_json = renderAssignments(k.roles);
+  a->permissions_json = renderPermissions(perms);
+  a->permissions = std::make_shared<const verify::PermissionSet>(std::move(perms));
+  return a;
+}
+
+std::string sharingKey(const ApiKey& k) {
+  std::string s = k.tenant_id + '\n' + (k.owner ? k.owner->id : std::string()) + '\n';
+  s += renderAssignments(k.roles);
+  return s;
+}
+
+}  // namespace
+
+const Role* TenantRoles::find(std::string_view name) const {
+  if (const Role* r = findBuiltinRole(name)) return r;
+  for (const auto& r : custom_)
+    if (r.name == name) return &r;
+  return nullptr;
+}
+
+std::string renderAssignments(const std::vector<RoleAssignment>& roles) {
+  std::string out = "[";
+  for (size_t i = 0; i < roles.size(); ++i) {
+    if (i) out += ',';
+    out += "{\"role\":";
+    appendJsonString(out, roles[i].role);
+    if (roles[i].all_resources) {
+      out += ",\"all_resources\":true";
+    } else if (!roles[i].resources.empty()) {
+      out += ",\"resources\":[";
+      for (size_t j = 0; j < roles[i].resources.size(); ++j) {
+        if (j) out += ',';
+        appendJsonString(out, roles[i].resources[j]);
+      }
+      out += ']';
+    }
+    out += '}';
+  }
+  return out + "]";
+}
+
+std::string renderPermissions(const verify::PermissionSet& perms) {
+  std::string out = "[";
+  bool first = true;
+  for (const auto& e : perms.entries()) {
+    if (!first) out += ',';
+    first = false;
+    out += "{\"module\":";
+    appendJsonString(out, e.module);
+    out += ",\"action\":\"";
+    out += verify::toString(e.action);
+    out += "\",\"level\":\"";
+    out += verify::toString(e.grant->level);
+    out += '"';
+    if (e.grant->all_resources) {
+      out += ",\"all_resources\":true";
+    } else {
+      std::vector<std::string_view> sorted(e.grant->resources.begin(), e.grant->resources.end());
+      std::sort(sorted.begin(), sorted.end());
+      out += ",\"resources\":[";
+      for (size_t j = 0; j < sorted.size(); ++j) {
+        if (j) out += ',';
+        appendJsonString(out, sorted[j]);
+      }
+      out += ']';
+    }
+    out += '}';
+  }
+  return out + "]";
+}
+
+Result<TenantRoles> AccessIndex::rolesOf(std::string_view tenant_id) {
+  auto custom = store_.listRoles(tenant_id);
+  if (!custom) return std::unexpected(custom.error());
+  return TenantRoles(std::move(*custom));
+}
+
+Result<std::shared_ptr<const verify::PermissionSet>> AccessIndex::permissionsOf(
+    std::string_view tenant_id, const std::vector<RoleAssignment>& roles) {
+  auto defs = rolesOf(tenant_id);
+  if (!defs) return std::unexpected(defs.error());
+  return std::make_shared<const verify::PermissionSet>(compileAssignments(roles, defs->lookup()));
+}
+
+Result<OwnerState> AccessIndex::ownerOf(std::string_view tenant_id, const OwnerRef& ref) {
+  OwnerState s{ref, false, {}};
+  if (ref.kind == PrincipalKind::kUser) {
+    auto u = store_.getUser(tenant_id, ref.id);
+    if (!u) return std::unexpected(u.error());
+    s.disabled = u->disabled;
+    s.roles = std::move(u->roles);
+  } else {
+    auto su = store_.getServiceUser(tenant_id, ref.id);
+    if (!su) return std::unexpected(su.error());
+    s.disabled = su->disabled;
+    s.roles = std::move(su->roles);
+  }
+  return s;
+}
+
+Status AccessIndex::checkAssignable(const Principal& actor, std::string_view tenant_id,
+                                    const std::vector<RoleAssignment>& roles, std::string_view what) {
+  auto defs = rolesOf(tenant_id);
+  if (!defs) return std::unexpected(defs.error());
+  if (auto st = validateAssignments(roles, defs->lookup(), "roles"); !st) return st;
+  return checkNoEscalation(actor, compileAssignments(roles, defs->lookup()), what);
+}
+
+std::shared_ptr<verify::CompiledKey> AccessIndex::compile(const ApiKey& k, const TenantRoles& roles,
+                                                          const OwnerState* owner) {
+  auto c = compileRecord(k);
+  c->access = makeAccess(k, roles, owner);
+  return c;
+}
+
+std::shared_ptr<verify::CompiledKey> compileRecord(const ApiKey& k) {
+  auto c = std::make_shared<verify::CompiledKey>();
+  c->id = k.id;
+  c->tenant_id = k.tenant_id;
+  c->name = k.name;
+  c->group_id = k.group_id.value_or("");
+  c->expires_at = k.expires_at;
+  c->enabled = k.enabled;
+  c->revoked = k.revoked_at.has_value();
+  c->ip_allowlist = k.ip_allowlist;
+  c->metadata_json = k.metadata_json;
+  c->last_used.store(k.last_used_at.value_or(0), std::memory_order_relaxed);
+  return c;
+}
+
+Status AccessIndex::refreshKeys(const std::vector<ApiKey>& keys) {
+  std::map<std::string, TenantRoles, std::less<>> roles_by_tenant;
+  for (const auto& k : keys) {
+    auto it = roles_by_tenant.find(k.tenant_id);
+    if (it == roles_by_tenant.end()) {
+      auto r = rolesOf(k.tenant_id);
+      if (!r) return std::unexpected(r.error());
+      it = roles_by_tenant.emplace(k.tenant_id, std::move(*r)).first;
+    }
+    std::optional<OwnerState> owner;
+    if (k.owner) {
+      auto o = ownerOf(k.tenant_id, *k.owner);
+      if (o) owner = std::move(*o);
+      else if (o.error().kind != ErrorKind::kNotFound) return std::unexpected(o.error());
+    }
+    index_.upsert(k.digest, compile(k, it->second, owner ? &*owner : nullptr));
+  }
+  return {};
+}
+
+Status AccessIndex::refreshOwner(std::string_view tenant_id, std::string_view owner_id) {
+  auto keys = store_.keysOfOwner(tenant_id, owner_id);
+  if (!keys) return std::unexpected(keys.error());
+  return refreshKeys(*keys);
+}
+
+Status AccessIndex::refreshRole(std::string_view tenant_id, std::string_view role) {
+  auto keys = store_.keysWithRole(tenant_id, role);
+  if (!keys) return std::unexpected(keys.error());
+  if (auto st = refreshKeys(*keys); !st) return st;
+  auto holds = [&](const std::vector<RoleAssignment>& v) {
+    for (const auto& a : v)
+      if (a.role == role) return true;
+    return false;
+  };
+  PageRequest page{500, 0};
+  for (;;) {
+    auto users = store_.listUsers(tenant_id, page);
+    if (!users) return std::unexpected(users.error());
+    for (const auto& u : users->items)
+      if (holds(u.roles))
+        if (auto st = refreshOwner(tenant_id, u.id); !st) return st;
+    if (!users->next) break;
+    page.after = *users->next;
+  }
+  page.after = 0;
+  for (;;) {
+    auto sus = store_.listServiceUsers(tenant_id, page);
+    if (!sus) return std::unexpected(sus.error());
+    for (const auto& s : sus->items)
+      if (holds(s.roles))
+        if (auto st = refreshOwner(tenant_id, s.id); !st) return st;
+    if (!sus->next) break;
+    page.after = *sus->next;
+  }
+  return {};
+}
+
+Result<size_t> AccessIndex::loadAll() {
+  std::unordered_map<std::string, std::vector<Role>> custom;
+  if (auto st = store_.forEachRole([&](Role&& r) { custom[r.tenant_id].push_back(std::move(r)); }); !st) {
+    return std::unexpected(st.error());
+  }
+  std::unordered_map<std::string, TenantRoles> roles;
+  std::unordered_map<std::string, OwnerState> owners;  // by owner id (ids are globally unique)
+  if (auto st = store_.forEachUser([&](User&& u) {
+        owners.emplace(u.id, OwnerState{OwnerRef{PrincipalKind::kUser, u.id}, u.disabled, std::move(u.roles)});
+      });
+      !st) {
+    return std::unexpected(st.error());
+  }
+  if (auto st = store_.forEachServiceUser([&](ServiceUser&& s) {
+        owners.emplace(s.id, OwnerState{OwnerRef{PrincipalKind::kServiceUser, s.id}, s.disabled, std::move(s.roles)});
+      });
+      !st) {
+    return std::unexpected(st.error());
+  }
+  std::unordered_map<std::string, std::shared_ptr<const verify::KeyAccess>> shared;
+  size_t n = 0;
+  const TenantRoles no_custom({});
+  auto st = store_.forEachKey([&](ApiKey&& k) {
+    ++n;
+    if (k.roles.empty() && !k.owner) {
+      index_.upsert(k.digest, compile(k, no_custom, nullptr));
+      return;
+    }
+    auto c = compileRecord(k);
+    auto [sit, inserted] = shared.try_emplace(sharingKey(k));
+    if (inserted) {
+      auto rit = roles.find(k.tenant_id);
+      if (rit == roles.end()) rit = roles.emplace(k.tenant_id, TenantRoles(custom[k.tenant_id])).first;
+      const OwnerState* owner = nullptr;
+      if (k.owner) {
+        auto oit = owners.find(k.owner->id);
+        if (oit != owners.end() && oit->second.ref.kind == k.owner->kind) owner = &oit->second;
+      }
+      sit->second = makeAccess(k, rit->second, owner);
+    }
+    c->access = sit->second;
+    index_.upsert(k.digest, std::move(c));
+  });
+  if (!st) return std::unexpected(st.error());
+  return n;
+}
+
+}  // namespace keyward
