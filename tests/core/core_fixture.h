@@ -14,7 +14,10 @@
 #include "core/authenticator.h"
 #include "core/bootstrap.h"
 #include "core/group_service.h"
+#include "core/access_index.h"
 #include "core/key_service.h"
+#include "core/principal_service.h"
+#include "core/role_service.h"
 #include "core/tenant_service.h"
 #include "store/sqlite/sqlite_store.h"
 #include "verify/key_index.h"
@@ -37,18 +40,24 @@ class CoreTest : public ::testing::Test {
     audit_ = std::make_unique<AuditLog>(*store_, clock_);
     tenants_ = std::make_unique<TenantService>(*store_, clock_, *audit_);
     groups_ = std::make_unique<GroupService>(*store_, clock_, *audit_);
-    keys_ = std::make_unique<KeyService>(*store_, clock_, *audit_, index_);
+    access_ = std::make_unique<AccessIndex>(*store_, index_);
+    keys_ = std::make_unique<KeyService>(*store_, clock_, *audit_, *access_, index_);
+    principals_ = std::make_unique<PrincipalService>(*store_, clock_, *audit_, *access_);
+    roles_ = std::make_unique<RoleService>(*store_, clock_, *audit_, *access_);
 
     auto secret = bootstrapIfEmpty(*store_, clock_);
     ASSERT_TRUE(secret) << secret.error().message;
     ASSERT_TRUE(secret->has_value());
     root_secret_ = **secret;
-    ASSERT_TRUE(loadIndex(*store_, index_));
+    ASSERT_TRUE(access_->loadAll());
     root_ = actorFor(root_secret_);
   }
 
   void TearDown() override {
+    roles_.reset();
+    principals_.reset();
     keys_.reset();
+    access_.reset();
     groups_.reset();
     tenants_.reset();
     audit_.reset();
@@ -80,7 +89,7 @@ class CoreTest : public ::testing::Test {
   // An administrator (or verifier) credential of `tenant_id`.
   Actor makeAdmin(std::string_view tenant_id, std::string role = std::string(kRolePortalAdministrator)) {
     CreateKeyInput in;
-    in.roles = {role};
+    in.roles = {RoleAssignment{role, false, {}}};
     return actorFor(makeKey(tenant_id, "admin-" + role + "-" + std::to_string(++admins_), in).secret);
   }
 
@@ -106,7 +115,10 @@ class CoreTest : public ::testing::Test {
   std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<TenantService> tenants_;
   std::unique_ptr<GroupService> groups_;
+  std::unique_ptr<AccessIndex> access_;
   std::unique_ptr<KeyService> keys_;
+  std::unique_ptr<PrincipalService> principals_;
+  std::unique_ptr<RoleService> roles_;
   std::string root_secret_;
   Actor root_;
   int admins_ = 0;

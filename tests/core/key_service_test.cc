@@ -383,7 +383,8 @@ TEST_F(KeyServiceTest, IndexRebuiltFromTheStoreAnswersLikeTheOriginal) {
   CreatedKey gone = makeKey(t.id, "gone");
   ASSERT_TRUE(keys_->revoke(root_, t.id, gone.key.id));
   verify::KeyIndex fresh;
-  auto n = loadIndex(*store_, fresh);
+  AccessIndex fresh_access(*store_, fresh);
+  auto n = fresh_access.loadAll();
   ASSERT_TRUE(n);
   EXPECT_EQ(*n, 3u);  // bootstrap key, live, revoked
   verify::Verifier v(fresh, clock_);

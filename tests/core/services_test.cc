@@ -121,7 +121,7 @@ TEST_F(AccessTest, DeniedAttemptIsAuditedInTheCallersTenant) {
 TEST_F(AccessTest, RevokedAdministratorIsLockedOutAtOnce) {
   Tenant a = makeTenant("acme");
   CreateKeyInput in;
-  in.roles = {std::string(kRolePortalAdministrator)};
+  in.roles = {RoleAssignment{std::string(kRolePortalAdministrator), false, {}}};
   CreatedKey admin = makeKey(a.id, "admin", in);
   ASSERT_TRUE(auth_.authenticate(admin.secret, std::nullopt));
   ASSERT_TRUE(keys_->revoke(root_, a.id, admin.key.id));
@@ -146,7 +146,7 @@ TEST_F(AccessTest, UnknownRoleIsRefused) {
   Tenant a = makeTenant("acme");
   CreateKeyInput in;
   in.name = "root";
-  in.roles = {"Superuser"};
+  in.roles = {RoleAssignment{"Superuser", false, {}}};
   auto r = keys_->create(root_, a.id, in);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().field, "roles[0]");
@@ -275,7 +275,7 @@ TEST_F(BootstrapTest, FirstStartCreatesAWorkingAdministratorKeyExactlyOnce) {
   EXPECT_TRUE(crypto::isWellFormedKey(root_secret_));
   EXPECT_EQ(root_secret_.substr(0, 3), "kw_");
   EXPECT_EQ(root_.principal.tenant_id, kSystemTenantId);
-  EXPECT_TRUE(root_.principal.hasRole(kRolePortalAdministrator));
+  EXPECT_TRUE(root_.principal.permissions->allows("keys", Action::kDelete, std::nullopt));
   const auto out = verify(root_secret_);
   ASSERT_TRUE(out.valid());
   EXPECT_EQ(out.key->expires_at, kNever);

@@ -183,14 +183,6 @@ TEST(Allowlist, TooManyEntriesAreRefused) {
   EXPECT_TRUE(parseAllowlist(many));
 }
 
-TEST(Roles, UnknownRoleNamesItsIndex) {
-  EXPECT_TRUE(validateRoles({"Portal Administrator", "Verifier"}));
-  EXPECT_TRUE(validateRoles({}));
-  auto st = validateRoles({"Verifier", "Root"});
-  ASSERT_FALSE(st);
-  EXPECT_EQ(st.error().field, "roles[1]");
-}
-
 TEST(Metadata, SizeLimit) {
   EXPECT_TRUE(validateMetadataSize(std::string(kMaxMetadataBytes, 'x')));
   auto st = validateMetadataSize(std::string(kMaxMetadataBytes + 1, 'x'));

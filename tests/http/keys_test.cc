@@ -420,7 +420,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadKey{"MetadataString", R"("metadata":"{}")", "INVALID_FIELD", "metadata"},
         BadKey{"MetadataTooLarge", kBigMetadata, "INVALID_FIELD", "metadata"},
         BadKey{"RolesNotStrings", R"("roles":[1])", "INVALID_FIELD", "roles[0]"},
-        BadKey{"UnknownRole", R"("roles":["Root"])", "INVALID_FIELD", "roles[0]"},
+        BadKey{"UnknownRole", R"("roles":["Root"])", "UNKNOWN_ROLE", "roles[0]"},
         BadKey{"DescriptionTooLong", R"("description":")" + std::string(1025, 'd') + "\"", "INVALID_FIELD",
                "description"}),
     [](const ::testing::TestParamInfo<BadKey>& info) { return std::string(info.param.name); });

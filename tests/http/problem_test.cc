@@ -141,7 +141,7 @@ TEST_F(Problems, ASecretInThePathIsRedactedButTheRestOfTheMessageStays) {
   EXPECT_EQ(str(obj(r), "instance"), "/v1/tenants/" + t + "/keys/[redacted key]");
   r = post("/v1/tenants/" + t + "/keys", R"({"name":"x","roles":[")" + k.secret + R"("]})");
   ASSERT_EQ(r.status, 400);
-  EXPECT_EQ(str(obj(r), "detail"), "unknown role '[redacted key]'; known roles: Portal Administrator, Verifier");
+  EXPECT_EQ(str(obj(r), "detail"), "unknown role '[redacted key]'");
   // Things that merely look like keys (ids, names) are left alone.
   r = get("/v1/tenants/" + t + "/keys/key_notasecret_" + std::string(49, 'a'));
   EXPECT_NE(str(obj(r), "instance").find("key_notasecret_"), std::string::npos);

@@ -23,7 +23,11 @@
 #include "core/authenticator.h"
 #include "core/bootstrap.h"
 #include "core/group_service.h"
+#include "core/access_index.h"
 #include "core/key_service.h"
+#include "core/principal_service.h"
+#include "core/role_service.h"
+#include "core/session_service.h"
 #include "core/tenant_service.h"
 #include "http/message.h"
 #include "http/router.h"
@@ -124,20 +128,28 @@ class RouterTest : public ::testing::Test {
     ASSERT_TRUE(secret->has_value());
     admin_ = **secret;
     secrets_.push_back(admin_);
-    ASSERT_TRUE(loadIndex(*store_, index_));
+    access_ = std::make_unique<AccessIndex>(*store_, index_);
+    ASSERT_TRUE(access_->loadAll());
     audit_ = std::make_unique<AuditLog>(*store_, clock_);
     tenants_ = std::make_unique<TenantService>(*store_, clock_, *audit_);
     groups_ = std::make_unique<GroupService>(*store_, clock_, *audit_);
-    keys_ = std::make_unique<KeyService>(*store_, clock_, *audit_, index_);
+    keys_ = std::make_unique<KeyService>(*store_, clock_, *audit_, *access_, index_);
+    principals_ = std::make_unique<PrincipalService>(*store_, clock_, *audit_, *access_);
+    roles_ = std::make_unique<RoleService>(*store_, clock_, *audit_, *access_);
+    sessions_ = std::make_unique<SessionService>(*store_, clock_, *audit_, *access_);
     useTrustedProxies({});
   }
 
   void TearDown() override {
     router_.reset();
+    sessions_.reset();
+    roles_.reset();
+    principals_.reset();
     keys_.reset();
     groups_.reset();
     tenants_.reset();
     audit_.reset();
+    access_.reset();
     store_.reset();
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
@@ -152,7 +164,8 @@ class RouterTest : public ::testing::Test {
       cidrs.push_back(*c);
     }
     router_ = std::make_unique<http::Router>(
-        http::Deps{*tenants_, *groups_, *keys_, *audit_, auth_, verifier_, *store_, clock_, std::move(cidrs)});
+        http::Deps{*tenants_, *groups_, *keys_, *principals_, *roles_, *sessions_, *audit_, auth_, verifier_, *store_,
+                   clock_, std::move(cidrs), tls_});
   }
 
   static std::optional<IpAddress> ip(std::string_view text) {
@@ -327,7 +340,12 @@ class RouterTest : public ::testing::Test {
   std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<TenantService> tenants_;
   std::unique_ptr<GroupService> groups_;
+  std::unique_ptr<AccessIndex> access_;
   std::unique_ptr<KeyService> keys_;
+  std::unique_ptr<PrincipalService> principals_;
+  std::unique_ptr<RoleService> roles_;
+  std::unique_ptr<SessionService> sessions_;
+  bool tls_ = false;
   std::unique_ptr<http::Router> router_;
   std::string admin_;                  // the bootstrap administrator's secret
   std::vector<std::string> secrets_;   // every secret issued so far
