@@ -72,6 +72,12 @@ Status apply(Config& c, const std::string& name, const std::string& value, const
     return seconds(c.shutdown_timeout);
   } else if (name == "flush_interval") {
     return seconds(c.flush_interval);
+  } else if (name == "session_idle_timeout") {
+    return seconds(c.session_idle_timeout);
+  } else if (name == "session_absolute_timeout") {
+    auto v = toInt(value);
+    if (!v || *v < 60 || *v > 30 * 86400) return bad("must be a number of seconds from 60 to 2592000 (30 days)");
+    c.session_absolute_timeout = int(*v);
   } else if (name == "tls_cert_file") {
     c.tls_cert_file = value;
   } else if (name == "tls_key_file") {
@@ -134,6 +140,8 @@ const std::vector<SettingInfo>& settings() {
       {"tls_key_file", "PEM private key for tls_cert_file"},
       {"trusted_proxies", "CIDRs of proxies whose X-Forwarded-For is believed (comma-separated)"},
       {"flush_interval", "seconds between flushes of last-used times and failure counters (default 5)"},
+      {"session_idle_timeout", "seconds a console session survives without a request (default 1800)"},
+      {"session_absolute_timeout", "seconds a console session lasts after sign-in, at most (default 43200)"},
       {"log_level", "trace, debug, info, warn or error (default info)"},
       {"access_log", "log one line per management request (default true; verify calls only at debug)"},
   };

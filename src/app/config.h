@@ -30,6 +30,8 @@ struct Config {
   std::string tls_key_file;
   std::vector<std::string> trusted_proxies;
   int flush_interval = 5;
+  int session_idle_timeout = 1800;       // console sessions end after 30 idle minutes
+  int session_absolute_timeout = 43200;  // and 12 hours after sign-in
   std::string log_level = "info";
   bool access_log = true;
 };

@@ -128,7 +128,10 @@ int runServe(const Config& cfg) {
   KeyService keys(**store, clock, audit, access, index);
   PrincipalService principals(**store, clock, audit, access);
   RoleService roles(**store, clock, audit, access);
-  SessionService sessions(**store, clock, audit, access);
+  SessionOptions session_options;
+  session_options.idle_timeout = cfg.session_idle_timeout;
+  session_options.absolute_timeout = cfg.session_absolute_timeout;
+  SessionService sessions(**store, clock, audit, access, session_options);
   Authenticator auth(verifier);
   std::vector<Cidr> proxies;
   for (const auto& p : cfg.trusted_proxies) proxies.push_back(*parseCidr(p));  // validated by loadConfig

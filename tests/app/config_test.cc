@@ -64,6 +64,8 @@ TEST_F(ConfigTest, DefaultsWithoutAnySource) {
   EXPECT_EQ(c->threads, 0u);
   EXPECT_EQ(c->body_limit, 64u * 1024u);
   EXPECT_EQ(c->flush_interval, 5);
+  EXPECT_EQ(c->session_idle_timeout, 1800);
+  EXPECT_EQ(c->session_absolute_timeout, 43200);
   EXPECT_TRUE(c->trusted_proxies.empty());
   EXPECT_TRUE(c->access_log);
   EXPECT_EQ(c->log_level, "info");
@@ -178,7 +180,8 @@ TEST_F(ConfigTest, BadValuesAreRefused) {
       {"threads", "four"},            {"body_limit", "10"},          {"header_timeout", "0"},
       {"idle_timeout", "86401"},      {"shutdown_timeout", "-5"},    {"flush_interval", ""},
       {"log_level", "verbose"},       {"access_log", "yes"},         {"trusted_proxies", "10.0.0.1/8"},
-      {"trusted_proxies", "10/8"},
+      {"trusted_proxies", "10/8"},    {"session_idle_timeout", "0"}, {"session_absolute_timeout", "59"},
+      {"session_absolute_timeout", "2592001"},
   };
   for (const auto& [name, value] : bad) {
     auto c = load("", {{name, value}});
@@ -217,17 +220,19 @@ TEST_F(ConfigTest, EverySettingHasOneNameInAllThreePlaces) {
   for (const char* name : {"listen", "db", "threads", "body_limit", "header_timeout", "read_timeout",
                            "idle_timeout", "shutdown_timeout", "tls_cert_file", "tls_key_file",
                            "trusted_proxies", "flush_interval", "log_level", "access_log",
-                           "bootstrap_token_file"}) {
+                           "bootstrap_token_file", "session_idle_timeout", "session_absolute_timeout"}) {
     EXPECT_TRUE(names.count(name)) << name;
   }
   env_["KEYWARD_FLUSH_INTERVAL"] = "9";
   env_["KEYWARD_TLS_CERT_FILE"] = "/etc/keyward/cert.pem";
   env_["KEYWARD_BOOTSTRAP_TOKEN_FILE"] = "/run/keyward/token";
+  env_["KEYWARD_SESSION_IDLE_TIMEOUT"] = "600";
   auto c = load();
   ASSERT_TRUE(c) << c.error().message;
   EXPECT_EQ(c->flush_interval, 9);
   EXPECT_EQ(c->tls_cert_file, "/etc/keyward/cert.pem");
   EXPECT_EQ(c->bootstrap_token_file, "/run/keyward/token");
+  EXPECT_EQ(c->session_idle_timeout, 600);
 }
 
 TEST_F(ConfigTest, UnknownFlagIsAnError) {
