@@ -155,36 +155,37 @@ std::shared_ptr<verify::CompiledKey> compileRecord(const ApiKey& k) {
   return c;
 }
 
-Status AccessIndex::refreshKeys(const std::vector<ApiKey>& keys) {
+void AccessIndex::refreshKeys(const std::vector<ApiKey>& keys) {
+  // Never fails once the change is committed: the record itself (revoked, disabled, expiry)
+  // always reaches the index, and if the roles or the owner cannot be read right now the
+  // key's access fails closed (custom roles grant nothing, an unreadable owner counts as
+  // disabled) instead of keeping stale, possibly wider, permissions.
   std::map<std::string, TenantRoles, std::less<>> roles_by_tenant;
   for (const auto& k : keys) {
     auto it = roles_by_tenant.find(k.tenant_id);
     if (it == roles_by_tenant.end()) {
       auto r = rolesOf(k.tenant_id);
-      if (!r) return std::unexpected(r.error());
-      it = roles_by_tenant.emplace(k.tenant_id, std::move(*r)).first;
+      it = roles_by_tenant.emplace(k.tenant_id, r ? std::move(*r) : TenantRoles({})).first;
     }
     std::optional<OwnerState> owner;
     if (k.owner) {
-      auto o = ownerOf(k.tenant_id, *k.owner);
-      if (o) owner = std::move(*o);
-      else if (o.error().kind != ErrorKind::kNotFound) return std::unexpected(o.error());
+      if (auto o = ownerOf(k.tenant_id, *k.owner)) owner = std::move(*o);
     }
     index_.upsert(k.digest, compile(k, it->second, owner ? &*owner : nullptr));
   }
-  return {};
 }
 
 Status AccessIndex::refreshOwner(std::string_view tenant_id, std::string_view owner_id) {
   auto keys = store_.keysOfOwner(tenant_id, owner_id);
   if (!keys) return std::unexpected(keys.error());
-  return refreshKeys(*keys);
+  refreshKeys(*keys);
+  return {};
 }
 
 Status AccessIndex::refreshRole(std::string_view tenant_id, std::string_view role) {
   auto keys = store_.keysWithRole(tenant_id, role);
   if (!keys) return std::unexpected(keys.error());
-  if (auto st = refreshKeys(*keys); !st) return st;
+  refreshKeys(*keys);
   auto holds = [&](const std::vector<RoleAssignment>& v) {
     for (const auto& a : v)
       if (a.role == role) return true;

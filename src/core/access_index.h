@@ -66,7 +66,8 @@ class AccessIndex {
                          std::string_view what);
 
   // Recompiles keys from their stored records and current owners/roles into the index.
-  Status refreshKeys(const std::vector<ApiKey>& keys);
+  // Cannot fail: what cannot be read right now fails closed (see the definition).
+  void refreshKeys(const std::vector<ApiKey>& keys);
   Status refreshOwner(std::string_view tenant_id, std::string_view owner_id);
   // Every key holding the role, and every key of an owner holding it.
   Status refreshRole(std::string_view tenant_id, std::string_view role);

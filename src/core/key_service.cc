@@ -25,10 +25,14 @@ Status KeyService::checkAccess(const Actor& actor, const verify::Grant& grant, s
       return fail(ErrorKind::kNotFound, "OWNER_NOT_FOUND",
                   std::string(toString(owner->kind)) + " '" + owner->id + "' not found in this tenant", "owner");
     }
-    if (grant.level == Level::kMine && owner->id != actor.principal.subject_id) {
-      return fail(ErrorKind::kForbidden, "FORBIDDEN",
-                  "this credential may manage only its own keys: the owner must be itself", "owner");
-    }
+  }
+  // "mine": the key must act for the principal itself, so it stops with it (an ownerless key
+  // would keep its roles after the principal is disabled). A standalone key principal cannot
+  // be an owner; the keys it creates are its own by created_by.
+  const bool for_itself = owner ? owner->id == actor.principal.subject_id : actor.principal.kind == PrincipalKind::kKey;
+  if (grant.level == Level::kMine && !for_itself) {
+    return fail(ErrorKind::kForbidden, "FORBIDDEN",
+                "this credential may manage only its own keys: the owner must be itself", "owner");
   }
   return checkNoEscalation(actor.principal, compileAssignments(roles, defs->lookup()), "the key's roles");
 }
@@ -106,7 +110,7 @@ Result<CreatedKey> KeyService::create(const Actor& actor, std::string_view tenan
   }
   auto stored = store_.getKey(tenant_id, k.id);
   if (!stored) return std::unexpected(stored.error());
-  if (auto st = access_.refreshKeys({*stored}); !st) return std::unexpected(st.error());
+  access_.refreshKeys({*stored});
   return CreatedKey{std::move(*stored), std::move(*secret)};
 }
 
@@ -225,10 +229,8 @@ Result<ApiKey> KeyService::update(const Actor& actor, std::string_view tenant_id
   auto ev = audit_.event(actor, tenant_id, action, k->id, changedDetail(changed));
   if (!ev) return std::unexpected(ev.error());
   if (auto st = store_.updateKey(*k, *ev); !st) return std::unexpected(st.error());
-  auto stored = store_.getKey(tenant_id, id);
-  if (!stored) return stored;
-  if (auto st = access_.refreshKeys({*stored}); !st) return std::unexpected(st.error());
-  return stored;
+  access_.refreshKeys({*k});  // what was committed reaches the hot path even if the re-read fails
+  return store_.getKey(tenant_id, id);
 }
 
 Status KeyService::revoke(const Actor& actor, std::string_view tenant_id, std::string_view id) {
@@ -247,7 +249,8 @@ Status KeyService::revoke(const Actor& actor, std::string_view tenant_id, std::s
   auto ev = audit_.event(actor, tenant_id, "key.revoke", k->id, "{\"name\":" + jsonString(k->name) + "}");
   if (!ev) return std::unexpected(ev.error());
   if (auto st = store_.updateKey(*k, *ev); !st) return st;
-  return access_.refreshKeys({*k});
+  access_.refreshKeys({*k});
+  return {};
 }
 
 Result<std::vector<VerifyFailureCount>> KeyService::failures(const Actor& actor, std::string_view tenant_id) {
