@@ -252,6 +252,24 @@ std::optional<std::optional<OwnerRef>> JsonReader::optOwner(std::string_view nam
   return std::optional<OwnerRef>(OwnerRef{*type == "user" ? PrincipalKind::kUser : PrincipalKind::kServiceUser, *id});
 }
 
+bool JsonReader::readModuleAction(const boost::json::object& o, const std::string& at, std::string& module,
+                                  Action& action) {
+  auto m = memberString(o, "module");
+  if (!m || m->empty()) {
+    setError(at + ".module", "module is required and must be a non-empty string");
+    return false;
+  }
+  auto text = memberString(o, "action");
+  auto a = text ? verify::parseAction(*text) : std::nullopt;
+  if (!a) {
+    setError(at + ".action", "action must be one of inquire, add, edit, delete");
+    return false;
+  }
+  module = std::move(*m);
+  action = *a;
+  return true;
+}
+
 std::optional<std::vector<Permission>> JsonReader::optPermissions(std::string_view name) {
   const auto* v = field(name);
   if (!v) return std::nullopt;
@@ -273,24 +291,16 @@ std::optional<std::vector<Permission>> JsonReader::optPermissions(std::string_vi
       setError(at + "." + *bad, "unknown field '" + *bad + "'", "UNKNOWN_FIELD");
       return std::nullopt;
     }
-    auto module = memberString(o, "module");
-    auto action = memberString(o, "action");
+    Permission p;
+    if (!readModuleAction(o, at, p.module, p.action)) return std::nullopt;
     auto level = memberString(o, "level");
-    if (!module || module->empty()) {
-      setError(at + ".module", "module is required and must be a non-empty string");
-      return std::nullopt;
-    }
-    auto a = action ? verify::parseAction(*action) : std::nullopt;
-    if (!a) {
-      setError(at + ".action", "action must be one of inquire, add, edit, delete");
-      return std::nullopt;
-    }
     auto l = level ? verify::parseLevel(*level) : std::nullopt;
     if (!l) {
       setError(at + ".level", "level must be one of all, mine, none");
       return std::nullopt;
     }
-    out.push_back(Permission{*module, *a, *l});
+    p.level = *l;
+    out.push_back(std::move(p));
   }
   return out;
 }
@@ -317,19 +327,7 @@ std::optional<std::vector<PermissionQuery>> JsonReader::optPermissionQueries(std
       return std::nullopt;
     }
     PermissionQuery q;
-    auto module = memberString(o, "module");
-    auto action = memberString(o, "action");
-    if (!module || module->empty()) {
-      setError(at + ".module", "module is required and must be a non-empty string");
-      return std::nullopt;
-    }
-    auto a = action ? verify::parseAction(*action) : std::nullopt;
-    if (!a) {
-      setError(at + ".action", "action must be one of inquire, add, edit, delete");
-      return std::nullopt;
-    }
-    q.module = *module;
-    q.action = *a;
+    if (!readModuleAction(o, at, q.module, q.action)) return std::nullopt;
     for (auto [member, slot] : {std::pair{"resource", &q.resource}, std::pair{"resource_owner", &q.resource_owner}}) {
       if (const auto* r = o.if_contains(member)) {
         if (!r->is_string()) {

@@ -5,6 +5,7 @@
 // field in a straight line and checks finish() once; finish() also rejects unknown fields.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <optional>
 #include <set>
@@ -60,6 +61,8 @@ class JsonReader {
 
  private:
   const boost::json::value* field(std::string_view name);
+  // "module" and "action" of a permission-like object; false (error recorded) when bad.
+  bool readModuleAction(const boost::json::object& o, const std::string& at, std::string& module, Action& action);
   void setError(std::string field, std::string message, std::string code = "INVALID_FIELD");
 
   boost::json::value doc_;
