@@ -10,8 +10,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include "cli/access_syntax.h"
 #include "cli/http_client.h"
 #include "cli/output.h"
 
@@ -250,6 +252,18 @@ std::vector<std::string> groupRow(const json::value& g) {
   return {field(g, "id"), field(g, "name"), field(g, "description", ""), field(g, "created_at")};
 }
 
+// The access-control fields of a record, as one line of text each.
+const json::value& member(const json::value& doc, std::string_view key) {
+  static const json::value kNull;
+  const auto* o = doc.if_object();
+  const auto* v = o ? o->if_contains(key) : nullptr;
+  return v ? *v : kNull;
+}
+std::string rolesOf(const json::value& doc) { return describeAssignments(member(doc, "roles")); }
+std::string ownerOf(const json::value& doc, std::string_view if_none) {
+  return describeOwner(member(doc, "owner"), if_none);
+}
+
 std::string renderKey(const json::value& k) {
   std::vector<std::pair<std::string, std::string>> f{
       {"ID", field(k, "id")},
@@ -266,7 +280,8 @@ std::string renderKey(const json::value& k) {
   };
   if (const std::string revoked = field(k, "revoked_at", ""); !revoked.empty()) f.emplace_back("Revoked", revoked);
   f.emplace_back("IP allowlist", field(k, "ip_allowlist", "any address"));
-  f.emplace_back("Roles", field(k, "roles", "none"));
+  f.emplace_back("Owner", ownerOf(k, "none"));
+  f.emplace_back("Roles", rolesOf(k));
   const auto* o = k.if_object();
   const auto* meta = o ? o->if_contains("metadata") : nullptr;
   f.emplace_back("Metadata", meta ? json::serialize(*meta) : "{}");
@@ -278,6 +293,7 @@ std::vector<std::string> keyRow(const json::value& k) {
           field(k, "name"),
           field(k, "state"),
           field(k, "group_id"),
+          ownerOf(k, "-"),
           field(k, "expires_at", "never"),
           field(k, "last_used_at", "never")};
 }
@@ -575,6 +591,130 @@ void registerGroups(CLI::App& app, int& exit_code) {
 
 // --- keys --------------------------------------------------------------------------------
 
+
+std::string trim(std::string s) {
+  const char* ws = " \t\r\n";
+  const size_t b = s.find_first_not_of(ws);
+  if (b == std::string::npos) return {};
+  return s.substr(b, s.find_last_not_of(ws) - b + 1);
+}
+
+// Reads one line of stdin without its line end. On a terminal the typed text is not
+// echoed, and `prompt` (when not null) is shown on stderr first.
+std::string readSecretLine(const char* prompt) {
+  std::string line;
+  termios old{};
+  const bool have_tty = ::isatty(STDIN_FILENO) && ::tcgetattr(STDIN_FILENO, &old) == 0;
+  if (have_tty) {
+    termios quiet = old;
+    quiet.c_lflag &= ~tcflag_t(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    if (prompt) std::cerr << prompt << std::flush;
+  }
+  std::getline(std::cin, line);
+  if (have_tty) {
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+    std::cerr << '\n';
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+// Reads the key to verify from stdin: a secret passed as an argument is visible in ps and
+// lands in shell history.
+std::string readKeyFromStdin() { return trim(readSecretLine("API key: ")); }
+
+// A user's password: never an argument value (ps, shell history). With --password-stdin
+// the first line of stdin, without a prompt; otherwise typed twice on a terminal, or the
+// first line of stdin when it is not one. Kept byte for byte apart from the line end:
+// spaces may be part of a password. An empty optional means a usage error was reported.
+std::optional<std::string> readPassword(Session& s, bool from_stdin) {
+  const bool ask = !from_stdin && ::isatty(STDIN_FILENO);
+  std::string password = readSecretLine(ask ? "Password: " : nullptr);
+  if (ask && readSecretLine("Repeat the password: ") != password) {
+    s.usage("the two passwords differ");
+    return std::nullopt;
+  }
+  if (password.empty()) {
+    s.usage("no password given: type it when asked, or pipe it with --password-stdin");
+    return std::nullopt;
+  }
+  return password;
+}
+
+CLI::Option* addRepeatable(CLI::App* cmd, const std::string& name, std::vector<std::string>& into,
+                           const std::string& help) {
+  // One value per flag, so `--ip 10.0.0.0/8 KEY_ID` does not swallow the positional id.
+  return cmd->add_option(name, into, help)->allow_extra_args(false);
+}
+
+// --- access control: options shared by keys, users and service users -------------------
+
+constexpr const char* kRoleHelp =
+    "Role to grant; repeat for several. NAME for an unscoped role, NAME=RES1,RES2 for a "
+    "resource-scoped role on those resources, NAME=* for all its resources "
+    "(e.g. --role 'Cloud Account Viewer=acc-1,acc-2')";
+
+// Parses every value of a repeatable option with `parse` into a JSON array.
+template <class Parse>
+std::optional<json::array> parsedList(Session& s, const std::vector<std::string>& values, std::string_view option,
+                                      Parse parse) {
+  json::array out;
+  for (const auto& v : values) {
+    auto parsed = parse(v);
+    if (!parsed) {
+      s.usage(std::string(option) + " " + parsed.error().message);
+      return std::nullopt;
+    }
+    out.push_back(std::move(*parsed));
+  }
+  return out;
+}
+
+struct RoleOptions {
+  std::vector<std::string> specs;
+  bool clear = false;
+};
+
+// --role (repeatable) and, for updates, --clear-roles.
+void addRoleOptions(CLI::App* cmd, RoleOptions& o, bool update) {
+  auto* role = addRepeatable(cmd, "--role", o.specs,
+                             update ? std::string("Replace the roles with these. ") + kRoleHelp : kRoleHelp);
+  if (update) cmd->add_flag("--clear-roles", o.clear, "Remove every role")->excludes(role);
+}
+
+// Puts "roles" into `body` when --role or --clear-roles was given. False (and a usage
+// error reported) when a --role value does not parse.
+bool putRoles(Session& s, json::object& body, const RoleOptions& o) {
+  if (o.specs.empty() && !o.clear) return true;
+  auto roles = parsedList(s, o.specs, "--role", parseRoleAssignment);
+  if (roles) body["roles"] = std::move(*roles);
+  return roles.has_value();
+}
+
+struct OwnerOptions {
+  std::string user;
+  std::string service_user;
+  bool none = false;
+};
+
+void addOwnerOptions(CLI::App* cmd, OwnerOptions& o, bool update) {
+  auto* user = cmd->add_option("--owner-user", o.user,
+                               "The key acts on behalf of this user (id): it never holds more than the user holds, "
+                               "and stops verifying while the user is disabled");
+  auto* svc = cmd->add_option("--owner-service-user", o.service_user,
+                              "The key acts on behalf of this service user (id); counts against the tenant's "
+                              "max_keys_per_service_user");
+  user->excludes(svc);
+  if (update) cmd->add_flag("--no-owner", o.none, "The key no longer acts on behalf of anyone")->excludes(user)->excludes(svc);
+}
+
+void putOwner(json::object& body, const OwnerOptions& o) {
+  if (!o.user.empty()) body["owner"] = json::object{{"type", "user"}, {"id", o.user}};
+  if (!o.service_user.empty()) body["owner"] = json::object{{"type", "service_user"}, {"id", o.service_user}};
+  if (o.none) body["owner"] = nullptr;
+}
+
 struct KeyOptions {
   std::string tenant;
   std::string id;
@@ -587,46 +727,11 @@ struct KeyOptions {
   bool clear_ips = false;
   std::string metadata;
   bool disabled = false;
-  std::vector<std::string> roles;
-  bool clear_roles = false;
+  RoleOptions roles;
+  OwnerOptions owner;
 };
 
 std::string keysPath(const KeyOptions& o) { return "/v1/tenants/" + encode(o.tenant) + "/keys"; }
-
-std::string trim(std::string s) {
-  const char* ws = " \t\r\n";
-  const size_t b = s.find_first_not_of(ws);
-  if (b == std::string::npos) return {};
-  return s.substr(b, s.find_last_not_of(ws) - b + 1);
-}
-
-// Reads the key to verify from stdin: a secret passed as an argument is visible in ps and
-// lands in shell history. On a terminal the typed key is not echoed.
-std::string readKeyFromStdin() {
-  std::string line;
-  if (::isatty(STDIN_FILENO)) {
-    termios old{};
-    const bool have_tty = ::tcgetattr(STDIN_FILENO, &old) == 0;
-    if (have_tty) {
-      termios quiet = old;
-      quiet.c_lflag &= ~tcflag_t(ECHO);
-      ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-    }
-    std::cerr << "API key: " << std::flush;
-    std::getline(std::cin, line);
-    if (have_tty) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-    std::cerr << '\n';
-  } else {
-    std::getline(std::cin, line);
-  }
-  return trim(std::move(line));
-}
-
-CLI::Option* addRepeatable(CLI::App* cmd, const std::string& name, std::vector<std::string>& into,
-                           const std::string& help) {
-  // One value per flag, so `--ip 10.0.0.0/8 KEY_ID` does not swallow the positional id.
-  return cmd->add_option(name, into, help)->allow_extra_args(false);
-}
 
 void registerKeys(CLI::App& app, int& exit_code) {
   auto* keys = app.add_subcommand("keys", "Manage and verify API keys");
@@ -650,7 +755,8 @@ void registerKeys(CLI::App& app, int& exit_code) {
                     "JSON object returned with every successful verification "
                     "(at most 4 KiB)");
     cmd->add_flag("--disabled", o->disabled, "Create the key disabled (enable it later with keys enable)");
-    addRepeatable(cmd, "--role", o->roles, "Role to grant the key; repeat for several");
+    addRoleOptions(cmd, o->roles, false);
+    addOwnerOptions(cmd, o->owner, false);
     auto g = addConnectionOptions(cmd);
     cmd->callback(guarded(exit_code, [cmd, o, g, &exit_code] {
       Session s(*g, exit_code);
@@ -666,7 +772,8 @@ void registerKeys(CLI::App& app, int& exit_code) {
         body["metadata"] = std::move(*meta);
       }
       if (o->disabled) body["enabled"] = false;
-      if (!o->roles.empty()) body["roles"] = stringArray(o->roles);
+      if (!putRoles(s, body, o->roles)) return;
+      putOwner(body, o->owner);
       auto r = s.call("POST", keysPath(*o), &body);
       if (!r) return;
       if (s.json()) {
@@ -688,6 +795,7 @@ void registerKeys(CLI::App& app, int& exit_code) {
     auto state = std::make_shared<std::string>();
     addTenantOption(cmd, o->tenant);
     cmd->add_option("--group", o->group, "Only keys in this key group (id)");
+    cmd->add_option("--owner", o->owner.user, "Only keys owned by this user or service user (id)");
     cmd->add_option("--state", *state, "Only keys in this state")
         ->check(CLI::IsMember({"active", "disabled", "expired", "revoked"}));
     addListOptions(cmd, *l);
@@ -696,8 +804,10 @@ void registerKeys(CLI::App& app, int& exit_code) {
       Session s(*g, exit_code);
       std::string query;
       if (cmd->count("--group") > 0) query += "&group_id=" + encode(o->group);
+      if (cmd->count("--owner") > 0) query += "&owner_id=" + encode(o->owner.user);
       if (!state->empty()) query += "&state=" + encode(*state);
-      runList(s, keysPath(*o), query, *l, {"ID", "NAME", "STATE", "GROUP", "EXPIRES", "LAST USED"}, keyRow, "keys");
+      runList(s, keysPath(*o), query, *l, {"ID", "NAME", "STATE", "GROUP", "OWNER", "EXPIRES", "LAST USED"}, keyRow,
+              "keys");
     }));
   }
   {
@@ -725,8 +835,8 @@ void registerKeys(CLI::App& app, int& exit_code) {
     auto* ip = addRepeatable(cmd, "--ip", o->ips, "Replace the IP allowlist with these CIDRs; repeat for several");
     cmd->add_flag("--clear-ips", o->clear_ips, "Empty the IP allowlist (any address may use the key)")->excludes(ip);
     cmd->add_option("--metadata", o->metadata, "Replace the metadata with this JSON object");
-    auto* role = addRepeatable(cmd, "--role", o->roles, "Replace the key's roles with these; repeat for several");
-    cmd->add_flag("--clear-roles", o->clear_roles, "Remove every role from the key")->excludes(role);
+    addRoleOptions(cmd, o->roles, true);
+    addOwnerOptions(cmd, o->owner, true);
     auto g = addConnectionOptions(cmd);
     cmd->callback(guarded(exit_code, [cmd, o, g, &exit_code] {
       Session s(*g, exit_code);
@@ -741,7 +851,8 @@ void registerKeys(CLI::App& app, int& exit_code) {
         if (!meta) return;
         body["metadata"] = std::move(*meta);
       }
-      if (!o->roles.empty() || o->clear_roles) body["roles"] = stringArray(o->roles);
+      if (!putRoles(s, body, o->roles)) return;
+      putOwner(body, o->owner);
       if (body.empty()) {
         s.usage("nothing to update: give at least one option (see keyward keys update --help)");
         return;
@@ -786,9 +897,12 @@ void registerKeys(CLI::App& app, int& exit_code) {
     cmd->footer(
         "Without KEY (or with KEY '-') the key is read from the first line of stdin; prefer that:\n"
         "an argument is visible to other users in ps and stays in shell history.\n"
-        "The exact reason for a failure is given only to a caller with a credential (--token);\n"
-        "anyone else sees NOT_AUTHORIZED.\n"
-        "Example: printf '%s\\n' \"$KEY\" | keyward keys verify --ip 10.1.2.3\n");
+        "The exact reason for a failure is given only to a caller with a Verifier or administrator\n"
+        "credential (--token); anyone else sees NOT_AUTHORIZED.\n"
+        "With --permission the key is valid only when it holds every permission asked for\n"
+        "(INSUFFICIENT_PERMISSIONS otherwise). Without RESOURCE, a resource-scoped grant counts;\n"
+        "the reply lists the key's effective permissions with their levels and resources.\n"
+        "Example: printf '%s\\n' \"$KEY\" | keyward keys verify --ip 10.1.2.3 --permission billing:edit:inv-42\n");
     auto key = std::make_shared<std::string>();
     auto tenant = std::make_shared<std::string>();
     auto ip = std::make_shared<std::string>();
@@ -796,8 +910,17 @@ void registerKeys(CLI::App& app, int& exit_code) {
     cmd->add_option("--tenant", *tenant, "The tenant whose API is being called; a key of another tenant fails")
         ->envname("KEYWARD_TENANT");
     cmd->add_option("--ip", *ip, "The client address the resource server saw; checked against the allowlist");
+    auto checks = std::make_shared<std::vector<std::string>>();
+    auto resource_owner = std::make_shared<std::string>();
+    auto* permission = addRepeatable(cmd, "--permission", *checks,
+                  "Require this permission, MODULE:ACTION[:RESOURCE] with ACTION one of inquire, add, edit, "
+                  "delete (e.g. billing:edit or cloud_accounts:inquire:acc-1); repeat for several");
+    cmd->add_option("--resource-owner", *resource_owner,
+                    "Owner (user or service user id) of the resources in --permission: a grant at level "
+                    "'mine' then counts only when it is the key's owner")
+        ->needs(permission);
     auto g = addConnectionOptions(cmd);
-    cmd->callback(guarded(exit_code, [key, tenant, ip, g, &exit_code] {
+    cmd->callback(guarded(exit_code, [key, tenant, ip, checks, resource_owner, g, &exit_code] {
       Session s(*g, exit_code);
       std::string secret = (key->empty() || *key == "-") ? readKeyFromStdin() : *key;
       if (secret.empty()) {
@@ -808,6 +931,14 @@ void registerKeys(CLI::App& app, int& exit_code) {
       body["key"] = std::move(secret);
       if (!tenant->empty()) body["tenant_id"] = *tenant;
       if (!ip->empty()) body["ip"] = *ip;
+      if (!checks->empty()) {
+        auto permissions = parsedList(s, *checks, "--permission", parsePermissionCheck);
+        if (!permissions) return;
+        if (!resource_owner->empty()) {
+          for (auto& p : *permissions) p.as_object()["resource_owner"] = *resource_owner;
+        }
+        body["permissions"] = std::move(*permissions);
+      }
       auto r = s.call("POST", "/v1/keys/verify", &body);
       if (!r) return;
       const auto* obj = r->doc.if_object();
@@ -826,7 +957,9 @@ void registerKeys(CLI::App& app, int& exit_code) {
                                    {"Tenant", field(r->doc, "tenant_id")},
                                    {"Group", field(r->doc, "group_id")},
                                    {"Expires", field(r->doc, "expires_at", "never")},
-                                   {"Roles", field(r->doc, "roles", "none")}});
+                                   {"Owner", ownerOf(r->doc, "none")},
+                                   {"Roles", rolesOf(r->doc)},
+                                   {"Permissions", describePermissions(member(r->doc, "permissions"))}});
         return;
       }
       std::cout << "NOT VALID: " << code;
@@ -839,17 +972,501 @@ void registerKeys(CLI::App& app, int& exit_code) {
   }
 }
 
+// --- access control: tenant-scoped collections ------------------------------------------
+// users, service-users, user-groups, roles and modules share one shape:
+// /v1/tenants/{tenant}/<segment>[/{id}]. The plumbing below is written once; each family
+// adds only its options, its request body and how its records look.
+
+struct Noun {
+  std::string segment;   // the URL segment, also the command's name: "service-users"
+  std::string singular;  // "service user"
+  std::string plural;    // "service users"
+  std::string id_help;   // help of the positional id
+  std::string (*render)(const json::value&);
+  std::vector<std::string> headers;
+  std::vector<std::string> (*row)(const json::value&);
+};
+
+// `path` is the collection's path (create, list) or the object's (get, update, delete).
+using Run = std::function<void(Session& s, const CLI::App& cmd, const std::string& path, const std::string& id)>;
+
+// A leaf command with --tenant and the connection options. With `takes_id`, the object
+// id is the positional argument and `path` names the object. Callers add their options
+// to the returned command.
+CLI::App* tenantCommand(CLI::App* parent, const Noun& n, const std::string& name, const std::string& help,
+                        bool takes_id, int& exit_code, Run run) {
+  auto* cmd = parent->add_subcommand(name, help);
+  auto tenant = std::make_shared<std::string>();
+  auto id = std::make_shared<std::string>();
+  addTenantOption(cmd, *tenant);
+  if (takes_id) cmd->add_option("id", *id, n.id_help)->required();
+  auto g = addConnectionOptions(cmd);
+  cmd->callback(guarded(exit_code, [cmd, tenant, id, g, &exit_code, n = &n, run = std::move(run)] {
+    Session s(*g, exit_code);
+    std::string path = "/v1/tenants/" + encode(*tenant) + "/" + n->segment;
+    if (!id->empty()) path += "/" + encode(*id);
+    run(s, *cmd, path, *id);
+  }));
+  return cmd;
+}
+
+// Builds a create or update body from the parsed options; nullopt after a usage error.
+using BodyBuilder = std::function<std::optional<json::object>(Session& s, const CLI::App& cmd)>;
+
+CLI::App* addCreate(CLI::App* parent, const Noun& n, const std::string& help, int& exit_code, BodyBuilder build) {
+  return tenantCommand(parent, n, "create", help, false, exit_code,
+                       [n = &n, build = std::move(build)](Session& s, const CLI::App& cmd, const std::string& path,
+                                                          const std::string&) {
+                         auto body = build(s, cmd);
+                         if (!body) return;
+                         if (auto r = s.call("POST", path, &*body)) printOne(s, *r, n->render);
+                       });
+}
+
+CLI::App* addUpdate(CLI::App* parent, const Noun& n, const std::string& help, int& exit_code, BodyBuilder build) {
+  return tenantCommand(parent, n, "update", help, true, exit_code,
+                       [n = &n, build = std::move(build)](Session& s, const CLI::App& cmd, const std::string& path,
+                                                          const std::string&) {
+                         auto body = build(s, cmd);
+                         if (!body) return;
+                         if (body->empty()) {
+                           s.usage("nothing to update: give at least one option (see keyward " + n->segment +
+                                   " update --help)");
+                           return;
+                         }
+                         if (auto r = s.call("PATCH", path, &*body)) printOne(s, *r, n->render);
+                       });
+}
+
+void addList(CLI::App* parent, const Noun& n, const std::string& help, bool paged, int& exit_code) {
+  auto l = std::make_shared<ListOptions>();
+  auto* cmd = tenantCommand(parent, n, "list", help, false, exit_code,
+                            [n = &n, l](Session& s, const CLI::App&, const std::string& path, const std::string&) {
+                              runList(s, path, "", *l, n->headers, n->row, n->plural);
+                            });
+  if (paged) addListOptions(cmd, *l);
+}
+
+void addGet(CLI::App* parent, const Noun& n, int& exit_code) {
+  tenantCommand(parent, n, "get", "Show one " + n.singular, true, exit_code,
+                [n = &n](Session& s, const CLI::App&, const std::string& path, const std::string&) {
+                  if (auto r = s.call("GET", path)) printOne(s, *r, n->render);
+                });
+}
+
+void addDelete(CLI::App* parent, const Noun& n, const std::string& help, int& exit_code) {
+  tenantCommand(parent, n, "delete", help, true, exit_code,
+                [n = &n](Session& s, const CLI::App&, const std::string& path, const std::string& id) {
+                  if (auto r = s.call("DELETE", path)) printDone(s, *r, "Deleted " + n->singular + " " + sanitize(id));
+                });
+}
+
+// enable / disable: PATCH {"disabled": ...} on a user or service user.
+void addEnableDisable(CLI::App* parent, const Noun& n, const std::string& enable_help,
+                      const std::string& disable_help, int& exit_code) {
+  for (const bool enable : {true, false}) {
+    tenantCommand(parent, n, enable ? "enable" : "disable", enable ? enable_help : disable_help, true, exit_code,
+                  [n = &n, enable](Session& s, const CLI::App&, const std::string& path, const std::string& id) {
+                    json::object body{{"disabled", !enable}};
+                    if (auto r = s.call("PATCH", path, &body)) {
+                      std::string what = n->singular;
+                      what[0] = char(std::toupper(static_cast<unsigned char>(what[0])));
+                      printDone(s, *r, what + " " + sanitize(id) + " is now " + (enable ? "enabled" : "disabled"));
+                    }
+                  });
+  }
+}
+
+// Copies the string options that were given into `body` under their JSON names.
+void putGiven(json::object& body, const CLI::App& cmd,
+              std::initializer_list<std::tuple<const char*, const char*, const std::string*>> options) {
+  for (const auto& [option, name, value] : options) {
+    const CLI::Option* given = cmd.get_option_no_throw(option);  // not every command has every option
+    if (given && given->count() > 0) body[name] = *value;
+  }
+}
+
+std::string enabledState(const json::value& p) { return field(p, "disabled") == "true" ? "disabled" : "enabled"; }
+std::string createdLine(const json::value& o) { return field(o, "created_at") + " by " + field(o, "created_by"); }
+
+// --- users -------------------------------------------------------------------------------
+
+std::string renderUser(const json::value& u) {
+  return renderFields({
+      {"ID", field(u, "id")},
+      {"Tenant", field(u, "tenant_id")},
+      {"E-mail", field(u, "email")},
+      {"Display name", field(u, "display_name")},
+      {"State", enabledState(u)},
+      {"Roles", rolesOf(u)},
+      {"Created", createdLine(u)},
+      {"Updated", field(u, "updated_at")},
+  });
+}
+
+std::vector<std::string> userRow(const json::value& u) {
+  return {field(u, "id"), field(u, "email"), field(u, "display_name"), enabledState(u), rolesOf(u)};
+}
+
+const Noun kUsers{"users", "user", "users", "User id", renderUser,
+                  {"ID", "EMAIL", "DISPLAY NAME", "STATE", "ROLES"}, userRow};
+
+struct UserOptions {
+  std::string email;
+  std::string display_name;
+  bool password_stdin = false;
+  bool change_password = false;
+  RoleOptions roles;
+  bool disabled = false;
+};
+
+void registerUsers(CLI::App& app, int& exit_code) {
+  auto* users = app.add_subcommand("users", "Manage users: people who sign in to the console");
+  users->require_subcommand(1);
+  {
+    auto o = std::make_shared<UserOptions>();
+    auto* cmd = addCreate(users, kUsers, "Create a user; the password is read from stdin, never from an argument",
+                          exit_code, [o](Session& s, const CLI::App&) -> std::optional<json::object> {
+                            json::object body{{"email", o->email}, {"display_name", o->display_name}};
+                            if (!putRoles(s, body, o->roles)) return std::nullopt;
+                            if (o->disabled) body["disabled"] = true;
+                            auto password = readPassword(s, o->password_stdin);
+                            if (!password) return std::nullopt;
+                            body["password"] = std::move(*password);
+                            return body;
+                          });
+    cmd->footer(
+        "The password (at least 12 characters) is asked for twice on a terminal; otherwise it is the\n"
+        "first line of stdin. Example: printf '%s\\n' \"$PASSWORD\" | keyward users create --tenant T \\\n"
+        "  --email ana@example.com --display-name 'Ana Silva' --role 'Global Viewer' --password-stdin\n");
+    cmd->add_option("--email", o->email, "E-mail address: the sign-in name, unique within the tenant")->required();
+    cmd->add_option("--display-name", o->display_name, "Name shown in the console")->required();
+    cmd->add_flag("--password-stdin", o->password_stdin, "Read the password from the first line of stdin, no prompt");
+    addRoleOptions(cmd, o->roles, false);
+    cmd->add_flag("--disabled", o->disabled, "Create the user disabled (cannot sign in until enabled)");
+  }
+  addList(users, kUsers, "List the users of a tenant", true, exit_code);
+  addGet(users, kUsers, exit_code);
+  {
+    auto o = std::make_shared<UserOptions>();
+    auto* cmd = addUpdate(users, kUsers, "Change a user's e-mail, display name, password or roles", exit_code,
+                          [o](Session& s, const CLI::App& c) -> std::optional<json::object> {
+                            json::object body;
+                            putGiven(body, c, {{"--email", "email", &o->email},
+                                               {"--display-name", "display_name", &o->display_name}});
+                            if (!putRoles(s, body, o->roles)) return std::nullopt;
+                            if (o->change_password || o->password_stdin) {
+                              auto password = readPassword(s, o->password_stdin);
+                              if (!password) return std::nullopt;
+                              body["password"] = std::move(*password);
+                            }
+                            return body;
+                          });
+    cmd->add_option("--email", o->email, "New e-mail address");
+    cmd->add_option("--display-name", o->display_name, "New display name");
+    cmd->add_flag("--change-password", o->change_password,
+                  "Set a new password: asked for twice on a terminal, else the first line of stdin");
+    cmd->add_flag("--password-stdin", o->password_stdin, "Set a new password read from the first line of stdin");
+    addRoleOptions(cmd, o->roles, true);
+  }
+  addEnableDisable(users, kUsers, "Enable a disabled user: they can sign in again and keys they own verify again",
+                   "Disable a user: their sessions end, they cannot sign in, and keys they own stop verifying "
+                   "(OWNER_DISABLED)",
+                   exit_code);
+  addDelete(users, kUsers, "Delete a user (refused while they own keys that are not revoked)", exit_code);
+}
+
+// --- service users -----------------------------------------------------------------------
+
+std::string renderServiceUser(const json::value& u) {
+  return renderFields({
+      {"ID", field(u, "id")},
+      {"Tenant", field(u, "tenant_id")},
+      {"Name", field(u, "name")},
+      {"Description", field(u, "description", "")},
+      {"State", enabledState(u)},
+      {"Roles", rolesOf(u)},
+      {"Created", createdLine(u)},
+      {"Updated", field(u, "updated_at")},
+  });
+}
+
+std::vector<std::string> serviceUserRow(const json::value& u) {
+  return {field(u, "id"), field(u, "name"), enabledState(u), rolesOf(u), field(u, "description", "")};
+}
+
+const Noun kServiceUsers{"service-users", "service user", "service users", "Service user id", renderServiceUser,
+                         {"ID", "NAME", "STATE", "ROLES", "DESCRIPTION"}, serviceUserRow};
+
+struct NamedOptions {
+  std::string name;
+  std::string description;
+  RoleOptions roles;
+  bool disabled = false;
+};
+
+// Name and description: the body of every named object's create and update.
+BodyBuilder namedBody(std::shared_ptr<NamedOptions> o) {
+  return [o](Session& s, const CLI::App& c) -> std::optional<json::object> {
+    json::object body;
+    putGiven(body, c, {{"--name", "name", &o->name}, {"--description", "description", &o->description}});
+    if (!putRoles(s, body, o->roles)) return std::nullopt;
+    if (o->disabled) body["disabled"] = true;
+    return body;
+  };
+}
+
+void registerServiceUsers(CLI::App& app, int& exit_code) {
+  auto* svc = app.add_subcommand("service-users", "Manage service users: non-human principals that own keys");
+  svc->require_subcommand(1);
+  {
+    auto o = std::make_shared<NamedOptions>();
+    auto* cmd = addCreate(svc, kServiceUsers, "Create a service user", exit_code, namedBody(o));
+    cmd->add_option("--name", o->name, "Name (unique within the tenant)")->required();
+    cmd->add_option("--description", o->description, "What the service user is for");
+    addRoleOptions(cmd, o->roles, false);
+    cmd->add_flag("--disabled", o->disabled, "Create it disabled (its keys do not verify until enabled)");
+  }
+  addList(svc, kServiceUsers, "List the service users of a tenant", true, exit_code);
+  addGet(svc, kServiceUsers, exit_code);
+  {
+    auto o = std::make_shared<NamedOptions>();
+    auto* cmd = addUpdate(svc, kServiceUsers, "Rename a service user, change its description or roles", exit_code,
+                          namedBody(o));
+    cmd->add_option("--name", o->name, "New name");
+    cmd->add_option("--description", o->description, "New description");
+    addRoleOptions(cmd, o->roles, true);
+  }
+  addEnableDisable(svc, kServiceUsers, "Enable a service user: its keys verify again",
+                   "Disable a service user: its keys stop verifying (OWNER_DISABLED) until it is enabled",
+                   exit_code);
+  addDelete(svc, kServiceUsers, "Delete a service user (refused while it owns keys that are not revoked)",
+            exit_code);
+}
+
+// --- user groups -------------------------------------------------------------------------
+
+std::string renderUserGroup(const json::value& g) {
+  return renderFields({
+      {"ID", field(g, "id")},
+      {"Tenant", field(g, "tenant_id")},
+      {"Name", field(g, "name")},
+      {"Description", field(g, "description", "")},
+      {"Members", field(g, "members", "none")},
+      {"Subscriptions", field(g, "subscriptions", "none")},
+      {"Created", createdLine(g)},
+      {"Updated", field(g, "updated_at")},
+  });
+}
+
+std::vector<std::string> userGroupRow(const json::value& g) {
+  const auto* members = member(g, "members").if_array();
+  return {field(g, "id"), field(g, "name"), std::to_string(members ? members->size() : 0),
+          field(g, "subscriptions", "none")};
+}
+
+const Noun kUserGroups{"user-groups", "user group", "user groups", "User group id", renderUserGroup,
+                       {"ID", "NAME", "MEMBERS", "SUBSCRIPTIONS"}, userGroupRow};
+
+struct UserGroupOptions {
+  std::shared_ptr<NamedOptions> named = std::make_shared<NamedOptions>();
+  std::vector<std::string> members;
+  bool clear_members = false;
+  std::vector<std::string> subscriptions;
+  bool clear_subscriptions = false;
+};
+
+void addUserGroupOptions(CLI::App* cmd, UserGroupOptions& o, bool update) {
+  auto* m = addRepeatable(cmd, "--member", o.members,
+                          update ? "Replace the members with these users (ids); repeat for several"
+                                 : "A member (user id); repeat for several");
+  auto* k = addRepeatable(cmd, "--subscribe", o.subscriptions,
+                          std::string(update ? "Replace the subscriptions with these alert kinds"
+                                             : "Subscribe the group to this alert kind") +
+                              ": account_alerts or security_alerts; repeat for several");
+  if (update) {
+    cmd->add_flag("--clear-members", o.clear_members, "Remove every member")->excludes(m);
+    cmd->add_flag("--clear-subscriptions", o.clear_subscriptions, "Remove every subscription")->excludes(k);
+  }
+}
+
+BodyBuilder userGroupBody(std::shared_ptr<UserGroupOptions> o) {
+  return [o, named = namedBody(o->named)](Session& s, const CLI::App& c) -> std::optional<json::object> {
+    auto body = named(s, c);
+    if (!body) return body;
+    if (!o->members.empty() || o->clear_members) (*body)["members"] = stringArray(o->members);
+    if (!o->subscriptions.empty() || o->clear_subscriptions) (*body)["subscriptions"] = stringArray(o->subscriptions);
+    return body;
+  };
+}
+
+void registerUserGroups(CLI::App& app, int& exit_code) {
+  auto* groups = app.add_subcommand("user-groups", "Manage user groups: users who receive alert kinds together");
+  groups->require_subcommand(1);
+  {
+    auto o = std::make_shared<UserGroupOptions>();
+    auto* cmd = addCreate(groups, kUserGroups, "Create a user group", exit_code, userGroupBody(o));
+    cmd->add_option("--name", o->named->name, "Name (unique within the tenant)")->required();
+    cmd->add_option("--description", o->named->description, "What the group is for");
+    addUserGroupOptions(cmd, *o, false);
+  }
+  addList(groups, kUserGroups, "List the user groups of a tenant", true, exit_code);
+  addGet(groups, kUserGroups, exit_code);
+  {
+    auto o = std::make_shared<UserGroupOptions>();
+    auto* cmd = addUpdate(groups, kUserGroups, "Rename a user group or change its members or subscriptions",
+                          exit_code, userGroupBody(o));
+    cmd->add_option("--name", o->named->name, "New name");
+    cmd->add_option("--description", o->named->description, "New description");
+    addUserGroupOptions(cmd, *o, true);
+  }
+  addDelete(groups, kUserGroups, "Delete a user group", exit_code);
+}
+
+// --- roles -------------------------------------------------------------------------------
+
+std::string roleScope(const json::value& r) {
+  const std::string scope = field(r, "scope_module", "");
+  return scope.empty() ? "none" : "per " + scope + " resource";
+}
+
+std::string renderRole(const json::value& r) {
+  std::vector<std::pair<std::string, std::string>> f{
+      {"ID", field(r, "id")},
+      {"Name", field(r, "name")},
+      {"Description", field(r, "description", "")},
+      {"Built-in", field(r, "builtin")},
+      {"Scope", roleScope(r)},
+      {"Permissions", describePermissions(member(r, "permissions"))},
+  };
+  if (field(r, "builtin") != "true") {
+    f.emplace_back("Created", createdLine(r));
+    f.emplace_back("Updated", field(r, "updated_at"));
+  }
+  return renderFields(f);
+}
+
+std::vector<std::string> roleRow(const json::value& r) {
+  return {field(r, "id"), field(r, "name"), field(r, "builtin"), roleScope(r),
+          describePermissions(member(r, "permissions"))};
+}
+
+const Noun kRoles{"roles", "role", "roles", "Role id, e.g. rol_... or builtin-global-viewer", renderRole,
+                  {"ID", "NAME", "BUILTIN", "SCOPE", "PERMISSIONS"}, roleRow};
+
+struct RoleDefinition {
+  std::string name;
+  std::string description;
+  std::vector<std::string> permissions;
+  bool clear_permissions = false;
+  std::string scope_module;
+  bool no_scope = false;
+};
+
+BodyBuilder roleBody(std::shared_ptr<RoleDefinition> o, bool create) {
+  return [o, create](Session& s, const CLI::App& c) -> std::optional<json::object> {
+    json::object body;
+    putGiven(body, c, {{"--name", "name", &o->name}, {"--description", "description", &o->description},
+                       {"--scope-module", "scope_module", &o->scope_module}});
+    if (o->no_scope) body["scope_module"] = nullptr;
+    if (create || !o->permissions.empty() || o->clear_permissions) {
+      auto perms = parsedList(s, o->permissions, "--permission", parsePermission);
+      if (!perms) return std::nullopt;
+      body["permissions"] = std::move(*perms);
+    }
+    return body;
+  };
+}
+
+void addRoleDefinitionOptions(CLI::App* cmd, RoleDefinition& o, bool update) {
+  auto* p = addRepeatable(cmd, "--permission", o.permissions,
+                          std::string(update ? "Replace the permissions with these. " : "") +
+                              "A permission MODULE:ACTION:LEVEL; ACTION is inquire, add, edit or delete, LEVEL is "
+                              "all, mine or none, MODULE '*' is every module (e.g. billing:edit:mine); repeat");
+  auto* scope = cmd->add_option("--scope-module", o.scope_module,
+                                "Give the role per resource of this module: each assignment then names its "
+                                "resources (--role 'NAME=RES,...' or 'NAME=*')");
+  if (update) {
+    cmd->add_flag("--clear-permissions", o.clear_permissions, "Remove every permission")->excludes(p);
+    cmd->add_flag("--no-scope", o.no_scope, "The role is no longer given per resource")->excludes(scope);
+  }
+}
+
+void registerRoles(CLI::App& app, int& exit_code) {
+  auto* roles = app.add_subcommand("roles", "Manage roles: named sets of permissions (module, action, level)");
+  roles->require_subcommand(1);
+  {
+    auto o = std::make_shared<RoleDefinition>();
+    auto* cmd = addCreate(roles, kRoles, "Create a custom role", exit_code, roleBody(o, true));
+    cmd->footer(
+        "A role cannot grant more than the credential creating it holds (ESCALATION).\n"
+        "Example: keyward roles create --tenant T --name 'Billing Operator' \\\n"
+        "  --permission billing:inquire:all --permission billing:edit:mine\n");
+    cmd->add_option("--name", o->name, "Name (unique within the tenant; cannot be changed later)")->required();
+    cmd->add_option("--description", o->description, "What the role is for");
+    addRoleDefinitionOptions(cmd, *o, false);
+  }
+  addList(roles, kRoles, "List the roles of a tenant: the built-in ones, then its custom roles", false, exit_code);
+  addGet(roles, kRoles, exit_code);
+  {
+    auto o = std::make_shared<RoleDefinition>();
+    auto* cmd = addUpdate(roles, kRoles,
+                          "Change a custom role's description, permissions or scope (its name cannot change); "
+                          "keys and principals holding it follow at once",
+                          exit_code, roleBody(o, false));
+    cmd->add_option("--description", o->description, "New description");
+    addRoleDefinitionOptions(cmd, *o, true);
+  }
+  addDelete(roles, kRoles, "Delete a custom role (refused while it is assigned)", exit_code);
+}
+
+// --- modules -----------------------------------------------------------------------------
+
+std::string renderModule(const json::value& m) {
+  return renderFields({{"Name", field(m, "name")},
+                       {"Description", field(m, "description", "")},
+                       {"Built-in", field(m, "builtin")}});
+}
+
+std::vector<std::string> moduleRow(const json::value& m) {
+  return {field(m, "name"), field(m, "builtin"), field(m, "description", "")};
+}
+
+const Noun kModules{"modules", "module", "modules", "Module name", renderModule,
+                    {"NAME", "BUILTIN", "DESCRIPTION"}, moduleRow};
+
+void registerModules(CLI::App& app, int& exit_code) {
+  auto* modules = app.add_subcommand(
+      "modules", "Manage modules: the names permissions refer to (register your own API's areas here)");
+  modules->require_subcommand(1);
+  {
+    auto o = std::make_shared<NamedOptions>();
+    auto* cmd = addCreate(modules, kModules, "Register a module of your API so roles can grant permissions on it",
+                          exit_code, namedBody(o));
+    cmd->add_option("--name", o->name, "Module name: 1-64 of a-z, 0-9 and _, starting with a letter")->required();
+    cmd->add_option("--description", o->description, "What the module covers");
+  }
+  addList(modules, kModules, "List the modules of a tenant: the built-in ones, then its own", false, exit_code);
+  addDelete(modules, kModules, "Remove a module (refused while a custom role uses it)", exit_code);
+}
+
 }  // namespace
 
 void registerCommands(CLI::App& app, int& exit_code) {
   app.footer(
-      "The tenants, groups and keys commands call a running server. Each takes --addr (KEYWARD_ADDR,\n"
-      "default http://127.0.0.1:8420), --token (KEYWARD_TOKEN), --ca-file (KEYWARD_CA_FILE) and --json;\n"
+      "Every command except serve calls a running server. Each takes --addr (KEYWARD_ADDR, default\n"
+      "http://127.0.0.1:8420), --token (KEYWARD_TOKEN), --ca-file (KEYWARD_CA_FILE) and --json;\n"
       "--tenant defaults to KEYWARD_TENANT. Exit status: 0 success, 1 the server refused (or a key is\n"
-      "not valid), 2 usage or connection error. Run `keyward keys --help` for the key commands.");
+      "not valid), 2 usage or connection error. Run `keyward keys --help` for the key commands.\n"
+      "Roles are given as --role NAME, --role 'NAME=RES1,RES2' (scoped) or --role 'NAME=*' (all resources).");
   registerTenants(app, exit_code);
   registerGroups(app, exit_code);
   registerKeys(app, exit_code);
+  registerUsers(app, exit_code);
+  registerServiceUsers(app, exit_code);
+  registerUserGroups(app, exit_code);
+  registerRoles(app, exit_code);
+  registerModules(app, exit_code);
 }
 
 }  // namespace keyward::cli

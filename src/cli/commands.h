@@ -1,4 +1,5 @@
-// commands.h — the `keyward tenants|groups|keys ...` subcommands: a CLI over the REST API.
+// commands.h — the `keyward tenants|groups|keys|users|service-users|user-groups|roles|modules ...`
+// subcommands: a CLI over the REST API.
 // Thread safety: used from main() only. Ownership: registers callbacks on the given CLI::App.
 #pragma once
 
@@ -6,7 +7,7 @@
 
 namespace keyward::cli {
 
-// Adds the tenants, groups and keys subcommands; a command's exit status goes to `exit_code`
+// Adds every subcommand except serve; a command's exit status goes to `exit_code`
 // (0 success, 1 the server refused, 2 usage or connection error).
 void registerCommands(CLI::App& app, int& exit_code);
 

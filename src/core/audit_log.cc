@@ -68,4 +68,44 @@ Result<Page<AuditEvent>> AuditLog::list(const Actor& actor, std::string_view ten
   return store_.listAudit(tenant_id, f);
 }
 
+Result<AuditChainReport> AuditLog::verifyChain(const Actor& actor, std::string_view tenant_id) const {
+  if (auto st = guard(actor, kModuleAudit, Action::kInquire, tenant_id, "audit.verify", tenant_id); !st) {
+    return std::unexpected(st.error());
+  }
+  if (auto t = store_.getTenant(tenant_id); !t) return std::unexpected(t.error());
+  return store_.verifyAuditChain(tenant_id);
+}
+
+Status AuditLog::authorizeExport(const Actor& actor, std::string_view tenant_id) const {
+  if (auto st = guard(actor, kModuleAudit, Action::kInquire, tenant_id, "audit.export", tenant_id); !st) {
+    return std::unexpected(st.error());
+  }
+  if (auto t = store_.getTenant(tenant_id); !t) return std::unexpected(t.error());
+  return {};
+}
+
+Result<std::int64_t> AuditLog::prune(UnixSeconds before) const {
+  std::int64_t total = 0;
+  PageRequest page{500, 0};
+  for (;;) {
+    auto tenants = store_.listTenants(page);
+    if (!tenants) return std::unexpected(tenants.error());
+    for (const auto& t : tenants->items) {
+      auto n = store_.pruneAudit(t.id, before);
+      if (!n) return std::unexpected(n.error());
+      if (*n == 0) continue;
+      total += *n;
+      Actor system;
+      system.principal.subject_id = "system";
+      system.principal.tenant_id = kSystemTenantId;
+      if (auto ev = event(system, t.id, "audit.prune", t.id,
+                          "{\"removed\":" + std::to_string(*n) + ",\"before\":" + std::to_string(before) + "}")) {
+        (void)store_.appendAudit(*ev);
+      }
+    }
+    if (!tenants->next) return total;
+    page.after = *tenants->next;
+  }
+}
+
 }  // namespace keyward

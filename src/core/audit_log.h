@@ -38,6 +38,18 @@ class AuditLog {
 
   Result<Page<AuditEvent>> list(const Actor& actor, std::string_view tenant_id, const AuditFilter& f) const;
 
+  // The tenant's hash chain recomputed: how many events, and the first break if any.
+  Result<AuditChainReport> verifyChain(const Actor& actor, std::string_view tenant_id) const;
+
+  // May `actor` export the tenant's log (audit:inquire, tenant exists)? The export itself
+  // pages through the store so it never holds the whole log.
+  Status authorizeExport(const Actor& actor, std::string_view tenant_id) const;
+
+  // Retention (a server job, not a caller's request): removes every tenant's events older
+  // than `before`, each tenant's removal recorded as an "audit.prune" event. Returns the
+  // number removed.
+  Result<std::int64_t> prune(UnixSeconds before) const;
+
  private:
   void denied(const Actor& actor, std::string_view tenant_id, std::string_view audit_action,
               std::string_view target) const;

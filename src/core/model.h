@@ -192,6 +192,8 @@ struct AuditEvent {
   std::string outcome;    // "success" | "denied" | "failure"
   std::string detail_json = "{}";  // never holds a secret
   UnixSeconds at = 0;
+  crypto::Digest prev_hash{};  // store-assigned: the tenant's previous event's hash
+  crypto::Digest hash{};       // store-assigned: see store/audit_chain.h
 };
 
 // Failed verifications are counted, not logged per request.

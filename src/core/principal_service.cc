@@ -105,6 +105,15 @@ Result<User> PrincipalService::updateUser(const Actor& actor, std::string_view t
   if (!u) return u;
   std::vector<std::string> changed;
   bool access_changed = false;
+  // Whoever can set another user's password or e-mail can sign in as that user: only a
+  // principal holding at least that user's permissions may do it (no escalation by reset).
+  if ((in.password || in.email) && u->id != actor.principal.subject_id) {
+    auto theirs = access_.permissionsOf(tenant_id, u->roles);
+    if (!theirs) return std::unexpected(theirs.error());
+    if (auto st = checkNoEscalation(actor.principal, **theirs, "changing the sign-in of this user"); !st) {
+      return std::unexpected(st.error());
+    }
+  }
   if (in.email) {
     auto email = normalizeEmail(*in.email);
     if (!email) return std::unexpected(email.error());

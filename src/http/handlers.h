@@ -40,6 +40,8 @@ Response verifyKey(Ctx& c);
 Response authz(Ctx& c);
 // audit
 Response listAudit(Ctx& c);
+Response exportAudit(Ctx& c);
+Response verifyAudit(Ctx& c);
 // users, service users, user groups
 Response createUser(Ctx& c);
 Response listUsers(Ctx& c);

@@ -1,19 +1,21 @@
 // GET /v1/tenants/{tenant_id}/audit
+#include <boost/json/serialize.hpp>
+
 #include "common/time.h"
 #include "http/handlers.h"
 #include "http/render.h"
 
 namespace keyward::http {
 
-Response listAudit(Ctx& c) {
-  auto actor = c.actor();
-  if (!actor) return errorResponse(c, actor.error());
-  Query q(c.req.query);
+namespace {
+
+// The search filters shared by the list and the export.
+Result<AuditFilter> filterFrom(const Query& q) {
   if (auto st = q.onlyAllow({"limit", "cursor", "action", "actor", "target", "since", "until"}); !st) {
-    return errorResponse(c, st.error());
+    return std::unexpected(st.error());
   }
   auto page = pageFrom(q);
-  if (!page) return errorResponse(c, page.error());
+  if (!page) return std::unexpected(page.error());
   AuditFilter f;
   f.page = *page;
   f.action = q.get("action");
@@ -22,13 +24,74 @@ Response listAudit(Ctx& c) {
   for (auto [name, slot] : {std::pair{"since", &f.since}, std::pair{"until", &f.until}}) {
     if (auto v = q.get(name)) {
       auto t = parseRfc3339(*v);
-      if (!t) return errorResponse(c, Error{ErrorKind::kInvalid, "INVALID_FIELD", std::string(name) + ": " + t.error().message, name});
+      if (!t) return invalidField(name, std::string(name) + ": " + t.error().message);
       *slot = *t;
     }
   }
-  auto list = c.deps.audit.list(*actor, c.params[0], f);
+  return f;
+}
+
+}  // namespace
+
+Response listAudit(Ctx& c) {
+  auto actor = c.actor();
+  if (!actor) return errorResponse(c, actor.error());
+  auto f = filterFrom(Query(c.req.query));
+  if (!f) return errorResponse(c, f.error());
+  auto list = c.deps.audit.list(*actor, c.params[0], *f);
   if (!list) return errorResponse(c, list.error());
   return jsonResponse(200, renderPage(*list, renderAudit));
+}
+
+Response exportAudit(Ctx& c) {
+  auto actor = c.actor();
+  if (!actor) return errorResponse(c, actor.error());
+  auto f = filterFrom(Query(c.req.query));
+  if (!f) return errorResponse(c, f.error());
+  if (auto st = c.deps.audit.authorizeExport(*actor, c.params[0]); !st) return errorResponse(c, st.error());
+  // JSON Lines, oldest first, one store page per chunk; `limit` is the page size here.
+  struct Cursor {
+    AuditFilter filter;
+    bool done = false;
+  };
+  auto cursor = std::make_shared<Cursor>(Cursor{*f, false});
+  cursor->filter.page.limit = 500;
+  Store& store = c.deps.store;
+  const std::string tenant = c.params[0];
+  Response resp{200, "application/x-ndjson", {}, ""};
+  resp.stream = [cursor, &store, tenant]() -> Result<std::optional<std::string>> {
+    if (cursor->done) return std::optional<std::string>();
+    auto page = store.listAudit(tenant, cursor->filter);
+    if (!page) return std::unexpected(page.error());
+    std::string out;
+    for (const auto& e : page->items) {
+      out += boost::json::serialize(renderAudit(e));
+      out += '\n';
+    }
+    if (page->next) cursor->filter.page.after = *page->next;
+    else cursor->done = true;
+    return std::optional<std::string>(std::move(out));
+  };
+  return resp.with("content-disposition", "attachment; filename=\"audit-" + tenant + ".jsonl\"");
+}
+
+Response verifyAudit(Ctx& c) {
+  auto actor = c.actor();
+  if (!actor) return errorResponse(c, actor.error());
+  auto report = c.deps.audit.verifyChain(*actor, c.params[0]);
+  if (!report) return errorResponse(c, report.error());
+  boost::json::object o;
+  o["tenant_id"] = c.params[0];
+  o["events"] = report->events;
+  o["intact"] = !report->first_break.has_value();
+  if (report->first_break) {
+    o["first_break"] = boost::json::object{{"seq", report->first_break->seq},
+                                           {"event_id", report->first_break->event_id},
+                                           {"reason", report->first_break->reason}};
+  } else {
+    o["first_break"] = nullptr;
+  }
+  return jsonResponse(200, o);
 }
 
 }  // namespace keyward::http

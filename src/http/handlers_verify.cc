@@ -129,7 +129,7 @@ Response authz(Ctx& c) {
   const std::string_view resource = trimmed(c.req.header("x-keyward-resource"));
   verify::PermissionCheck check;
   std::span<const verify::PermissionCheck> checks;
-  if (!module.empty() || !action_text.empty()) {
+  if (!module.empty() || !action_text.empty() || !resource.empty()) {
     auto action = verify::parseAction(action_text.empty() ? "inquire" : action_text);
     if (module.empty() || !action) {
       // A gateway misconfiguration, not the client's fault: say so plainly to the operator.

@@ -3,6 +3,7 @@
 // Thread safety: plain values. Ownership: each message owns its strings.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "common/ip.h"
+#include "common/result.h"
 
 namespace keyward::http {
 
@@ -39,11 +41,17 @@ struct Request {
   }
 };
 
+// A body produced piece by piece, for responses too large to hold (the audit export). Each
+// call returns the next piece, nullopt at the end, or an error — which, the status line
+// having gone out already, aborts the connection so the client sees an incomplete reply.
+using BodyStream = std::function<Result<std::optional<std::string>>()>;
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::vector<Header> headers;
   std::string body;
+  BodyStream stream = nullptr;  // when set, sent with chunked transfer coding instead of `body`
 
   Response& with(std::string name, std::string value) {
     headers.push_back({std::move(name), std::move(value)});

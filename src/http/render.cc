@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "common/time.h"
+#include "crypto/digest.h"
 
 namespace keyward::http {
 
@@ -186,6 +187,9 @@ boost::json::object renderAudit(const AuditEvent& e) {
   boost::system::error_code ec;
   auto detail = boost::json::parse(e.detail_json, ec);
   o["detail"] = ec ? boost::json::value(boost::json::object()) : std::move(detail);
+  o["seq"] = e.seq;
+  o["prev_hash"] = crypto::toHex(e.prev_hash);
+  o["hash"] = crypto::toHex(e.hash);
   return o;
 }
 

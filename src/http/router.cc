@@ -95,6 +95,8 @@ Router::Router(Deps deps) : deps_(std::move(deps)) {
   add("DELETE", "/v1/tenants/{}/keys/{}", deleteKey);
   add("GET", "/v1/tenants/{}/verify-failures", listVerifyFailures);
   add("GET", "/v1/tenants/{}/audit", listAudit);
+  add("GET", "/v1/tenants/{}/audit/export", exportAudit);
+  add("GET", "/v1/tenants/{}/audit/verify", verifyAudit);
   add("POST", "/v1/tenants/{}/users", createUser);
   add("GET", "/v1/tenants/{}/users", listUsers);
   add("GET", "/v1/tenants/{}/users/{}", getUser);

@@ -202,6 +202,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void send(Response resp, bool keep_alive, const Request* req) {
+    if (resp.stream) return sendStream(std::move(resp), keep_alive);
     auto out = std::make_shared<bhttp::response<bhttp::string_body>>();
     out->version(11);
     out->result(unsigned(resp.status));
@@ -236,6 +237,50 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
                          if (ec || !again) return self->close();
                          self->readHeader();
                        });
+  }
+
+  // Status and headers first, then each piece the producer yields as one chunk: nothing
+  // larger than a piece is ever held in memory.
+  void sendStream(Response resp, bool keep_alive) {
+    auto head = std::make_shared<bhttp::response<bhttp::empty_body>>();
+    head->version(11);
+    head->result(unsigned(resp.status));
+    head->set(bhttp::field::server, "keyward");
+    head->set(bhttp::field::content_type, resp.content_type);
+    for (auto& h : resp.headers) head->set(h.name, h.value);
+    head->set(bhttp::field::cache_control, "no-store");
+    head->keep_alive(keep_alive && !server_.stopping);
+    head->chunked(true);
+    auto serializer = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*head);
+    auto producer = std::make_shared<BodyStream>(std::move(resp.stream));
+    const bool again = head->keep_alive();
+    beast::get_lowest_layer(stream_).expires_after(server_.opt.read_timeout);
+    bhttp::async_write_header(stream_, *serializer,
+                              [self = this->shared_from_this(), head, serializer, producer, again](
+                                  beast::error_code ec, std::size_t) {
+                                if (ec) return self->close();
+                                self->writeChunk(producer, again);
+                              });
+  }
+
+  void writeChunk(std::shared_ptr<BodyStream> producer, bool again) {
+    auto piece = (*producer)();
+    beast::get_lowest_layer(stream_).expires_after(server_.opt.read_timeout);
+    if (!piece) return closeSocket();  // abort: the client must not take a partial export as whole
+    if (!*piece) {
+      return net::async_write(stream_, bhttp::make_chunk_last(),
+                              [self = this->shared_from_this(), again](beast::error_code ec, std::size_t) {
+                                if (ec || !again) return self->close();
+                                self->readHeader();
+                              });
+    }
+    auto data = std::make_shared<std::string>(std::move(**piece));
+    if (data->empty()) return writeChunk(producer, again);  // an empty chunk would end the body
+    net::async_write(stream_, bhttp::make_chunk(net::buffer(*data)),
+                     [self = this->shared_from_this(), data, producer, again](beast::error_code ec, std::size_t) {
+                       if (ec) return self->close();
+                       self->writeChunk(producer, again);
+                     });
   }
 
   void close() {

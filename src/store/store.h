@@ -19,6 +19,7 @@
 
 #include "common/result.h"
 #include "core/model.h"
+#include "store/audit_chain.h"
 
 namespace keyward {
 
@@ -144,6 +145,15 @@ class Store {
   virtual Status appendAudit(const AuditEvent& ev) = 0;
   virtual Result<Page<AuditEvent>> listAudit(std::string_view tenant_id,
                                              const AuditFilter& filter) = 0;
+  // Every event of a tenant matching the filter (its page limit ignored, its cursor used),
+  // oldest first, without holding them all in memory; `fn` returns false to stop early.
+  virtual Status forEachAudit(std::string_view tenant_id, const AuditFilter& filter,
+                              const std::function<bool(const AuditEvent&)>& fn) = 0;
+  // Recomputes the tenant's hash chain and reports the first break (store/audit_chain.h).
+  virtual Result<AuditChainReport> verifyAuditChain(std::string_view tenant_id) = 0;
+  // Retention: removes the tenant's events older than `before`, keeping the chain
+  // verifiable from the first remaining event. Returns how many were removed.
+  virtual Result<std::int64_t> pruneAudit(std::string_view tenant_id, UnixSeconds before) = 0;
 };
 
 }  // namespace keyward

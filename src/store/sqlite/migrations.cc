@@ -151,6 +151,20 @@ CREATE TABLE modules (
   PRIMARY KEY (tenant_id, name)
 );
 )sql",
+      // 3: the audit log is hash-chained per tenant (store/audit_chain.h). Rows written
+      // before this migration are chained when the store opens (SqliteStore::open).
+      R"sql(
+ALTER TABLE audit_events ADD COLUMN prev_hash BLOB;
+ALTER TABLE audit_events ADD COLUMN hash BLOB;
+-- Per tenant: the newest event's hash (head: a removed last event is detected) and the
+-- hash of the last event removed by retention (anchor: where a pruned chain starts).
+CREATE TABLE audit_chains (
+  tenant_id TEXT PRIMARY KEY,
+  head_seq INTEGER NOT NULL,
+  head_hash BLOB NOT NULL,
+  anchor_hash BLOB
+);
+)sql",
   };
   return kMigrations;
 }

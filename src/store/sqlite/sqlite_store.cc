@@ -7,6 +7,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "store/audit_chain.h"
 #include "store/sqlite/migrations.h"
 
 namespace keyward {
@@ -215,7 +216,7 @@ constexpr std::string_view kUserGroupCols =
 constexpr std::string_view kRoleCols =
     "id, tenant_id, name, description, permissions, scope_module, created_by, created_at, updated_at, seq";
 constexpr std::string_view kAuditCols =
-    "seq, id, tenant_id, actor, action, target, client_ip, outcome, detail, at";
+    "seq, id, tenant_id, actor, action, target, client_ip, outcome, detail, at, prev_hash, hash";
 
 Tenant readTenant(const Stmt& s) {
   Tenant t;
@@ -348,6 +349,8 @@ AuditEvent readAudit(const Stmt& s) {
   e.outcome = s.text(7);
   e.detail_json = s.text(8);
   e.at = s.i64(9);
+  s.blob(10, e.prev_hash);
+  s.blob(11, e.hash);
   return e;
 }
 
@@ -425,13 +428,66 @@ struct SqliteStore::Impl {
     return {};
   }
 
+  // The tenant's newest hash (its head), or its anchor, or zeros for a new chain.
+  Result<crypto::Digest> chainHead(std::string_view tenant_id) {
+    Stmt s(db, "SELECT head_hash FROM audit_chains WHERE tenant_id = ?");
+    s.bind(tenant_id);
+    crypto::Digest head{};
+    const int rc = s.step();
+    if (rc == SQLITE_ROW) s.blob(0, head);
+    else if (rc != SQLITE_DONE) return dbError("read audit chain", rc);
+    return head;
+  }
+
+  Status setChainHead(std::string_view tenant_id, std::int64_t seq, const crypto::Digest& hash) {
+    Stmt s(db,
+           "INSERT INTO audit_chains (tenant_id, head_seq, head_hash) VALUES (?,?,?) "
+           "ON CONFLICT (tenant_id) DO UPDATE SET head_seq = excluded.head_seq, head_hash = excluded.head_hash");
+    s.bind(tenant_id).bind(seq).bindBlob(hash);
+    return run(s, "advance audit chain");
+  }
+
+  // Appends one event to its tenant's hash chain (inside the caller's transaction, which
+  // serialises writers, so the chain has one order).
   Status insertAudit(const AuditEvent& e) {
+    auto prev = chainHead(e.tenant_id);
+    if (!prev) return std::unexpected(prev.error());
+    const crypto::Digest hash = auditHash(e, *prev);
     Stmt s(db,
            "INSERT INTO audit_events (id, tenant_id, actor, action, target, client_ip, outcome, "
-           "detail, at) VALUES (?,?,?,?,?,?,?,?,?)");
+           "detail, at, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
     s.bind(e.id).bind(e.tenant_id).bind(e.actor).bind(e.action).bind(e.target).bind(e.client_ip)
-        .bind(e.outcome).bind(e.detail_json).bind(e.at);
-    return run(s, "insert audit event");
+        .bind(e.outcome).bind(e.detail_json).bind(e.at).bindBlob(*prev).bindBlob(hash);
+    if (auto st = run(s, "insert audit event"); !st) return st;
+    return setChainHead(e.tenant_id, sqlite3_last_insert_rowid(db), hash);
+  }
+
+  // Chains rows written before migration 3 (no hash yet), oldest first, per tenant.
+  Status chainUnhashedAudit() {
+    Stmt any(db, "SELECT COUNT(*) FROM audit_events WHERE hash IS NULL");
+    auto n = count(any);
+    if (!n) return std::unexpected(n.error());
+    if (*n == 0) return {};
+    return transaction([&]() -> Status {
+      Stmt rows(db, "SELECT " + std::string(kAuditCols) + " FROM audit_events ORDER BY tenant_id, seq");
+      auto all = query<AuditEvent>(rows, readAudit);
+      if (!all) return std::unexpected(all.error());
+      std::string tenant;
+      crypto::Digest prev{};
+      for (auto& e : *all) {
+        if (e.tenant_id != tenant) {
+          tenant = e.tenant_id;
+          prev = crypto::Digest{};
+        }
+        e.hash = auditHash(e, prev);
+        Stmt up(db, "UPDATE audit_events SET prev_hash = ?, hash = ? WHERE seq = ?");
+        up.bindBlob(prev).bindBlob(e.hash).bind(e.seq);
+        if (auto st = run(up, "chain audit event"); !st) return st;
+        if (auto st = setChainHead(e.tenant_id, e.seq, e.hash); !st) return st;
+        prev = e.hash;
+      }
+      return {};
+    });
   }
 
   Status insertTenant(const Tenant& t) {
@@ -639,6 +695,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
       return fail(ErrorKind::kUnavailable, "MIGRATION_FAILED",
                   "migration " + std::to_string(v) + " failed: " + st.error().message);
     }
+  }
+  if (auto st = impl->chainUnhashedAudit(); !st) {
+    return fail(ErrorKind::kUnavailable, "MIGRATION_FAILED", "chaining the audit log failed: " + st.error().message);
   }
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl)));
 }
@@ -1376,22 +1435,120 @@ Status SqliteStore::appendAudit(const AuditEvent& ev) {
   return impl_->transaction([&] { return impl_->insertAudit(ev); });
 }
 
-Result<Page<AuditEvent>> SqliteStore::listAudit(std::string_view tenant_id, const AuditFilter& f) {
-  std::lock_guard lock(impl_->mu);
-  const int limit = clampLimit(f.page.limit);
+namespace {
+
+// The WHERE clause and bindings shared by listing and exporting the audit log.
+std::string auditQuery(const AuditFilter& f) {
   std::string sql = "SELECT " + std::string(kAuditCols) + " FROM audit_events WHERE tenant_id = ?1 AND seq > ?2";
   if (f.action) sql += " AND action = ?3";
   if (f.actor) sql += " AND actor = ?4";
   if (f.target) sql += " AND target = ?5";
   if (f.since) sql += " AND at >= ?6";
   if (f.until) sql += " AND at < ?7";
-  sql += " ORDER BY seq LIMIT ?8";
-  Stmt s(impl_->db, sql);
-  s.bind(tenant_id).bind(f.page.after).bind(f.action).bind(f.actor).bind(f.target).bind(f.since)
-      .bind(f.until).bind(limit + 1);
+  return sql + " ORDER BY seq";
+}
+
+void bindAuditFilter(Stmt& s, std::string_view tenant_id, const AuditFilter& f) {
+  s.bind(tenant_id).bind(f.page.after).bind(f.action).bind(f.actor).bind(f.target).bind(f.since).bind(f.until);
+}
+
+}  // namespace
+
+Result<Page<AuditEvent>> SqliteStore::listAudit(std::string_view tenant_id, const AuditFilter& f) {
+  std::lock_guard lock(impl_->mu);
+  const int limit = clampLimit(f.page.limit);
+  Stmt s(impl_->db, auditQuery(f) + " LIMIT ?8");
+  bindAuditFilter(s, tenant_id, f);
+  s.bind(limit + 1);
   auto rows = impl_->query<AuditEvent>(s, readAudit);
   if (!rows) return std::unexpected(rows.error());
   return finishPage(std::move(*rows), limit);
+}
+
+Status SqliteStore::forEachAudit(std::string_view tenant_id, const AuditFilter& f,
+                                 const std::function<bool(const AuditEvent&)>& fn) {
+  // Read in batches so the store's lock is never held while the caller writes to a slow
+  // client: each batch is a short query resuming after the last seq seen.
+  AuditFilter batch = f;
+  batch.page.limit = 500;
+  for (;;) {
+    auto page = listAudit(tenant_id, batch);
+    if (!page) return std::unexpected(page.error());
+    for (const auto& e : page->items)
+      if (!fn(e)) return {};
+    if (!page->next) return {};
+    batch.page.after = *page->next;
+  }
+}
+
+Result<AuditChainReport> SqliteStore::verifyAuditChain(std::string_view tenant_id) {
+  std::lock_guard lock(impl_->mu);
+  AuditChainReport report;
+  crypto::Digest expected{};
+  std::optional<crypto::Digest> head;
+  std::int64_t head_seq = 0;
+  {
+    Stmt c(impl_->db, "SELECT head_seq, head_hash, anchor_hash FROM audit_chains WHERE tenant_id = ?");
+    c.bind(tenant_id);
+    if (c.step() == SQLITE_ROW) {
+      head_seq = c.i64(0);
+      head.emplace();
+      c.blob(1, *head);
+      if (auto anchor = c.optText(2)) c.blob(2, expected);
+    }
+  }
+  Stmt s(impl_->db, "SELECT " + std::string(kAuditCols) + " FROM audit_events WHERE tenant_id = ? ORDER BY seq");
+  s.bind(tenant_id);
+  if (!s.ok()) return impl_->dbError("prepare audit scan", sqlite3_errcode(impl_->db));
+  int rc;
+  std::int64_t last_seq = 0;
+  std::string last_id;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    const AuditEvent e = readAudit(s);
+    ++report.events;
+    if (!report.first_break) {
+      if (!crypto::constantTimeEqual(e.prev_hash, expected)) {
+        report.first_break = AuditBreak{e.seq, e.id, "link"};
+      } else if (!crypto::constantTimeEqual(auditHash(e, e.prev_hash), e.hash)) {
+        report.first_break = AuditBreak{e.seq, e.id, "altered"};
+      }
+    }
+    expected = e.hash;
+    last_seq = e.seq;
+    last_id = e.id;
+  }
+  if (rc != SQLITE_DONE) return impl_->dbError("audit scan", rc);
+  if (!report.first_break && head && (last_seq != head_seq || !crypto::constantTimeEqual(expected, *head))) {
+    report.first_break = AuditBreak{last_seq, last_id, "truncated"};
+  }
+  return report;
+}
+
+Result<std::int64_t> SqliteStore::pruneAudit(std::string_view tenant_id, UnixSeconds before) {
+  std::lock_guard lock(impl_->mu);
+  std::int64_t removed = 0;
+  auto st = impl_->transaction([&]() -> Status {
+    // The newest event to remove: its hash becomes the anchor the remaining chain starts from.
+    Stmt last(impl_->db,
+              "SELECT seq, hash FROM audit_events WHERE tenant_id = ?1 AND at < ?2 ORDER BY seq DESC LIMIT 1");
+    last.bind(tenant_id).bind(before);
+    const int rc = last.step();
+    if (rc == SQLITE_DONE) return {};
+    if (rc != SQLITE_ROW) return impl_->dbError("find prunable audit events", rc);
+    const std::int64_t upto = last.i64(0);
+    crypto::Digest anchor{};
+    last.blob(1, anchor);
+    // Events are removed only as a prefix of the chain (every seq up to the newest old one).
+    Stmt del(impl_->db, "DELETE FROM audit_events WHERE tenant_id = ? AND seq <= ?");
+    del.bind(tenant_id).bind(upto);
+    if (auto r = impl_->run(del, "prune audit events"); !r) return r;
+    removed = sqlite3_changes(impl_->db);
+    Stmt a(impl_->db, "UPDATE audit_chains SET anchor_hash = ? WHERE tenant_id = ?");
+    a.bindBlob(anchor).bind(tenant_id);
+    return impl_->run(a, "record audit anchor");
+  });
+  if (!st) return std::unexpected(st.error());
+  return removed;
 }
 
 }  // namespace keyward

@@ -88,6 +88,10 @@ class SqliteStore final : public Store {
 
   Status appendAudit(const AuditEvent& ev) override;
   Result<Page<AuditEvent>> listAudit(std::string_view tenant_id, const AuditFilter& filter) override;
+  Status forEachAudit(std::string_view tenant_id, const AuditFilter& filter,
+                      const std::function<bool(const AuditEvent&)>& fn) override;
+  Result<AuditChainReport> verifyAuditChain(std::string_view tenant_id) override;
+  Result<std::int64_t> pruneAudit(std::string_view tenant_id, UnixSeconds before) override;
 
   struct Impl;
 
