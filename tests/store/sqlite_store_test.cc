@@ -298,7 +298,7 @@ TEST(SqliteStore, OpeningAVersionOneDatabaseMigratesItAndKeepsItsKeys) {
   EXPECT_EQ(got->last_used_at, std::optional<UnixSeconds>(3));
   {
     RawDb raw(backend.dbPath());
-    EXPECT_EQ(raw.text("SELECT MAX(version) FROM schema_migrations"), "2");
+    EXPECT_EQ(raw.text("SELECT MAX(version) FROM schema_migrations"), std::to_string(sqliteMigrations().size()));
   }
 
   // The new tables work on the migrated file, and the old key can be given an owner.
@@ -372,6 +372,114 @@ TEST(SqliteStore, DamagedPermissionLinesGrantNothingAndAnUnreadableOwnerKindKeep
   auto key_got = (*s)->getKey(t.id, k.id).value();
   ASSERT_TRUE(key_got.owner);
   EXPECT_EQ(key_got.owner->id, "svc_x");
+}
+
+}  // namespace
+}  // namespace keyward
+
+namespace keyward {
+namespace {
+
+// A store with a few audit events in one tenant, and raw access to its file for tampering.
+class AuditTampering : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = SqliteStore::open(backend_.dbPath());
+    ASSERT_TRUE(s) << s.error().message;
+    store_ = std::move(*s);
+    Tenant t;
+    t.id = "ten_audit";
+    t.name = "audit";
+    ASSERT_TRUE(store_->createTenant(t, event(t.id, "tenant.create", t.id)));
+    for (int i = 1; i <= 4; ++i) ASSERT_TRUE(store_->appendAudit(event(t.id, "probe", std::to_string(i))));
+  }
+  AuditChainReport verify() {
+    auto r = store_->verifyAuditChain("ten_audit");
+    EXPECT_TRUE(r) << r.error().message;
+    return r.value_or(AuditChainReport{});
+  }
+  std::string seqOf(const std::string& target) {
+    return RawDb(backend_.dbPath()).text("SELECT seq FROM audit_events WHERE tenant_id = 'ten_audit' AND target = '" +
+                                         target + "'");
+  }
+
+  SqliteBackend backend_;
+  std::unique_ptr<SqliteStore> store_;
+};
+
+TEST_F(AuditTampering, AnUntouchedLogVerifies) {
+  const auto r = verify();
+  EXPECT_EQ(r.events, 5);
+  EXPECT_FALSE(r.first_break);
+}
+
+TEST_F(AuditTampering, AnAlteredRowIsReportedAsTheFirstBreak) {
+  const std::string seq = seqOf("2");
+  RawDb(backend_.dbPath()).exec("UPDATE audit_events SET outcome = 'denied' WHERE seq = " + seq);
+  const auto r = verify();
+  ASSERT_TRUE(r.first_break);
+  EXPECT_EQ(std::to_string(r.first_break->seq), seq);
+  EXPECT_EQ(r.first_break->reason, "altered");
+}
+
+TEST_F(AuditTampering, ARehashedAlteredRowBreaksTheNextLink) {
+  // Whoever rewrites a row and recomputes its hash still leaves the next row pointing at
+  // the old hash.
+  AuditFilter f;
+  f.target = "2";
+  auto page = store_->listAudit("ten_audit", f);
+  ASSERT_TRUE(page && page->items.size() == 1u);
+  AuditEvent forged = page->items[0];
+  forged.outcome = "denied";
+  const std::string hex = crypto::toHex(auditHash(forged, forged.prev_hash));
+  RawDb(backend_.dbPath()).exec("UPDATE audit_events SET outcome = 'denied', hash = x'" + hex +
+                                "' WHERE seq = " + std::to_string(forged.seq));
+  const auto r = verify();
+  ASSERT_TRUE(r.first_break);
+  EXPECT_EQ(std::to_string(r.first_break->seq), seqOf("3"));
+  EXPECT_EQ(r.first_break->reason, "link");
+}
+
+TEST_F(AuditTampering, ARemovedRowBreaksTheLinkOfTheRowAfterIt) {
+  RawDb(backend_.dbPath()).exec("DELETE FROM audit_events WHERE seq = " + seqOf("2"));
+  const auto r = verify();
+  ASSERT_TRUE(r.first_break);
+  EXPECT_EQ(std::to_string(r.first_break->seq), seqOf("3"));
+  EXPECT_EQ(r.first_break->reason, "link");
+}
+
+TEST_F(AuditTampering, RemovingTheNewestRowsIsReportedAsTruncation) {
+  RawDb(backend_.dbPath()).exec("DELETE FROM audit_events WHERE seq >= " + seqOf("3"));
+  const auto r = verify();
+  ASSERT_TRUE(r.first_break);
+  EXPECT_EQ(r.first_break->reason, "truncated");
+  EXPECT_EQ(std::to_string(r.first_break->seq), seqOf("2"));
+}
+
+TEST(SqliteAuditMigration, EventsWrittenBeforeTheChainExistedAreChainedOnOpen) {
+  SqliteBackend backend;
+  {
+    auto s = SqliteStore::open(backend.dbPath());
+    ASSERT_TRUE(s);
+    Tenant t;
+    t.id = "ten_old";
+    t.name = "old";
+    ASSERT_TRUE((*s)->createTenant(t, event(t.id, "tenant.create", t.id)));
+    ASSERT_TRUE((*s)->appendAudit(event(t.id, "probe", "1")));
+  }
+  {
+    // As a database from before migration 3 looks: no hashes, no chain heads.
+    RawDb raw(backend.dbPath());
+    raw.exec("UPDATE audit_events SET prev_hash = NULL, hash = NULL; DELETE FROM audit_chains;");
+  }
+  auto s = SqliteStore::open(backend.dbPath());
+  ASSERT_TRUE(s) << s.error().message;
+  auto r = (*s)->verifyAuditChain("ten_old");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->events, 2);
+  EXPECT_FALSE(r->first_break);
+  ASSERT_TRUE((*s)->appendAudit(event("ten_old", "probe", "2")));
+  EXPECT_FALSE((*s)->verifyAuditChain("ten_old")->first_break);
 }
 
 }  // namespace

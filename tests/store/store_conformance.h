@@ -2113,7 +2113,77 @@ TYPED_TEST_P(StoreConformance, ConcurrentWritersAllCommit) {
   EXPECT_EQ(this->audit(t.id, Q().action("key.create")).size(), size_t(kThreads * kEach));
 }
 
-REGISTER_TYPED_TEST_SUITE_P(StoreConformance, FreshStoreIsReadyAndEmpty, BootstrapHappensExactlyOnce,
+TYPED_TEST_P(StoreConformance, AuditChainOfEveryTenantIsIntactAfterManyWrites) {
+  Store& s = this->store();
+  Tenant a = this->addTenant("acme");
+  Tenant b = this->addTenant("globex");
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(s.appendAudit(event(a.id, "probe.a", std::to_string(i))));
+    ASSERT_TRUE(s.appendAudit(event(b.id, "probe.b", std::to_string(i))));
+  }
+  for (const Tenant& t : {a, b}) {
+    auto report = s.verifyAuditChain(t.id);
+    ASSERT_TRUE(report) << report.error().message;
+    EXPECT_EQ(report->events, 6) << t.name;  // tenant.create + five probes
+    EXPECT_FALSE(report->first_break) << report->first_break->reason;
+    // Each event links to the one before it in its own tenant.
+    auto events = this->audit(t.id);
+    ASSERT_EQ(events.size(), 6u);
+    EXPECT_EQ(events[0].prev_hash, crypto::Digest{});
+    for (size_t i = 1; i < events.size(); ++i) EXPECT_EQ(events[i].prev_hash, events[i - 1].hash);
+    EXPECT_EQ(events.back().hash, auditHash(events.back(), events.back().prev_hash));
+  }
+  auto none = s.verifyAuditChain("ten_nobody");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->events, 0);
+  EXPECT_FALSE(none->first_break);
+}
+
+TYPED_TEST_P(StoreConformance, PruningOldEventsKeepsTheRemainingChainVerifiable) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");  // tenant.create at kT0
+  for (int d = 1; d <= 4; ++d) ASSERT_TRUE(s.appendAudit(event(t.id, "probe", std::to_string(d), kT0 + d * kDay)));
+  auto removed = s.pruneAudit(t.id, kT0 + 2 * kDay + 1);
+  ASSERT_TRUE(removed) << removed.error().message;
+  EXPECT_EQ(*removed, 3);  // tenant.create, day 1, day 2
+  auto events = this->audit(t.id);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].target, "3");
+  auto report = s.verifyAuditChain(t.id);
+  ASSERT_TRUE(report);
+  EXPECT_EQ(report->events, 2);
+  EXPECT_FALSE(report->first_break);
+  // New events chain on, and nothing is pruned twice.
+  ASSERT_TRUE(s.appendAudit(event(t.id, "probe", "5", kT0 + 5 * kDay)));
+  EXPECT_EQ(s.pruneAudit(t.id, kT0 + 2 * kDay + 1).value_or(-1), 0);
+  this->reopen();
+  report = this->store().verifyAuditChain(t.id);
+  ASSERT_TRUE(report);
+  EXPECT_EQ(report->events, 3);
+  EXPECT_FALSE(report->first_break);
+}
+
+TYPED_TEST_P(StoreConformance, ForEachAuditStreamsMatchingEventsInOrderAndCanStop) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  for (int i = 0; i < 1203; ++i) ASSERT_TRUE(s.appendAudit(event(t.id, i % 2 ? "odd" : "even", std::to_string(i))));
+  std::vector<std::string> seen;
+  AuditFilter f;
+  f.action = "odd";
+  ASSERT_TRUE(s.forEachAudit(t.id, f, [&](const AuditEvent& e) {
+    seen.push_back(e.target);
+    return true;
+  }));
+  ASSERT_EQ(seen.size(), 601u);
+  for (size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i], std::to_string(2 * i + 1));
+  int calls = 0;
+  ASSERT_TRUE(s.forEachAudit(t.id, {}, [&](const AuditEvent&) { return ++calls < 3; }));
+  EXPECT_EQ(calls, 3);
+}
+
+REGISTER_TYPED_TEST_SUITE_P(StoreConformance, AuditChainOfEveryTenantIsIntactAfterManyWrites,
+                            PruningOldEventsKeepsTheRemainingChainVerifiable,
+                            ForEachAuditStreamsMatchingEventsInOrderAndCanStop, FreshStoreIsReadyAndEmpty, BootstrapHappensExactlyOnce,
                             BootstrapIsRefusedOnceAnyTenantExists, TenantKeepsEverySetting,
                             TenantWithoutExpiryPolicyHasNoMaximum, DuplicateTenantNameIsRefusedAndRecordsNothing,
                             UnknownTenantIsNotFound, TenantUpdateChangesNameAndSettings,
