@@ -20,6 +20,8 @@
 #include <thread>
 #include <vector>
 
+#include "cli/http_client.h"
+
 extern char** environ;
 
 namespace {
@@ -426,6 +428,216 @@ TEST_F(CliEndToEnd, HelpExplainsTheKeyCommands) {
   for (const char* s :
        {"--expires-in-days", "--never-expires", "--ip", "--metadata", "--json", "KEYWARD_ADDR", "shown only"})
     EXPECT_NE(create.out.find(s), std::string::npos) << s;
+}
+
+// ---- access control ------------------------------------------------------------------------
+
+TEST_F(CliEndToEnd, OwnedKeyVerifiesWithPermissionsUntilItsOwnerIsDisabled) {
+  const std::string tenant = createTenant("acme");
+  auto module = cli({"modules", "create", "--tenant", tenant, "--name", "billing", "--description", "Billing API"});
+  ASSERT_EQ(module.exit_code, 0) << module.err;
+  auto role = cli({"roles", "create", "--tenant", tenant, "--name", "Billing Operator", "--permission",
+                   "billing:inquire:all", "--permission", "billing:edit:mine", "--json"});
+  ASSERT_EQ(role.exit_code, 0) << role.err;
+  EXPECT_EQ(role.json().at("permissions").as_array().size(), 2u);
+  auto svc = cli({"service-users", "create", "--tenant", tenant, "--name", "billing-sync", "--role", "Billing Operator",
+                  "--role", "Cloud Account Viewer=acc-1", "--json"});
+  ASSERT_EQ(svc.exit_code, 0) << svc.err;
+  const std::string owner = std::string(svc.json().at("id").as_string());
+
+  const auto k = createKey(tenant, "billing-worker",
+                           {"--owner-service-user", owner, "--role", "Billing Operator", "--role",
+                            "Cloud Account Viewer=acc-1,acc-2"});
+  auto ok = cli({"keys", "verify", "--tenant", tenant, "--permission", "billing:edit", "--permission",
+                 "cloud_accounts:inquire:acc-1"},
+                k.secret + "\n");
+  EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+  EXPECT_NE(ok.out.find("service_user " + owner), std::string::npos) << ok.out;
+  EXPECT_NE(ok.out.find("billing:edit:mine"), std::string::npos) << ok.out;
+  // The key asked for acc-2 too, but its owner holds acc-1 only: the key gets the intersection.
+  EXPECT_NE(ok.out.find("cloud_accounts:inquire:all (acc-1)"), std::string::npos) << ok.out;
+
+  auto beyond = cli({"keys", "verify", "--json", "--permission", "cloud_accounts:inquire:acc-2"}, k.secret);
+  EXPECT_EQ(beyond.exit_code, 1);
+  EXPECT_EQ(beyond.json().at("code").as_string(), "INSUFFICIENT_PERMISSIONS");
+  auto not_mine = cli({"keys", "verify", "--permission", "billing:edit:inv-1", "--resource-owner", "svc_someone_else"},
+                      k.secret);
+  EXPECT_EQ(not_mine.exit_code, 1);
+  EXPECT_NE(not_mine.out.find("INSUFFICIENT_PERMISSIONS"), std::string::npos) << not_mine.out;
+
+  auto owned = cli({"keys", "list", "--tenant", tenant, "--owner", owner});
+  ASSERT_EQ(owned.exit_code, 0) << owned.err;
+  EXPECT_NE(owned.out.find(k.id), std::string::npos) << owned.out;
+  EXPECT_NE(owned.out.find("OWNER"), std::string::npos);
+
+  ASSERT_EQ(cli({"service-users", "disable", "--tenant", tenant, owner}).exit_code, 0);
+  auto disabled = cli({"keys", "verify"}, k.secret);
+  EXPECT_EQ(disabled.exit_code, 1);
+  EXPECT_NE(disabled.out.find("OWNER_DISABLED"), std::string::npos) << disabled.out;
+  ASSERT_EQ(cli({"service-users", "enable", "--tenant", tenant, owner}).exit_code, 0);
+  EXPECT_EQ(cli({"keys", "verify"}, k.secret).exit_code, 0);
+}
+
+TEST_F(CliEndToEnd, KeyOwnerCanBeChangedAndRemoved) {
+  const std::string tenant = createTenant("acme");
+  auto svc = cli({"service-users", "create", "--tenant", tenant, "--name", "sync", "--role", "Global Viewer", "--json"});
+  ASSERT_EQ(svc.exit_code, 0) << svc.err;
+  const std::string owner = std::string(svc.json().at("id").as_string());
+  const auto k = createKey(tenant, "k1");
+  auto upd = cli({"keys", "update", "--tenant", tenant, k.id, "--owner-service-user", owner, "--role", "Global Viewer",
+                  "--json"});
+  ASSERT_EQ(upd.exit_code, 0) << upd.err;
+  EXPECT_EQ(upd.json().at("owner").at("id").as_string(), owner);
+  EXPECT_EQ(upd.json().at("roles").at(0).at("role").as_string(), "Global Viewer");
+  auto cleared = cli({"keys", "update", "--tenant", tenant, k.id, "--no-owner", "--clear-roles", "--json"});
+  ASSERT_EQ(cleared.exit_code, 0) << cleared.err;
+  EXPECT_TRUE(cleared.json().at("owner").is_null());
+  EXPECT_TRUE(cleared.json().at("roles").as_array().empty());
+  auto both = cli({"keys", "update", "--tenant", tenant, k.id, "--owner-user", "u", "--owner-service-user", "s"});
+  EXPECT_EQ(both.exit_code, 2) << "the two owner options exclude each other";
+}
+
+TEST_F(CliEndToEnd, UserPasswordComesFromStdinAndSignsIn) {
+  const std::string tenant = createTenant("acme");
+  const std::string password = "correct horse battery staple";
+  auto created = cli({"users", "create", "--tenant", tenant, "--email", "Ana@Example.com", "--display-name", "Ana Silva",
+                      "--role", "Cloud Account Viewer=acc-1,acc-2", "--password-stdin", "--json"},
+                     password + "\n");
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  const auto user = created.json();
+  EXPECT_EQ(user.at("email").as_string(), "ana@example.com");
+  EXPECT_EQ(user.at("roles").at(0).at("resources").as_array().size(), 2u);
+  EXPECT_EQ(created.out.find(password), std::string::npos) << "the password is never echoed";
+  EXPECT_FALSE(user.as_object().contains("password"));
+
+  // The password arrived byte for byte (spaces included): signing in with it works.
+  auto ep = keyward::cli::parseAddress(addr_);
+  ASSERT_TRUE(ep.has_value());
+  keyward::cli::HttpClient http(*ep);
+  json::object login{{"tenant", tenant}, {"email", "ana@example.com"}, {"password", password}};
+  auto signed_in = http.request("POST", "/v1/auth/login", json::serialize(login));
+  ASSERT_TRUE(signed_in.has_value());
+  EXPECT_EQ(signed_in->status, 200) << signed_in->body;
+  EXPECT_NE(signed_in->header("set-cookie").find("kw_session="), std::string::npos);
+
+  auto list = cli({"users", "list", "--tenant", tenant});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.out.find("Cloud Account Viewer (acc-1, acc-2)"), std::string::npos) << list.out;
+
+  const std::string id = std::string(user.at("id").as_string());
+  ASSERT_EQ(cli({"users", "update", "--tenant", tenant, id, "--password-stdin"}, "another long password\n").exit_code, 0);
+  login["password"] = "another long password";
+  auto again = http.request("POST", "/v1/auth/login", json::serialize(login));
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->status, 200) << again->body;
+
+  ASSERT_EQ(cli({"users", "disable", "--tenant", tenant, id}).exit_code, 0);
+  auto got = cli({"users", "get", "--tenant", tenant, id});
+  EXPECT_NE(got.out.find("disabled"), std::string::npos) << got.out;
+  EXPECT_EQ(cli({"users", "delete", "--tenant", tenant, id}).exit_code, 0);
+}
+
+TEST_F(CliEndToEnd, UserPasswordProblemsAreReported) {
+  const std::string tenant = createTenant("acme");
+  const std::vector<std::string> create{"users", "create", "--tenant", tenant, "--email", "bo@example.com",
+                                        "--display-name", "Bo", "--password-stdin"};
+  auto empty = cli(create, "");
+  EXPECT_EQ(empty.exit_code, 2);
+  EXPECT_NE(empty.err.find("no password given"), std::string::npos) << empty.err;
+  auto weak = cli(create, "short\n");
+  EXPECT_EQ(weak.exit_code, 1);
+  EXPECT_NE(weak.err.find("WEAK_PASSWORD"), std::string::npos) << weak.err;
+  auto as_argument = cli({"users", "create", "--tenant", tenant, "--email", "bo@example.com", "--display-name", "Bo",
+                          "--password", "secret-in-ps-output"});
+  EXPECT_EQ(as_argument.exit_code, 2) << "there is no option that takes a password value";
+}
+
+TEST_F(CliEndToEnd, RoleAssignmentSyntaxErrorsAreCaughtBeforeOrByTheServer) {
+  const std::string tenant = createTenant("acme");
+  auto malformed = cli({"service-users", "create", "--tenant", tenant, "--name", "s", "--role", "Cloud Account Viewer=a,,b"});
+  EXPECT_EQ(malformed.exit_code, 2);
+  EXPECT_NE(malformed.err.find("--role"), std::string::npos) << malformed.err;
+  auto unscoped = cli({"service-users", "create", "--tenant", tenant, "--name", "s", "--role", "Cloud Account Viewer"});
+  EXPECT_EQ(unscoped.exit_code, 1);
+  EXPECT_NE(unscoped.err.find("SCOPE_REQUIRED"), std::string::npos) << unscoped.err;
+  auto unknown = cli({"keys", "create", "--tenant", tenant, "--name", "k", "--role", "No Such Role"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.err.find("UNKNOWN_ROLE"), std::string::npos) << unknown.err;
+  auto bad_permission = cli({"roles", "create", "--tenant", tenant, "--name", "r", "--permission", "keys:read:all"});
+  EXPECT_EQ(bad_permission.exit_code, 2);
+  EXPECT_NE(bad_permission.err.find("inquire, add, edit, delete"), std::string::npos) << bad_permission.err;
+}
+
+TEST_F(CliEndToEnd, RolesAndModulesInUseCannotBeDeleted) {
+  const std::string tenant = createTenant("acme");
+  ASSERT_EQ(cli({"modules", "create", "--tenant", tenant, "--name", "crm"}).exit_code, 0);
+  auto role = cli({"roles", "create", "--tenant", tenant, "--name", "CRM Editor", "--permission", "crm:edit:all",
+                   "--scope-module", "crm", "--json"});
+  ASSERT_EQ(role.exit_code, 0) << role.err;
+  EXPECT_EQ(role.json().at("scope_module").as_string(), "crm");
+  const std::string role_id = std::string(role.json().at("id").as_string());
+  createKey(tenant, "k1", {"--role", "CRM Editor=*"});
+
+  auto roles = cli({"roles", "list", "--tenant", tenant});
+  ASSERT_EQ(roles.exit_code, 0) << roles.err;
+  for (const char* s : {"Portal Administrator", "Cloud Account Viewer", "per cloud_accounts resource", "CRM Editor",
+                        "crm:edit:all"})
+    EXPECT_NE(roles.out.find(s), std::string::npos) << s;
+
+  auto module_in_use = cli({"modules", "delete", "--tenant", tenant, "crm"});
+  EXPECT_EQ(module_in_use.exit_code, 1);
+  EXPECT_NE(module_in_use.err.find("MODULE_IN_USE"), std::string::npos) << module_in_use.err;
+  auto role_in_use = cli({"roles", "delete", "--tenant", tenant, role_id});
+  EXPECT_EQ(role_in_use.exit_code, 1);
+  EXPECT_NE(role_in_use.err.find("ROLE_IN_USE"), std::string::npos) << role_in_use.err;
+  auto builtin = cli({"roles", "delete", "--tenant", tenant, "builtin-global-viewer"});
+  EXPECT_EQ(builtin.exit_code, 1);
+  EXPECT_NE(builtin.err.find("BUILTIN_ROLE"), std::string::npos) << builtin.err;
+
+  auto updated = cli({"roles", "update", "--tenant", tenant, role_id, "--permission", "crm:inquire:all",
+                      "--description", "read only now", "--json"});
+  ASSERT_EQ(updated.exit_code, 0) << updated.err;
+  EXPECT_EQ(updated.json().at("permissions").as_array().size(), 1u);
+  EXPECT_EQ(cli({"roles", "update", "--tenant", tenant, role_id}).exit_code, 2) << "nothing to update";
+}
+
+TEST_F(CliEndToEnd, UserGroupsHoldMembersAndSubscriptions) {
+  const std::string tenant = createTenant("acme");
+  auto user = cli({"users", "create", "--tenant", tenant, "--email", "ops@example.com", "--display-name", "Ops",
+                   "--password-stdin", "--json"},
+                  "a long enough password\n");
+  ASSERT_EQ(user.exit_code, 0) << user.err;
+  const std::string uid = std::string(user.json().at("id").as_string());
+  auto g = cli({"user-groups", "create", "--tenant", tenant, "--name", "on-call", "--member", uid, "--subscribe",
+                "account_alerts", "--subscribe", "security_alerts", "--json"});
+  ASSERT_EQ(g.exit_code, 0) << g.err;
+  EXPECT_EQ(g.json().at("members").as_array().size(), 1u);
+  EXPECT_EQ(g.json().at("subscriptions").as_array().size(), 2u);
+  const std::string gid = std::string(g.json().at("id").as_string());
+
+  auto list = cli({"user-groups", "list", "--tenant", tenant});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.out.find("account_alerts, security_alerts"), std::string::npos) << list.out;
+  auto bad_kind = cli({"user-groups", "update", "--tenant", tenant, gid, "--subscribe", "weather"});
+  EXPECT_EQ(bad_kind.exit_code, 1);
+  EXPECT_NE(bad_kind.err.find("subscriptions[0]"), std::string::npos) << bad_kind.err;
+  auto cleared = cli({"user-groups", "update", "--tenant", tenant, gid, "--clear-members", "--json"});
+  ASSERT_EQ(cleared.exit_code, 0) << cleared.err;
+  EXPECT_TRUE(cleared.json().at("members").as_array().empty());
+  EXPECT_EQ(cli({"user-groups", "delete", "--tenant", tenant, gid}).exit_code, 0);
+}
+
+TEST_F(CliEndToEnd, HelpListsTheAccessControlCommands) {
+  auto top = cli({"--help"});
+  EXPECT_EQ(top.exit_code, 0);
+  for (const char* s : {"users", "service-users", "user-groups", "roles", "modules", "NAME=RES1,RES2"})
+    EXPECT_NE(top.out.find(s), std::string::npos) << s;
+  auto users = cli({"users", "--help"});
+  for (const char* s : {"create", "list", "get", "update", "disable", "enable", "delete"})
+    EXPECT_NE(users.out.find(s), std::string::npos) << s;
+  auto verify = cli({"keys", "verify", "--help"});
+  for (const char* s : {"--permission", "MODULE:ACTION[:RESOURCE]", "--resource-owner"})
+    EXPECT_NE(verify.out.find(s), std::string::npos) << s;
 }
 
 }  // namespace

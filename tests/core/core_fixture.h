@@ -28,6 +28,14 @@ namespace keyward::core_testing {
 inline constexpr UnixSeconds kT0 = 1'800'000'000;
 inline constexpr UnixSeconds kDay = 86400;
 
+// Expects `r` (a Result or a Status) to have failed with `kind` and `code`.
+template <class R>
+void expectError(const R& r, ErrorKind kind, std::string_view code) {
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, kind) << r.error().message;
+  EXPECT_EQ(r.error().code, code) << r.error().message;
+}
+
 class CoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
