@@ -27,13 +27,11 @@ Result<const verify::Grant*> authorize(const Principal& p, std::string_view modu
 }
 
 bool grantCovers(const Principal& p, const verify::Grant& g, const Ownership& object) {
-  if (g.level == Level::kNone) return false;
-  if (g.level == Level::kMine) {
-    const bool mine = object.created_by == p.subject_id || object.owner_id == p.subject_id ||
-                      (!object.id.empty() && object.id == p.subject_id);
-    if (!mine) return false;
-  }
-  return g.all_resources || g.resources.contains(object.id);
+  const Level level = g.levelFor(object.id);
+  if (level == Level::kNone) return false;
+  if (level == Level::kAll) return true;
+  return object.created_by == p.subject_id || object.owner_id == p.subject_id ||
+         (!object.id.empty() && object.id == p.subject_id);
 }
 
 bool mayVerify(const Principal& p, std::string_view tenant_id) {

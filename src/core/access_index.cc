@@ -66,32 +66,47 @@ std::string renderAssignments(const std::vector<RoleAssignment>& roles) {
   return out + "]";
 }
 
+namespace {
+
+void appendScope(std::string& out, bool all, const std::unordered_set<std::string, verify::StringHash, std::equal_to<>>& ids) {
+  if (all) {
+    out += ",\"all_resources\":true";
+    return;
+  }
+  std::vector<std::string_view> sorted(ids.begin(), ids.end());
+  std::sort(sorted.begin(), sorted.end());
+  out += ",\"resources\":[";
+  for (size_t j = 0; j < sorted.size(); ++j) {
+    if (j) out += ',';
+    appendJsonString(out, sorted[j]);
+  }
+  out += ']';
+}
+
+void appendEntry(std::string& out, std::string_view module, verify::Action action, verify::Level level, bool all,
+                 const std::unordered_set<std::string, verify::StringHash, std::equal_to<>>& ids) {
+  if (out.size() > 1) out += ',';
+  out += "{\"module\":";
+  appendJsonString(out, module);
+  out += ",\"action\":\"";
+  out += verify::toString(action);
+  out += "\",\"level\":\"";
+  out += verify::toString(level);
+  out += '"';
+  appendScope(out, all, ids);
+  out += '}';
+}
+
+}  // namespace
+
 std::string renderPermissions(const verify::PermissionSet& perms) {
   std::string out = "[";
-  bool first = true;
   for (const auto& e : perms.entries()) {
-    if (!first) out += ',';
-    first = false;
-    out += "{\"module\":";
-    appendJsonString(out, e.module);
-    out += ",\"action\":\"";
-    out += verify::toString(e.action);
-    out += "\",\"level\":\"";
-    out += verify::toString(e.grant->level);
-    out += '"';
-    if (e.grant->all_resources) {
-      out += ",\"all_resources\":true";
-    } else {
-      std::vector<std::string_view> sorted(e.grant->resources.begin(), e.grant->resources.end());
-      std::sort(sorted.begin(), sorted.end());
-      out += ",\"resources\":[";
-      for (size_t j = 0; j < sorted.size(); ++j) {
-        if (j) out += ',';
-        appendJsonString(out, sorted[j]);
-      }
-      out += ']';
+    appendEntry(out, e.module, e.action, e.grant->level, e.grant->all_resources, e.grant->resources);
+    // "all" on some resources and "mine" on more: two entries, one per level.
+    if (const auto& wider = e.grant->mine_elsewhere) {
+      appendEntry(out, e.module, e.action, verify::Level::kMine, wider->all, wider->ids);
     }
-    out += '}';
   }
   return out + "]";
 }

@@ -1,6 +1,7 @@
 #include "core/group_service.h"
 
 #include "common/json_text.h"
+#include "core/object_access.h"
 #include "core/roles.h"
 #include "core/validation.h"
 #include "crypto/random.h"
@@ -27,7 +28,8 @@ Result<KeyGroup> GroupService::create(const Actor& actor, std::string_view tenan
   if (auto t = store_.getTenant(tenant_id); !t) return std::unexpected(t.error());
   auto id = crypto::newId("grp");
   if (!id) return std::unexpected(id.error());
-  KeyGroup g{std::move(*id), std::string(tenant_id), in.name, in.description, clock_.now(), clock_.now(), 0};
+  KeyGroup g{std::move(*id), std::string(tenant_id), in.name, in.description, clock_.now(), clock_.now(), 0,
+             actor.principal.subject_id};
   auto ev = audit_.event(actor, tenant_id, "key_group.create", g.id, "{\"name\":" + jsonString(g.name) + "}");
   if (!ev) return std::unexpected(ev.error());
   if (auto st = store_.createGroup(g, *ev); !st) return std::unexpected(nameTaken(st.error(), g.name));
@@ -35,26 +37,23 @@ Result<KeyGroup> GroupService::create(const Actor& actor, std::string_view tenan
 }
 
 Result<KeyGroup> GroupService::get(const Actor& actor, std::string_view tenant_id, std::string_view id) {
-  if (auto st = audit_.guard(actor, kModuleKeyGroups, Action::kInquire, tenant_id, "key_group.read", id); !st) {
-    return std::unexpected(st.error());
-  }
-  return store_.getGroup(tenant_id, id);
+  return readGuarded<KeyGroup>(audit_, actor, kModuleKeyGroups, Action::kInquire, tenant_id, id, "key_group.read",
+                               [&] { return store_.getGroup(tenant_id, id); });
 }
 
 Result<Page<KeyGroup>> GroupService::list(const Actor& actor, std::string_view tenant_id, const PageRequest& page) {
-  if (auto st = audit_.guard(actor, kModuleKeyGroups, Action::kInquire, tenant_id, "key_group.list", tenant_id); !st) {
-    return std::unexpected(st.error());
-  }
+  auto g = audit_.guard(actor, kModuleKeyGroups, Action::kInquire, tenant_id, "key_group.list", tenant_id);
+  if (!g) return std::unexpected(g.error());
   if (auto t = store_.getTenant(tenant_id); !t) return std::unexpected(t.error());
-  return store_.listGroups(tenant_id, page);
+  auto list = store_.listGroups(tenant_id, page);
+  if (list) keepCovered(actor, **g, list->items);
+  return list;
 }
 
 Result<KeyGroup> GroupService::update(const Actor& actor, std::string_view tenant_id, std::string_view id,
                                       const UpdateGroupInput& in) {
-  if (auto st = audit_.guard(actor, kModuleKeyGroups, Action::kEdit, tenant_id, "key_group.update", id); !st) {
-    return std::unexpected(st.error());
-  }
-  auto g = store_.getGroup(tenant_id, id);
+  auto g = readGuarded<KeyGroup>(audit_, actor, kModuleKeyGroups, Action::kEdit, tenant_id, id, "key_group.update",
+                                 [&] { return store_.getGroup(tenant_id, id); });
   if (!g) return g;
   if (in.name) {
     if (auto st = validateName("name", *in.name); !st) return std::unexpected(st.error());
@@ -72,7 +71,9 @@ Result<KeyGroup> GroupService::update(const Actor& actor, std::string_view tenan
 }
 
 Status GroupService::remove(const Actor& actor, std::string_view tenant_id, std::string_view id) {
-  if (auto st = audit_.guard(actor, kModuleKeyGroups, Action::kDelete, tenant_id, "key_group.delete", id); !st) return std::unexpected(st.error());
+  auto g = readGuarded<KeyGroup>(audit_, actor, kModuleKeyGroups, Action::kDelete, tenant_id, id, "key_group.delete",
+                                 [&] { return store_.getGroup(tenant_id, id); });
+  if (!g) return std::unexpected(g.error());
   auto ev = audit_.event(actor, tenant_id, "key_group.delete", id);
   if (!ev) return std::unexpected(ev.error());
   return store_.deleteGroup(tenant_id, id, *ev);

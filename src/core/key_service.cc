@@ -135,7 +135,8 @@ Result<Page<ApiKey>> KeyService::list(const Actor& actor, std::string_view tenan
     if (auto st = checkGroup(tenant_id, filter.group_id); !st) return std::unexpected(st.error());
   }
   KeyFilter f = filter;
-  if ((*grant)->level == Level::kMine) f.mine_of = actor.principal.subject_id;
+  // Only "mine" everywhere can be filtered by the store; mixed grants are filtered below.
+  if ((*grant)->level == Level::kMine && (*grant)->all_resources) f.mine_of = actor.principal.subject_id;
   auto page = store_.listKeys(tenant_id, f, clock_.now());
   if (!page) return page;
   // A resource-scoped grant shows only its keys; a page may then hold fewer than `limit`

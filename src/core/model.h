@@ -145,6 +145,7 @@ struct KeyGroup {
   UnixSeconds created_at = 0;
   UnixSeconds updated_at = 0;
   std::int64_t seq = 0;
+  std::string created_by = {};  // for level "mine"; "" for groups made before it was kept
 };
 
 enum class KeyState { kActive, kDisabled, kExpired, kRevoked };

@@ -4,6 +4,7 @@
 
 #include "common/json_text.h"
 #include "core/access.h"
+#include "core/object_access.h"
 #include "core/roles.h"
 #include "core/validation.h"
 #include "crypto/password.h"
@@ -18,31 +19,6 @@ Error nameTaken(Error e, std::string_view what, std::string_view field, std::str
     e.field = field;
   }
   return e;
-}
-
-template <class T>
-Ownership ownershipOf(const T& o) {
-  return Ownership{o.id, o.created_by, ""};
-}
-
-// Lists show only what the grant covers ("mine", resource scopes); see KeyService::list.
-template <class T>
-void keepCovered(const Actor& actor, const verify::Grant& g, Page<T>& page) {
-  std::erase_if(page.items, [&](const T& o) { return !grantCovers(actor.principal, g, ownershipOf(o)); });
-}
-
-// Reads one object of the caller's tenant after guard() and applies "mine"/scope to it.
-template <class T, class Get>
-Result<T> readGuarded(const AuditLog& audit, const Actor& actor, std::string_view module, Action action,
-                      std::string_view tenant_id, std::string_view id, std::string_view audit_action, Get get) {
-  auto grant = audit.guard(actor, module, action, tenant_id, audit_action, id);
-  if (!grant) return std::unexpected(grant.error());
-  Result<T> obj = get();
-  if (!obj) return obj;
-  if (auto st = audit.guardObject(actor, **grant, module, action, tenant_id, ownershipOf(*obj), audit_action); !st) {
-    return std::unexpected(st.error());
-  }
-  return obj;
 }
 
 bool sameRoles(const std::vector<RoleAssignment>& a, const std::vector<RoleAssignment>& b) { return a == b; }
@@ -93,7 +69,7 @@ Result<Page<User>> PrincipalService::listUsers(const Actor& actor, std::string_v
   if (!g) return std::unexpected(g.error());
   if (auto t = store_.getTenant(tenant_id); !t) return std::unexpected(t.error());
   auto list = store_.listUsers(tenant_id, page);
-  if (list) keepCovered(actor, **g, *list);
+  if (list) keepCovered(actor, **g, list->items);
   return list;
 }
 
@@ -210,7 +186,7 @@ Result<Page<ServiceUser>> PrincipalService::listServiceUsers(const Actor& actor,
   if (!g) return std::unexpected(g.error());
   if (auto t = store_.getTenant(tenant_id); !t) return std::unexpected(t.error());
   auto list = store_.listServiceUsers(tenant_id, page);
-  if (list) keepCovered(actor, **g, *list);
+  if (list) keepCovered(actor, **g, list->items);
   return list;
 }
 
@@ -319,7 +295,7 @@ Result<Page<UserGroup>> PrincipalService::listUserGroups(const Actor& actor, std
   if (!g) return std::unexpected(g.error());
   if (auto t = store_.getTenant(tenant_id); !t) return std::unexpected(t.error());
   auto list = store_.listUserGroups(tenant_id, page);
-  if (list) keepCovered(actor, **g, *list);
+  if (list) keepCovered(actor, **g, list->items);
   return list;
 }
 

@@ -2,6 +2,7 @@
 
 #include "common/json_text.h"
 #include "core/access.h"
+#include "core/object_access.h"
 #include "core/roles.h"
 #include "core/validation.h"
 #include "crypto/random.h"
@@ -72,22 +73,26 @@ Result<Role> RoleService::create(const Actor& actor, std::string_view tenant_id,
 }
 
 Result<Role> RoleService::get(const Actor& actor, std::string_view tenant_id, std::string_view id) {
-  if (auto g = audit_.guard(actor, kModuleRoles, Action::kInquire, tenant_id, "role.read", id); !g) {
-    return std::unexpected(g.error());
+  // Built-in roles are everyone's to read (whoever may inquire roles at all).
+  for (const auto& r : builtinRoles()) {
+    if (r.id != id) continue;
+    if (auto g = audit_.guard(actor, kModuleRoles, Action::kInquire, tenant_id, "role.read", id); !g) {
+      return std::unexpected(g.error());
+    }
+    if (auto t = store_.getTenant(tenant_id); !t) return std::unexpected(t.error());
+    return r;
   }
-  if (auto t = store_.getTenant(tenant_id); !t) return std::unexpected(t.error());
-  for (const auto& r : builtinRoles())
-    if (r.id == id) return r;
-  return store_.getRole(tenant_id, id);
+  return readGuarded<Role>(audit_, actor, kModuleRoles, Action::kInquire, tenant_id, id, "role.read",
+                           [&] { return store_.getRole(tenant_id, id); });
 }
 
 Result<std::vector<Role>> RoleService::list(const Actor& actor, std::string_view tenant_id) {
-  if (auto g = audit_.guard(actor, kModuleRoles, Action::kInquire, tenant_id, "role.list", tenant_id); !g) {
-    return std::unexpected(g.error());
-  }
+  auto g = audit_.guard(actor, kModuleRoles, Action::kInquire, tenant_id, "role.list", tenant_id);
+  if (!g) return std::unexpected(g.error());
   if (auto t = store_.getTenant(tenant_id); !t) return std::unexpected(t.error());
   auto custom = store_.listRoles(tenant_id);
   if (!custom) return custom;
+  keepCovered(actor, **g, *custom);
   std::vector<Role> out = builtinRoles();
   out.insert(out.end(), custom->begin(), custom->end());
   return out;

@@ -35,50 +35,84 @@ std::optional<Level> parseLevel(std::string_view s) {
   return std::nullopt;
 }
 
-bool Grant::allows(std::optional<std::string_view> resource) const {
-  if (level == Level::kNone) return false;
-  if (all_resources || !resource) return true;
-  return resources.find(*resource) != resources.end();
+namespace {
+
+Scope unionOf(const Scope& a, const Scope& b) {
+  if (a.all || b.all) return Scope{};
+  Scope out = a;
+  out.ids.insert(b.ids.begin(), b.ids.end());
+  return out;
+}
+
+Scope intersectionOf(const Scope& a, const Scope& b) {
+  if (a.all) return b;
+  if (b.all) return a;
+  Scope out{false, {}};
+  for (const auto& id : a.ids)
+    if (b.ids.contains(id)) out.ids.insert(id);
+  return out;
+}
+
+bool includes(const Scope& big, const Scope& small) {
+  if (big.all) return true;
+  if (small.all) return false;
+  for (const auto& id : small.ids)
+    if (!big.ids.contains(id)) return false;
+  return true;
+}
+
+// A grant as two tiers: where level "all" applies, and where at least "mine" applies.
+struct Tiers {
+  Scope all{false, {}};
+  Scope any{false, {}};
+};
+
+Tiers tiersOf(const Grant& g) {
+  Tiers t;
+  if (g.level == Level::kNone) return t;
+  if (g.level == Level::kAll) t.all = g.scope();
+  t.any = g.mine_elsewhere ? unionOf(g.scope(), *g.mine_elsewhere) : g.scope();
+  return t;
+}
+
+Grant fromTiers(const Tiers& t) {
+  Grant g;
+  if (!t.all.empty()) {
+    g.level = Level::kAll;
+    g.all_resources = t.all.all;
+    g.resources = t.all.ids;
+    if (!t.all.all && !includes(t.all, t.any)) g.mine_elsewhere = t.any;
+  } else if (!t.any.empty()) {
+    g.level = Level::kMine;
+    g.all_resources = t.any.all;
+    g.resources = t.any.ids;
+  }
+  return g;
+}
+
+}  // namespace
+
+Level Grant::levelFor(std::optional<std::string_view> resource) const {
+  if (level == Level::kNone) return Level::kNone;
+  if (!resource || all_resources || resources.contains(*resource)) return level;
+  if (mine_elsewhere && mine_elsewhere->contains(*resource)) return Level::kMine;
+  return Level::kNone;
 }
 
 bool Grant::covers(const Grant& other) const {
-  if (other.level == Level::kNone) return true;
-  if (level < other.level) return false;
-  if (all_resources) return true;
-  if (other.all_resources) return false;
-  for (const auto& r : other.resources)
-    if (!resources.contains(r)) return false;
-  return true;
+  const Tiers mine = tiersOf(*this), theirs = tiersOf(other);
+  return includes(mine.all, theirs.all) && includes(mine.any, theirs.any);
 }
 
 void Grant::unite(const Grant& other) {
   if (other.level == Level::kNone) return;
-  if (level == Level::kNone) {
-    *this = other;
-    return;
-  }
-  level = std::max(level, other.level);
-  if (all_resources || other.all_resources) {
-    all_resources = true;
-    resources.clear();
-  } else {
-    resources.insert(other.resources.begin(), other.resources.end());
-  }
+  const Tiers a = tiersOf(*this), b = tiersOf(other);
+  *this = fromTiers(Tiers{unionOf(a.all, b.all), unionOf(a.any, b.any)});
 }
 
 Grant Grant::intersect(const Grant& a, const Grant& b) {
-  Grant g;
-  g.level = std::min(a.level, b.level);
-  if (g.level == Level::kNone) return Grant{};
-  if (a.all_resources && b.all_resources) return g;
-  g.all_resources = false;
-  if (a.all_resources) g.resources = b.resources;
-  else if (b.all_resources) g.resources = a.resources;
-  else
-    for (const auto& r : a.resources)
-      if (b.resources.contains(r)) g.resources.insert(r);
-  if (g.resources.empty()) return Grant{};
-  return g;
+  const Tiers x = tiersOf(a), y = tiersOf(b);
+  return fromTiers(Tiers{intersectionOf(x.all, y.all), intersectionOf(x.any, y.any)});
 }
 
 void PermissionSet::add(std::string_view module, Action action, const Grant& g) {
@@ -163,7 +197,10 @@ std::vector<GrantView> PermissionSet::entries() const {
       if (g.level == Level::kNone) continue;
       // A module entry equal to what "*" already grants adds nothing to show.
       const Grant& any = any_[a];
-      if (any.level == g.level && any.all_resources == g.all_resources && any.resources == g.resources) continue;
+      if (any.level == g.level && any.all_resources == g.all_resources && any.resources == g.resources &&
+          any.mine_elsewhere == g.mine_elsewhere) {
+        continue;
+      }
       out.push_back({*name, Action(a), &g});
     }
   }

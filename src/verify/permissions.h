@@ -36,19 +36,36 @@ struct StringHash {
   size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
 };
 
-// One (module, action) entry.
+// A set of resource ids, or every resource.
+struct Scope {
+  bool all = true;
+  std::unordered_set<std::string, StringHash, std::equal_to<>> ids;
+  bool contains(std::string_view id) const { return all || ids.find(id) != ids.end(); }
+  bool empty() const { return !all && ids.empty(); }
+  bool operator==(const Scope&) const = default;
+};
+
+// One (module, action) entry: `level` on the resources in (`all_resources`, `resources`),
+// and, when that level is "all" on only some resources, possibly "mine" on a wider scope
+// (`mine_elsewhere`): roles "mine on every ticket" + "all on ticket T-1" must not add up
+// to "all on every ticket".
 struct Grant {
   Level level = Level::kNone;
   bool all_resources = true;  // false: only the ids in `resources`
   std::unordered_set<std::string, StringHash, std::equal_to<>> resources;
+  std::optional<Scope> mine_elsewhere = std::nullopt;  // only with level kAll and a limited scope
 
-  // Whether this grant allows acting on `resource` (any resource when none is named: the
-  // caller learns level and scope from the effective permissions and filters itself).
-  bool allows(std::optional<std::string_view> resource) const;
-  // Everything `other` allows, this allows too.
+  // Whether this grant allows acting on `resource` at some level (any resource when none
+  // is named: the caller learns level and scope from the effective permissions and filters).
+  bool allows(std::optional<std::string_view> resource) const { return levelFor(resource) != Level::kNone; }
+  // The level that applies to `resource` (to no resource in particular: the highest).
+  Level levelFor(std::optional<std::string_view> resource) const;
+  // Everything `other` allows, this allows too, at the same level or higher.
   bool covers(const Grant& other) const;
   void unite(const Grant& other);
   static Grant intersect(const Grant& a, const Grant& b);
+
+  Scope scope() const { return Scope{all_resources, resources}; }
 };
 
 // An entry of a set, flattened for display and for the escalation check's messages.

@@ -39,8 +39,9 @@ bool granted(const CompiledKey& key, std::span<const PermissionCheck> checks) {
   const PermissionSet& perms = *key.access->permissions;
   for (const auto& c : checks) {
     const Grant* g = perms.find(c.module, c.action);
-    if (!g || !g->allows(c.resource)) return false;
-    if (g->level == Level::kMine && c.resource_owner) {
+    const Level level = g ? g->levelFor(c.resource) : Level::kNone;
+    if (level == Level::kNone) return false;
+    if (level == Level::kMine && c.resource_owner) {
       const std::string_view principal = key.access->owner_id.empty() ? std::string_view(key.id)
                                                                        : std::string_view(key.access->owner_id);
       if (*c.resource_owner != principal) return false;

@@ -513,3 +513,81 @@ TEST_F(PermissionVerifyTest, PermissionFailuresAreTalliedButDoNotCountAsUse) {
 
 }  // namespace
 }  // namespace keyward::verify
+
+namespace keyward::verify {
+namespace {
+
+Grant grantOf(Level level, bool all, std::initializer_list<const char*> ids) {
+  Grant g;
+  g.level = level;
+  g.all_resources = all;
+  for (const char* r : ids) g.resources.emplace(r);
+  return g;
+}
+
+TEST(MixedLevels, MineEverywherePlusAllOnOneTicketIsNotAllEverywhere) {
+  Grant g = grantOf(Level::kMine, true, {});
+  g.unite(grantOf(Level::kAll, false, {"T-1"}));
+  EXPECT_EQ(g.levelFor("T-1"), Level::kAll);
+  EXPECT_EQ(g.levelFor("T-2"), Level::kMine);
+  EXPECT_TRUE(g.allows("T-2"));
+  // The same sum in the other order.
+  Grant h = grantOf(Level::kAll, false, {"T-1"});
+  h.unite(grantOf(Level::kMine, true, {}));
+  EXPECT_EQ(h.levelFor("T-1"), Level::kAll);
+  EXPECT_EQ(h.levelFor("T-2"), Level::kMine);
+}
+
+TEST(MixedLevels, MineOnOneAndAllOnAnotherKeepEachLevelToItsResource) {
+  Grant g = grantOf(Level::kMine, false, {"A"});
+  g.unite(grantOf(Level::kAll, false, {"B"}));
+  EXPECT_EQ(g.levelFor("A"), Level::kMine);
+  EXPECT_EQ(g.levelFor("B"), Level::kAll);
+  EXPECT_EQ(g.levelFor("C"), Level::kNone);
+}
+
+TEST(MixedLevels, AHolderOfMineEverywhereDoesNotCoverAllOnOneResource) {
+  const Grant holder = grantOf(Level::kMine, true, {});
+  EXPECT_FALSE(holder.covers(grantOf(Level::kAll, false, {"T-1"})));
+  Grant mixed = holder;
+  mixed.unite(grantOf(Level::kAll, false, {"T-1"}));
+  EXPECT_TRUE(mixed.covers(grantOf(Level::kAll, false, {"T-1"})));
+  EXPECT_TRUE(mixed.covers(grantOf(Level::kMine, true, {})));
+  EXPECT_FALSE(mixed.covers(grantOf(Level::kAll, false, {"T-2"})));
+}
+
+TEST(MixedLevels, IntersectionKeepsBothTiers) {
+  Grant mixed = grantOf(Level::kMine, true, {});
+  mixed.unite(grantOf(Level::kAll, false, {"T-1"}));
+  const Grant owner = grantOf(Level::kAll, true, {});
+  const Grant both = Grant::intersect(mixed, owner);
+  EXPECT_EQ(both.levelFor("T-1"), Level::kAll);
+  EXPECT_EQ(both.levelFor("T-9"), Level::kMine);
+  const Grant narrow = Grant::intersect(mixed, grantOf(Level::kMine, false, {"T-1"}));
+  EXPECT_EQ(narrow.levelFor("T-1"), Level::kMine);
+  EXPECT_EQ(narrow.levelFor("T-9"), Level::kNone);
+}
+
+TEST(MixedLevels, TheVerifyPathAppliesMineOnlyOutsideTheAllTier) {
+  PermissionSet set;
+  set.add("service_tickets", Action::kEdit, grantOf(Level::kMine, true, {}));
+  set.add("service_tickets", Action::kEdit, grantOf(Level::kAll, false, {"T-1"}));
+  set.seal();
+  auto key = std::make_shared<CompiledKey>();
+  key->id = "key_x";
+  auto access = std::make_shared<KeyAccess>();
+  access->owner_id = "svc_me";
+  access->permissions = std::make_shared<const PermissionSet>(std::move(set));
+  key->access = access;
+  auto check = [&](const char* resource, const char* owner) {
+    const PermissionCheck c{"service_tickets", Action::kEdit, resource, owner ? std::optional<std::string_view>(owner)
+                                                                             : std::nullopt};
+    return granted(*key, std::span(&c, 1));
+  };
+  EXPECT_TRUE(check("T-1", "svc_someone_else"));  // all on T-1
+  EXPECT_FALSE(check("T-2", "svc_someone_else"));  // only mine elsewhere
+  EXPECT_TRUE(check("T-2", "svc_me"));
+}
+
+}  // namespace
+}  // namespace keyward::verify

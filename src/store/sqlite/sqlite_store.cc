@@ -201,7 +201,7 @@ class Stmt {
 constexpr std::string_view kTenantCols =
     "id, name, key_prefix, default_expiry_days, max_expiry_days, expiry_alert_days, "
     "max_keys_per_service_user, created_at, updated_at, seq";
-constexpr std::string_view kGroupCols = "id, tenant_id, name, description, created_at, updated_at, seq";
+constexpr std::string_view kGroupCols = "id, tenant_id, name, description, created_at, updated_at, seq, created_by";
 constexpr std::string_view kKeyCols =
     "id, tenant_id, name, description, group_id, kind, digest, start, enabled, revoked_at, "
     "expires_at, ip_allowlist, metadata, roles, created_by, created_at, updated_at, last_used_at, seq, "
@@ -234,7 +234,7 @@ Tenant readTenant(const Stmt& s) {
 }
 
 KeyGroup readGroup(const Stmt& s) {
-  return KeyGroup{s.text(0), s.text(1), s.text(2), s.text(3), s.i64(4), s.i64(5), s.i64(6)};
+  return KeyGroup{s.text(0), s.text(1), s.text(2), s.text(3), s.i64(4), s.i64(5), s.i64(6), s.text(7)};
 }
 
 ApiKey readKey(const Stmt& s) {
@@ -827,9 +827,10 @@ Status SqliteStore::createGroup(const KeyGroup& g, const AuditEvent& ev) {
   std::lock_guard lock(impl_->mu);
   return impl_->transaction([&]() -> Status {
     Stmt s(impl_->db,
-           "INSERT INTO key_groups (id, tenant_id, name, description, created_at, updated_at) "
-           "VALUES (?,?,?,?,?,?)");
-    s.bind(g.id).bind(g.tenant_id).bind(g.name).bind(g.description).bind(g.created_at).bind(g.updated_at);
+           "INSERT INTO key_groups (id, tenant_id, name, description, created_at, updated_at, created_by) "
+           "VALUES (?,?,?,?,?,?,?)");
+    s.bind(g.id).bind(g.tenant_id).bind(g.name).bind(g.description).bind(g.created_at).bind(g.updated_at)
+        .bind(g.created_by);
     if (auto st = impl_->run(s, "insert key group"); !st) return st;
     return impl_->insertAudit(ev);
   });
