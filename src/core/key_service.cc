@@ -53,7 +53,9 @@ Status KeyService::checkGroup(std::string_view tenant_id, const std::optional<st
 }
 
 Result<CreatedKey> KeyService::create(const Actor& actor, std::string_view tenant_id, const CreateKeyInput& in) {
-  std::lock_guard write(write_mu_);  // commit and index update in one order
+  // No write_mu_ until the commit is done: concurrent creations must reach the store
+  // together so it can commit them in one transaction (group commit). Ordering with edits of
+  // the same key is kept at the index update below.
   if (auto st = audit_.guard(actor, Operation::kKeyWrite, tenant_id, "key.create", in.name); !st) {
     return std::unexpected(st.error());
   }
@@ -101,10 +103,16 @@ Result<CreatedKey> KeyService::create(const Actor& actor, std::string_view tenan
     }
     return std::unexpected(e);
   }
-  auto stored = store_.getKey(tenant_id, k.id);
-  if (!stored) return std::unexpected(stored.error());
-  index_.upsert(stored->digest, compileKey(*stored));
-  return CreatedKey{std::move(*stored), std::move(*secret)};
+  {
+    // The key is durable now, and its id may already be visible to other clients (a key
+    // list), so an update or revocation of it can commit before this line. Such a writer
+    // re-reads the key and updates the index under write_mu_; finding an entry for this
+    // digest therefore means a newer state is already there, which must not be overwritten
+    // with the state as created. A new key's digest is unique (UNIQUE in the store).
+    std::lock_guard write(write_mu_);
+    if (!index_.find(k.digest)) index_.upsert(k.digest, compileKey(k));
+  }
+  return CreatedKey{std::move(k), std::move(*secret)};
 }
 
 Result<ApiKey> KeyService::get(const Actor& actor, std::string_view tenant_id, std::string_view id) {

@@ -72,8 +72,10 @@ class KeyService {
   const Clock& clock_;
   const AuditLog& audit_;
   verify::KeyIndex& index_;
-  // Serializes key writes so two concurrent edits of one key reach the index in the same
-  // order as they reached the store (the last commit is what the hot path sees).
+  // Serializes key edits and revocations so two concurrent edits of one key reach the index
+  // in the same order as they reached the store (the last commit is what the hot path sees).
+  // Creations take it only for their index update, after the commit, so that concurrent
+  // creations can share one durable transaction (SqliteStore group commit).
   std::mutex write_mu_;
 };
 

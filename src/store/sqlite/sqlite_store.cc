@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <condition_variable>
 #include <cstring>
 #include <mutex>
 #include <sstream>
@@ -43,7 +44,16 @@ class Stmt {
   Stmt(sqlite3* db, std::string_view sql) : db_(db) {
     rc_ = sqlite3_prepare_v2(db, sql.data(), int(sql.size()), &st_, nullptr);
   }
-  ~Stmt() { sqlite3_finalize(st_); }
+  // A statement prepared once and kept by the store (hot inserts): reset, not finalized.
+  Stmt(sqlite3* db, sqlite3_stmt* cached) : db_(db), st_(cached), rc_(cached ? SQLITE_OK : SQLITE_ERROR), borrowed_(true) {}
+  ~Stmt() {
+    if (!borrowed_) {
+      sqlite3_finalize(st_);
+    } else if (st_) {
+      sqlite3_reset(st_);
+      sqlite3_clear_bindings(st_);
+    }
+  }
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
 
@@ -101,6 +111,7 @@ class Stmt {
   sqlite3_stmt* st_ = nullptr;
   int idx_ = 0;
   int rc_;
+  bool borrowed_ = false;
 };
 
 constexpr std::string_view kTenantCols =
@@ -194,9 +205,33 @@ Page<T> finishPage(std::vector<T> items, int limit) {
 struct SqliteStore::Impl {
   sqlite3* db = nullptr;
   std::mutex mu;
+  // Inserts of the key-creation path, prepared once (SQLITE_PREPARE_PERSISTENT): preparing
+  // them per row cost more than the insert itself in bulk and group commits.
+  sqlite3_stmt* insert_key_stmt = nullptr;
+  sqlite3_stmt* insert_audit_stmt = nullptr;
+
+  // Group commit of key creations (see createKey): callers queue here; one of them, the
+  // leader, commits everything queued in one transaction while the next ones queue up.
+  struct PendingCreate {
+    const ApiKey* key;
+    const AuditEvent* event;
+    Status result;
+    bool done = false;
+  };
+  std::mutex gc_mu;
+  std::condition_variable gc_cv;
+  bool gc_leader = false;
+  std::vector<PendingCreate*> gc_queue;
 
   ~Impl() {
+    sqlite3_finalize(insert_key_stmt);
+    sqlite3_finalize(insert_audit_stmt);
     if (db) sqlite3_close_v2(db);
+  }
+
+  sqlite3_stmt* cached(sqlite3_stmt*& slot, std::string_view sql) {
+    if (!slot) sqlite3_prepare_v3(db, sql.data(), int(sql.size()), SQLITE_PREPARE_PERSISTENT, &slot, nullptr);
+    return slot;
   }
 
   std::unexpected<Error> dbError(std::string_view what, int rc) {
@@ -251,9 +286,9 @@ struct SqliteStore::Impl {
   }
 
   Status insertAudit(const AuditEvent& e) {
-    Stmt s(db,
-           "INSERT INTO audit_events (id, tenant_id, actor, action, target, client_ip, outcome, "
-           "detail, at) VALUES (?,?,?,?,?,?,?,?,?)");
+    Stmt s(db, cached(insert_audit_stmt,
+                      "INSERT INTO audit_events (id, tenant_id, actor, action, target, client_ip, outcome, "
+                      "detail, at) VALUES (?,?,?,?,?,?,?,?,?)"));
     s.bind(e.id).bind(e.tenant_id).bind(e.actor).bind(e.action).bind(e.target).bind(e.client_ip)
         .bind(e.outcome).bind(e.detail_json).bind(e.at);
     return run(s, "insert audit event");
@@ -271,10 +306,10 @@ struct SqliteStore::Impl {
   }
 
   Status insertKey(const ApiKey& k) {
-    Stmt s(db,
-           "INSERT INTO api_keys (id, tenant_id, name, description, group_id, kind, digest, start, "
-           "enabled, revoked_at, expires_at, ip_allowlist, metadata, roles, created_by, created_at, "
-           "updated_at, last_used_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    Stmt s(db, cached(insert_key_stmt,
+                      "INSERT INTO api_keys (id, tenant_id, name, description, group_id, kind, digest, start, "
+                      "enabled, revoked_at, expires_at, ip_allowlist, metadata, roles, created_by, created_at, "
+                      "updated_at, last_used_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
     s.bind(k.id).bind(k.tenant_id).bind(k.name).bind(k.description).bind(k.group_id).bind(k.kind)
         .bindBlob(k.digest).bind(k.start).bind(k.enabled).bind(k.revoked_at);
     if (k.expires_at == kNever) s.bindNull(); else s.bind(k.expires_at);
@@ -304,7 +339,9 @@ struct SqliteStore::Impl {
 SqliteStore::SqliteStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SqliteStore::~SqliteStore() = default;
 
-Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) {
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) { return open(path, 0); }
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, int cache_mib) {
   auto impl = std::make_unique<Impl>();
   const int rc = sqlite3_open_v2(path.c_str(), &impl->db,
                                  SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
@@ -321,6 +358,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
       return fail(ErrorKind::kUnavailable, "STORE_OPEN_FAILED",
                   "cannot configure SQLite database '" + path + "': " + st.error().message);
     }
+  }
+  if (cache_mib > 0) {
+    if (auto st = impl->exec("PRAGMA cache_size=-" + std::to_string(cache_mib * 1024)); !st) return std::unexpected(st.error());
   }
   {
     Stmt s(impl->db, "PRAGMA journal_mode");
@@ -549,11 +589,90 @@ Status SqliteStore::deleteGroup(std::string_view tenant_id, std::string_view id,
 // ---- keys --------------------------------------------------------------------------------
 
 Status SqliteStore::createKey(const ApiKey& k, const AuditEvent& ev) {
+  // Group commit: the first caller to find no commit in progress becomes the leader and
+  // commits every creation queued so far in one transaction (one fsync); callers that arrive
+  // meanwhile queue for the next one. Each caller returns only after the transaction holding
+  // its own key has committed (or with its own error), so nothing is acknowledged early.
+  Impl& im = *impl_;
+  Impl::PendingCreate me{&k, &ev, {}, false};
+  std::unique_lock gl(im.gc_mu);
+  im.gc_queue.push_back(&me);
+  while (!me.done) {
+    if (im.gc_leader) {
+      im.gc_cv.wait(gl);
+      continue;
+    }
+    im.gc_leader = true;
+    std::vector<Impl::PendingCreate*> batch;
+    batch.swap(im.gc_queue);  // holds `me`: a leader always commits its own key
+    gl.unlock();
+    std::vector<KeyWrite> writes;
+    writes.reserve(batch.size());
+    for (const auto* p : batch) writes.push_back({p->key, p->event});
+    auto results = createKeys(writes);
+    gl.lock();
+    for (size_t i = 0; i < batch.size(); ++i) {
+      batch[i]->result = std::move(results[i]);
+      batch[i]->done = true;
+    }
+    im.gc_leader = false;
+    im.gc_cv.notify_all();
+  }
+  return me.result;
+}
+
+std::vector<Status> SqliteStore::createKeys(std::span<const KeyWrite> batch) {
+  std::vector<Status> results(batch.size());
+  if (batch.empty()) return results;
   std::lock_guard lock(impl_->mu);
-  return impl_->transaction([&]() -> Status {
-    if (auto st = impl_->insertKey(k); !st) return st;
-    return impl_->insertAudit(ev);
-  });
+  Impl& im = *impl_;
+  // Fast path: no savepoints. A key insert that violates a constraint (a taken name) undoes
+  // only itself, as every SQLite statement does, and its audit event is then not written.
+  // Savepoints would copy every page touched into a sub-journal, which made bulk loads
+  // several times slower. Only when an audit insert fails after its key went in (which
+  // needs an I/O error or an id collision) is the batch redone with one savepoint per key.
+  for (const bool savepoints : {false, true}) {
+    if (auto st = im.exec("BEGIN IMMEDIATE"); !st) {
+      for (auto& r : results) r = st;
+      return results;
+    }
+    bool any = false;
+    bool redo = false;
+    for (size_t i = 0; i < batch.size() && !redo; ++i) {
+      if (savepoints) {
+        if (auto st = im.exec("SAVEPOINT one_key"); !st) {
+          results[i] = st;
+          continue;
+        }
+      }
+      Status st = im.insertKey(*batch[i].key);
+      if (st) {
+        st = im.insertAudit(*batch[i].event);
+        if (!st && !savepoints) redo = true;  // the key is in without its audit event
+      }
+      if (savepoints) {
+        if (!st) (void)im.exec("ROLLBACK TO one_key");
+        (void)im.exec("RELEASE one_key");
+      }
+      any |= bool(st);
+      results[i] = std::move(st);
+    }
+    if (redo) {
+      (void)im.exec("ROLLBACK");
+      continue;
+    }
+    if (!any) {
+      (void)im.exec("ROLLBACK");
+      return results;
+    }
+    if (auto st = im.exec("COMMIT"); !st) {
+      (void)im.exec("ROLLBACK");
+      for (auto& r : results)
+        if (r) r = st;  // nothing of this batch is durable
+    }
+    return results;
+  }
+  return results;
 }
 
 Result<ApiKey> SqliteStore::getKey(std::string_view tenant_id, std::string_view id) {
