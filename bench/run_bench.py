@@ -238,12 +238,12 @@ class Nginx:
 
 def wrk(port, script, args, conns, seconds, warmup=2):
     url = f"http://127.0.0.1:{port}"
-    base = pin(CLIENT_CPU) + ["wrk", "-t1", f"-c{conns}", "--latency", "--timeout", "5s", "-s",
-                              os.path.join(ROOT, "bench", "http", script), url]
+    def command(secs):
+        return pin(CLIENT_CPU) + ["wrk", "-t1", f"-c{conns}", f"-d{secs}s", "--latency", "--timeout", "5s",
+                                  "-s", os.path.join(ROOT, "bench", "http", script), url, "--"] + args
     if warmup:
-        subprocess.run(base[:-2] + ["-d", f"{warmup}s"] + base[-2:] + ["--"] + args,
-                       capture_output=True, text=True)
-    cmd = base[:-2] + ["-d", f"{seconds}s"] + base[-2:] + ["--"] + args
+        subprocess.run(command(warmup), capture_output=True, text=True)
+    cmd = command(seconds)
     out = subprocess.run(cmd, capture_output=True, text=True)
     for line in out.stdout.splitlines():
         if line.startswith("RESULT "):
@@ -550,7 +550,9 @@ def main():
             if "http" not in skip:
                 peers = [
                     ("nginx_return200", "", "return 200;"),
-                    ("nginx_map", "map_hash_max_size 4194304; map_hash_bucket_size 128;\n"
+                    # max_size near 4x the keys makes nginx try table sizes from the top (its
+                    # search starts low, and takes minutes, when max_size / keys >= 100).
+                    ("nginx_map", f"map_hash_max_size {max(16384, 4 * a.keys)}; map_hash_bucket_size 256;\n"
                                   f"  map $http_x_api_key $api_key_ok {{ default 0; include {tmp}/keys.map; }}",
                      "if ($api_key_ok = 0) { return 401; }\n      return 200;"),
                 ]

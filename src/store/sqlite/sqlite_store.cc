@@ -58,6 +58,7 @@ class Stmt {
   Stmt& operator=(const Stmt&) = delete;
 
   bool ok() const { return rc_ == SQLITE_OK; }
+  sqlite3* db() const { return db_; }
   Stmt& bind(std::string_view v) {
     sqlite3_bind_text(st_, ++idx_, v.data(), int(v.size()), SQLITE_TRANSIENT);
     return *this;
@@ -203,8 +204,13 @@ Page<T> finishPage(std::vector<T> items, int limit) {
 }  // namespace
 
 struct SqliteStore::Impl {
-  sqlite3* db = nullptr;
+  sqlite3* db = nullptr;  // writes, and reads inside write transactions
   std::mutex mu;
+  // Reads outside transactions use a second connection: in WAL mode it sees the last
+  // committed state without waiting for a writer, so key creations waiting for the group
+  // commit's fsync do not also hold up every read (the tenant lookup before a creation).
+  sqlite3* rdb = nullptr;
+  std::mutex rmu;
   // Inserts of the key-creation path, prepared once (SQLITE_PREPARE_PERSISTENT): preparing
   // them per row cost more than the insert itself in bulk and group commits.
   sqlite3_stmt* insert_key_stmt = nullptr;
@@ -226,6 +232,7 @@ struct SqliteStore::Impl {
   ~Impl() {
     sqlite3_finalize(insert_key_stmt);
     sqlite3_finalize(insert_audit_stmt);
+    if (rdb) sqlite3_close_v2(rdb);
     if (db) sqlite3_close_v2(db);
   }
 
@@ -321,7 +328,7 @@ struct SqliteStore::Impl {
   // A query returning rows; `read` converts each.
   template <class T, class Read>
   Result<std::vector<T>> query(Stmt& s, Read read) {
-    if (!s.ok()) return dbError("prepare query", sqlite3_errcode(db));
+    if (!s.ok()) return dbError("prepare query", sqlite3_errcode(s.db()));
     std::vector<T> out;
     int rc;
     while ((rc = s.step()) == SQLITE_ROW) out.push_back(read(s));
@@ -330,8 +337,8 @@ struct SqliteStore::Impl {
   }
 
   Result<std::int64_t> count(Stmt& s) {
-    if (!s.ok()) return dbError("prepare count", sqlite3_errcode(db));
-    if (s.step() != SQLITE_ROW) return dbError("count", sqlite3_errcode(db));
+    if (!s.ok()) return dbError("prepare count", sqlite3_errcode(s.db()));
+    if (s.step() != SQLITE_ROW) return dbError("count", sqlite3_errcode(s.db()));
     return s.i64(0);
   }
 };
@@ -398,12 +405,27 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, 
                   "migration " + std::to_string(v) + " failed: " + st.error().message);
     }
   }
+  if (sqlite3_open_v2(path.c_str(), &impl->rdb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
+    return fail(ErrorKind::kUnavailable, "STORE_OPEN_FAILED", "cannot open a second connection to '" + path + "'");
+  }
+  sqlite3_extended_result_codes(impl->rdb, 1);
+  sqlite3_busy_timeout(impl->rdb, 5000);
+  {
+    char* err = nullptr;
+    // Same settings as the writer (it never writes: query_only), so every connection of the
+    // store is configured alike.
+    if (sqlite3_exec(impl->rdb, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA query_only=1", nullptr,
+                     nullptr, &err) != SQLITE_OK) {
+      sqlite3_free(err);
+      return fail(ErrorKind::kUnavailable, "STORE_OPEN_FAILED", "cannot configure the read connection");
+    }
+  }
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl)));
 }
 
 Status SqliteStore::ping() {
-  std::lock_guard lock(impl_->mu);
-  Stmt s(impl_->db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  std::lock_guard lock(impl_->rmu);
+  Stmt s(impl_->rdb, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
   auto n = impl_->count(s);
   if (!n) return std::unexpected(n.error());
   if (*n != std::int64_t(sqliteMigrations().size())) {
@@ -413,8 +435,8 @@ Status SqliteStore::ping() {
 }
 
 Result<bool> SqliteStore::isEmpty() {
-  std::lock_guard lock(impl_->mu);
-  Stmt s(impl_->db, "SELECT COUNT(*) FROM tenants");
+  std::lock_guard lock(impl_->rmu);
+  Stmt s(impl_->rdb, "SELECT COUNT(*) FROM tenants");
   auto n = impl_->count(s);
   if (!n) return std::unexpected(n.error());
   return *n == 0;
@@ -447,8 +469,8 @@ Status SqliteStore::createTenant(const Tenant& t, const AuditEvent& ev) {
 }
 
 Result<Tenant> SqliteStore::getTenant(std::string_view id) {
-  std::lock_guard lock(impl_->mu);
-  Stmt s(impl_->db, "SELECT " + std::string(kTenantCols) + " FROM tenants WHERE id = ?");
+  std::lock_guard lock(impl_->rmu);
+  Stmt s(impl_->rdb, "SELECT " + std::string(kTenantCols) + " FROM tenants WHERE id = ?");
   s.bind(id);
   auto rows = impl_->query<Tenant>(s, readTenant);
   if (!rows) return std::unexpected(rows.error());
@@ -457,9 +479,9 @@ Result<Tenant> SqliteStore::getTenant(std::string_view id) {
 }
 
 Result<Page<Tenant>> SqliteStore::listTenants(const PageRequest& page) {
-  std::lock_guard lock(impl_->mu);
+  std::lock_guard lock(impl_->rmu);
   const int limit = clampLimit(page.limit);
-  Stmt s(impl_->db, "SELECT " + std::string(kTenantCols) + " FROM tenants WHERE seq > ? ORDER BY seq LIMIT ?");
+  Stmt s(impl_->rdb, "SELECT " + std::string(kTenantCols) + " FROM tenants WHERE seq > ? ORDER BY seq LIMIT ?");
   s.bind(page.after).bind(limit + 1);
   auto rows = impl_->query<Tenant>(s, readTenant);
   if (!rows) return std::unexpected(rows.error());
@@ -525,8 +547,8 @@ Status SqliteStore::createGroup(const KeyGroup& g, const AuditEvent& ev) {
 }
 
 Result<KeyGroup> SqliteStore::getGroup(std::string_view tenant_id, std::string_view id) {
-  std::lock_guard lock(impl_->mu);
-  Stmt s(impl_->db, "SELECT " + std::string(kGroupCols) + " FROM key_groups WHERE tenant_id = ? AND id = ?");
+  std::lock_guard lock(impl_->rmu);
+  Stmt s(impl_->rdb, "SELECT " + std::string(kGroupCols) + " FROM key_groups WHERE tenant_id = ? AND id = ?");
   s.bind(tenant_id).bind(id);
   auto rows = impl_->query<KeyGroup>(s, readGroup);
   if (!rows) return std::unexpected(rows.error());
@@ -535,9 +557,9 @@ Result<KeyGroup> SqliteStore::getGroup(std::string_view tenant_id, std::string_v
 }
 
 Result<Page<KeyGroup>> SqliteStore::listGroups(std::string_view tenant_id, const PageRequest& page) {
-  std::lock_guard lock(impl_->mu);
+  std::lock_guard lock(impl_->rmu);
   const int limit = clampLimit(page.limit);
-  Stmt s(impl_->db, "SELECT " + std::string(kGroupCols) +
+  Stmt s(impl_->rdb, "SELECT " + std::string(kGroupCols) +
                         " FROM key_groups WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?");
   s.bind(tenant_id).bind(page.after).bind(limit + 1);
   auto rows = impl_->query<KeyGroup>(s, readGroup);
@@ -676,8 +698,8 @@ std::vector<Status> SqliteStore::createKeys(std::span<const KeyWrite> batch) {
 }
 
 Result<ApiKey> SqliteStore::getKey(std::string_view tenant_id, std::string_view id) {
-  std::lock_guard lock(impl_->mu);
-  Stmt s(impl_->db, "SELECT " + std::string(kKeyCols) + " FROM api_keys WHERE tenant_id = ? AND id = ?");
+  std::lock_guard lock(impl_->rmu);
+  Stmt s(impl_->rdb, "SELECT " + std::string(kKeyCols) + " FROM api_keys WHERE tenant_id = ? AND id = ?");
   s.bind(tenant_id).bind(id);
   auto rows = impl_->query<ApiKey>(s, readKey);
   if (!rows) return std::unexpected(rows.error());
@@ -687,7 +709,7 @@ Result<ApiKey> SqliteStore::getKey(std::string_view tenant_id, std::string_view 
 
 Result<Page<ApiKey>> SqliteStore::listKeys(std::string_view tenant_id, const KeyFilter& filter,
                                            UnixSeconds now) {
-  std::lock_guard lock(impl_->mu);
+  std::lock_guard lock(impl_->rmu);
   const int limit = clampLimit(filter.page.limit);
   std::string sql = "SELECT " + std::string(kKeyCols) + " FROM api_keys WHERE tenant_id = ?1 AND seq > ?2";
   if (filter.group_id) sql += " AND group_id = ?3";
@@ -704,7 +726,7 @@ Result<Page<ApiKey>> SqliteStore::listKeys(std::string_view tenant_id, const Key
     }
   }
   sql += " ORDER BY seq LIMIT ?5";
-  Stmt s(impl_->db, sql);
+  Stmt s(impl_->rdb, sql);
   s.bind(tenant_id).bind(filter.page.after);
   if (filter.group_id) s.bind(*filter.group_id); else s.bindNull();
   s.bind(now).bind(limit + 1);
@@ -731,9 +753,9 @@ Status SqliteStore::updateKey(const ApiKey& k, const AuditEvent& ev) {
 }
 
 Status SqliteStore::forEachKey(const std::function<void(ApiKey&&)>& fn) {
-  std::lock_guard lock(impl_->mu);
-  Stmt s(impl_->db, "SELECT " + std::string(kKeyCols) + " FROM api_keys ORDER BY seq");
-  if (!s.ok()) return impl_->dbError("prepare key scan", sqlite3_errcode(impl_->db));
+  std::lock_guard lock(impl_->rmu);
+  Stmt s(impl_->rdb, "SELECT " + std::string(kKeyCols) + " FROM api_keys ORDER BY seq");
+  if (!s.ok()) return impl_->dbError("prepare key scan", sqlite3_errcode(impl_->rdb));
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) fn(readKey(s));
   if (rc != SQLITE_DONE) return impl_->dbError("key scan", rc);
@@ -746,13 +768,21 @@ Status SqliteStore::recordLastUsed(const std::vector<std::pair<std::string, Unix
   if (uses.empty()) return {};
   std::lock_guard lock(impl_->mu);
   return impl_->transaction([&]() -> Status {
-    for (const auto& [id, at] : uses) {
-      Stmt s(impl_->db,
-             "UPDATE api_keys SET last_used_at = MAX(COALESCE(last_used_at, 0), ?) WHERE id = ?");
-      s.bind(at).bind(id);
-      if (auto st = impl_->run(s, "record last use"); !st) return st;
+    // One statement for the whole batch: a flush after heavy traffic names every key used
+    // in the interval, and preparing per key cost more than the updates.
+    sqlite3_stmt* st = nullptr;
+    const char* sql = "UPDATE api_keys SET last_used_at = MAX(COALESCE(last_used_at, 0), ?) WHERE id = ?";
+    if (sqlite3_prepare_v2(impl_->db, sql, -1, &st, nullptr) != SQLITE_OK) {
+      return impl_->dbError("prepare last use", sqlite3_errcode(impl_->db));
     }
-    return {};
+    Status result;
+    for (const auto& [id, at] : uses) {
+      Stmt s(impl_->db, st);  // borrowed: reset after each row
+      s.bind(at).bind(id);
+      if (result = impl_->run(s, "record last use"); !result) break;
+    }
+    sqlite3_finalize(st);
+    return result;
   });
 }
 
@@ -773,8 +803,8 @@ Status SqliteStore::addVerifyFailures(const std::vector<VerifyFailureCount>& cou
 }
 
 Result<std::vector<VerifyFailureCount>> SqliteStore::listVerifyFailures(std::string_view tenant_id) {
-  std::lock_guard lock(impl_->mu);
-  Stmt s(impl_->db,
+  std::lock_guard lock(impl_->rmu);
+  Stmt s(impl_->rdb,
          "SELECT tenant_id, key_id, reason, count, last_at FROM verify_failures WHERE tenant_id = ? "
          "ORDER BY key_id, reason");
   s.bind(tenant_id);
@@ -791,7 +821,7 @@ Status SqliteStore::appendAudit(const AuditEvent& ev) {
 }
 
 Result<Page<AuditEvent>> SqliteStore::listAudit(std::string_view tenant_id, const AuditFilter& f) {
-  std::lock_guard lock(impl_->mu);
+  std::lock_guard lock(impl_->rmu);
   const int limit = clampLimit(f.page.limit);
   std::string sql = "SELECT " + std::string(kAuditCols) + " FROM audit_events WHERE tenant_id = ?1 AND seq > ?2";
   if (f.action) sql += " AND action = ?3";
@@ -800,7 +830,7 @@ Result<Page<AuditEvent>> SqliteStore::listAudit(std::string_view tenant_id, cons
   if (f.since) sql += " AND at >= ?6";
   if (f.until) sql += " AND at < ?7";
   sql += " ORDER BY seq LIMIT ?8";
-  Stmt s(impl_->db, sql);
+  Stmt s(impl_->rdb, sql);
   s.bind(tenant_id).bind(f.page.after).bind(f.action).bind(f.actor).bind(f.target).bind(f.since)
       .bind(f.until).bind(limit + 1);
   auto rows = impl_->query<AuditEvent>(s, readAudit);
