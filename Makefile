@@ -27,5 +27,15 @@ run: build
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
+# The benchmark suite (docs/benchmarks.md): its own Release build without tests, then
+# micro-benchmarks, HTTP load against keyward and two nginx peers, management figures.
+# Writes docs/bench/results.md, results.json and the PNG charts. Takes about 10 minutes.
+BENCH_BUILD_DIR ?= build-bench
+BENCH_ARGS ?=
+bench: deps
+	cmake -S . -B $(BENCH_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DKEYWARD_BUILD_TESTS=OFF -DKEYWARD_BUILD_BENCH=ON
+	cmake --build $(BENCH_BUILD_DIR) -j $(JOBS)
+	python3 bench/run_bench.py --build $(BENCH_BUILD_DIR) $(BENCH_ARGS)
+
 clean:
 	rm -rf $(BUILD_DIR)

@@ -12,6 +12,8 @@ PACKAGES=(
   libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   curl ca-certificates
+  # make bench: HTTP load generator, the nginx peers, charts, the orchestration script, profiling
+  wrk nginx-light gnuplot-nox python3 linux-perf
 )
 
 missing=()

@@ -58,7 +58,9 @@ Status KeyService::checkGroup(std::string_view tenant_id, const std::optional<st
 }
 
 Result<CreatedKey> KeyService::create(const Actor& actor, std::string_view tenant_id, const CreateKeyInput& in) {
-  auto write = access_.writeLock();  // commit and index update in one order
+  // No write lock until the commit is done: concurrent creations must reach the store
+  // together so it can commit them in one transaction (group commit). Ordering with edits of
+  // the same key is kept at the index update below.
   auto grant = audit_.guard(actor, kModuleKeys, Action::kAdd, tenant_id, "key.create", in.name);
   if (!grant) return std::unexpected(grant.error());
   auto tenant = store_.getTenant(tenant_id);
@@ -108,10 +110,16 @@ Result<CreatedKey> KeyService::create(const Actor& actor, std::string_view tenan
     }
     return std::unexpected(e);
   }
-  auto stored = store_.getKey(tenant_id, k.id);
-  if (!stored) return std::unexpected(stored.error());
-  access_.refreshKeys({*stored});
-  return CreatedKey{std::move(*stored), std::move(*secret)};
+  {
+    // The key is durable now, and its id may already be visible to other clients (a key
+    // list), so an update or revocation of it can commit before this line. Such a writer
+    // re-reads the key and updates the index under the write lock; finding an entry for this
+    // digest therefore means a newer state is already there, which must not be overwritten
+    // with the state as created. A new key's digest is unique (UNIQUE in the store).
+    auto write = access_.writeLock();
+    if (!index_.find(k.digest)) access_.refreshKeys({k});
+  }
+  return CreatedKey{std::move(k), std::move(*secret)};
 }
 
 Result<ApiKey> KeyService::get(const Actor& actor, std::string_view tenant_id, std::string_view id) {

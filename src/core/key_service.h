@@ -72,7 +72,11 @@ class KeyService {
   Store& store_;
   const Clock& clock_;
   const AuditLog& audit_;
-  AccessIndex& access_;  // its write lock orders commits and index updates
+  // Its write lock orders commits and index updates: edits and revocations hold it around
+  // their commit, so two edits of one key reach the index in the order they reached the
+  // store. Creations take it only for their index update, after the commit, so concurrent
+  // creations can share one durable transaction (SqliteStore group commit).
+  AccessIndex& access_;
   verify::KeyIndex& index_;
 };
 

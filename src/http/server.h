@@ -18,6 +18,10 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   unsigned short port = 8420;  // 0: pick a free port
   unsigned threads = 0;        // 0: one per core
+  // Threads that run management requests (everything but verify, authz, healthz and
+  // version), which may block on the database; enough for group commit to batch many
+  // concurrent key creations into one fsync.
+  unsigned blocking_threads = 16;
   std::size_t body_limit = 64 * 1024;
   std::size_t header_limit = 16 * 1024;
   std::chrono::seconds header_timeout{10};  // first request line and headers

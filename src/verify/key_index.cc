@@ -1,39 +1,161 @@
 #include "verify/key_index.h"
 
+#include <sys/mman.h>
+
+#include <cstdlib>
+#include <new>
+
 namespace keyward::verify {
+
+// One shard's open-addressing table. Slots hold the digest and the entry inline; an empty
+// slot has a null entry. Entries are never removed (a revoked key stays, answering REVOKED),
+// so linear probing needs no tombstones. Not thread-safe: the shard's lock guards it.
+class SlotTable {
+ public:
+  struct Slot {
+    crypto::Digest digest{};
+    std::shared_ptr<CompiledKey> key;
+  };
+
+  explicit SlotTable(size_t capacity) : capacity_(capacity) {
+    bytes_ = capacity * sizeof(Slot);
+    // Tables of a few MiB and more are 2 MiB-aligned and advised as huge pages: a random
+    // probe into a 10-million-key index then misses the TLB far less often.
+    constexpr size_t kHuge = size_t(2) << 20;
+    if (bytes_ >= 2 * kHuge) {
+      bytes_ = (bytes_ + kHuge - 1) / kHuge * kHuge;
+      mem_ = std::aligned_alloc(kHuge, bytes_);
+      if (mem_) ::madvise(mem_, bytes_, MADV_HUGEPAGE);
+    } else {
+      mem_ = std::malloc(bytes_);
+    }
+    if (!mem_) throw std::bad_alloc();  // like any container: allocation failure is fatal
+    slots_ = static_cast<Slot*>(mem_);
+    for (size_t i = 0; i < capacity_; ++i) new (&slots_[i]) Slot();
+  }
+  ~SlotTable() {
+    for (size_t i = 0; i < capacity_; ++i) slots_[i].~Slot();
+    std::free(mem_);
+  }
+  SlotTable(const SlotTable&) = delete;
+  SlotTable& operator=(const SlotTable&) = delete;
+
+  size_t size() const { return used_; }
+  size_t bytes() const { return bytes_; }
+
+  // The slot holding `d`, or the empty slot where it would go.
+  Slot& probe(const crypto::Digest& d) const {
+    size_t i = home(d);
+    std::uint64_t tag;
+    std::memcpy(&tag, d.data() + 16, sizeof tag);
+    for (;;) {
+      Slot& s = slots_[i];
+      if (!s.key) return s;
+      // The 8-byte filter on digest bytes the table position does not use skips the other
+      // occupants of a probe run; the decision itself is the constant-time comparison of
+      // the whole digest.
+      std::uint64_t stored;
+      std::memcpy(&stored, s.digest.data() + 16, sizeof stored);
+      if (stored == tag && crypto::constantTimeEqual(s.digest, d)) return s;
+      if (++i == capacity_) i = 0;
+    }
+  }
+
+  // Keeps the load at most 4/5 so probe runs stay short, also for keys that are absent.
+  bool full() const { return (used_ + 1) * 5 > capacity_ * 4; }
+
+  void insertNew(Slot& s, const crypto::Digest& d, std::shared_ptr<CompiledKey> key) {
+    s.digest = d;
+    s.key = std::move(key);
+    ++used_;
+  }
+
+  // Moves every entry into `bigger`.
+  void moveTo(SlotTable& bigger) {
+    for (size_t i = 0; i < capacity_; ++i) {
+      Slot& s = slots_[i];
+      if (s.key) bigger.insertNew(bigger.probe(s.digest), s.digest, std::move(s.key));
+    }
+  }
+
+  size_t capacity() const { return capacity_; }
+
+ private:
+  // Multiply-shift maps the digest's first 8 bytes (uniform: SHA-256 output) onto any
+  // capacity, so tables can grow by 1.5x rather than 2x and waste less memory.
+  size_t home(const crypto::Digest& d) const {
+    std::uint64_t h;
+    std::memcpy(&h, d.data(), sizeof h);
+    __extension__ using U128 = unsigned __int128;  // GCC/Clang; -Wpedantic knows no 128-bit type
+    return size_t((U128(h) * capacity_) >> 64);
+  }
+
+  size_t capacity_;
+  size_t used_ = 0;
+  size_t bytes_ = 0;
+  void* mem_ = nullptr;
+  Slot* slots_ = nullptr;
+};
+
+KeyIndex::KeyIndex() {
+  for (auto& s : shards_) s.table = std::make_unique<SlotTable>(16);
+}
+
+KeyIndex::~KeyIndex() = default;
 
 void KeyIndex::upsert(const crypto::Digest& digest, std::shared_ptr<CompiledKey> key) {
   Shard& shard = shards_[shardOf(digest)];
   std::unique_lock lock(shard.mu);
-  auto& slot = shard.by_digest[digest];
-  if (slot) {
-    key->last_used.store(slot->last_used.load(std::memory_order_relaxed), std::memory_order_relaxed);
-    if (slot->last_used_dirty.load(std::memory_order_relaxed)) {
+  SlotTable::Slot* slot = &shard.table->probe(digest);
+  if (slot->key) {
+    const auto& old = slot->key;
+    key->last_used.store(old->last_used.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    if (old->last_used_dirty.load(std::memory_order_relaxed)) {
       // The old entry is queued for flushing; queue the replacement so its value is flushed.
-      // Lock order is always shard -> dirty_mu_, never the reverse.
-      std::lock_guard dl(dirty_mu_);
+      // Lock order is always shard -> dirty list, never the reverse.
       key->last_used_dirty.store(true, std::memory_order_relaxed);
-      dirty_.push_back(key);
+      queueDirty(key);
     }
+    slot->key = std::move(key);
+    return;
   }
-  slot = std::move(key);
+  if (shard.table->full()) {
+    auto bigger = std::make_unique<SlotTable>(shard.table->capacity() * 3 / 2 + 16);
+    shard.table->moveTo(*bigger);
+    shard.table = std::move(bigger);
+    slot = &shard.table->probe(digest);
+  }
+  shard.table->insertNew(*slot, digest, std::move(key));
 }
 
 KeyPtr KeyIndex::find(const crypto::Digest& digest) const {
   const Shard& shard = shards_[shardOf(digest)];
   std::shared_lock lock(shard.mu);
-  auto it = shard.by_digest.find(digest);
-  if (it == shard.by_digest.end()) return nullptr;
-  return it->second;
+  return shard.table->probe(digest).key;
 }
 
 size_t KeyIndex::size() const {
   size_t n = 0;
   for (const auto& s : shards_) {
     std::shared_lock lock(s.mu);
-    n += s.by_digest.size();
+    n += s.table->size();
   }
   return n;
+}
+
+size_t KeyIndex::tableBytes() const {
+  size_t n = 0;
+  for (const auto& s : shards_) {
+    std::shared_lock lock(s.mu);
+    n += s.table->bytes();
+  }
+  return n;
+}
+
+void KeyIndex::queueDirty(KeyPtr key) {
+  auto& list = dirty_[(reinterpret_cast<std::uintptr_t>(key.get()) >> 8) % kDirtyLists];
+  std::lock_guard lock(list.mu);
+  list.keys.push_back(std::move(key));
 }
 
 void KeyIndex::touch(const KeyPtr& key, UnixSeconds now) {
@@ -43,8 +165,7 @@ void KeyIndex::touch(const KeyPtr& key, UnixSeconds now) {
   // Load first so the common case (already queued) does not write the cache line.
   if (!key->last_used_dirty.load(std::memory_order_relaxed) &&
       !key->last_used_dirty.exchange(true, std::memory_order_acq_rel)) {
-    std::lock_guard lock(dirty_mu_);
-    dirty_.push_back(key);
+    queueDirty(key);
   }
 }
 

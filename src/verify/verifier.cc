@@ -86,6 +86,11 @@ void Verifier::countFailure(const Outcome& out, UnixSeconds now) {
   // Tallied under the key's own tenant: a TENANT_MISMATCH there means someone presented
   // that tenant's key to another tenant's API, which its owner wants to know.
   const bool own = out.key != nullptr;
+  if (const size_t c = size_t(out.code); !own && c < kCodes) {
+    keyless_count_[c].fetch_add(1, std::memory_order_relaxed);
+    if (keyless_last_[c].load(std::memory_order_relaxed) < now) keyless_last_[c].store(now, std::memory_order_relaxed);
+    return;
+  }
   std::string tenant = own ? out.key->tenant_id : std::string();
   std::string key_id = own ? out.key->id : std::string();
   std::string slot = tenant + '\n' + key_id + '\n' + std::string(toString(out.code));
@@ -103,8 +108,14 @@ std::vector<FailureTally> Verifier::drainFailures() {
     taken.swap(failures_);
   }
   std::vector<FailureTally> out;
-  out.reserve(taken.size());
+  out.reserve(taken.size() + 2);
   for (auto& [_, v] : taken) out.push_back(std::move(v));
+  for (size_t c = 0; c < kCodes; ++c) {
+    if (const auto n = keyless_count_[c].exchange(0, std::memory_order_relaxed); n > 0) {
+      out.push_back(FailureTally{std::string(), std::string(), Code(c), n,
+                                 keyless_last_[c].load(std::memory_order_relaxed)});
+    }
+  }
   return out;
 }
 

@@ -4,6 +4,8 @@
 // must outlive it; failure counters are owned here and drained by the flusher.
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -79,6 +81,12 @@ class Verifier {
   const Clock& clock_;
   std::mutex failures_mu_;
   std::unordered_map<std::string, FailureTally> failures_;
+  // Failures of keys that were never found (MALFORMED, NOT_FOUND) have no key to name, so
+  // they are plain atomic counters per code: scanning traffic then costs no lock and no
+  // allocation per request.
+  static constexpr size_t kCodes = 16;
+  std::array<std::atomic<std::int64_t>, kCodes> keyless_count_{};
+  std::array<std::atomic<UnixSeconds>, kCodes> keyless_last_{};
 };
 
 }  // namespace keyward::verify

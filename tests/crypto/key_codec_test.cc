@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/crc.hpp>
+#include <random>
 #include <set>
 
 #include "crypto/base62.h"
@@ -134,6 +136,28 @@ TEST(KeyCodec, KeyStartShowsPrefixAndFourCharacters) {
   EXPECT_EQ(keyStart("nounderscore"), "");
   // Far too short to reveal the secret.
   EXPECT_LT(keyStart(key).size() - 5, kKeySecretChars / 4);
+}
+
+// Keys issued before the checksum moved from Boost's CRC to zlib's must stay well formed:
+// both compute CRC-32/ISO-HDLC, and this pins it for any body.
+TEST(KeyCodec, ChecksumIsTheStandardCrc32OfTheBody) {
+  std::mt19937 rng(7);
+  for (int i = 0; i < 200; ++i) {
+    std::string body = "kw_";
+    for (size_t j = 0; j < kKeySecretChars; ++j) body += kBase62Alphabet[rng() % 62];
+    boost::crc_32_type crc;
+    crc.process_bytes(body.data(), body.size());
+    const std::string key = body + base62EncodeFixed(std::uint64_t(crc.checksum()), kKeyChecksumChars);
+    EXPECT_TRUE(isWellFormedKey(key)) << key;
+    EXPECT_FALSE(isWellFormedKey(mutate(key, key.size() - 1))) << key;
+  }
+}
+
+// A checksum written with digits above the CRC's range (62^6 > 2^32) must not wrap around.
+TEST(KeyCodec, ChecksumOutsideTheCrcRangeIsRejected) {
+  std::string key = mustGenerate("kw");
+  key.replace(key.size() - kKeyChecksumChars, kKeyChecksumChars, "zzzzzz");
+  EXPECT_FALSE(isWellFormedKey(key));
 }
 
 }  // namespace

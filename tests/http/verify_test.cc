@@ -72,6 +72,14 @@ TEST_F(VerifyApi, ValidKeyReturnsTheRecord) {
   EXPECT_EQ(o.at("metadata"), json::parse(R"({"plan":"gold"})"));
 }
 
+// The hot path formats expiry itself (no snprintf); it must print what the key API prints.
+TEST_F(VerifyApi, ExpiryIsFormattedLikeTheKeyApiToTheSecond) {
+  for (const char* at : {"2027-06-01T09:08:07Z", "2031-12-31T23:59:59Z", "2028-02-29T12:00:01Z"}) {
+    CreatedKey k = createKey(tenant_, std::string("k-") + at, std::string("\"expires_at\":\"") + at + "\"");
+    EXPECT_EQ(str(obj(verify(keyField(k.secret))), "expires_at"), at);
+  }
+}
+
 TEST_F(VerifyApi, ValidNeverExpiringKeyInNoGroupHasNulls) {
   CreatedKey k = createKey(tenant_, "k", R"("never_expires":true)");
   json::object o = obj(verify(keyField(k.secret)));

@@ -6,9 +6,11 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <thread>
 
 #include "crypto/key_codec.h"
 #include "store/sqlite/migrations.h"
@@ -480,6 +482,140 @@ TEST(SqliteAuditMigration, EventsWrittenBeforeTheChainExistedAreChainedOnOpen) {
   EXPECT_FALSE(r->first_break);
   ASSERT_TRUE((*s)->appendAudit(event("ten_old", "probe", "2")));
   EXPECT_FALSE((*s)->verifyAuditChain("ten_old")->first_break);
+}
+
+}  // namespace
+}  // namespace keyward
+
+// ---- group commit (issue 6) ------------------------------------------------------------------
+
+namespace keyward {
+namespace {
+
+// Many threads create keys at once, so creations share transactions (group commit). Every
+// acknowledged key must be durable and complete: readable with its audit event after the
+// store is closed and the file reopened.
+TEST(SqliteStoreGroupCommit, ConcurrentCreationsAreAllDurableAfterReopen) {
+  SqliteBackend backend;
+  constexpr int kThreads = 16, kEach = 25;
+  std::string tenant_id;
+  std::vector<std::vector<std::string>> ids(kThreads);
+  {
+    auto s = SqliteStore::open(backend.dbPath());
+    ASSERT_TRUE(s);
+    Tenant t = addTenant(**s, "acme");
+    tenant_id = t.id;
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    for (int w = 0; w < kThreads; ++w) {
+      threads.emplace_back([&, w] {
+        for (int i = 0; i < kEach; ++i) {
+          ApiKey k = key(t, "k" + std::to_string(w) + "-" + std::to_string(i));
+          if ((*s)->createKey(k, event(t.id, "key.create", k.id), std::nullopt)) ids[size_t(w)].push_back(k.id);
+          else failures.fetch_add(1);
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(failures.load(), 0);
+  }
+  auto s = SqliteStore::open(backend.dbPath());
+  ASSERT_TRUE(s);
+  for (const auto& list : ids) {
+    ASSERT_EQ(list.size(), size_t(kEach));
+    for (const auto& id : list) EXPECT_TRUE((*s)->getKey(tenant_id, id)) << id;
+  }
+  RawDb raw(backend.dbPath());
+  EXPECT_EQ(raw.text("SELECT COUNT(*) FROM api_keys"), std::to_string(kThreads * kEach));
+  EXPECT_EQ(raw.text("SELECT COUNT(*) FROM audit_events WHERE action = 'key.create'"),
+            std::to_string(kThreads * kEach));
+}
+
+// Concurrent creations of the same names: in whatever batches they land, exactly one
+// creation per name succeeds, the others get NAME_TAKEN, and a refused key leaves no audit
+// event behind.
+TEST(SqliteStoreGroupCommit, ConcurrentDuplicateNamesFailAloneInTheirBatch) {
+  SqliteBackend backend;
+  auto s = SqliteStore::open(backend.dbPath());
+  ASSERT_TRUE(s);
+  Tenant t = addTenant(**s, "acme");
+  constexpr int kThreads = 8, kNames = 20;
+  std::atomic<int> ok{0}, taken{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kThreads; ++w) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kNames; ++i) {
+        ApiKey k = key(t, "shared-" + std::to_string(i));
+        auto st = (*s)->createKey(k, event(t.id, "key.create", k.id), std::nullopt);
+        if (st) ok.fetch_add(1);
+        else if (st.error().code == "NAME_TAKEN") taken.fetch_add(1);
+        else other.fetch_add(1);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok.load(), kNames);
+  EXPECT_EQ(taken.load(), kNames * (kThreads - 1));
+  EXPECT_EQ(other.load(), 0);
+  RawDb raw(backend.dbPath());
+  EXPECT_EQ(raw.text("SELECT COUNT(*) FROM api_keys"), std::to_string(kNames));
+  EXPECT_EQ(raw.text("SELECT COUNT(*) FROM audit_events WHERE action = 'key.create'"), std::to_string(kNames));
+}
+
+// One batch, one transaction: the key whose name is taken is rolled back alone.
+TEST(SqliteStoreGroupCommit, BatchCommitsEveryKeyButTheFailingOne) {
+  SqliteBackend backend;
+  std::string tenant_id;
+  std::vector<ApiKey> keys;
+  {
+    auto s = SqliteStore::open(backend.dbPath());
+    ASSERT_TRUE(s);
+    Tenant t = addTenant(**s, "acme");
+    tenant_id = t.id;
+    for (const char* name : {"a", "b", "a", "c"}) keys.push_back(key(t, name));
+    std::vector<AuditEvent> events;
+    for (const auto& k : keys) events.push_back(event(t.id, "key.create", k.id));
+    std::vector<SqliteStore::KeyWrite> batch;
+    for (size_t i = 0; i < keys.size(); ++i) batch.push_back({&keys[i], &events[i]});
+    auto results = (*s)->createKeys(batch);
+    ASSERT_EQ(results.size(), 4u);
+    EXPECT_TRUE(results[0]);
+    EXPECT_TRUE(results[1]);
+    ASSERT_FALSE(results[2]);
+    EXPECT_EQ(results[2].error().code, "NAME_TAKEN");
+    EXPECT_TRUE(results[3]);
+  }
+  auto s = SqliteStore::open(backend.dbPath());
+  ASSERT_TRUE(s);
+  EXPECT_TRUE((*s)->getKey(tenant_id, keys[0].id));
+  EXPECT_TRUE((*s)->getKey(tenant_id, keys[1].id));
+  EXPECT_FALSE((*s)->getKey(tenant_id, keys[2].id));
+  EXPECT_TRUE((*s)->getKey(tenant_id, keys[3].id));
+  RawDb raw(backend.dbPath());
+  EXPECT_EQ(raw.text("SELECT COUNT(*) FROM audit_events WHERE action = 'key.create'"), "3");
+}
+
+// A key whose audit event cannot be written (here: its event id is taken) must not stay
+// in the batch's transaction without it: no audit, no change.
+TEST(SqliteStoreGroupCommit, KeyWhoseAuditEventFailsIsRolledBackAlone) {
+  SqliteBackend backend;
+  auto s = SqliteStore::open(backend.dbPath());
+  ASSERT_TRUE(s);
+  Tenant t = addTenant(**s, "acme");
+  std::vector<ApiKey> keys = {key(t, "a"), key(t, "b"), key(t, "c")};
+  std::vector<AuditEvent> events;
+  for (const auto& k : keys) events.push_back(event(t.id, "key.create", k.id));
+  events[1].id = events[0].id;
+  std::vector<SqliteStore::KeyWrite> batch;
+  for (size_t i = 0; i < keys.size(); ++i) batch.push_back({&keys[i], &events[i]});
+  auto results = (*s)->createKeys(batch);
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_TRUE(results[0]);
+  EXPECT_FALSE(results[1]);
+  EXPECT_TRUE(results[2]);
+  EXPECT_TRUE((*s)->getKey(t.id, keys[0].id));
+  EXPECT_FALSE((*s)->getKey(t.id, keys[1].id));
+  EXPECT_TRUE((*s)->getKey(t.id, keys[2].id));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstring>
 #include <mutex>
 #include <sstream>
@@ -138,11 +139,21 @@ class Stmt {
   Stmt(sqlite3* db, std::string_view sql) : db_(db) {
     rc_ = sqlite3_prepare_v2(db, sql.data(), int(sql.size()), &st_, nullptr);
   }
-  ~Stmt() { sqlite3_finalize(st_); }
+  // A statement prepared once and kept by the store (hot inserts): reset, not finalized.
+  Stmt(sqlite3* db, sqlite3_stmt* cached) : db_(db), st_(cached), rc_(cached ? SQLITE_OK : SQLITE_ERROR), borrowed_(true) {}
+  ~Stmt() {
+    if (!borrowed_) {
+      sqlite3_finalize(st_);
+    } else if (st_) {
+      sqlite3_reset(st_);
+      sqlite3_clear_bindings(st_);
+    }
+  }
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
 
   bool ok() const { return rc_ == SQLITE_OK; }
+  sqlite3* db() const { return db_; }
   Stmt& bind(std::string_view v) {
     sqlite3_bind_text(st_, ++idx_, v.data(), int(v.size()), SQLITE_TRANSIENT);
     return *this;
@@ -196,6 +207,7 @@ class Stmt {
   sqlite3_stmt* st_ = nullptr;
   int idx_ = 0;
   int rc_;
+  bool borrowed_ = false;
 };
 
 constexpr std::string_view kTenantCols =
@@ -370,11 +382,42 @@ Page<T> finishPage(std::vector<T> items, int limit) {
 }  // namespace
 
 struct SqliteStore::Impl {
-  sqlite3* db = nullptr;
+  sqlite3* db = nullptr;  // writes, and reads inside write transactions
   std::mutex mu;
+  // Reads outside transactions use a second connection: in WAL mode it sees the last
+  // committed state without waiting for a writer, so key creations waiting for the group
+  // commit's fsync do not also hold up every read (the tenant lookup before a creation).
+  sqlite3* rdb = nullptr;
+  std::mutex rmu;
+  // Inserts of the key-creation path, prepared once (SQLITE_PREPARE_PERSISTENT): preparing
+  // them per row cost more than the insert itself in bulk and group commits.
+  sqlite3_stmt* insert_key_stmt = nullptr;
+  sqlite3_stmt* insert_audit_stmt = nullptr;
+
+  // Group commit of key creations (see createKey): callers queue here; one of them, the
+  // leader, commits everything queued in one transaction while the next ones queue up.
+  struct PendingCreate {
+    const ApiKey* key;
+    const AuditEvent* event;
+    std::optional<int> owner_key_limit;
+    Status result;
+    bool done = false;
+  };
+  std::mutex gc_mu;
+  std::condition_variable gc_cv;
+  bool gc_leader = false;
+  std::vector<PendingCreate*> gc_queue;
 
   ~Impl() {
+    sqlite3_finalize(insert_key_stmt);
+    sqlite3_finalize(insert_audit_stmt);
+    if (rdb) sqlite3_close_v2(rdb);
     if (db) sqlite3_close_v2(db);
+  }
+
+  sqlite3_stmt* cached(sqlite3_stmt*& slot, std::string_view sql) {
+    if (!slot) sqlite3_prepare_v3(db, sql.data(), int(sql.size()), SQLITE_PREPARE_PERSISTENT, &slot, nullptr);
+    return slot;
   }
 
   std::unexpected<Error> dbError(std::string_view what, int rc) {
@@ -453,9 +496,9 @@ struct SqliteStore::Impl {
     auto prev = chainHead(e.tenant_id);
     if (!prev) return std::unexpected(prev.error());
     const crypto::Digest hash = auditHash(e, *prev);
-    Stmt s(db,
-           "INSERT INTO audit_events (id, tenant_id, actor, action, target, client_ip, outcome, "
-           "detail, at, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+    Stmt s(db, cached(insert_audit_stmt,
+                      "INSERT INTO audit_events (id, tenant_id, actor, action, target, client_ip, outcome, "
+                      "detail, at, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)"));
     s.bind(e.id).bind(e.tenant_id).bind(e.actor).bind(e.action).bind(e.target).bind(e.client_ip)
         .bind(e.outcome).bind(e.detail_json).bind(e.at).bindBlob(*prev).bindBlob(hash);
     if (auto st = run(s, "insert audit event"); !st) return st;
@@ -501,11 +544,24 @@ struct SqliteStore::Impl {
     return run(s, "insert tenant");
   }
 
+  // kConflict/KEY_LIMIT_REACHED when the key's owner already holds `limit` live keys.
+  Status checkOwnerKeyLimit(const ApiKey& k, std::optional<int> limit) {
+    if (!limit || !k.owner) return {};
+    auto held = liveKeysOfOwner(k.tenant_id, k.owner->id);
+    if (!held) return std::unexpected(held.error());
+    if (*held < *limit) return {};
+    const char* who = k.owner->kind == PrincipalKind::kUser ? "user" : "service user";
+    return fail(ErrorKind::kConflict, "KEY_LIMIT_REACHED",
+                std::string(who) + " '" + k.owner->id + "' already holds " + std::to_string(*held) +
+                    " keys, the tenant's limit (max_keys_per_service_user = " + std::to_string(*limit) +
+                    "); revoke one or raise the limit");
+  }
+
   Status insertKey(const ApiKey& k) {
-    Stmt s(db,
-           "INSERT INTO api_keys (id, tenant_id, name, description, group_id, kind, digest, start, "
-           "enabled, revoked_at, expires_at, ip_allowlist, metadata, roles, created_by, created_at, "
-           "updated_at, last_used_at, owner_kind, owner_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    Stmt s(db, cached(insert_key_stmt,
+                      "INSERT INTO api_keys (id, tenant_id, name, description, group_id, kind, digest, start, "
+                      "enabled, revoked_at, expires_at, ip_allowlist, metadata, roles, created_by, created_at, "
+                      "updated_at, last_used_at, owner_kind, owner_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
     s.bind(k.id).bind(k.tenant_id).bind(k.name).bind(k.description).bind(k.group_id).bind(k.kind)
         .bindBlob(k.digest).bind(k.start).bind(k.enabled).bind(k.revoked_at);
     if (k.expires_at == kNever) s.bindNull(); else s.bind(k.expires_at);
@@ -518,7 +574,7 @@ struct SqliteStore::Impl {
   // A query returning rows; `read` converts each.
   template <class T, class Read>
   Result<std::vector<T>> query(Stmt& s, Read read) {
-    if (!s.ok()) return dbError("prepare query", sqlite3_errcode(db));
+    if (!s.ok()) return dbError("prepare query", sqlite3_errcode(s.db()));
     std::vector<T> out;
     int rc;
     while ((rc = s.step()) == SQLITE_ROW) out.push_back(read(s));
@@ -527,8 +583,8 @@ struct SqliteStore::Impl {
   }
 
   Result<std::int64_t> count(Stmt& s) {
-    if (!s.ok()) return dbError("prepare count", sqlite3_errcode(db));
-    if (s.step() != SQLITE_ROW) return dbError("count", sqlite3_errcode(db));
+    if (!s.ok()) return dbError("prepare count", sqlite3_errcode(s.db()));
+    if (s.step() != SQLITE_ROW) return dbError("count", sqlite3_errcode(s.db()));
     return s.i64(0);
   }
 
@@ -642,7 +698,9 @@ struct SqliteStore::Impl {
 SqliteStore::SqliteStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SqliteStore::~SqliteStore() = default;
 
-Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) {
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) { return open(path, 0); }
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, int cache_mib) {
   auto impl = std::make_unique<Impl>();
   const int rc = sqlite3_open_v2(path.c_str(), &impl->db,
                                  SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
@@ -659,6 +717,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
       return fail(ErrorKind::kUnavailable, "STORE_OPEN_FAILED",
                   "cannot configure SQLite database '" + path + "': " + st.error().message);
     }
+  }
+  if (cache_mib > 0) {
+    if (auto st = impl->exec("PRAGMA cache_size=-" + std::to_string(cache_mib * 1024)); !st) return std::unexpected(st.error());
   }
   {
     Stmt s(impl->db, "PRAGMA journal_mode");
@@ -699,12 +760,27 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
   if (auto st = impl->chainUnhashedAudit(); !st) {
     return fail(ErrorKind::kUnavailable, "MIGRATION_FAILED", "chaining the audit log failed: " + st.error().message);
   }
+  if (sqlite3_open_v2(path.c_str(), &impl->rdb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
+    return fail(ErrorKind::kUnavailable, "STORE_OPEN_FAILED", "cannot open a second connection to '" + path + "'");
+  }
+  sqlite3_extended_result_codes(impl->rdb, 1);
+  sqlite3_busy_timeout(impl->rdb, 5000);
+  {
+    char* err = nullptr;
+    // Same settings as the writer (it never writes: query_only), so every connection of the
+    // store is configured alike.
+    if (sqlite3_exec(impl->rdb, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA query_only=1", nullptr,
+                     nullptr, &err) != SQLITE_OK) {
+      sqlite3_free(err);
+      return fail(ErrorKind::kUnavailable, "STORE_OPEN_FAILED", "cannot configure the read connection");
+    }
+  }
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl)));
 }
 
 Status SqliteStore::ping() {
-  std::lock_guard lock(impl_->mu);
-  Stmt s(impl_->db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  std::lock_guard lock(impl_->rmu);
+  Stmt s(impl_->rdb, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
   auto n = impl_->count(s);
   if (!n) return std::unexpected(n.error());
   if (*n != std::int64_t(sqliteMigrations().size())) {
@@ -714,8 +790,8 @@ Status SqliteStore::ping() {
 }
 
 Result<bool> SqliteStore::isEmpty() {
-  std::lock_guard lock(impl_->mu);
-  Stmt s(impl_->db, "SELECT COUNT(*) FROM tenants");
+  std::lock_guard lock(impl_->rmu);
+  Stmt s(impl_->rdb, "SELECT COUNT(*) FROM tenants");
   auto n = impl_->count(s);
   if (!n) return std::unexpected(n.error());
   return *n == 0;
@@ -748,8 +824,8 @@ Status SqliteStore::createTenant(const Tenant& t, const AuditEvent& ev) {
 }
 
 Result<Tenant> SqliteStore::getTenant(std::string_view id) {
-  std::lock_guard lock(impl_->mu);
-  Stmt s(impl_->db, "SELECT " + std::string(kTenantCols) + " FROM tenants WHERE id = ?");
+  std::lock_guard lock(impl_->rmu);
+  Stmt s(impl_->rdb, "SELECT " + std::string(kTenantCols) + " FROM tenants WHERE id = ?");
   s.bind(id);
   auto rows = impl_->query<Tenant>(s, readTenant);
   if (!rows) return std::unexpected(rows.error());
@@ -758,9 +834,9 @@ Result<Tenant> SqliteStore::getTenant(std::string_view id) {
 }
 
 Result<Page<Tenant>> SqliteStore::listTenants(const PageRequest& page) {
-  std::lock_guard lock(impl_->mu);
+  std::lock_guard lock(impl_->rmu);
   const int limit = clampLimit(page.limit);
-  Stmt s(impl_->db, "SELECT " + std::string(kTenantCols) + " FROM tenants WHERE seq > ? ORDER BY seq LIMIT ?");
+  Stmt s(impl_->rdb, "SELECT " + std::string(kTenantCols) + " FROM tenants WHERE seq > ? ORDER BY seq LIMIT ?");
   s.bind(page.after).bind(limit + 1);
   auto rows = impl_->query<Tenant>(s, readTenant);
   if (!rows) return std::unexpected(rows.error());
@@ -837,8 +913,8 @@ Status SqliteStore::createGroup(const KeyGroup& g, const AuditEvent& ev) {
 }
 
 Result<KeyGroup> SqliteStore::getGroup(std::string_view tenant_id, std::string_view id) {
-  std::lock_guard lock(impl_->mu);
-  Stmt s(impl_->db, "SELECT " + std::string(kGroupCols) + " FROM key_groups WHERE tenant_id = ? AND id = ?");
+  std::lock_guard lock(impl_->rmu);
+  Stmt s(impl_->rdb, "SELECT " + std::string(kGroupCols) + " FROM key_groups WHERE tenant_id = ? AND id = ?");
   s.bind(tenant_id).bind(id);
   auto rows = impl_->query<KeyGroup>(s, readGroup);
   if (!rows) return std::unexpected(rows.error());
@@ -847,9 +923,9 @@ Result<KeyGroup> SqliteStore::getGroup(std::string_view tenant_id, std::string_v
 }
 
 Result<Page<KeyGroup>> SqliteStore::listGroups(std::string_view tenant_id, const PageRequest& page) {
-  std::lock_guard lock(impl_->mu);
+  std::lock_guard lock(impl_->rmu);
   const int limit = clampLimit(page.limit);
-  Stmt s(impl_->db, "SELECT " + std::string(kGroupCols) +
+  Stmt s(impl_->rdb, "SELECT " + std::string(kGroupCols) +
                         " FROM key_groups WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?");
   s.bind(tenant_id).bind(page.after).bind(limit + 1);
   auto rows = impl_->query<KeyGroup>(s, readGroup);
@@ -901,29 +977,98 @@ Status SqliteStore::deleteGroup(std::string_view tenant_id, std::string_view id,
 // ---- keys --------------------------------------------------------------------------------
 
 Status SqliteStore::createKey(const ApiKey& k, const AuditEvent& ev, std::optional<int> owner_key_limit) {
-  std::lock_guard lock(impl_->mu);
-  return impl_->transaction([&]() -> Status {
-    // Counted under the write lock (BEGIN IMMEDIATE), so two concurrent creations, on this
-    // node or another process, cannot both take the last slot.
-    if (owner_key_limit && k.owner) {
-      auto held = impl_->liveKeysOfOwner(k.tenant_id, k.owner->id);
-      if (!held) return std::unexpected(held.error());
-      if (*held >= *owner_key_limit) {
-        const char* who = k.owner->kind == PrincipalKind::kUser ? "user" : "service user";
-        return fail(ErrorKind::kConflict, "KEY_LIMIT_REACHED",
-                    std::string(who) + " '" + k.owner->id + "' already holds " + std::to_string(*held) +
-                        " keys, the tenant's limit (max_keys_per_service_user = " +
-                        std::to_string(*owner_key_limit) + "); revoke one or raise the limit");
-      }
+  // Group commit: the first caller to find no commit in progress becomes the leader and
+  // commits every creation queued so far in one transaction (one fsync); callers that arrive
+  // meanwhile queue for the next one. Each caller returns only after the transaction holding
+  // its own key has committed (or with its own error), so nothing is acknowledged early.
+  Impl& im = *impl_;
+  Impl::PendingCreate me{&k, &ev, owner_key_limit, {}, false};
+  std::unique_lock gl(im.gc_mu);
+  im.gc_queue.push_back(&me);
+  while (!me.done) {
+    if (im.gc_leader) {
+      im.gc_cv.wait(gl);
+      continue;
     }
-    if (auto st = impl_->insertKey(k); !st) return st;
-    return impl_->insertAudit(ev);
-  });
+    im.gc_leader = true;
+    std::vector<Impl::PendingCreate*> batch;
+    batch.swap(im.gc_queue);  // holds `me`: a leader always commits its own key
+    gl.unlock();
+    std::vector<KeyWrite> writes;
+    writes.reserve(batch.size());
+    for (const auto* p : batch) writes.push_back({p->key, p->event, p->owner_key_limit});
+    auto results = createKeys(writes);
+    gl.lock();
+    for (size_t i = 0; i < batch.size(); ++i) {
+      batch[i]->result = std::move(results[i]);
+      batch[i]->done = true;
+    }
+    im.gc_leader = false;
+    im.gc_cv.notify_all();
+  }
+  return me.result;
+}
+
+std::vector<Status> SqliteStore::createKeys(std::span<const KeyWrite> batch) {
+  std::vector<Status> results(batch.size());
+  if (batch.empty()) return results;
+  std::lock_guard lock(impl_->mu);
+  Impl& im = *impl_;
+  // Fast path: no savepoints. A key insert that violates a constraint (a taken name) undoes
+  // only itself, as every SQLite statement does, and its audit event is then not written.
+  // Savepoints would copy every page touched into a sub-journal, which made bulk loads
+  // several times slower. Only when an audit insert fails after its key went in (which
+  // needs an I/O error or an id collision) is the batch redone with one savepoint per key.
+  for (const bool savepoints : {false, true}) {
+    if (auto st = im.exec("BEGIN IMMEDIATE"); !st) {
+      for (auto& r : results) r = st;
+      return results;
+    }
+    bool any = false;
+    bool redo = false;
+    for (size_t i = 0; i < batch.size() && !redo; ++i) {
+      if (savepoints) {
+        if (auto st = im.exec("SAVEPOINT one_key"); !st) {
+          results[i] = st;
+          continue;
+        }
+      }
+      // The owner's key limit is counted inside the transaction, after the keys of this
+      // batch inserted before this one, so two creations cannot both take the last slot.
+      Status st = im.checkOwnerKeyLimit(*batch[i].key, batch[i].owner_key_limit);
+      if (st) st = im.insertKey(*batch[i].key);
+      if (st) {
+        st = im.insertAudit(*batch[i].event);
+        if (!st && !savepoints) redo = true;  // the key is in without its audit event
+      }
+      if (savepoints) {
+        if (!st) (void)im.exec("ROLLBACK TO one_key");
+        (void)im.exec("RELEASE one_key");
+      }
+      any |= bool(st);
+      results[i] = std::move(st);
+    }
+    if (redo) {
+      (void)im.exec("ROLLBACK");
+      continue;
+    }
+    if (!any) {
+      (void)im.exec("ROLLBACK");
+      return results;
+    }
+    if (auto st = im.exec("COMMIT"); !st) {
+      (void)im.exec("ROLLBACK");
+      for (auto& r : results)
+        if (r) r = st;  // nothing of this batch is durable
+    }
+    return results;
+  }
+  return results;
 }
 
 Result<ApiKey> SqliteStore::getKey(std::string_view tenant_id, std::string_view id) {
-  std::lock_guard lock(impl_->mu);
-  Stmt s(impl_->db, "SELECT " + std::string(kKeyCols) + " FROM api_keys WHERE tenant_id = ? AND id = ?");
+  std::lock_guard lock(impl_->rmu);
+  Stmt s(impl_->rdb, "SELECT " + std::string(kKeyCols) + " FROM api_keys WHERE tenant_id = ? AND id = ?");
   s.bind(tenant_id).bind(id);
   auto rows = impl_->query<ApiKey>(s, readKey);
   if (!rows) return std::unexpected(rows.error());
@@ -933,7 +1078,7 @@ Result<ApiKey> SqliteStore::getKey(std::string_view tenant_id, std::string_view 
 
 Result<Page<ApiKey>> SqliteStore::listKeys(std::string_view tenant_id, const KeyFilter& filter,
                                            UnixSeconds now) {
-  std::lock_guard lock(impl_->mu);
+  std::lock_guard lock(impl_->rmu);
   const int limit = clampLimit(filter.page.limit);
   std::string sql = "SELECT " + std::string(kKeyCols) + " FROM api_keys WHERE tenant_id = ?1 AND seq > ?2";
   if (filter.group_id) sql += " AND group_id = ?3";
@@ -952,7 +1097,7 @@ Result<Page<ApiKey>> SqliteStore::listKeys(std::string_view tenant_id, const Key
     }
   }
   sql += " ORDER BY seq LIMIT ?5";
-  Stmt s(impl_->db, sql);
+  Stmt s(impl_->rdb, sql);
   s.bind(tenant_id).bind(filter.page.after);
   if (filter.group_id) s.bind(*filter.group_id); else s.bindNull();
   // Parameters absent from the statement are bound anyway: SQLite ignores them (SQLITE_RANGE).
@@ -980,9 +1125,9 @@ Status SqliteStore::updateKey(const ApiKey& k, const AuditEvent& ev) {
 }
 
 Status SqliteStore::forEachKey(const std::function<void(ApiKey&&)>& fn) {
-  std::lock_guard lock(impl_->mu);
-  Stmt s(impl_->db, "SELECT " + std::string(kKeyCols) + " FROM api_keys ORDER BY seq");
-  if (!s.ok()) return impl_->dbError("prepare key scan", sqlite3_errcode(impl_->db));
+  std::lock_guard lock(impl_->rmu);
+  Stmt s(impl_->rdb, "SELECT " + std::string(kKeyCols) + " FROM api_keys ORDER BY seq");
+  if (!s.ok()) return impl_->dbError("prepare key scan", sqlite3_errcode(impl_->rdb));
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) fn(readKey(s));
   if (rc != SQLITE_DONE) return impl_->dbError("key scan", rc);
@@ -1392,13 +1537,21 @@ Status SqliteStore::recordLastUsed(const std::vector<std::pair<std::string, Unix
   if (uses.empty()) return {};
   std::lock_guard lock(impl_->mu);
   return impl_->transaction([&]() -> Status {
-    for (const auto& [id, at] : uses) {
-      Stmt s(impl_->db,
-             "UPDATE api_keys SET last_used_at = MAX(COALESCE(last_used_at, 0), ?) WHERE id = ?");
-      s.bind(at).bind(id);
-      if (auto st = impl_->run(s, "record last use"); !st) return st;
+    // One statement for the whole batch: a flush after heavy traffic names every key used
+    // in the interval, and preparing per key cost more than the updates.
+    sqlite3_stmt* st = nullptr;
+    const char* sql = "UPDATE api_keys SET last_used_at = MAX(COALESCE(last_used_at, 0), ?) WHERE id = ?";
+    if (sqlite3_prepare_v2(impl_->db, sql, -1, &st, nullptr) != SQLITE_OK) {
+      return impl_->dbError("prepare last use", sqlite3_errcode(impl_->db));
     }
-    return {};
+    Status result;
+    for (const auto& [id, at] : uses) {
+      Stmt s(impl_->db, st);  // borrowed: reset after each row
+      s.bind(at).bind(id);
+      if (result = impl_->run(s, "record last use"); !result) break;
+    }
+    sqlite3_finalize(st);
+    return result;
   });
 }
 
@@ -1419,8 +1572,8 @@ Status SqliteStore::addVerifyFailures(const std::vector<VerifyFailureCount>& cou
 }
 
 Result<std::vector<VerifyFailureCount>> SqliteStore::listVerifyFailures(std::string_view tenant_id) {
-  std::lock_guard lock(impl_->mu);
-  Stmt s(impl_->db,
+  std::lock_guard lock(impl_->rmu);
+  Stmt s(impl_->rdb,
          "SELECT tenant_id, key_id, reason, count, last_at FROM verify_failures WHERE tenant_id = ? "
          "ORDER BY key_id, reason");
   s.bind(tenant_id);
@@ -1456,9 +1609,9 @@ void bindAuditFilter(Stmt& s, std::string_view tenant_id, const AuditFilter& f) 
 }  // namespace
 
 Result<Page<AuditEvent>> SqliteStore::listAudit(std::string_view tenant_id, const AuditFilter& f) {
-  std::lock_guard lock(impl_->mu);
+  std::lock_guard lock(impl_->rmu);
   const int limit = clampLimit(f.page.limit);
-  Stmt s(impl_->db, auditQuery(f) + " LIMIT ?8");
+  Stmt s(impl_->rdb, auditQuery(f) + " LIMIT ?8");
   bindAuditFilter(s, tenant_id, f);
   s.bind(limit + 1);
   auto rows = impl_->query<AuditEvent>(s, readAudit);
