@@ -30,6 +30,7 @@ struct Config {
   std::string tls_key_file;
   std::vector<std::string> trusted_proxies;
   int flush_interval = 5;
+  int audit_retention_days = 400;  // 0: keep forever; default keeps a year plus a margin
   int session_idle_timeout = 1800;       // console sessions end after 30 idle minutes
   int session_absolute_timeout = 43200;  // and 12 hours after sign-in
   std::string log_level = "info";

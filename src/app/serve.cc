@@ -15,6 +15,7 @@
 #include "common/clock.h"
 #include "core/access_index.h"
 #include "core/audit_log.h"
+#include "core/audit_retention.h"
 #include "core/authenticator.h"
 #include "core/bootstrap.h"
 #include "core/group_service.h"
@@ -140,6 +141,8 @@ int runServe(const Config& cfg) {
 
   UsageFlusher flusher(**store, index, verifier, std::chrono::seconds(cfg.flush_interval));
   flusher.start();
+  AuditRetention retention(audit, clock, cfg.audit_retention_days);
+  retention.start();
 
   http::ServerOptions opt;
   opt.host = host;
@@ -178,6 +181,7 @@ int runServe(const Config& cfg) {
     pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);  // a pending stop is handled now
   });
   spdlog::info("shutting down: in-flight requests finished, flushing usage counters");
+  retention.stop();
   flusher.stop();
   spdlog::info("stopped");
   return 0;

@@ -6,6 +6,8 @@
 #include <boost/json.hpp>
 #include <cctype>
 #include <functional>
+#include <algorithm>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -95,7 +97,9 @@ class Session {
  public:
   Session(const Globals& g, int& exit_code) : g_(g), exit_code_(exit_code) {}
 
-  std::optional<Reply> call(std::string_view method, const std::string& target, const json::object* body = nullptr) {
+  // `json_reply`: the success body must be JSON (every endpoint but the JSON Lines export).
+  std::optional<Reply> call(std::string_view method, const std::string& target, const json::object* body = nullptr,
+                            bool json_reply = true) {
     if (!client_) {
       if (g_.addr.find('@') != std::string::npos) {
         return usage("credentials in --addr are not supported; pass the admin key with --token or KEYWARD_TOKEN");
@@ -116,7 +120,7 @@ class Session {
       if (ec) r.doc = nullptr;
     }
     if (r.status >= 400) return refused(r);
-    if (!r.body.empty() && r.doc.is_null()) {
+    if (json_reply && !r.body.empty() && r.doc.is_null()) {
       return failed(kExitRefused, "error: the server's reply is not JSON (HTTP " + std::to_string(r.status) + ")");
     }
     return r;
@@ -1450,6 +1454,113 @@ void registerModules(CLI::App& app, int& exit_code) {
   addDelete(modules, kModules, "Remove a module (refused while a custom role uses it)", exit_code);
 }
 
+// --- audit ---------------------------------------------------------------------------------
+
+struct AuditOptions {
+  std::string tenant;
+  std::string action;
+  std::string actor;
+  std::string target;
+  std::string since;
+  std::string until;
+  std::string output;
+};
+
+void addAuditFilters(CLI::App* cmd, AuditOptions& o) {
+  cmd->add_option("--action", o.action, "Only this action, e.g. key.revoke");
+  cmd->add_option("--actor", o.actor, "Only events by this actor (key or user id)");
+  cmd->add_option("--target", o.target, "Only events about this object id");
+  cmd->add_option("--since", o.since, "From this RFC 3339 time (inclusive)");
+  cmd->add_option("--until", o.until, "Before this RFC 3339 time");
+}
+
+// "&name=value..." for the filters given (runList turns the first '&' into '?').
+std::string auditQuery(const AuditOptions& o) {
+  std::string q;
+  for (auto [name, value] : {std::pair{"action", &o.action}, std::pair{"actor", &o.actor}, std::pair{"target", &o.target},
+                             std::pair{"since", &o.since}, std::pair{"until", &o.until}}) {
+    if (!value->empty()) q += std::string("&") + name + "=" + encode(*value);
+  }
+  return q;
+}
+
+std::string auditPath(const AuditOptions& o) { return "/v1/tenants/" + encode(o.tenant) + "/audit"; }
+
+std::vector<std::string> auditRow(const json::value& e) {
+  return {field(e, "seq"), field(e, "at"), field(e, "actor"), field(e, "action"), field(e, "target"),
+          field(e, "outcome"), field(e, "client_ip")};
+}
+
+void registerAudit(CLI::App& app, int& exit_code) {
+  auto* audit = app.add_subcommand("audit", "Search, verify and export a tenant's hash-chained audit log");
+  audit->require_subcommand(1);
+  {
+    auto* cmd = audit->add_subcommand("list", "Search the audit log, oldest first");
+    auto o = std::make_shared<AuditOptions>();
+    auto l = std::make_shared<ListOptions>();
+    addTenantOption(cmd, o->tenant);
+    addAuditFilters(cmd, *o);
+    addListOptions(cmd, *l);
+    auto g = addConnectionOptions(cmd);
+    cmd->callback(guarded(exit_code, [o, l, g, &exit_code] {
+      Session s(*g, exit_code);
+      runList(s, auditPath(*o), auditQuery(*o), *l, {"SEQ", "AT", "ACTOR", "ACTION", "TARGET", "OUTCOME", "FROM"},
+              auditRow, "audit events");
+    }));
+  }
+  {
+    auto* cmd = audit->add_subcommand(
+        "verify", "Recompute the tenant's hash chain; exit 0 when intact, 1 with the first broken link");
+    auto o = std::make_shared<AuditOptions>();
+    addTenantOption(cmd, o->tenant);
+    auto g = addConnectionOptions(cmd);
+    cmd->callback(guarded(exit_code, [o, g, &exit_code] {
+      Session s(*g, exit_code);
+      auto r = s.call("GET", auditPath(*o) + "/verify");
+      if (!r) return;
+      const auto* doc = r->doc.if_object();
+      const bool intact = doc && doc->contains("intact") && doc->at("intact").is_bool() && doc->at("intact").as_bool();
+      if (s.json()) {
+        s.printRaw(*r);
+      } else if (intact) {
+        std::cout << "intact: " << field(r->doc, "events") << " events checked\n";
+      } else {
+        const json::value brk = doc && doc->contains("first_break") ? doc->at("first_break") : json::value();
+        std::cout << "BROKEN: first break at event " << field(brk, "seq") << " (" << field(brk, "event_id")
+                  << "): " << field(brk, "reason") << "; " << field(r->doc, "events") << " events checked\n";
+      }
+      if (!intact) s.setExit(kExitRefused);
+    }));
+  }
+  {
+    auto* cmd = audit->add_subcommand("export", "Write matching events as JSON Lines (for SIEM ingestion)");
+    auto o = std::make_shared<AuditOptions>();
+    addTenantOption(cmd, o->tenant);
+    addAuditFilters(cmd, *o);
+    cmd->add_option("--output,-o", o->output, "Write to this file instead of standard output");
+    auto g = addConnectionOptions(cmd);
+    cmd->callback(guarded(exit_code, [o, g, &exit_code] {
+      Session s(*g, exit_code);
+      std::string q = auditQuery(*o);
+      if (!q.empty()) q[0] = '?';
+      auto r = s.call("GET", auditPath(*o) + "/export" + q, nullptr, false);
+      if (!r) return;
+      if (o->output.empty()) {
+        std::cout << r->body;
+        return;
+      }
+      std::ofstream out(o->output, std::ios::binary | std::ios::trunc);
+      out << r->body;
+      if (!out.flush()) {
+        s.usage("cannot write " + sanitize(o->output));
+        return;
+      }
+      std::cerr << "wrote " << std::count(r->body.begin(), r->body.end(), '\n') << " events to " << sanitize(o->output)
+                << '\n';
+    }));
+  }
+}
+
 }  // namespace
 
 void registerCommands(CLI::App& app, int& exit_code) {
@@ -1467,6 +1578,7 @@ void registerCommands(CLI::App& app, int& exit_code) {
   registerUserGroups(app, exit_code);
   registerRoles(app, exit_code);
   registerModules(app, exit_code);
+  registerAudit(app, exit_code);
 }
 
 }  // namespace keyward::cli

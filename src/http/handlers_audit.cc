@@ -46,10 +46,14 @@ Response listAudit(Ctx& c) {
 Response exportAudit(Ctx& c) {
   auto actor = c.actor();
   if (!actor) return errorResponse(c, actor.error());
+  // Every matching event; `cursor` resumes after an event's seq. There is no page size.
+  if (auto st = Query(c.req.query).onlyAllow({"cursor", "action", "actor", "target", "since", "until"}); !st) {
+    return errorResponse(c, st.error());
+  }
   auto f = filterFrom(Query(c.req.query));
   if (!f) return errorResponse(c, f.error());
   if (auto st = c.deps.audit.authorizeExport(*actor, c.params[0]); !st) return errorResponse(c, st.error());
-  // JSON Lines, oldest first, one store page per chunk; `limit` is the page size here.
+  // JSON Lines, oldest first, one store page per chunk.
   struct Cursor {
     AuditFilter filter;
     bool done = false;

@@ -181,7 +181,7 @@ TEST_F(ConfigTest, BadValuesAreRefused) {
       {"idle_timeout", "86401"},      {"shutdown_timeout", "-5"},    {"flush_interval", ""},
       {"log_level", "verbose"},       {"access_log", "yes"},         {"trusted_proxies", "10.0.0.1/8"},
       {"trusted_proxies", "10/8"},    {"session_idle_timeout", "0"}, {"session_absolute_timeout", "59"},
-      {"session_absolute_timeout", "2592001"},
+      {"session_absolute_timeout", "2592001"}, {"audit_retention_days", "-1"}, {"audit_retention_days", "36501"},
   };
   for (const auto& [name, value] : bad) {
     auto c = load("", {{name, value}});

@@ -2,12 +2,14 @@
 // then runs the `keyward` CLI as a subprocess against it, as a user or script would.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdlib>
@@ -638,6 +640,52 @@ TEST_F(CliEndToEnd, HelpListsTheAccessControlCommands) {
   auto verify = cli({"keys", "verify", "--help"});
   for (const char* s : {"--permission", "MODULE:ACTION[:RESOURCE]", "--resource-owner"})
     EXPECT_NE(verify.out.find(s), std::string::npos) << s;
+}
+
+}  // namespace
+
+namespace {
+
+TEST_F(CliEndToEnd, AuditExportWritesEveryEventInOrderAndVerifyFindsAnAlteredRow) {
+  const std::string t = createTenant("acme");
+  createKey(t, "first");
+  createKey(t, "second");
+  auto listed = cli({"audit", "list", "--tenant", t, "--all", "--json"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  const size_t n = listed.json().at("items").as_array().size();
+  ASSERT_GE(n, 2u);
+
+  auto exported = cli({"audit", "export", "--tenant", t});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  std::istringstream lines(exported.out);
+  std::string line;
+  std::vector<std::int64_t> seqs;
+  while (std::getline(lines, line)) seqs.push_back(json::parse(line).at("seq").as_int64());
+  EXPECT_EQ(seqs.size(), n);
+  EXPECT_TRUE(std::is_sorted(seqs.begin(), seqs.end()));
+
+  auto filtered = cli({"audit", "export", "--tenant", t, "--action", "key.create", "-o", (dir_ / "a.jsonl").string()});
+  ASSERT_EQ(filtered.exit_code, 0) << filtered.err;
+  EXPECT_NE(filtered.err.find("wrote 2 events"), std::string::npos) << filtered.err;
+
+  auto intact = cli({"audit", "verify", "--tenant", t});
+  EXPECT_EQ(intact.exit_code, 0) << intact.out << intact.err;
+  EXPECT_NE(intact.out.find("intact: " + std::to_string(n) + " events checked"), std::string::npos) << intact.out;
+
+  // Someone with write access to the database rewrites history behind the server's back.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / "k.db").string().c_str(), &db), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  const std::string sql = "UPDATE audit_events SET outcome = 'denied' WHERE seq = (SELECT MIN(seq) FROM "
+                          "audit_events WHERE tenant_id = '" + t + "')";
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+
+  auto broken = cli({"audit", "verify", "--tenant", t});
+  EXPECT_EQ(broken.exit_code, 1) << broken.out << broken.err;
+  EXPECT_NE(broken.out.find("BROKEN: first break at event " + std::to_string(seqs.front())), std::string::npos)
+      << broken.out;
+  EXPECT_NE(broken.out.find("altered"), std::string::npos) << broken.out;
 }
 
 }  // namespace

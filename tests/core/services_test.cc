@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "core/audit_retention.h"
 #include "core/usage_flusher.h"
 #include "core_fixture.h"
 #include "crypto/key_codec.h"
@@ -264,6 +265,39 @@ TEST_F(AuditLogTest, TenantAdministratorReadsItsOwnAuditLog) {
   auto page = audit_->list(admin, t.id, f);
   ASSERT_TRUE(page);
   EXPECT_EQ(page->items.size(), 2u);  // the admin key and "deploy"
+}
+
+TEST_F(AuditLogTest, RetentionRemovesOldEventsAndTheChainStillVerifies) {
+  Tenant t = makeTenant("acme");
+  makeKey(t.id, "old");
+  clock_.advance(10 * kDay);
+  makeKey(t.id, "recent");
+  AuditRetention retention(*audit_, clock_, 5);
+  auto removed = retention.runOnce();
+  ASSERT_TRUE(removed) << removed.error().message;
+  EXPECT_GE(*removed, 1);
+  AuditFilter f;
+  auto page = audit_->list(root_, t.id, f);
+  ASSERT_TRUE(page);
+  std::vector<std::string> actions;
+  for (const auto& e : page->items) actions.push_back(e.action);
+  // The old creation is gone; the recent one and the record of the pruning remain.
+  EXPECT_EQ(actions, (std::vector<std::string>{"key.create", "audit.prune"}));
+  auto report = audit_->verifyChain(root_, t.id);
+  ASSERT_TRUE(report);
+  EXPECT_FALSE(report->first_break);
+  EXPECT_EQ(AuditRetention(*audit_, clock_, 0).runOnce().value_or(-1), 0);  // 0 days: keep forever
+}
+
+TEST_F(AuditLogTest, OnlyThoseWhoMayReadTheLogMayVerifyOrExportIt) {
+  Tenant a = makeTenant("acme");
+  Tenant b = makeTenant("globex");
+  Actor admin_b = makeAdmin(b.id);
+  Actor verifier_a = makeAdmin(a.id, std::string(kRoleVerifier));
+  EXPECT_EQ(audit_->verifyChain(admin_b, a.id).error().kind, ErrorKind::kNotFound);
+  EXPECT_EQ(audit_->authorizeExport(admin_b, a.id).error().kind, ErrorKind::kNotFound);
+  EXPECT_EQ(audit_->verifyChain(verifier_a, a.id).error().kind, ErrorKind::kForbidden);
+  EXPECT_TRUE(audit_->authorizeExport(makeAdmin(a.id), a.id));
 }
 
 // ---- first start -------------------------------------------------------------------------
