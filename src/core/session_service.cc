@@ -122,7 +122,7 @@ Result<SignedIn> SessionService::login(std::string_view tenant_id, std::string_v
         return kv.second.last_seen + options_.idle_timeout <= now || kv.second.created_at + options_.absolute_timeout <= now;
       });
     }
-    sessions_[digestKey(*token)] = Session{user->tenant_id, user->id, *csrf, now, now};
+    sessions_[digestKey(*token)] = Session{user->tenant_id, user->id, *csrf, digestKey(user->password_hash), now, now};
   }
   auditLogin(user->tenant_id, user->id, client_ip, "success", normalized);
   return SignedIn{std::move(*token), std::move(*csrf), std::move(*user), now + options_.absolute_timeout};
@@ -169,8 +169,8 @@ Result<Principal> SessionService::authenticate(std::string_view token, std::opti
     s = *live;
   }
   auto user = store_.getUser(s.tenant_id, s.user_id);
-  if (!user || user->disabled) {
-    logout(token);  // a deleted or disabled user's sessions end at their next request
+  if (!user || user->disabled || digestKey(user->password_hash) != s.credential) {
+    logout(token);  // a deleted, disabled or re-passworded user's sessions end at their next request
     return fail(ErrorKind::kUnauthenticated, "UNAUTHENTICATED", "the session has ended; sign in again");
   }
   auto perms = access_.permissionsOf(s.tenant_id, user->roles);

@@ -69,6 +69,9 @@ class SessionService {
     std::string tenant_id;
     std::string user_id;
     std::string csrf;
+    // Digest of the user's password hash at sign-in: a password change (or reset) ends
+    // every session opened with the old password.
+    std::string credential;
     UnixSeconds created_at = 0;
     UnixSeconds last_seen = 0;
   };

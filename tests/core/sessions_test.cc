@@ -85,6 +85,24 @@ TEST_F(SessionsTest, SignedInSessionActsAsTheUserWithItsRoles) {
   EXPECT_NE(mustLogin().token, s.token);
 }
 
+TEST_F(SessionsTest, ChangingThePasswordEndsSessionsOpenedWithTheOldOne) {
+  const SignedIn before = mustLogin();
+  ASSERT_TRUE(get(before));
+  UpdateUserInput change;
+  change.password = "a brand new horse battery";
+  ASSERT_TRUE(principals_->updateUser(admin_, tenant_, alice_.id, change));
+  auto after = get(before);
+  expectError(after, ErrorKind::kUnauthenticated, "UNAUTHENTICATED");
+  auto fresh = login("alice@example.com", "a brand new horse battery");
+  ASSERT_TRUE(fresh) << fresh.error().message;
+  EXPECT_TRUE(get(*fresh));
+  // Editing anything else keeps the session.
+  UpdateUserInput rename;
+  rename.display_name = "Alice A.";
+  ASSERT_TRUE(principals_->updateUser(admin_, tenant_, alice_.id, rename));
+  EXPECT_TRUE(get(*fresh));
+}
+
 TEST_F(SessionsTest, UnknownEmailWrongPasswordUnknownTenantAndDisabledUserGetTheSameAnswer) {
   auto wrong = login("alice@example.com", kWrong);
   expectError(wrong, ErrorKind::kUnauthenticated, "SIGN_IN_FAILED");
