@@ -141,7 +141,10 @@ int runServe(const Config& cfg) {
 
   UsageFlusher flusher(**store, index, verifier, std::chrono::seconds(cfg.flush_interval));
   flusher.start();
-  AuditRetention retention(audit, clock, cfg.audit_retention_days);
+  AuditRetention retention(audit, clock, cfg.audit_retention_days, [](const Result<std::int64_t>& r) {
+    if (!r) spdlog::error("audit retention: {}", r.error().message);
+    else if (*r > 0) spdlog::info("audit retention: removed {} events past the retention period", *r);
+  });
   retention.start();
 
   http::ServerOptions opt;

@@ -13,7 +13,8 @@ void AuditRetention::start() {
     std::unique_lock lock(mu_);
     while (!stopping_) {
       lock.unlock();
-      (void)runOnce();  // a failed pass is retried at the next one; nothing is lost by waiting
+      auto result = runOnce();  // a failed pass is retried at the next one; nothing is lost by waiting
+      if (report_) report_(result);
       lock.lock();
       cv_.wait_for(lock, interval_, [this] { return stopping_; });
     }

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -16,10 +17,13 @@ namespace keyward {
 
 class AuditRetention {
  public:
+  // Told the outcome of every background pass (the composition root logs it).
+  using Report = std::function<void(const Result<std::int64_t>&)>;
+
   // `days` = 0 keeps events forever.
-  AuditRetention(const AuditLog& audit, const Clock& clock, int days,
+  AuditRetention(const AuditLog& audit, const Clock& clock, int days, Report report = {},
                  std::chrono::milliseconds interval = std::chrono::hours(24))
-      : audit_(audit), clock_(clock), days_(days), interval_(interval) {}
+      : audit_(audit), clock_(clock), days_(days), report_(std::move(report)), interval_(interval) {}
   ~AuditRetention() { stop(); }
 
   void start();
@@ -31,6 +35,7 @@ class AuditRetention {
   const AuditLog& audit_;
   const Clock& clock_;
   int days_;
+  Report report_;
   std::chrono::milliseconds interval_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "http/render.h"
 #include "http/router.h"
 
 namespace keyward::http {
@@ -90,5 +91,20 @@ class Query {
 };
 
 Result<PageRequest> pageFrom(const Query& q);
+
+// A GET list endpoint: authenticate, read `limit`/`cursor` (nothing else), call
+// `list(actor, page)` and render each item with `render` (see renderPage in render.h).
+template <class T, class List, class Render>
+Response listWith(Ctx& c, List list, Render render) {
+  auto actor = c.actor();
+  if (!actor) return errorResponse(c, actor.error());
+  Query q(c.req.query);
+  if (auto st = q.onlyAllow({"limit", "cursor"}); !st) return errorResponse(c, st.error());
+  auto page = pageFrom(q);
+  if (!page) return errorResponse(c, page.error());
+  Result<Page<T>> items = list(*actor, *page);
+  if (!items) return errorResponse(c, items.error());
+  return jsonResponse(200, renderPage(*items, render));
+}
 
 }  // namespace keyward::http

@@ -19,15 +19,8 @@ Response createGroup(Ctx& c) {
 }
 
 Response listGroups(Ctx& c) {
-  auto actor = c.actor();
-  if (!actor) return errorResponse(c, actor.error());
-  Query q(c.req.query);
-  if (auto st = q.onlyAllow({"limit", "cursor"}); !st) return errorResponse(c, st.error());
-  auto page = pageFrom(q);
-  if (!page) return errorResponse(c, page.error());
-  auto list = c.deps.groups.list(*actor, c.params[0], *page);
-  if (!list) return errorResponse(c, list.error());
-  return jsonResponse(200, renderPage(*list, renderGroup));
+  return listWith<KeyGroup>(
+      c, [&](const Actor& a, const PageRequest& p) { return c.deps.groups.list(a, c.params[0], p); }, renderGroup);
 }
 
 Response getGroup(Ctx& c) {

@@ -10,20 +10,6 @@ Response emptyUpdate(const Ctx& c) {
   return errorResponse(c, Error{ErrorKind::kInvalid, "EMPTY_UPDATE", "the request changes nothing", ""});
 }
 
-// GET list handlers share paging and the query check.
-template <class T, class List, class Render>
-Response listWith(Ctx& c, List list, Render render) {
-  auto actor = c.actor();
-  if (!actor) return errorResponse(c, actor.error());
-  Query q(c.req.query);
-  if (auto st = q.onlyAllow({"limit", "cursor"}); !st) return errorResponse(c, st.error());
-  auto page = pageFrom(q);
-  if (!page) return errorResponse(c, page.error());
-  Result<Page<T>> items = list(*actor, *page);
-  if (!items) return errorResponse(c, items.error());
-  return jsonResponse(200, renderPage(*items, render));
-}
-
 }  // namespace
 
 // ---- users ---------------------------------------------------------------------------------

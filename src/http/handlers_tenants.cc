@@ -30,15 +30,8 @@ Response createTenant(Ctx& c) {
 }
 
 Response listTenants(Ctx& c) {
-  auto actor = c.actor();
-  if (!actor) return errorResponse(c, actor.error());
-  Query q(c.req.query);
-  if (auto st = q.onlyAllow({"limit", "cursor"}); !st) return errorResponse(c, st.error());
-  auto page = pageFrom(q);
-  if (!page) return errorResponse(c, page.error());
-  auto list = c.deps.tenants.list(*actor, *page);
-  if (!list) return errorResponse(c, list.error());
-  return jsonResponse(200, renderPage(*list, renderTenant));
+  return listWith<Tenant>(
+      c, [&](const Actor& a, const PageRequest& p) { return c.deps.tenants.list(a, p); }, renderTenant);
 }
 
 Response getTenant(Ctx& c) {

@@ -436,9 +436,11 @@ struct SqliteStore::Impl {
                 std::string(what) + ": " + sqlite3_errstr(rc));
   }
 
-  Status exec(std::string_view sql) {
+  Status exec(std::string_view sql) { return execOn(db, sql); }
+
+  Status execOn(sqlite3* conn, std::string_view sql) {
     char* err = nullptr;
-    const int rc = sqlite3_exec(db, std::string(sql).c_str(), nullptr, nullptr, &err);
+    const int rc = sqlite3_exec(conn, std::string(sql).c_str(), nullptr, nullptr, &err);
     if (rc != SQLITE_OK) {
       std::string msg = err ? err : sqlite3_errstr(rc);
       sqlite3_free(err);
@@ -1636,13 +1638,20 @@ Status SqliteStore::forEachAudit(std::string_view tenant_id, const AuditFilter& 
 }
 
 Result<AuditChainReport> SqliteStore::verifyAuditChain(std::string_view tenant_id) {
-  std::lock_guard lock(impl_->mu);
+  // On the read connection, in one read transaction: the head and the events are one
+  // snapshot, and writers are not held up while a long chain is recomputed.
+  std::lock_guard lock(impl_->rmu);
+  if (auto st = impl_->execOn(impl_->rdb, "BEGIN"); !st) return std::unexpected(st.error());
+  struct EndRead {
+    Impl& im;
+    ~EndRead() { (void)im.execOn(im.rdb, "COMMIT"); }
+  } end_read{*impl_};
   AuditChainReport report;
   crypto::Digest expected{};
   std::optional<crypto::Digest> head;
   std::int64_t head_seq = 0;
   {
-    Stmt c(impl_->db, "SELECT head_seq, head_hash, anchor_hash FROM audit_chains WHERE tenant_id = ?");
+    Stmt c(impl_->rdb, "SELECT head_seq, head_hash, anchor_hash FROM audit_chains WHERE tenant_id = ?");
     c.bind(tenant_id);
     if (c.step() == SQLITE_ROW) {
       head_seq = c.i64(0);
@@ -1651,9 +1660,9 @@ Result<AuditChainReport> SqliteStore::verifyAuditChain(std::string_view tenant_i
       if (auto anchor = c.optText(2)) c.blob(2, expected);
     }
   }
-  Stmt s(impl_->db, "SELECT " + std::string(kAuditCols) + " FROM audit_events WHERE tenant_id = ? ORDER BY seq");
+  Stmt s(impl_->rdb, "SELECT " + std::string(kAuditCols) + " FROM audit_events WHERE tenant_id = ? ORDER BY seq");
   s.bind(tenant_id);
-  if (!s.ok()) return impl_->dbError("prepare audit scan", sqlite3_errcode(impl_->db));
+  if (!s.ok()) return impl_->dbError("prepare audit scan", sqlite3_errcode(impl_->rdb));
   int rc;
   std::int64_t last_seq = 0;
   std::string last_id;
