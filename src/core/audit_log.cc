@@ -60,28 +60,43 @@ Status AuditLog::guardObject(const Actor& actor, const verify::Grant& grant, std
                   std::string(module) + ", and this one is not");
 }
 
+namespace {
+
+// Level "mine" on audit: only the events the caller performed itself. A filter for another
+// actor then matches nothing rather than failing (the caller may not know who else acts).
+AuditFilter restrictToMine(const Actor& actor, const verify::Grant& g, AuditFilter f) {
+  if (g.levelFor(std::nullopt) == Level::kAll && g.all_resources) return f;
+  const std::string& me = actor.principal.actorId();
+  f.actor = f.actor && *f.actor != me ? std::string("\n") : me;  // "\n" is no actor id
+  return f;
+}
+
+}  // namespace
+
 Result<Page<AuditEvent>> AuditLog::list(const Actor& actor, std::string_view tenant_id, const AuditFilter& f) const {
-  if (auto st = guard(actor, kModuleAudit, Action::kInquire, tenant_id, "audit.list", tenant_id); !st) {
-    return std::unexpected(st.error());
-  }
+  auto g = guard(actor, kModuleAudit, Action::kInquire, tenant_id, "audit.list", tenant_id);
+  if (!g) return std::unexpected(g.error());
   if (auto t = store_.getTenant(tenant_id); !t) return std::unexpected(t.error());
-  return store_.listAudit(tenant_id, f);
+  return store_.listAudit(tenant_id, restrictToMine(actor, **g, f));
 }
 
 Result<AuditChainReport> AuditLog::verifyChain(const Actor& actor, std::string_view tenant_id) const {
-  if (auto st = guard(actor, kModuleAudit, Action::kInquire, tenant_id, "audit.verify", tenant_id); !st) {
-    return std::unexpected(st.error());
+  auto g = guard(actor, kModuleAudit, Action::kInquire, tenant_id, "audit.verify", tenant_id);
+  if (!g) return std::unexpected(g.error());
+  if ((*g)->level != Level::kAll || !(*g)->all_resources) {
+    // The chain is the whole tenant's: a caller limited to its own events cannot vouch for it.
+    return fail(ErrorKind::kForbidden, "FORBIDDEN", "verifying the audit chain needs audit:inquire at level all");
   }
   if (auto t = store_.getTenant(tenant_id); !t) return std::unexpected(t.error());
   return store_.verifyAuditChain(tenant_id);
 }
 
-Status AuditLog::authorizeExport(const Actor& actor, std::string_view tenant_id) const {
-  if (auto st = guard(actor, kModuleAudit, Action::kInquire, tenant_id, "audit.export", tenant_id); !st) {
-    return std::unexpected(st.error());
-  }
+Result<AuditFilter> AuditLog::authorizeExport(const Actor& actor, std::string_view tenant_id,
+                                              const AuditFilter& f) const {
+  auto g = guard(actor, kModuleAudit, Action::kInquire, tenant_id, "audit.export", tenant_id);
+  if (!g) return std::unexpected(g.error());
   if (auto t = store_.getTenant(tenant_id); !t) return std::unexpected(t.error());
-  return {};
+  return restrictToMine(actor, **g, f);
 }
 
 Result<std::int64_t> AuditLog::prune(UnixSeconds before) const {

@@ -41,9 +41,10 @@ class AuditLog {
   // The tenant's hash chain recomputed: how many events, and the first break if any.
   Result<AuditChainReport> verifyChain(const Actor& actor, std::string_view tenant_id) const;
 
-  // May `actor` export the tenant's log (audit:inquire, tenant exists)? The export itself
+  // May `actor` export the tenant's log (audit:inquire, tenant exists)? Returns the filter
+  // to export with (level "mine" narrows it to the caller's own events). The export itself
   // pages through the store so it never holds the whole log.
-  Status authorizeExport(const Actor& actor, std::string_view tenant_id) const;
+  Result<AuditFilter> authorizeExport(const Actor& actor, std::string_view tenant_id, const AuditFilter& f) const;
 
   // Retention (a server job, not a caller's request): removes every tenant's events older
   // than `before`, each tenant's removal recorded as an "audit.prune" event. Returns the

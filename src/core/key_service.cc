@@ -263,8 +263,11 @@ Status KeyService::revoke(const Actor& actor, std::string_view tenant_id, std::s
 }
 
 Result<std::vector<VerifyFailureCount>> KeyService::failures(const Actor& actor, std::string_view tenant_id) {
-  if (auto st = audit_.guard(actor, kModuleKeys, Action::kInquire, tenant_id, "key.failures", tenant_id); !st) {
-    return std::unexpected(st.error());
+  auto grant = audit_.guard(actor, kModuleKeys, Action::kInquire, tenant_id, "key.failures", tenant_id);
+  if (!grant) return std::unexpected(grant.error());
+  if ((*grant)->level != Level::kAll || !(*grant)->all_resources) {
+    // The counters are per tenant, including unknown keys: not divisible into "mine".
+    return fail(ErrorKind::kForbidden, "FORBIDDEN", "verification failure counts need keys:inquire at level all");
   }
   if (auto t = store_.getTenant(tenant_id); !t) return std::unexpected(t.error());
   return store_.listVerifyFailures(tenant_id);

@@ -52,13 +52,14 @@ Response exportAudit(Ctx& c) {
   }
   auto f = filterFrom(Query(c.req.query));
   if (!f) return errorResponse(c, f.error());
-  if (auto st = c.deps.audit.authorizeExport(*actor, c.params[0]); !st) return errorResponse(c, st.error());
+  auto allowed = c.deps.audit.authorizeExport(*actor, c.params[0], *f);
+  if (!allowed) return errorResponse(c, allowed.error());
   // JSON Lines, oldest first, one store page per chunk.
   struct Cursor {
     AuditFilter filter;
     bool done = false;
   };
-  auto cursor = std::make_shared<Cursor>(Cursor{*f, false});
+  auto cursor = std::make_shared<Cursor>(Cursor{std::move(*allowed), false});
   cursor->filter.page.limit = 500;
   Store& store = c.deps.store;
   const std::string tenant = c.params[0];

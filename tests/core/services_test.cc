@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "core/audit_retention.h"
+#include "core/role_service.h"
 #include "core/usage_flusher.h"
 #include "core_fixture.h"
 #include "crypto/key_codec.h"
@@ -289,15 +290,36 @@ TEST_F(AuditLogTest, RetentionRemovesOldEventsAndTheChainStillVerifies) {
   EXPECT_EQ(AuditRetention(*audit_, clock_, 0).runOnce().value_or(-1), 0);  // 0 days: keep forever
 }
 
+TEST_F(AuditLogTest, LevelMineShowsOnlyTheCallersOwnEvents) {
+  Tenant t = makeTenant("acme");
+  CreateRoleInput role{"Own audit", "", {{"audit", Action::kInquire, Level::kMine}}, std::nullopt};
+  ASSERT_TRUE(roles_->create(root_, t.id, role));
+  CreateKeyInput in;
+  in.roles = {RoleAssignment{"Own audit", false, {}}};
+  const Actor mine = actorFor(makeKey(t.id, "auditor", in).secret);
+  makeKey(t.id, "someone-elses");
+  EXPECT_FALSE(groups_->create(mine, t.id, {"not-allowed", ""}));  // recorded as denied, by `mine`
+  auto page = audit_->list(mine, t.id, {});
+  ASSERT_TRUE(page) << page.error().message;
+  ASSERT_EQ(page->items.size(), 1u);
+  EXPECT_EQ(page->items[0].actor, mine.principal.key_id);
+  EXPECT_EQ(page->items[0].outcome, "denied");
+  AuditFilter other;
+  other.actor = root_.principal.key_id;
+  EXPECT_TRUE(audit_->list(mine, t.id, other)->items.empty());
+  EXPECT_EQ(audit_->verifyChain(mine, t.id).error().kind, ErrorKind::kForbidden);
+  EXPECT_EQ(audit_->authorizeExport(mine, t.id, {})->actor, mine.principal.key_id);
+}
+
 TEST_F(AuditLogTest, OnlyThoseWhoMayReadTheLogMayVerifyOrExportIt) {
   Tenant a = makeTenant("acme");
   Tenant b = makeTenant("globex");
   Actor admin_b = makeAdmin(b.id);
   Actor verifier_a = makeAdmin(a.id, std::string(kRoleVerifier));
   EXPECT_EQ(audit_->verifyChain(admin_b, a.id).error().kind, ErrorKind::kNotFound);
-  EXPECT_EQ(audit_->authorizeExport(admin_b, a.id).error().kind, ErrorKind::kNotFound);
+  EXPECT_EQ(audit_->authorizeExport(admin_b, a.id, {}).error().kind, ErrorKind::kNotFound);
   EXPECT_EQ(audit_->verifyChain(verifier_a, a.id).error().kind, ErrorKind::kForbidden);
-  EXPECT_TRUE(audit_->authorizeExport(makeAdmin(a.id), a.id));
+  EXPECT_TRUE(audit_->authorizeExport(makeAdmin(a.id), a.id, {}));
 }
 
 // ---- first start -------------------------------------------------------------------------
