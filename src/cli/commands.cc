@@ -227,6 +227,7 @@ std::string renderTenant(const json::value& t) {
       {"Max expiry", days(t, "max_expiry_days", "no limit")},
       {"Expiry alert", days(t, "expiry_alert_days", "-") + " before expiry"},
       {"Max keys per service user", field(t, "max_keys_per_service_user")},
+      {"Never-expiring keys", field(t, "allow_never_expiring") == "false" ? "forbidden" : "allowed"},
       {"Created", field(t, "created_at")},
       {"Updated", field(t, "updated_at")},
   });
@@ -393,6 +394,7 @@ struct TenantSettings {
   bool no_max_expiry = false;
   int expiry_alert_days = 0;
   int max_keys_per_service_user = 0;
+  std::string never_expiring;  // "allow" | "forbid"
 };
 
 void addTenantSettings(CLI::App* cmd, TenantSettings& t, bool create) {
@@ -407,6 +409,8 @@ void addTenantSettings(CLI::App* cmd, TenantSettings& t, bool create) {
   cmd->add_option("--expiry-alert-days", t.expiry_alert_days, "Days before expiry that alerts start (default 14)");
   cmd->add_option("--max-keys-per-service-user", t.max_keys_per_service_user,
                   "Most keys one service user may own (default 10)");
+  cmd->add_option("--never-expiring", t.never_expiring, "Whether keys that never expire may be created (default allow)")
+      ->check(CLI::IsMember({"allow", "forbid"}));
 }
 
 json::object tenantBody(const TenantSettings& t, const CLI::App* cmd) {
@@ -418,6 +422,7 @@ json::object tenantBody(const TenantSettings& t, const CLI::App* cmd) {
   if (t.no_max_expiry) b["max_expiry_days"] = nullptr;
   if (cmd->count("--expiry-alert-days") > 0) b["expiry_alert_days"] = t.expiry_alert_days;
   if (cmd->count("--max-keys-per-service-user") > 0) b["max_keys_per_service_user"] = t.max_keys_per_service_user;
+  if (cmd->count("--never-expiring") > 0) b["allow_never_expiring"] = t.never_expiring == "allow";
   return b;
 }
 

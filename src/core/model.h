@@ -126,6 +126,7 @@ struct TenantSettings {
   std::optional<int> max_expiry_days;  // policy: no key may live longer; none = unlimited
   int expiry_alert_days = 14;          // BloxOne: daily alerts from 14 days before expiry
   int max_keys_per_service_user = 10;  // BloxOne: up to 10 keys per service user
+  bool allow_never_expiring = true;    // Ivanti keys may never expire; a tenant may forbid it
 };
 
 struct Tenant {

@@ -66,6 +66,7 @@ Result<Tenant> TenantService::update(const Actor& actor, std::string_view id, co
   apply(t->settings.max_expiry_days, in.max_expiry_days, "max_expiry_days");
   apply(t->settings.expiry_alert_days, in.expiry_alert_days, "expiry_alert_days");
   apply(t->settings.max_keys_per_service_user, in.max_keys_per_service_user, "max_keys_per_service_user");
+  apply(t->settings.allow_never_expiring, in.allow_never_expiring, "allow_never_expiring");
   if (in.name) {
     if (auto st = validateName("name", t->name); !st) return std::unexpected(st.error());
   }

@@ -24,6 +24,7 @@ struct UpdateTenantInput {
   std::optional<std::optional<int>> max_expiry_days;  // set to nullopt to remove the limit
   std::optional<int> expiry_alert_days;
   std::optional<int> max_keys_per_service_user;
+  std::optional<bool> allow_never_expiring;
 };
 
 class TenantService {

@@ -63,6 +63,10 @@ Result<UnixSeconds> resolveExpiry(const ExpiryInput& in, const TenantSettings& s
       s.max_expiry_days ? "the tenant allows keys to live at most " + std::to_string(*s.max_expiry_days) + " days"
                         : std::string();
   if (in.never) {
+    if (!s.allow_never_expiring) {
+      return invalidField("never_expires", "never-expiring keys are not allowed: the tenant's allow_never_expiring is false",
+                          "EXPIRY_EXCEEDS_POLICY");
+    }
     if (limit) return invalidField("never_expires", "never-expiring keys are not allowed: " + policy, "EXPIRY_EXCEEDS_POLICY");
     return kNever;
   }

@@ -23,6 +23,7 @@ Response createTenant(Ctx& c) {
   }
   if (auto v = r.optInt("expiry_alert_days", 1, 90)) in.settings.expiry_alert_days = int(*v);
   if (auto v = r.optInt("max_keys_per_service_user", 1, 1000)) in.settings.max_keys_per_service_user = int(*v);
+  if (auto v = r.optBool("allow_never_expiring")) in.settings.allow_never_expiring = *v;
   if (auto st = r.finish(); !st) return errorResponse(c, st.error());
   auto t = c.deps.tenants.create(*actor, in);
   if (!t) return errorResponse(c, t.error());
@@ -55,9 +56,10 @@ Response updateTenant(Ctx& c) {
   }
   if (auto v = r.optInt("expiry_alert_days", 1, 90)) in.expiry_alert_days = int(*v);
   if (auto v = r.optInt("max_keys_per_service_user", 1, 1000)) in.max_keys_per_service_user = int(*v);
+  in.allow_never_expiring = r.optBool("allow_never_expiring");
   if (auto st = r.finish(); !st) return errorResponse(c, st.error());
   if (!in.name && !in.key_prefix && !in.default_expiry_days && !in.max_expiry_days && !in.expiry_alert_days &&
-      !in.max_keys_per_service_user) {
+      !in.max_keys_per_service_user && !in.allow_never_expiring) {
     return errorResponse(c, Error{ErrorKind::kInvalid, "EMPTY_UPDATE", "the request changes nothing", ""});
   }
   auto t = c.deps.tenants.update(*actor, c.params[0], in);

@@ -23,6 +23,7 @@ boost::json::object renderTenant(const Tenant& t) {
   else o["max_expiry_days"] = nullptr;
   o["expiry_alert_days"] = t.settings.expiry_alert_days;
   o["max_keys_per_service_user"] = t.settings.max_keys_per_service_user;
+  o["allow_never_expiring"] = t.settings.allow_never_expiring;
   o["created_at"] = formatRfc3339(t.created_at);
   o["updated_at"] = formatRfc3339(t.updated_at);
   return o;

@@ -107,6 +107,21 @@ TEST(ResolveExpiry, NeverExpiringKeysAreRefusedUnderAMaximum) {
   EXPECT_EQ(r.error().field, "never_expires");
 }
 
+TEST(ResolveExpiry, NeverExpiringKeysAreRefusedWhenTheTenantForbidsThem) {
+  TenantSettings s;
+  ExpiryInput in;
+  in.never = true;
+  EXPECT_EQ(resolveExpiry(in, s, kNow).value_or(0), kNever);  // allowed by default (Ivanti)
+  s.allow_never_expiring = false;
+  auto r = resolveExpiry(in, s, kNow);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "EXPIRY_EXCEEDS_POLICY");
+  EXPECT_EQ(r.error().field, "never_expires");
+  in.never = false;
+  in.in_days = 30;
+  EXPECT_TRUE(resolveExpiry(in, s, kNow));  // a finite expiry is still fine
+}
+
 TEST(TenantSettings, DefaultsAreValid) { EXPECT_TRUE(validateTenantSettings({})); }
 
 TEST(TenantSettings, BadValuesNameTheirField) {

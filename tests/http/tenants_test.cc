@@ -27,7 +27,7 @@ TEST_F(TenantsApi, CreateReturns201WithLocationDefaultsAndRfc3339Times) {
 TEST_F(TenantsApi, CreateAcceptsEverySetting) {
   Response r = post("/v1/tenants",
                     R"({"name":"Globex","key_prefix":"gx9","default_expiry_days":30,"max_expiry_days":90,)"
-                    R"("expiry_alert_days":7,"max_keys_per_service_user":3})");
+                    R"("expiry_alert_days":7,"max_keys_per_service_user":3,"allow_never_expiring":false})");
   ASSERT_EQ(r.status, 201) << r.body;
   json::object t = obj(r);
   EXPECT_EQ(str(t, "key_prefix"), "gx9");
@@ -35,6 +35,24 @@ TEST_F(TenantsApi, CreateAcceptsEverySetting) {
   EXPECT_EQ(t.at("max_expiry_days").as_int64(), 90);
   EXPECT_EQ(t.at("expiry_alert_days").as_int64(), 7);
   EXPECT_EQ(t.at("max_keys_per_service_user").as_int64(), 3);
+  EXPECT_FALSE(t.at("allow_never_expiring").as_bool());
+}
+
+TEST_F(TenantsApi, ATenantThatForbidsNeverExpiringKeysRefusesThemAndSaysWhy) {
+  Response r = post("/v1/tenants", R"({"name":"Strict"})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string t = str(obj(r), "id");
+  EXPECT_TRUE(obj(r).at("allow_never_expiring").as_bool());  // the default
+  EXPECT_EQ(post("/v1/tenants/" + t + "/keys", R"({"name":"forever","never_expires":true})").status, 201);
+  r = patch("/v1/tenants/" + t, R"({"allow_never_expiring":"no"})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(str(obj(r), "field"), "allow_never_expiring");
+  ASSERT_EQ(patch("/v1/tenants/" + t, R"({"allow_never_expiring":false})").status, 200);
+  r = post("/v1/tenants/" + t + "/keys", R"({"name":"forever-2","never_expires":true})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(str(obj(r), "code"), "EXPIRY_EXCEEDS_POLICY");
+  EXPECT_EQ(str(obj(r), "field"), "never_expires");
+  EXPECT_EQ(post("/v1/tenants/" + t + "/keys", R"({"name":"finite","expires_in_days":30})").status, 201);
 }
 
 TEST_F(TenantsApi, GetReturnsTheTenant) {

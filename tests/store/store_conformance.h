@@ -338,6 +338,7 @@ TYPED_TEST_P(StoreConformance, TenantKeepsEverySetting) {
   t.settings.max_expiry_days = 90;
   t.settings.expiry_alert_days = 7;
   t.settings.max_keys_per_service_user = 3;
+  t.settings.allow_never_expiring = false;
   t.created_at = kT0;
   t.updated_at = kT0 + 5;
   ASSERT_TRUE(this->store().createTenant(t, event(t.id, "tenant.create", t.id)));
@@ -350,6 +351,10 @@ TYPED_TEST_P(StoreConformance, TenantKeepsEverySetting) {
   EXPECT_EQ(got->settings.max_expiry_days, std::optional<int>(90));
   EXPECT_EQ(got->settings.expiry_alert_days, 7);
   EXPECT_EQ(got->settings.max_keys_per_service_user, 3);
+  EXPECT_FALSE(got->settings.allow_never_expiring);
+  got->settings.allow_never_expiring = true;
+  ASSERT_TRUE(this->store().updateTenant(*got, event(t.id, "tenant.update", t.id)));
+  EXPECT_TRUE(this->store().getTenant(t.id)->settings.allow_never_expiring);
   EXPECT_EQ(got->created_at, kT0);
   EXPECT_EQ(got->updated_at, kT0 + 5);
   EXPECT_GT(got->seq, 0);

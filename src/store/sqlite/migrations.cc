@@ -151,11 +151,13 @@ CREATE TABLE modules (
   PRIMARY KEY (tenant_id, name)
 );
 )sql",
-      // 3: key groups remember who created them (level "mine"), and
+      // 3: key groups remember who created them (level "mine"), tenants may forbid keys
+      // that never expire, and
       // the audit log is hash-chained per tenant (store/audit_chain.h). Rows written
       // before this migration are chained when the store opens (SqliteStore::open).
       R"sql(
 ALTER TABLE key_groups ADD COLUMN created_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE tenants ADD COLUMN allow_never_expiring INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE audit_events ADD COLUMN prev_hash BLOB;
 ALTER TABLE audit_events ADD COLUMN hash BLOB;
 -- Per tenant: the newest event's hash (head: a removed last event is detected) and the

@@ -212,7 +212,7 @@ class Stmt {
 
 constexpr std::string_view kTenantCols =
     "id, name, key_prefix, default_expiry_days, max_expiry_days, expiry_alert_days, "
-    "max_keys_per_service_user, created_at, updated_at, seq";
+    "max_keys_per_service_user, created_at, updated_at, seq, allow_never_expiring";
 constexpr std::string_view kGroupCols = "id, tenant_id, name, description, created_at, updated_at, seq, created_by";
 constexpr std::string_view kKeyCols =
     "id, tenant_id, name, description, group_id, kind, digest, start, enabled, revoked_at, "
@@ -242,6 +242,7 @@ Tenant readTenant(const Stmt& s) {
   t.created_at = s.i64(7);
   t.updated_at = s.i64(8);
   t.seq = s.i64(9);
+  t.settings.allow_never_expiring = s.i64(10) != 0;
   return t;
 }
 
@@ -538,11 +539,12 @@ struct SqliteStore::Impl {
   Status insertTenant(const Tenant& t) {
     Stmt s(db,
            "INSERT INTO tenants (id, name, key_prefix, default_expiry_days, max_expiry_days, "
-           "expiry_alert_days, max_keys_per_service_user, created_at, updated_at) "
-           "VALUES (?,?,?,?,?,?,?,?,?)");
+           "expiry_alert_days, max_keys_per_service_user, created_at, updated_at, allow_never_expiring) "
+           "VALUES (?,?,?,?,?,?,?,?,?,?)");
     s.bind(t.id).bind(t.name).bind(t.settings.key_prefix).bind(t.settings.default_expiry_days)
         .bind(t.settings.max_expiry_days).bind(t.settings.expiry_alert_days)
-        .bind(t.settings.max_keys_per_service_user).bind(t.created_at).bind(t.updated_at);
+        .bind(t.settings.max_keys_per_service_user).bind(t.created_at).bind(t.updated_at)
+        .bind(t.settings.allow_never_expiring);
     return run(s, "insert tenant");
   }
 
@@ -850,10 +852,12 @@ Status SqliteStore::updateTenant(const Tenant& t, const AuditEvent& ev) {
   return impl_->transaction([&]() -> Status {
     Stmt s(impl_->db,
            "UPDATE tenants SET name = ?, key_prefix = ?, default_expiry_days = ?, max_expiry_days = ?, "
-           "expiry_alert_days = ?, max_keys_per_service_user = ?, updated_at = ? WHERE id = ?");
+           "expiry_alert_days = ?, max_keys_per_service_user = ?, allow_never_expiring = ?, updated_at = ? "
+           "WHERE id = ?");
     s.bind(t.name).bind(t.settings.key_prefix).bind(t.settings.default_expiry_days)
         .bind(t.settings.max_expiry_days).bind(t.settings.expiry_alert_days)
-        .bind(t.settings.max_keys_per_service_user).bind(t.updated_at).bind(t.id);
+        .bind(t.settings.max_keys_per_service_user).bind(t.settings.allow_never_expiring).bind(t.updated_at)
+        .bind(t.id);
     if (auto st = impl_->run(s, "update tenant"); !st) return st;
     if (sqlite3_changes(impl_->db) == 0) return notFound("tenant");
     return impl_->insertAudit(ev);
