@@ -176,7 +176,12 @@ void AccessIndex::refreshKeys(const std::vector<ApiKey>& keys) {
   // key's access fails closed (custom roles grant nothing, an unreadable owner counts as
   // disabled) instead of keeping stale, possibly wider, permissions.
   std::map<std::string, TenantRoles, std::less<>> roles_by_tenant;
+  const TenantRoles none({});
   for (const auto& k : keys) {
+    if (k.roles.empty() && !k.owner) {  // nothing to compile: no store reads (key creation path)
+      index_.upsert(k.digest, compile(k, none, nullptr));
+      continue;
+    }
     auto it = roles_by_tenant.find(k.tenant_id);
     if (it == roles_by_tenant.end()) {
       auto r = rolesOf(k.tenant_id);
