@@ -140,12 +140,19 @@ Result<OwnerState> AccessIndex::ownerOf(std::string_view tenant_id, const OwnerR
   return s;
 }
 
-Status AccessIndex::checkAssignable(const Principal& actor, std::string_view tenant_id,
-                                    const std::vector<RoleAssignment>& roles, std::string_view what) {
+Result<verify::PermissionSet> AccessIndex::validatedGrants(std::string_view tenant_id,
+                                                           const std::vector<RoleAssignment>& roles) {
   auto defs = rolesOf(tenant_id);
   if (!defs) return std::unexpected(defs.error());
-  if (auto st = validateAssignments(roles, defs->lookup(), "roles"); !st) return st;
-  return checkNoEscalation(actor, compileAssignments(roles, defs->lookup()), what);
+  if (auto st = validateAssignments(roles, defs->lookup(), "roles"); !st) return std::unexpected(st.error());
+  return compileAssignments(roles, defs->lookup());
+}
+
+Status AccessIndex::checkAssignable(const Principal& actor, std::string_view tenant_id,
+                                    const std::vector<RoleAssignment>& roles, std::string_view what) {
+  auto granted = validatedGrants(tenant_id, roles);
+  if (!granted) return std::unexpected(granted.error());
+  return checkNoEscalation(actor, *granted, what);
 }
 
 std::shared_ptr<verify::CompiledKey> AccessIndex::compile(const ApiKey& k, const TenantRoles& roles,
@@ -206,32 +213,23 @@ Status AccessIndex::refreshRole(std::string_view tenant_id, std::string_view rol
   auto keys = store_.keysWithRole(tenant_id, role);
   if (!keys) return std::unexpected(keys.error());
   refreshKeys(*keys);
-  auto holds = [&](const std::vector<RoleAssignment>& v) {
-    for (const auto& a : v)
-      if (a.role == role) return true;
-    return false;
+  // Every principal of the tenant that holds the role: its keys' owner permissions changed.
+  auto refreshHolders = [&](auto list) -> Status {
+    PageRequest page{500, 0};
+    for (;;) {
+      auto principals = list(page);
+      if (!principals) return std::unexpected(principals.error());
+      for (const auto& p : principals->items) {
+        const bool holds = std::any_of(p.roles.begin(), p.roles.end(), [&](const RoleAssignment& a) { return a.role == role; });
+        if (holds)
+          if (auto st = refreshOwner(tenant_id, p.id); !st) return st;
+      }
+      if (!principals->next) return {};
+      page.after = *principals->next;
+    }
   };
-  PageRequest page{500, 0};
-  for (;;) {
-    auto users = store_.listUsers(tenant_id, page);
-    if (!users) return std::unexpected(users.error());
-    for (const auto& u : users->items)
-      if (holds(u.roles))
-        if (auto st = refreshOwner(tenant_id, u.id); !st) return st;
-    if (!users->next) break;
-    page.after = *users->next;
-  }
-  page.after = 0;
-  for (;;) {
-    auto sus = store_.listServiceUsers(tenant_id, page);
-    if (!sus) return std::unexpected(sus.error());
-    for (const auto& s : sus->items)
-      if (holds(s.roles))
-        if (auto st = refreshOwner(tenant_id, s.id); !st) return st;
-    if (!sus->next) break;
-    page.after = *sus->next;
-  }
-  return {};
+  if (auto st = refreshHolders([&](const PageRequest& p) { return store_.listUsers(tenant_id, p); }); !st) return st;
+  return refreshHolders([&](const PageRequest& p) { return store_.listServiceUsers(tenant_id, p); });
 }
 
 Result<size_t> AccessIndex::loadAll() {

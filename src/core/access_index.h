@@ -61,6 +61,9 @@ class AccessIndex {
                                                                      const std::vector<RoleAssignment>& roles);
   Result<OwnerState> ownerOf(std::string_view tenant_id, const OwnerRef& ref);
 
+  // What `roles` grant in `tenant_id`, once they are known to exist and be well scoped
+  // (400 naming the field "roles" otherwise).
+  Result<verify::PermissionSet> validatedGrants(std::string_view tenant_id, const std::vector<RoleAssignment>& roles);
   // Assignments that exist, are well scoped and grant nothing beyond what `actor` holds.
   Status checkAssignable(const Principal& actor, std::string_view tenant_id, const std::vector<RoleAssignment>& roles,
                          std::string_view what);

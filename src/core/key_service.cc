@@ -1,24 +1,16 @@
 #include "core/key_service.h"
 
 #include "common/json_text.h"
+#include "core/object_access.h"
 #include "crypto/key_codec.h"
 #include "crypto/random.h"
 
 namespace keyward {
 
-namespace {
-
-Ownership ownershipOf(const ApiKey& k) {
-  return Ownership{k.id, k.created_by, k.owner ? k.owner->id : std::string()};
-}
-
-}  // namespace
-
 Status KeyService::checkAccess(const Actor& actor, const verify::Grant& grant, std::string_view tenant_id,
                                const std::vector<RoleAssignment>& roles, const std::optional<OwnerRef>& owner) {
-  auto defs = access_.rolesOf(tenant_id);
-  if (!defs) return std::unexpected(defs.error());
-  if (auto st = validateAssignments(roles, defs->lookup(), "roles"); !st) return st;
+  auto granted = access_.validatedGrants(tenant_id, roles);
+  if (!granted) return std::unexpected(granted.error());
   if (owner) {
     if (auto o = access_.ownerOf(tenant_id, *owner); !o) {
       if (o.error().kind != ErrorKind::kNotFound) return std::unexpected(o.error());
@@ -34,7 +26,7 @@ Status KeyService::checkAccess(const Actor& actor, const verify::Grant& grant, s
     return fail(ErrorKind::kForbidden, "FORBIDDEN",
                 "this credential may manage only its own keys: the owner must be itself", "owner");
   }
-  return checkNoEscalation(actor.principal, compileAssignments(roles, defs->lookup()), "the key's roles");
+  return checkNoEscalation(actor.principal, *granted, "the key's roles");
 }
 
 void KeyService::withLiveLastUse(ApiKey& k) const {
@@ -123,15 +115,9 @@ Result<CreatedKey> KeyService::create(const Actor& actor, std::string_view tenan
 }
 
 Result<ApiKey> KeyService::get(const Actor& actor, std::string_view tenant_id, std::string_view id) {
-  auto grant = audit_.guard(actor, kModuleKeys, Action::kInquire, tenant_id, "key.read", id);
-  if (!grant) return std::unexpected(grant.error());
-  auto k = store_.getKey(tenant_id, id);
-  if (!k) return k;
-  if (auto st = audit_.guardObject(actor, **grant, kModuleKeys, Action::kInquire, tenant_id, ownershipOf(*k), "key.read");
-      !st) {
-    return std::unexpected(st.error());
-  }
-  withLiveLastUse(*k);
+  auto k = readGuarded<ApiKey>(audit_, actor, kModuleKeys, Action::kInquire, tenant_id, id, "key.read",
+                               [&] { return store_.getKey(tenant_id, id); });
+  if (k) withLiveLastUse(*k);
   return k;
 }
 
@@ -149,7 +135,7 @@ Result<Page<ApiKey>> KeyService::list(const Actor& actor, std::string_view tenan
   if (!page) return page;
   // A resource-scoped grant shows only its keys; a page may then hold fewer than `limit`
   // items, and next_cursor still continues the scan.
-  std::erase_if(page->items, [&](const ApiKey& k) { return !grantCovers(actor.principal, **grant, ownershipOf(k)); });
+  keepCovered(actor, **grant, page->items);
   for (auto& k : page->items) withLiveLastUse(k);
   return page;
 }
@@ -223,12 +209,7 @@ Result<ApiKey> KeyService::update(const Actor& actor, std::string_view tenant_id
       auto held = store_.countLiveKeysOfOwner(tenant_id, k->owner->id);
       if (!held) return std::unexpected(held.error());
       const int limit = tenant->settings.max_keys_per_service_user;
-      if (*held >= limit) {
-        return fail(ErrorKind::kConflict, "KEY_LIMIT_REACHED",
-                    "service user '" + k->owner->id + "' already holds " + std::to_string(*held) +
-                        " keys, the tenant's limit (max_keys_per_service_user = " + std::to_string(limit) +
-                        "); revoke one or raise the limit");
-      }
+      if (*held >= limit) return std::unexpected(keyLimitReached(*k->owner, *held, limit));
     }
   }
   k->updated_at = now;
@@ -244,14 +225,9 @@ Result<ApiKey> KeyService::update(const Actor& actor, std::string_view tenant_id
 
 Status KeyService::revoke(const Actor& actor, std::string_view tenant_id, std::string_view id) {
   auto write = access_.writeLock();  // commit and index update in one order
-  auto grant = audit_.guard(actor, kModuleKeys, Action::kDelete, tenant_id, "key.revoke", id);
-  if (!grant) return std::unexpected(grant.error());
-  auto k = store_.getKey(tenant_id, id);
+  auto k = readGuarded<ApiKey>(audit_, actor, kModuleKeys, Action::kDelete, tenant_id, id, "key.revoke",
+                               [&] { return store_.getKey(tenant_id, id); });
   if (!k) return std::unexpected(k.error());
-  if (auto st = audit_.guardObject(actor, **grant, kModuleKeys, Action::kDelete, tenant_id, ownershipOf(*k), "key.revoke");
-      !st) {
-    return st;
-  }
   if (k->revoked_at) return fail(ErrorKind::kConflict, "KEY_REVOKED", "the key is already revoked");
   k->revoked_at = clock_.now();
   k->updated_at = *k->revoked_at;

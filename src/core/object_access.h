@@ -17,6 +17,8 @@ template <class T>
 Ownership ownershipOf(const T& o) {
   return Ownership{o.id, o.created_by, ""};
 }
+// A key is also its owner's.
+inline Ownership ownershipOf(const ApiKey& k) { return Ownership{k.id, k.created_by, k.owner ? k.owner->id : ""}; }
 
 // Lists show only what the grant covers ("mine", resource scopes). A page may then hold
 // fewer than `limit` items; next_cursor still continues the scan.

@@ -21,8 +21,6 @@ Error nameTaken(Error e, std::string_view what, std::string_view field, std::str
   return e;
 }
 
-bool sameRoles(const std::vector<RoleAssignment>& a, const std::vector<RoleAssignment>& b) { return a == b; }
-
 }  // namespace
 
 // ---- users ---------------------------------------------------------------------------------
@@ -112,7 +110,7 @@ Result<User> PrincipalService::updateUser(const Actor& actor, std::string_view t
     if (auto st = access_.checkAssignable(actor.principal, tenant_id, *in.roles, "the user's roles"); !st) {
       return std::unexpected(st.error());
     }
-    access_changed = !sameRoles(u->roles, *in.roles);
+    access_changed = u->roles != *in.roles;
     u->roles = *in.roles;
     changed.emplace_back("roles");
   }
@@ -212,7 +210,7 @@ Result<ServiceUser> PrincipalService::updateServiceUser(const Actor& actor, std:
     if (auto st = access_.checkAssignable(actor.principal, tenant_id, *in.roles, "the service user's roles"); !st) {
       return std::unexpected(st.error());
     }
-    access_changed = !sameRoles(s->roles, *in.roles);
+    access_changed = s->roles != *in.roles;
     s->roles = *in.roles;
     changed.emplace_back("roles");
   }

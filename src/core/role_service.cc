@@ -74,13 +74,12 @@ Result<Role> RoleService::create(const Actor& actor, std::string_view tenant_id,
 
 Result<Role> RoleService::get(const Actor& actor, std::string_view tenant_id, std::string_view id) {
   // Built-in roles are everyone's to read (whoever may inquire roles at all).
-  for (const auto& r : builtinRoles()) {
-    if (r.id != id) continue;
+  if (const Role* r = findBuiltinRoleById(id)) {
     if (auto g = audit_.guard(actor, kModuleRoles, Action::kInquire, tenant_id, "role.read", id); !g) {
       return std::unexpected(g.error());
     }
     if (auto t = store_.getTenant(tenant_id); !t) return std::unexpected(t.error());
-    return r;
+    return *r;
   }
   return readGuarded<Role>(audit_, actor, kModuleRoles, Action::kInquire, tenant_id, id, "role.read",
                            [&] { return store_.getRole(tenant_id, id); });
@@ -103,8 +102,7 @@ Result<Role> RoleService::update(const Actor& actor, std::string_view tenant_id,
   auto write = access_.writeLock();  // commit and index update in one order
   auto g = audit_.guard(actor, kModuleRoles, Action::kEdit, tenant_id, "role.update", id);
   if (!g) return std::unexpected(g.error());
-  for (const auto& b : builtinRoles())
-    if (b.id == id) return std::unexpected(builtinRoleRefused());
+  if (findBuiltinRoleById(id)) return std::unexpected(builtinRoleRefused());
   auto r = store_.getRole(tenant_id, id);
   if (!r) return r;
   if (auto st = audit_.guardObject(actor, **g, kModuleRoles, Action::kEdit, tenant_id,
@@ -140,8 +138,7 @@ Result<Role> RoleService::update(const Actor& actor, std::string_view tenant_id,
 Status RoleService::remove(const Actor& actor, std::string_view tenant_id, std::string_view id) {
   auto g = audit_.guard(actor, kModuleRoles, Action::kDelete, tenant_id, "role.delete", id);
   if (!g) return std::unexpected(g.error());
-  for (const auto& b : builtinRoles())
-    if (b.id == id) return std::unexpected(builtinRoleRefused());
+  if (findBuiltinRoleById(id)) return std::unexpected(builtinRoleRefused());
   auto r = store_.getRole(tenant_id, id);
   if (!r) return std::unexpected(r.error());
   if (auto st = audit_.guardObject(actor, **g, kModuleRoles, Action::kDelete, tenant_id,

@@ -87,6 +87,12 @@ const Role* findBuiltinRole(std::string_view name) {
   return nullptr;
 }
 
+const Role* findBuiltinRoleById(std::string_view id) {
+  for (const auto& r : builtinRoles())
+    if (r.id == id) return &r;
+  return nullptr;
+}
+
 verify::PermissionSet compileAssignments(const std::vector<RoleAssignment>& roles, const RoleLookup& lookup) {
   verify::PermissionSet set;
   for (const auto& a : roles) {

@@ -39,6 +39,7 @@ const std::vector<Module>& builtinModules();
 bool isBuiltinModule(std::string_view name);
 const std::vector<Role>& builtinRoles();
 const Role* findBuiltinRole(std::string_view name);
+const Role* findBuiltinRoleById(std::string_view id);
 
 // Looks up a role definition of a tenant by name (built-in or custom); nullptr when unknown.
 using RoleLookup = std::function<const Role*(std::string_view name)>;

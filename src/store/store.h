@@ -41,6 +41,18 @@ struct AuditFilter {
   PageRequest page;
 };
 
+// The KEY_LIMIT_REACHED refusal: `owner` already holds `held` live keys, the tenant's
+// `max_keys_per_service_user` = `limit`. Shared by every backend and by core (a key moved
+// to a full owner), so the message names the limit the same way everywhere.
+inline Error keyLimitReached(const OwnerRef& owner, std::int64_t held, int limit) {
+  const char* who = owner.kind == PrincipalKind::kUser ? "user" : "service user";
+  return Error{ErrorKind::kConflict, "KEY_LIMIT_REACHED",
+               std::string(who) + " '" + owner.id + "' already holds " + std::to_string(held) +
+                   " keys, the tenant's limit (max_keys_per_service_user = " + std::to_string(limit) +
+                   "); revoke one or raise the limit",
+               ""};
+}
+
 class Store {
  public:
   virtual ~Store() = default;

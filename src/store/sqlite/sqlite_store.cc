@@ -554,11 +554,7 @@ struct SqliteStore::Impl {
     auto held = liveKeysOfOwner(k.tenant_id, k.owner->id);
     if (!held) return std::unexpected(held.error());
     if (*held < *limit) return {};
-    const char* who = k.owner->kind == PrincipalKind::kUser ? "user" : "service user";
-    return fail(ErrorKind::kConflict, "KEY_LIMIT_REACHED",
-                std::string(who) + " '" + k.owner->id + "' already holds " + std::to_string(*held) +
-                    " keys, the tenant's limit (max_keys_per_service_user = " + std::to_string(*limit) +
-                    "); revoke one or raise the limit");
+    return std::unexpected(keyLimitReached(*k.owner, *held, *limit));
   }
 
   Status insertKey(const ApiKey& k) {
