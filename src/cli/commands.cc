@@ -284,6 +284,11 @@ std::string renderKey(const json::value& k) {
       {"Last used", field(k, "last_used_at", "never")},
   };
   if (const std::string revoked = field(k, "revoked_at", ""); !revoked.empty()) f.emplace_back("Revoked", revoked);
+  if (const std::string nb = field(k, "not_before", ""); !nb.empty()) f.emplace_back("Not before", nb);
+  if (const std::string rotated = field(k, "rotated_at", ""); !rotated.empty()) f.emplace_back("Rotated", rotated);
+  if (const std::string prev = field(k, "previous_start", ""); !prev.empty()) {
+    f.emplace_back("Previous secret", prev + "... still verifies until " + field(k, "previous_expires_at"));
+  }
   f.emplace_back("IP allowlist", field(k, "ip_allowlist", "any address"));
   f.emplace_back("Owner", ownerOf(k, "none"));
   f.emplace_back("Roles", rolesOf(k));
@@ -738,9 +743,32 @@ struct KeyOptions {
   bool disabled = false;
   RoleOptions roles;
   OwnerOptions owner;
+  std::string not_before;
+  bool clear_not_before = false;
+  std::string grace = "0";
 };
 
 std::string keysPath(const KeyOptions& o) { return "/v1/tenants/" + encode(o.tenant) + "/keys"; }
+
+// "90", "90s", "15m", "24h", "7d" -> seconds; nullopt when malformed or negative.
+std::optional<std::int64_t> parseDurationSeconds(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  std::int64_t unit = 1;
+  switch (text.back()) {
+    case 's': unit = 1; text.remove_suffix(1); break;
+    case 'm': unit = 60; text.remove_suffix(1); break;
+    case 'h': unit = 3600; text.remove_suffix(1); break;
+    case 'd': unit = 86400; text.remove_suffix(1); break;
+    default: break;
+  }
+  if (text.empty() || text.size() > 12) return std::nullopt;
+  std::int64_t n = 0;
+  for (char ch : text) {
+    if (ch < '0' || ch > '9') return std::nullopt;
+    n = n * 10 + (ch - '0');
+  }
+  return n * unit;
+}
 
 void registerKeys(CLI::App& app, int& exit_code) {
   auto* keys = app.add_subcommand("keys", "Manage and verify API keys");
@@ -764,6 +792,8 @@ void registerKeys(CLI::App& app, int& exit_code) {
                     "JSON object returned with every successful verification "
                     "(at most 4 KiB)");
     cmd->add_flag("--disabled", o->disabled, "Create the key disabled (enable it later with keys enable)");
+    cmd->add_option("--not-before", o->not_before,
+                    "The key verifies only from this RFC 3339 time on (NOT_YET_VALID before), e.g. 2026-01-01T00:00:00Z");
     addRoleOptions(cmd, o->roles, false);
     addOwnerOptions(cmd, o->owner, false);
     auto g = addConnectionOptions(cmd);
@@ -781,6 +811,7 @@ void registerKeys(CLI::App& app, int& exit_code) {
         body["metadata"] = std::move(*meta);
       }
       if (o->disabled) body["enabled"] = false;
+      if (cmd->count("--not-before") > 0) body["not_before"] = o->not_before;
       if (!putRoles(s, body, o->roles)) return;
       putOwner(body, o->owner);
       auto r = s.call("POST", keysPath(*o), &body);
@@ -844,6 +875,9 @@ void registerKeys(CLI::App& app, int& exit_code) {
     auto* ip = addRepeatable(cmd, "--ip", o->ips, "Replace the IP allowlist with these CIDRs; repeat for several");
     cmd->add_flag("--clear-ips", o->clear_ips, "Empty the IP allowlist (any address may use the key)")->excludes(ip);
     cmd->add_option("--metadata", o->metadata, "Replace the metadata with this JSON object");
+    auto* nb = cmd->add_option("--not-before", o->not_before, "The key verifies only from this RFC 3339 time on");
+    cmd->add_flag("--clear-not-before", o->clear_not_before, "Remove the start of validity: the key verifies at once")
+        ->excludes(nb);
     addRoleOptions(cmd, o->roles, true);
     addOwnerOptions(cmd, o->owner, true);
     auto g = addConnectionOptions(cmd);
@@ -860,6 +894,8 @@ void registerKeys(CLI::App& app, int& exit_code) {
         if (!meta) return;
         body["metadata"] = std::move(*meta);
       }
+      if (cmd->count("--not-before") > 0) body["not_before"] = o->not_before;
+      if (o->clear_not_before) body["not_before"] = nullptr;
       if (!putRoles(s, body, o->roles)) return;
       putOwner(body, o->owner);
       if (body.empty()) {
@@ -899,6 +935,47 @@ void registerKeys(CLI::App& app, int& exit_code) {
       if (auto r = s.call("DELETE", keysPath(*o) + "/" + encode(o->id))) {
         printDone(s, *r, std::string("Revoked key ") + sanitize(o->id));
       }
+    }));
+  }
+  {
+    auto* cmd = keys->add_subcommand("rotate",
+                                     "Issue a new secret for a key (same record, roles, owner, group, allowlist "
+                                     "and metadata); the new secret is printed once");
+    cmd->footer(
+        "The old secret keeps verifying for the grace period (default 0: it stops at once), never past\n"
+        "the key's old expiry; meanwhile verify replies say rotating: true when the old secret is used.\n"
+        "Without an expiry option the new secret gets a fresh lifetime of the tenant's default_expiry_days\n"
+        "(a key that never expires keeps never expiring). Revoked and expired keys cannot be rotated.\n"
+        "Example: keyward keys rotate key_123 --tenant t_123 --grace 24h\n");
+    auto o = std::make_shared<KeyOptions>();
+    addTenantOption(cmd, o->tenant);
+    cmd->add_option("id", o->id, "Key id")->required();
+    cmd->add_option("--grace", o->grace,
+                    "How long the old secret keeps working: seconds, or with a unit (90s, 15m, 24h, 7d); at most 30d");
+    addExpiryOptions(cmd, o->expiry, "default: a fresh default_expiry_days");
+    auto g = addConnectionOptions(cmd);
+    cmd->callback(guarded(exit_code, [cmd, o, g, &exit_code] {
+      Session s(*g, exit_code);
+      const auto grace = parseDurationSeconds(o->grace);
+      if (!grace) {
+        s.usage("--grace: give seconds or a number with s, m, h or d (e.g. 24h)");
+        return;
+      }
+      json::object body;
+      body["grace_seconds"] = *grace;
+      putExpiry(body, o->expiry, cmd);
+      auto r = s.call("POST", keysPath(*o) + "/" + encode(o->id) + "/rotate", &body);
+      if (!r) return;
+      if (s.json()) {
+        s.printRaw(*r);
+        return;
+      }
+      const auto* obj = r->doc.if_object();
+      const json::value key = obj && obj->contains("key") ? obj->at("key") : json::value();
+      std::cout << renderKey(key) << '\n'
+                << "Secret: " << sanitize(field(r->doc, "secret")) << '\n'
+                << "This new secret is shown only once: store it now. keyward keeps only a digest and cannot show "
+                   "it again.\n";
     }));
   }
   {
@@ -969,6 +1046,10 @@ void registerKeys(CLI::App& app, int& exit_code) {
                                    {"Owner", ownerOf(r->doc, "none")},
                                    {"Roles", rolesOf(r->doc)},
                                    {"Permissions", describePermissions(member(r->doc, "permissions"))}});
+        if (const auto* rot = obj->if_contains("rotating"); rot && rot->is_bool() && rot->get_bool()) {
+          std::cout << "Rotating: this is the key's previous secret; it stops verifying at "
+                    << sanitize(field(r->doc, "rotation_ends_at")) << ": switch to the new one\n";
+        }
         return;
       }
       std::cout << "NOT VALID: " << code;

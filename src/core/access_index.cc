@@ -169,12 +169,37 @@ std::shared_ptr<verify::CompiledKey> compileRecord(const ApiKey& k) {
   c->name = k.name;
   c->group_id = k.group_id.value_or("");
   c->expires_at = k.expires_at;
+  c->not_before = k.not_before.value_or(0);
   c->enabled = k.enabled;
   c->revoked = k.revoked_at.has_value();
   c->ip_allowlist = k.ip_allowlist;
   c->metadata_json = k.metadata_json;
   c->last_used.store(k.last_used_at.value_or(0), std::memory_order_relaxed);
   return c;
+}
+
+void publishKey(verify::KeyIndex& index, const ApiKey& k, std::shared_ptr<verify::CompiledKey> c) {
+  if (k.previous_digest) {
+    // The replaced secret answers for the same key; CompiledKey holds atomics, so the copy
+    // is field by field.
+    auto prev = std::make_shared<verify::CompiledKey>();
+    prev->expires_at = c->expires_at;
+    prev->not_before = c->not_before;
+    prev->enabled = c->enabled;
+    prev->revoked = c->revoked;
+    prev->previous_secret = true;
+    prev->secret_expires_at = k.previous_expires_at;
+    prev->last_used.store(c->last_used.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    prev->tenant_id = c->tenant_id;
+    prev->ip_allowlist = c->ip_allowlist;
+    prev->access = c->access;
+    prev->id = c->id;
+    prev->name = c->name;
+    prev->group_id = c->group_id;
+    prev->metadata_json = c->metadata_json;
+    index.upsert(*k.previous_digest, std::move(prev));
+  }
+  index.upsert(k.digest, std::move(c));
 }
 
 void AccessIndex::refreshKeys(const std::vector<ApiKey>& keys) {
@@ -186,7 +211,7 @@ void AccessIndex::refreshKeys(const std::vector<ApiKey>& keys) {
   const TenantRoles none({});
   for (const auto& k : keys) {
     if (k.roles.empty() && !k.owner) {  // nothing to compile: no store reads (key creation path)
-      index_.upsert(k.digest, compile(k, none, nullptr));
+      publishKey(index_, k, compile(k, none, nullptr));
       continue;
     }
     auto it = roles_by_tenant.find(k.tenant_id);
@@ -198,7 +223,7 @@ void AccessIndex::refreshKeys(const std::vector<ApiKey>& keys) {
     if (k.owner) {
       if (auto o = ownerOf(k.tenant_id, *k.owner)) owner = std::move(*o);
     }
-    index_.upsert(k.digest, compile(k, it->second, owner ? &*owner : nullptr));
+    publishKey(index_, k, compile(k, it->second, owner ? &*owner : nullptr));
   }
 }
 
@@ -257,7 +282,7 @@ Result<size_t> AccessIndex::loadAll() {
   auto st = store_.forEachKey([&](ApiKey&& k) {
     ++n;
     if (k.roles.empty() && !k.owner) {
-      index_.upsert(k.digest, compile(k, no_custom, nullptr));
+      publishKey(index_, k, compile(k, no_custom, nullptr));
       return;
     }
     auto c = compileRecord(k);
@@ -273,7 +298,7 @@ Result<size_t> AccessIndex::loadAll() {
       sit->second = makeAccess(k, rit->second, owner);
     }
     c->access = sit->second;
-    index_.upsert(k.digest, std::move(c));
+    publishKey(index_, k, std::move(c));
   });
   if (!st) return std::unexpected(st.error());
   return n;

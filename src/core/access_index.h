@@ -48,6 +48,9 @@ std::string renderPermissions(const verify::PermissionSet& perms);
 
 // A key's record fields for the hot path, without its access (roles/owner).
 std::shared_ptr<verify::CompiledKey> compileRecord(const ApiKey& k);
+// Puts the compiled key in the index under its digest and, after a rotation, under the
+// replaced secret's digest too (flagged as the previous secret, with its own end).
+void publishKey(verify::KeyIndex& index, const ApiKey& k, std::shared_ptr<verify::CompiledKey> c);
 
 class AccessIndex {
  public:

@@ -1,11 +1,18 @@
 #include "core/key_service.h"
 
 #include "common/json_text.h"
+#include "common/time.h"
 #include "core/object_access.h"
 #include "crypto/key_codec.h"
 #include "crypto/random.h"
 
 namespace keyward {
+namespace {
+
+// An expiry as a JSON value for audit details: RFC 3339, or null for "never".
+std::string jsonExpiry(UnixSeconds at) { return at == kNever ? "null" : jsonString(formatRfc3339(at)); }
+
+}  // namespace
 
 Status KeyService::checkAccess(const Actor& actor, const verify::Grant& grant, std::string_view tenant_id,
                                const std::vector<RoleAssignment>& roles, const std::optional<OwnerRef>& owner) {
@@ -63,6 +70,7 @@ Result<CreatedKey> KeyService::create(const Actor& actor, std::string_view tenan
   if (auto st = validateMetadataSize(in.metadata_json); !st) return std::unexpected(st.error());
   auto expires_at = resolveExpiry(in.expiry, tenant->settings, now);
   if (!expires_at) return std::unexpected(expires_at.error());
+  if (auto st = validateNotBefore(in.not_before, *expires_at); !st) return std::unexpected(st.error());
   auto allow = parseAllowlist(in.ip_allowlist);
   if (!allow) return std::unexpected(allow.error());
   if (auto st = checkGroup(tenant_id, in.group_id); !st) return std::unexpected(st.error());
@@ -87,6 +95,7 @@ Result<CreatedKey> KeyService::create(const Actor& actor, std::string_view tenan
   k.metadata_json = in.metadata_json;
   k.roles = in.roles;
   k.owner = in.owner;
+  k.not_before = in.not_before;
   k.created_by = actor.principal.subject_id;
   k.created_at = k.updated_at = now;
 
@@ -177,11 +186,21 @@ Result<ApiKey> KeyService::update(const Actor& actor, std::string_view tenant_id
     k->enabled = *in.enabled;
     changed.emplace_back("enabled");
   }
+  std::string expiry_detail;
   if (in.expiry.given()) {
     auto at = resolveExpiry(in.expiry, tenant->settings, now);
     if (!at) return std::unexpected(at.error());
+    // The reviewer of an expiry change wants both ends: from when to when.
+    expiry_detail = ",\"expires_at\":{\"from\":" + jsonExpiry(k->expires_at) + ",\"to\":" + jsonExpiry(*at) + "}";
     k->expires_at = *at;
     changed.emplace_back("expires_at");
+  }
+  if (in.not_before) {
+    k->not_before = *in.not_before;
+    changed.emplace_back("not_before");
+  }
+  if (in.not_before || in.expiry.given()) {
+    if (auto st = validateNotBefore(k->not_before, k->expires_at); !st) return std::unexpected(st.error());
   }
   if (in.ip_allowlist) {
     auto allow = parseAllowlist(*in.ip_allowlist);
@@ -216,7 +235,9 @@ Result<ApiKey> KeyService::update(const Actor& actor, std::string_view tenant_id
   // A pure enable/disable is its own audit action: that is what a reviewer searches for.
   const char* action = "key.update";
   if (changed.size() == 1 && in.enabled) action = *in.enabled ? "key.enable" : "key.disable";
-  auto ev = audit_.event(actor, tenant_id, action, k->id, changedDetail(changed));
+  std::string detail = changedDetail(changed);
+  if (!expiry_detail.empty()) detail.insert(detail.size() - 1, expiry_detail);
+  auto ev = audit_.event(actor, tenant_id, action, k->id, std::move(detail));
   if (!ev) return std::unexpected(ev.error());
   if (auto st = store_.updateKey(*k, *ev); !st) return std::unexpected(st.error());
   access_.refreshKeys({*k});  // what was committed reaches the hot path even if the re-read fails
@@ -236,6 +257,68 @@ Status KeyService::revoke(const Actor& actor, std::string_view tenant_id, std::s
   if (auto st = store_.updateKey(*k, *ev); !st) return st;
   access_.refreshKeys({*k});
   return {};
+}
+
+Result<CreatedKey> KeyService::rotate(const Actor& actor, std::string_view tenant_id, std::string_view id,
+                                     const RotateKeyInput& in) {
+  auto write = access_.writeLock();  // commit and index update in one order
+  auto grant = audit_.guard(actor, kModuleKeys, Action::kEdit, tenant_id, "key.rotate", id);
+  if (!grant) return std::unexpected(grant.error());
+  auto tenant = store_.getTenant(tenant_id);
+  if (!tenant) return std::unexpected(tenant.error());
+  auto k = store_.getKey(tenant_id, id);
+  if (!k) return std::unexpected(k.error());
+  if (auto st = audit_.guardObject(actor, **grant, kModuleKeys, Action::kEdit, tenant_id, ownershipOf(*k), "key.rotate");
+      !st) {
+    return std::unexpected(st.error());
+  }
+  const UnixSeconds now = clock_.now();
+  switch (k->stateAt(now)) {
+    case KeyState::kRevoked:
+      return fail(ErrorKind::kConflict, "KEY_REVOKED", "the key is revoked; revocation is final");
+    case KeyState::kExpired:
+      return fail(ErrorKind::kConflict, "KEY_EXPIRED",
+                  "the key has expired and cannot be rotated; create a new key to replace it");
+    default: break;
+  }
+  if (in.grace_seconds < 0 || in.grace_seconds > kMaxRotationGraceSeconds) {
+    return fail(ErrorKind::kInvalid, "INVALID_FIELD",
+                "grace_seconds must be between 0 and " + std::to_string(kMaxRotationGraceSeconds) + " (30 days)",
+                "grace_seconds");
+  }
+  UnixSeconds expires_at = k->expires_at;
+  if (in.expiry.given() || k->expires_at != kNever) {
+    auto at = resolveExpiry(in.expiry, tenant->settings, now);
+    if (!at) return std::unexpected(at.error());
+    expires_at = *at;
+  }
+  if (auto st = validateNotBefore(k->not_before, expires_at); !st) return std::unexpected(st.error());
+  auto secret = crypto::generateKey(tenant->settings.key_prefix);
+  if (!secret) return std::unexpected(secret.error());
+
+  // Only the secret being replaced survives as the previous one; an older one (a rotation
+  // during the overlap of the last) ends now and leaves the index below.
+  const std::optional<crypto::Digest> dropped = k->previous_digest;
+  const UnixSeconds old_expires_at = k->expires_at;
+  k->previous_digest = k->digest;
+  k->previous_start = k->start;
+  k->previous_expires_at = std::min(now + in.grace_seconds, old_expires_at);
+  k->digest = crypto::sha256(*secret);
+  k->start = crypto::keyStart(*secret);
+  k->expires_at = expires_at;
+  k->rotated_at = now;
+  k->updated_at = now;
+  const std::string detail = "{\"grace_seconds\":" + std::to_string(in.grace_seconds) +
+                             ",\"previous_start\":" + jsonString(k->previous_start) +
+                             ",\"previous_expires_at\":" + std::to_string(k->previous_expires_at) +
+                             ",\"start\":" + jsonString(k->start) + ",\"expires_at\":" + jsonExpiry(k->expires_at) + "}";
+  auto ev = audit_.event(actor, tenant_id, "key.rotate", k->id, detail);
+  if (!ev) return std::unexpected(ev.error());
+  if (auto st = store_.rotateKey(*k, *ev); !st) return std::unexpected(st.error());
+  access_.refreshKeys({*k});
+  if (dropped) index_.erase(*dropped);
+  withLiveLastUse(*k);
+  return CreatedKey{std::move(*k), std::move(*secret)};
 }
 
 Result<std::vector<VerifyFailureCount>> KeyService::failures(const Actor& actor, std::string_view tenant_id) {

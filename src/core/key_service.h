@@ -30,6 +30,7 @@ struct CreateKeyInput {
   std::string metadata_json = "{}";
   std::vector<RoleAssignment> roles;
   std::optional<OwnerRef> owner;
+  std::optional<UnixSeconds> not_before;
 };
 
 struct UpdateKeyInput {
@@ -41,6 +42,18 @@ struct UpdateKeyInput {
   std::optional<std::string> metadata_json;
   std::optional<std::vector<RoleAssignment>> roles;
   std::optional<std::optional<OwnerRef>> owner;  // nullopt inside: the key no longer has an owner
+  std::optional<std::optional<UnixSeconds>> not_before;  // nullopt inside: valid at once
+};
+
+// The longest overlap a rotation grants the replaced secret: long enough to roll a secret
+// out through any deployment pipeline, short enough that a leaked old secret dies soon.
+inline constexpr std::int64_t kMaxRotationGraceSeconds = 30 * 86400;
+
+struct RotateKeyInput {
+  std::int64_t grace_seconds = 0;  // 0: the old secret stops at once
+  // The new secret's expiry; not given: a fresh lifetime of the tenant's default_expiry_days
+  // (a key that never expires keeps never expiring).
+  ExpiryInput expiry;
 };
 
 struct CreatedKey {
@@ -59,6 +72,12 @@ class KeyService {
   Result<ApiKey> update(const Actor& actor, std::string_view tenant_id, std::string_view id,
                         const UpdateKeyInput& in);
   Status revoke(const Actor& actor, std::string_view tenant_id, std::string_view id);
+  // Issues a new secret for the same key record (name, roles, owner, group, allowlist and
+  // metadata are kept) and returns it once. The replaced secret verifies, flagged as
+  // rotating, for grace_seconds (never past its old expiry). Refused for revoked and expired
+  // keys (409).
+  Result<CreatedKey> rotate(const Actor& actor, std::string_view tenant_id, std::string_view id,
+                            const RotateKeyInput& in);
   Result<std::vector<VerifyFailureCount>> failures(const Actor& actor, std::string_view tenant_id);
 
  private:

@@ -174,6 +174,19 @@ struct ApiKey {
   UnixSeconds updated_at = 0;
   std::optional<UnixSeconds> last_used_at;
   std::int64_t seq = 0;
+  std::optional<UnixSeconds> not_before;  // the key verifies from this instant on; none: at once
+  // Rotation: the secret the last rotation replaced. It keeps verifying (as "rotating") until
+  // previous_expires_at, and afterwards answers ROTATED to trusted callers. Only the last
+  // replaced secret is kept: rotating again during the overlap ends the older one at once.
+  std::optional<crypto::Digest> previous_digest;
+  std::string previous_start;
+  UnixSeconds previous_expires_at = 0;
+  std::optional<UnixSeconds> rotated_at;
+
+  // Whether the replaced secret still verifies at `now`.
+  bool rotatingAt(UnixSeconds now) const {
+    return previous_digest && now < previous_expires_at && stateAt(now) != KeyState::kRevoked;
+  }
 
   // Revoked is final; expiry wins over the enabled flag (an expired key stays expired).
   KeyState stateAt(UnixSeconds now) const {

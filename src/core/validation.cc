@@ -101,6 +101,13 @@ Result<std::vector<Cidr>> parseAllowlist(const std::vector<std::string>& entries
   return out;
 }
 
+Status validateNotBefore(const std::optional<UnixSeconds>& not_before, UnixSeconds expires_at) {
+  if (not_before && *not_before >= expires_at) {
+    return invalidField("not_before", "not_before must be before the key's expiry");
+  }
+  return {};
+}
+
 Status validateMetadataSize(std::string_view json) {
   if (json.size() > kMaxMetadataBytes) {
     return invalidField("metadata", "metadata must be at most " + std::to_string(kMaxMetadataBytes) + " bytes as JSON");

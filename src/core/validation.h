@@ -35,6 +35,9 @@ struct ExpiryInput {
 // The absolute expiry for a new or edited key, applying the tenant's default and maximum.
 Result<UnixSeconds> resolveExpiry(const ExpiryInput& in, const TenantSettings& s, UnixSeconds now);
 
+// A start of validity must come before the expiry (a key valid for no instant is a mistake).
+Status validateNotBefore(const std::optional<UnixSeconds>& not_before, UnixSeconds expires_at);
+
 Result<std::vector<Cidr>> parseAllowlist(const std::vector<std::string>& entries);
 Status validateMetadataSize(std::string_view json);
 

@@ -35,6 +35,7 @@ Response listKeys(Ctx& c);
 Response getKey(Ctx& c);
 Response updateKey(Ctx& c);
 Response deleteKey(Ctx& c);
+Response rotateKey(Ctx& c);
 Response listVerifyFailures(Ctx& c);
 // verification
 Response verifyKey(Ctx& c);

@@ -20,6 +20,19 @@ ExpiryInput readExpiry(JsonReader& r, std::optional<Error>& error) {
   return e;
 }
 
+// not_before: an RFC 3339 date-time, or null (on edit: valid at once).
+std::optional<std::optional<UnixSeconds>> readNotBefore(JsonReader& r, std::optional<Error>& error) {
+  auto text = r.optNullableString("not_before");
+  if (!text) return std::nullopt;
+  if (!*text) return std::optional<UnixSeconds>();
+  auto parsed = parseRfc3339(**text);
+  if (!parsed) {
+    if (!error) error = Error{ErrorKind::kInvalid, "INVALID_FIELD", "not_before: " + parsed.error().message, "not_before"};
+    return std::nullopt;
+  }
+  return std::optional<UnixSeconds>(*parsed);
+}
+
 }  // namespace
 
 Response createKey(Ctx& c) {
@@ -37,6 +50,7 @@ Response createKey(Ctx& c) {
   in.metadata_json = r.optObjectText("metadata").value_or("{}");
   in.roles = r.optAssignments("roles").value_or(std::vector<RoleAssignment>{});
   if (auto o = r.optOwner("owner")) in.owner = *o;
+  if (auto nb = readNotBefore(r, error)) in.not_before = *nb;
   if (auto st = r.finish(); !st) return errorResponse(c, st.error());
   if (error) return errorResponse(c, *error);
   auto created = c.deps.keys.create(*actor, c.params[0], in);
@@ -100,15 +114,37 @@ Response updateKey(Ctx& c) {
   in.metadata_json = r.optObjectText("metadata");
   in.roles = r.optAssignments("roles");
   in.owner = r.optOwner("owner");
+  in.not_before = readNotBefore(r, error);
   if (auto st = r.finish(); !st) return errorResponse(c, st.error());
   if (error) return errorResponse(c, *error);
   if (!in.description && !in.group_id && !in.enabled && !in.expiry.given() && !in.ip_allowlist &&
-      !in.metadata_json && !in.roles && !in.owner) {
+      !in.metadata_json && !in.roles && !in.owner && !in.not_before) {
     return errorResponse(c, Error{ErrorKind::kInvalid, "EMPTY_UPDATE", "the request changes nothing", ""});
   }
   auto k = c.deps.keys.update(*actor, c.params[0], c.params[1], in);
   if (!k) return errorResponse(c, k.error());
   return jsonResponse(200, renderKey(*k, c.deps.clock.now()));
+}
+
+Response rotateKey(Ctx& c) {
+  auto actor = c.actor();
+  if (!actor) return errorResponse(c, actor.error());
+  // An empty body rotates with no overlap, like {"grace_seconds": 0}.
+  std::optional<Error> error;
+  RotateKeyInput in;
+  if (!c.req.body.empty()) {
+    JsonReader r(c.req.body);
+    in.grace_seconds = r.optInt("grace_seconds", 0, kMaxRotationGraceSeconds).value_or(0);
+    in.expiry = readExpiry(r, error);
+    if (auto st = r.finish(); !st) return errorResponse(c, st.error());
+    if (error) return errorResponse(c, *error);
+  }
+  auto rotated = c.deps.keys.rotate(*actor, c.params[0], c.params[1], in);
+  if (!rotated) return errorResponse(c, rotated.error());
+  boost::json::object o;
+  o["key"] = renderKey(rotated->key, c.deps.clock.now());
+  o["secret"] = rotated->secret;  // the only time the new secret is ever returned
+  return jsonResponse(200, o);
 }
 
 Response deleteKey(Ctx& c) {

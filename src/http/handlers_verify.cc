@@ -80,6 +80,14 @@ void appendValidBody(std::string& out, const verify::CompiledKey& k) {
   }
   out += ",\"metadata\":";
   out += k.metadata_json;
+  // Which secret matched: the replaced one during a rotation's overlap says so, and until
+  // when it still works, so the caller can tell its client to switch.
+  if (k.previous_secret) {
+    out += ",\"rotating\":true,\"rotation_ends_at\":";
+    appendRfc3339(out, k.secret_expires_at);
+  } else {
+    out += ",\"rotating\":false";
+  }
   out += '}';
 }
 
@@ -184,6 +192,7 @@ Response authz(Ctx& c) {
   if (!out.valid()) return problem(401, "NOT_AUTHORIZED", "not authorized", c.req.path);
   Response resp{204, "", {}, ""};
   resp.with("x-keyward-key-id", out.key->id).with("x-keyward-tenant-id", out.key->tenant_id);
+  if (out.key->previous_secret) resp.with("x-keyward-rotating", "true");
   return resp;
 }
 

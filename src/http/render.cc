@@ -66,6 +66,16 @@ boost::json::object renderKey(const ApiKey& k, UnixSeconds now) {
   o["metadata"] = ec ? boost::json::value(boost::json::object()) : std::move(meta);
   o["roles"] = renderAssignments(k.roles);
   o["owner"] = renderOwner(k.owner);
+  o["not_before"] = timeOrNull(k.not_before);
+  o["rotated_at"] = timeOrNull(k.rotated_at);
+  // During a rotation's overlap: the replaced secret (recognisable by its start) and when
+  // it stops verifying.
+  const bool rotating = k.rotatingAt(now);
+  o["rotating"] = rotating;
+  if (rotating) {
+    o["previous_start"] = k.previous_start;
+    o["previous_expires_at"] = formatRfc3339(k.previous_expires_at);
+  }
   return o;
 }
 

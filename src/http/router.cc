@@ -93,6 +93,7 @@ Router::Router(Deps deps) : deps_(std::move(deps)) {
   add("GET", "/v1/tenants/{}/keys/{}", getKey);
   add("PATCH", "/v1/tenants/{}/keys/{}", updateKey);
   add("DELETE", "/v1/tenants/{}/keys/{}", deleteKey);
+  add("POST", "/v1/tenants/{}/keys/{}/rotate", rotateKey);
   add("GET", "/v1/tenants/{}/verify-failures", listVerifyFailures);
   add("GET", "/v1/tenants/{}/audit", listAudit);
   add("GET", "/v1/tenants/{}/audit/export", exportAudit);

@@ -91,8 +91,12 @@ class Store {
   virtual Result<ApiKey> getKey(std::string_view tenant_id, std::string_view id) = 0;
   virtual Result<Page<ApiKey>> listKeys(std::string_view tenant_id, const KeyFilter& filter,
                                         UnixSeconds now) = 0;
-  // Replaces every mutable field (name, digest and creation fields are kept).
+  // Replaces every mutable field (name, digest, rotation and creation fields are kept).
   virtual Status updateKey(const ApiKey& k, const AuditEvent& ev) = 0;
+  // Rotation: replaces the digest, start, expiry and the previous-secret fields
+  // (previous_digest, previous_start, previous_expires_at, rotated_at). kNotFound for a
+  // revoked key, so a rotation racing a revocation cannot bring the key back.
+  virtual Status rotateKey(const ApiKey& k, const AuditEvent& ev) = 0;
   // Streams every key of every tenant (revoked ones too) to build the verify index.
   virtual Status forEachKey(const std::function<void(ApiKey&&)>& fn) = 0;
   // Every key (revoked ones too) of one owner, or holding one role, to recompile them when

@@ -8,8 +8,9 @@
 namespace keyward::verify {
 
 // One shard's open-addressing table. Slots hold the digest and the entry inline; an empty
-// slot has a null entry. Entries are never removed (a revoked key stays, answering REVOKED),
-// so linear probing needs no tombstones. Not thread-safe: the shard's lock guards it.
+// slot has a null entry. A revoked key stays, answering REVOKED; the only removal is of a
+// secret replaced twice by rotation, done by backward-shift deletion so linear probing needs
+// no tombstones. Not thread-safe: the shard's lock guards it.
 class SlotTable {
  public:
   struct Slot {
@@ -70,6 +71,27 @@ class SlotTable {
     ++used_;
   }
 
+  // Empties `s` and shifts later members of its probe run back, so every remaining entry
+  // stays reachable from its home slot without tombstones.
+  void erase(Slot& s) {
+    size_t hole = size_t(&s - slots_);
+    slots_[hole].key.reset();
+    --used_;
+    size_t i = hole;
+    for (;;) {
+      if (++i == capacity_) i = 0;
+      Slot& next = slots_[i];
+      if (!next.key) return;
+      const size_t h = home(next.digest);
+      // `next` may move into the hole unless its home lies cyclically in (hole, i].
+      const bool home_after_hole = hole <= i ? (h > hole && h <= i) : (h > hole || h <= i);
+      if (home_after_hole) continue;
+      slots_[hole].digest = next.digest;
+      slots_[hole].key = std::move(next.key);
+      hole = i;
+    }
+  }
+
   // Moves every entry into `bigger`.
   void moveTo(SlotTable& bigger) {
     for (size_t i = 0; i < capacity_; ++i) {
@@ -126,6 +148,13 @@ void KeyIndex::upsert(const crypto::Digest& digest, std::shared_ptr<CompiledKey>
     slot = &shard.table->probe(digest);
   }
   shard.table->insertNew(*slot, digest, std::move(key));
+}
+
+void KeyIndex::erase(const crypto::Digest& digest) {
+  Shard& shard = shards_[shardOf(digest)];
+  std::unique_lock lock(shard.mu);
+  SlotTable::Slot& slot = shard.table->probe(digest);
+  if (slot.key) shard.table->erase(slot);
 }
 
 KeyPtr KeyIndex::find(const crypto::Digest& digest) const {

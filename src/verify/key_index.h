@@ -49,8 +49,13 @@ struct KeyAccess {
 struct CompiledKey {
   // -- hot: read by every verification
   UnixSeconds expires_at = kNever;
+  UnixSeconds not_before = 0;  // not valid before this instant (0: no start of validity)
   bool enabled = true;
   bool revoked = false;
+  // This entry is the secret a rotation replaced: it verifies (as "rotating") until
+  // secret_expires_at, after that it answers ROTATED.
+  bool previous_secret = false;
+  UnixSeconds secret_expires_at = kNever;
   // Hot-path counters, buffered here and flushed to the store in batches.
   mutable std::atomic<bool> last_used_dirty{false};
   mutable std::atomic<UnixSeconds> last_used{0};
@@ -90,6 +95,10 @@ class KeyIndex {
   // Inserts or replaces the entry for `digest`. Buffered usage
   // counters carry over to the replacement so an edit does not lose a pending last-use.
   void upsert(const crypto::Digest& digest, std::shared_ptr<CompiledKey> key);
+
+  // Removes the entry for `digest` if there is one (a secret that no longer exists: the
+  // older secret of a key rotated twice).
+  void erase(const crypto::Digest& digest);
 
   KeyPtr find(const crypto::Digest& digest) const;
   size_t size() const;

@@ -17,6 +17,8 @@ std::string_view toString(Code c) {
     case Code::kTenantMismatch: return "TENANT_MISMATCH";
     case Code::kOwnerDisabled: return "OWNER_DISABLED";
     case Code::kInsufficientPermissions: return "INSUFFICIENT_PERMISSIONS";
+    case Code::kNotYetValid: return "NOT_YET_VALID";
+    case Code::kRotated: return "ROTATED";
   }
   return "UNKNOWN";
 }
@@ -63,6 +65,10 @@ Outcome Verifier::verify(const Request& req) {
     out.code = Code::kRevoked;
   } else if (out.key->expires_at <= now) {
     out.code = Code::kExpired;
+  } else if (out.key->secret_expires_at <= now) {
+    out.code = Code::kRotated;
+  } else if (out.key->not_before > now) {
+    out.code = Code::kNotYetValid;
   } else if (!out.key->enabled) {
     out.code = Code::kDisabled;
   } else if (out.key->access && out.key->access->owner_disabled) {

@@ -23,6 +23,8 @@ namespace keyward::verify {
 enum class Code {
   kValid, kMalformed, kNotFound, kDisabled, kExpired, kRevoked, kIpNotAllowed, kTenantMismatch,
   kOwnerDisabled, kInsufficientPermissions,
+  kNotYetValid,  // before the key's not_before
+  kRotated,      // a secret replaced by rotation whose grace period has ended
 };
 std::string_view toString(Code c);
 
@@ -66,8 +68,8 @@ class Verifier {
  public:
   Verifier(KeyIndex& index, const Clock& clock) : index_(index), clock_(clock) {}
 
-  // Checks in a fixed order: format, existence, tenant, revoked, expired, disabled, owner
-  // disabled, IP, permissions.
+  // Checks in a fixed order: format, existence, tenant, revoked, expired, replaced secret
+  // past its grace period, not yet valid, disabled, owner disabled, IP, permissions.
   // The tenant check comes before any state so a key of another tenant reveals nothing.
   Outcome verify(const Request& req);
 

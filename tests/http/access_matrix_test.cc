@@ -59,6 +59,7 @@ const Endpoint kEndpoints[] = {
     {"GET", T "/keys/{key}", "", kReadNotMine, kHidden, kHidden},
     {"PATCH", T "/keys/{key}", R"({"description":"x"})", kAdminOnly(200), kHidden, kMissingWrite},
     {"DELETE", T "/keys/{key}", "", kAdminOnly(204), kHidden, kMissingWrite},
+    {"POST", T "/keys/{key}/rotate", R"({"grace_seconds":60})", kAdminOnly(200), kHidden, kMissingWrite},
     {"GET", T "/verify-failures", "", kReadNotMine, kHidden, kHidden},  // per tenant: not divisible into "mine"
     // audit
     {"GET", T "/audit", "", kReadNotMine, kHidden, kHidden},

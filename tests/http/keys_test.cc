@@ -421,6 +421,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadKey{"MetadataTooLarge", kBigMetadata, "INVALID_FIELD", "metadata"},
         BadKey{"RolesNotStrings", R"("roles":[1])", "INVALID_FIELD", "roles[0]"},
         BadKey{"UnknownRole", R"("roles":["Root"])", "UNKNOWN_ROLE", "roles[0]"},
+        BadKey{"NotBeforeNotRfc3339", R"("not_before":"tomorrow")", "INVALID_FIELD", "not_before"},
+        BadKey{"NotBeforeNumber", R"("not_before":1800000000)", "INVALID_FIELD", "not_before"},
+        BadKey{"NotBeforeAfterExpiry", R"("not_before":"2099-01-01T00:00:00Z")", "INVALID_FIELD", "not_before"},
         BadKey{"DescriptionTooLong", R"("description":")" + std::string(1025, 'd') + "\"", "INVALID_FIELD",
                "description"}),
     [](const ::testing::TestParamInfo<BadKey>& info) { return std::string(info.param.name); });
@@ -456,6 +459,113 @@ TEST_F(KeysApi, MetadataUpTo4KiBIsAccepted) {
   Response r = post(base_, body);
   ASSERT_EQ(r.status, 201) << r.body.substr(0, 200);
   keep(r);
+}
+
+
+// ---- rotation and not_before --------------------------------------------------------------
+
+TEST_F(KeysApi, RotateReturnsANewSecretOnceAndBothVerifyDuringTheGrace) {
+  CreatedKey k = createKey(tenant_, "deploy", R"("metadata":{"team":"ops"})");
+  Response r = post(base_ + "/" + k.id + "/rotate", R"({"grace_seconds":3600})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  CreatedKey rotated = keep(r);
+  EXPECT_EQ(rotated.id, k.id);
+  ASSERT_FALSE(rotated.secret.empty());
+  EXPECT_NE(rotated.secret, k.secret);
+  EXPECT_EQ(str(rotated.key, "name"), "deploy");
+  EXPECT_EQ(rotated.key.at("metadata"), json::parse(R"({"team":"ops"})"));
+  EXPECT_EQ(rotated.key.at("rotating"), json::value(true));
+  EXPECT_EQ(str(rotated.key, "previous_start"), str(k.key, "start"));
+  EXPECT_EQ(str(rotated.key, "previous_expires_at"), "2027-01-15T09:00:00Z");
+  EXPECT_EQ(str(rotated.key, "rotated_at"), "2027-01-15T08:00:00Z");
+
+  auto verifyBody = [&](const std::string& secret) {
+    Response v = post("/v1/keys/verify", "{\"key\":" + json::serialize(json::value(secret)) + "}");
+    EXPECT_EQ(v.status, 200) << v.body;
+    return obj(v);
+  };
+  json::object with_new = verifyBody(rotated.secret);
+  EXPECT_EQ(with_new.at("valid"), json::value(true));
+  EXPECT_EQ(with_new.at("rotating"), json::value(false));
+  json::object with_old = verifyBody(k.secret);
+  EXPECT_EQ(with_old.at("valid"), json::value(true));
+  EXPECT_EQ(with_old.at("rotating"), json::value(true));
+  EXPECT_EQ(str(with_old, "rotation_ends_at"), "2027-01-15T09:00:00Z");
+  EXPECT_EQ(str(with_old, "key_id"), k.id);
+
+  // The secret is never shown again: not by GET, not by a list.
+  EXPECT_EQ(get(base_ + "/" + k.id).body.find(rotated.secret), std::string::npos);
+  EXPECT_EQ(auditOf(tenant_, "action=key.rotate").size(), 1u);
+}
+
+TEST_F(KeysApi, OldSecretIsRotatedAfterTheGraceAndTheGatewayIsToldDuringIt) {
+  CreatedKey k = createKey(tenant_, "deploy");
+  Response r = post(base_ + "/" + k.id + "/rotate", R"({"grace_seconds":60})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  keep(r);
+  Request during = request("GET", "/v1/authz");
+  during.headers.push_back({"x-api-key", k.secret});
+  Response a = send(during);
+  EXPECT_EQ(a.status, 204) << a.body;
+  EXPECT_EQ(headerOf(a, "x-keyward-rotating"), "true");
+  clock_.advance(60);
+  EXPECT_EQ(verifyCode(k.secret), "ROTATED");
+  EXPECT_EQ(send(during).status, 401);
+}
+
+TEST_F(KeysApi, RotateWithoutABodyCutsTheOldSecretAtOnce) {
+  CreatedKey k = createKey(tenant_, "deploy");
+  Response r = post(base_ + "/" + k.id + "/rotate", "");
+  ASSERT_EQ(r.status, 200) << r.body;
+  CreatedKey rotated = keep(r);
+  EXPECT_EQ(verifyCode(k.secret), "ROTATED");
+  EXPECT_EQ(verifyCode(rotated.secret), "VALID");
+  EXPECT_EQ(rotated.key.at("rotating"), json::value(false));
+}
+
+TEST_F(KeysApi, RotateRejectsBadInputAndChangesNothing) {
+  CreatedKey k = createKey(tenant_, "deploy");
+  const std::string path = base_ + "/" + k.id + "/rotate";
+  const std::string before = snapshot(tenant_);
+  expectProblem(post(path, "{"), 400, "MALFORMED_JSON");
+  expectProblem(post(path, R"({"grace_seconds":"60"})"), 400, "INVALID_FIELD", "grace_seconds");
+  expectProblem(post(path, R"({"grace_seconds":-1})"), 400, "INVALID_FIELD", "grace_seconds");
+  expectProblem(post(path, R"({"grace_seconds":2592001})"), 400, "INVALID_FIELD", "grace_seconds");
+  expectProblem(post(path, R"({"grace_seconds":1.5})"), 400, "INVALID_FIELD", "grace_seconds");
+  expectProblem(post(path, R"({"grace":60})"), 400, "UNKNOWN_FIELD", "grace");
+  expectProblem(post(path, R"({"expires_in_days":0})"), 400, "INVALID_FIELD", "expires_in_days");
+  expectProblem(post(base_ + "/key_nope/rotate", "{}"), 404, "NOT_FOUND");
+  expectProblem(post(path, "{}", ""), 401, "UNAUTHENTICATED");
+  EXPECT_EQ(snapshot(tenant_), before);
+  EXPECT_EQ(verifyCode(k.secret), "VALID");
+}
+
+TEST_F(KeysApi, AnotherTenantsKeyCannotBeRotated) {
+  const std::string other = createTenant("Other");
+  CreatedKey theirs = createKey(other, "theirs");
+  const std::string cred = makeCredential(tenant_);
+  expectProblem(post(base_ + "/" + theirs.id + "/rotate", "{}", cred), 404, "NOT_FOUND");
+  expectProblem(post("/v1/tenants/" + other + "/keys/" + theirs.id + "/rotate", "{}", cred), 404, "NOT_FOUND");
+  EXPECT_EQ(verifyCode(theirs.secret), "VALID");
+}
+
+TEST_F(KeysApi, ExpiredOrRevokedKeyCannotBeRotated) {
+  CreatedKey expiring = createKey(tenant_, "expiring", R"("expires_in_days":1)");
+  CreatedKey revoked = createKey(tenant_, "revoked");
+  ASSERT_EQ(del(base_ + "/" + revoked.id).status, 204);
+  clock_.advance(86400);
+  expectProblem(post(base_ + "/" + expiring.id + "/rotate", "{}"), 409, "KEY_EXPIRED");
+  expectProblem(post(base_ + "/" + revoked.id + "/rotate", "{}"), 409, "KEY_REVOKED");
+}
+
+TEST_F(KeysApi, NotBeforeIsShownAndEnforcedAndCanBeCleared) {
+  CreatedKey k = createKey(tenant_, "later", R"("not_before":"2027-01-16T08:00:00Z")");
+  EXPECT_EQ(str(k.key, "not_before"), "2027-01-16T08:00:00Z");
+  EXPECT_EQ(verifyCode(k.secret), "NOT_YET_VALID");
+  Response r = patch(base_ + "/" + k.id, R"({"not_before":null})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(obj(r).at("not_before").is_null());
+  EXPECT_EQ(verifyCode(k.secret), "VALID");
 }
 
 }  // namespace

@@ -791,6 +791,64 @@ TYPED_TEST_P(StoreConformance, UpdateReplacesMutableFieldsAndKeepsIdentity) {
   EXPECT_TRUE(got.ip_allowlist.empty());
 }
 
+TYPED_TEST_P(StoreConformance, RotationReplacesTheDigestAndKeepsThePreviousOneAcrossARestart) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  ApiKey k = key(t, "deploy");
+  k.digest = crypto::sha256("kw_old");
+  k.start = "kw_Old";
+  k.not_before = kT0 + 60;
+  this->addKey(k);
+  ApiKey r = k;
+  r.previous_digest = k.digest;
+  r.previous_start = k.start;
+  r.previous_expires_at = kT0 + 3600;
+  r.digest = crypto::sha256("kw_new");
+  r.start = "kw_New";
+  r.expires_at = kT0 + 90 * kDay;
+  r.rotated_at = kT0 + 5;
+  r.updated_at = kT0 + 5;
+  ASSERT_TRUE(s.rotateKey(r, event(t.id, "key.rotate", k.id)));
+  ASSERT_NO_FATAL_FAILURE(this->reopen());
+  auto got = this->store().getKey(t.id, k.id);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->digest, crypto::sha256("kw_new"));
+  EXPECT_EQ(got->start, "kw_New");
+  ASSERT_TRUE(got->previous_digest);
+  EXPECT_EQ(*got->previous_digest, crypto::sha256("kw_old"));
+  EXPECT_EQ(got->previous_start, "kw_Old");
+  EXPECT_EQ(got->previous_expires_at, kT0 + 3600);
+  EXPECT_EQ(got->rotated_at, kT0 + 5);
+  EXPECT_EQ(got->expires_at, kT0 + 90 * kDay);
+  EXPECT_EQ(got->not_before, kT0 + 60);
+  EXPECT_EQ(this->audit(t.id).back().action, "key.rotate");
+  // An ordinary edit keeps the rotation fields and can clear not_before.
+  got->description = "edited";
+  got->not_before.reset();
+  ASSERT_TRUE(this->store().updateKey(*got, event(t.id, "key.update", k.id)));
+  auto edited = this->store().getKey(t.id, k.id);
+  ASSERT_TRUE(edited);
+  EXPECT_EQ(edited->digest, crypto::sha256("kw_new"));
+  EXPECT_EQ(edited->previous_digest, got->previous_digest);
+  EXPECT_FALSE(edited->not_before);
+}
+
+TYPED_TEST_P(StoreConformance, RevokedKeyCannotBeRotatedAndNothingIsWritten) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  ApiKey k = key(t, "deploy");
+  k.revoked_at = kT0;
+  this->addKey(k);
+  const size_t before = this->audit(t.id).size();
+  ApiKey r = k;
+  r.digest = crypto::sha256("kw_new");
+  auto st = s.rotateKey(r, event(t.id, "key.rotate", k.id));
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().kind, ErrorKind::kNotFound);
+  EXPECT_EQ(this->audit(t.id).size(), before);
+  EXPECT_EQ(s.getKey(t.id, k.id)->digest, k.digest);
+}
+
 TYPED_TEST_P(StoreConformance, UpdatingAMissingKeyIsNotFound) {
   Tenant t = this->addTenant("acme");
   ApiKey ghost = key(t, "ghost");
@@ -2187,6 +2245,8 @@ TYPED_TEST_P(StoreConformance, ForEachAuditStreamsMatchingEventsInOrderAndCanSto
 }
 
 REGISTER_TYPED_TEST_SUITE_P(StoreConformance, AuditChainOfEveryTenantIsIntactAfterManyWrites,
+                            RotationReplacesTheDigestAndKeepsThePreviousOneAcrossARestart,
+                            RevokedKeyCannotBeRotatedAndNothingIsWritten,
                             PruningOldEventsKeepsTheRemainingChainVerifiable,
                             ForEachAuditStreamsMatchingEventsInOrderAndCanStop, FreshStoreIsReadyAndEmpty, BootstrapHappensExactlyOnce,
                             BootstrapIsRefusedOnceAnyTenantExists, TenantKeepsEverySetting,

@@ -42,6 +42,44 @@ TEST_F(VerifierTest, CodesHaveTheirWireNames) {
   EXPECT_EQ(toString(Code::kRevoked), "REVOKED");
   EXPECT_EQ(toString(Code::kIpNotAllowed), "IP_NOT_ALLOWED");
   EXPECT_EQ(toString(Code::kTenantMismatch), "TENANT_MISMATCH");
+  EXPECT_EQ(toString(Code::kNotYetValid), "NOT_YET_VALID");
+  EXPECT_EQ(toString(Code::kRotated), "ROTATED");
+}
+
+TEST_F(VerifierTest, KeyIsNotYetValidBeforeItsStartToTheSecond) {
+  auto k = compiled("key_1");
+  k->not_before = kStart + 10;
+  const std::string secret = add(k);
+  EXPECT_EQ(verify(secret).code, Code::kNotYetValid);
+  clock_.set(kStart + 9);
+  EXPECT_EQ(verify(secret).code, Code::kNotYetValid);
+  clock_.set(kStart + 10);
+  EXPECT_EQ(verify(secret).code, Code::kValid);
+}
+
+TEST_F(VerifierTest, ReplacedSecretVerifiesUntilItsGraceEndsThenSaysRotated) {
+  auto k = compiled("key_1");
+  k->previous_secret = true;
+  k->secret_expires_at = kStart + 60;
+  const std::string secret = add(k);
+  const Outcome during = verify(secret);
+  EXPECT_EQ(during.code, Code::kValid);
+  EXPECT_TRUE(during.key->previous_secret);
+  clock_.set(kStart + 60);
+  EXPECT_EQ(verify(secret).code, Code::kRotated);
+}
+
+TEST_F(VerifierTest, RevokedAndExpiredWinOverRotated) {
+  auto k = compiled("key_1");
+  k->previous_secret = true;
+  k->secret_expires_at = kStart - 1;
+  k->revoked = true;
+  EXPECT_EQ(verify(add(k)).code, Code::kRevoked);
+  auto e = compiled("key_2");
+  e->previous_secret = true;
+  e->secret_expires_at = kStart - 1;
+  e->expires_at = kStart - 1;
+  EXPECT_EQ(verify(add(e)).code, Code::kExpired);
 }
 
 TEST_F(VerifierTest, GarbageIsMalformedWithoutALookup) {

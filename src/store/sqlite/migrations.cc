@@ -169,6 +169,15 @@ CREATE TABLE audit_chains (
   anchor_hash BLOB
 );
 )sql",
+      // 4: key lifecycle: a start of validity (not_before) and rotation with a grace period
+      // (the replaced secret's digest and until when it still verifies).
+      R"sql(
+ALTER TABLE api_keys ADD COLUMN not_before INTEGER;
+ALTER TABLE api_keys ADD COLUMN previous_digest BLOB;
+ALTER TABLE api_keys ADD COLUMN previous_start TEXT NOT NULL DEFAULT '';
+ALTER TABLE api_keys ADD COLUMN previous_expires_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE api_keys ADD COLUMN rotated_at INTEGER;
+)sql",
   };
   return kMigrations;
 }

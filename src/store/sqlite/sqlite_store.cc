@@ -192,6 +192,7 @@ class Stmt {
     return text(col);
   }
   std::int64_t i64(int col) const { return sqlite3_column_int64(st_, col); }
+  bool isNull(int col) const { return sqlite3_column_type(st_, col) == SQLITE_NULL; }
   std::optional<std::int64_t> optI64(int col) const {
     if (sqlite3_column_type(st_, col) == SQLITE_NULL) return std::nullopt;
     return i64(col);
@@ -217,7 +218,7 @@ constexpr std::string_view kGroupCols = "id, tenant_id, name, description, creat
 constexpr std::string_view kKeyCols =
     "id, tenant_id, name, description, group_id, kind, digest, start, enabled, revoked_at, "
     "expires_at, ip_allowlist, metadata, roles, created_by, created_at, updated_at, last_used_at, seq, "
-    "owner_kind, owner_id";
+    "owner_kind, owner_id, not_before, previous_digest, previous_start, previous_expires_at, rotated_at";
 constexpr std::string_view kUserCols =
     "id, tenant_id, email, display_name, password_hash, roles, disabled, created_by, created_at, "
     "updated_at, seq";
@@ -277,6 +278,14 @@ ApiKey readKey(const Stmt& s) {
   k.last_used_at = s.optI64(17);
   k.seq = s.i64(18);
   k.owner = readOwner(s.optText(19), s.optText(20));
+  k.not_before = s.optI64(21);
+  if (!s.isNull(22)) {
+    k.previous_digest.emplace();
+    s.blob(22, *k.previous_digest);
+  }
+  k.previous_start = s.text(23);
+  k.previous_expires_at = s.i64(24);
+  k.rotated_at = s.optI64(25);
   return k;
 }
 
@@ -561,13 +570,13 @@ struct SqliteStore::Impl {
     Stmt s(db, cached(insert_key_stmt,
                       "INSERT INTO api_keys (id, tenant_id, name, description, group_id, kind, digest, start, "
                       "enabled, revoked_at, expires_at, ip_allowlist, metadata, roles, created_by, created_at, "
-                      "updated_at, last_used_at, owner_kind, owner_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+                      "updated_at, last_used_at, owner_kind, owner_id, not_before) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
     s.bind(k.id).bind(k.tenant_id).bind(k.name).bind(k.description).bind(k.group_id).bind(k.kind)
         .bindBlob(k.digest).bind(k.start).bind(k.enabled).bind(k.revoked_at);
     if (k.expires_at == kNever) s.bindNull(); else s.bind(k.expires_at);
     s.bind(joinCidrs(k.ip_allowlist)).bind(k.metadata_json).bind(encodeAssignments(k.roles))
         .bind(k.created_by).bind(k.created_at).bind(k.updated_at).bind(k.last_used_at)
-        .bind(ownerKind(k)).bind(ownerId(k));
+        .bind(ownerKind(k)).bind(ownerId(k)).bind(k.not_before);
     return run(s, "insert key");
   }
 
@@ -1115,12 +1124,30 @@ Status SqliteStore::updateKey(const ApiKey& k, const AuditEvent& ev) {
     Stmt s(impl_->db,
            "UPDATE api_keys SET description = ?, group_id = ?, enabled = ?, revoked_at = ?, "
            "expires_at = ?, ip_allowlist = ?, metadata = ?, roles = ?, owner_kind = ?, owner_id = ?, "
-           "updated_at = ? WHERE tenant_id = ? AND id = ?");
+           "updated_at = ?, not_before = ? WHERE tenant_id = ? AND id = ?");
     s.bind(k.description).bind(k.group_id).bind(k.enabled).bind(k.revoked_at);
     if (k.expires_at == kNever) s.bindNull(); else s.bind(k.expires_at);
     s.bind(joinCidrs(k.ip_allowlist)).bind(k.metadata_json).bind(encodeAssignments(k.roles))
-        .bind(ownerKind(k)).bind(ownerId(k)).bind(k.updated_at).bind(k.tenant_id).bind(k.id);
+        .bind(ownerKind(k)).bind(ownerId(k)).bind(k.updated_at).bind(k.not_before).bind(k.tenant_id).bind(k.id);
     if (auto st = impl_->run(s, "update key"); !st) return st;
+    if (sqlite3_changes(impl_->db) == 0) return notFound("key");
+    return impl_->insertAudit(ev);
+  });
+}
+
+Status SqliteStore::rotateKey(const ApiKey& k, const AuditEvent& ev) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->transaction([&]() -> Status {
+    Stmt s(impl_->db,
+           "UPDATE api_keys SET digest = ?, start = ?, previous_digest = ?, previous_start = ?, "
+           "previous_expires_at = ?, rotated_at = ?, expires_at = ?, updated_at = ? "
+           "WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL");
+    s.bindBlob(k.digest).bind(k.start);
+    if (k.previous_digest) s.bindBlob(*k.previous_digest); else s.bindNull();
+    s.bind(k.previous_start).bind(k.previous_expires_at).bind(k.rotated_at);
+    if (k.expires_at == kNever) s.bindNull(); else s.bind(k.expires_at);
+    s.bind(k.updated_at).bind(k.tenant_id).bind(k.id);
+    if (auto st = impl_->run(s, "rotate key"); !st) return st;
     if (sqlite3_changes(impl_->db) == 0) return notFound("key");
     return impl_->insertAudit(ev);
   });

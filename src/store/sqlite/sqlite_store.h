@@ -60,6 +60,7 @@ class SqliteStore final : public Store {
   Result<Page<ApiKey>> listKeys(std::string_view tenant_id, const KeyFilter& filter,
                                 UnixSeconds now) override;
   Status updateKey(const ApiKey& k, const AuditEvent& ev) override;
+  Status rotateKey(const ApiKey& k, const AuditEvent& ev) override;
   Status forEachKey(const std::function<void(ApiKey&&)>& fn) override;
   Result<std::vector<ApiKey>> keysOfOwner(std::string_view tenant_id, std::string_view owner_id) override;
   Result<std::vector<ApiKey>> keysWithRole(std::string_view tenant_id, std::string_view role) override;
