@@ -280,6 +280,33 @@ TEST_F(CliEndToEnd, KeyVerifiesUntilDisabledAgainAfterEnableAndNeverAfterDelete)
   EXPECT_EQ(revoked.json().at("valid").as_bool(), false);
 }
 
+TEST_F(CliEndToEnd, RotatedKeyPrintsItsNewSecretOnceAndTheOldOneWorksDuringTheGrace) {
+  const std::string tenant = createTenant("acme");
+  const auto k = createKey(tenant, "deploy", {"--expires-in-days", "30"});
+  auto rotated = cli({"keys", "rotate", "--tenant", tenant, k.id, "--grace", "1h"});
+  ASSERT_EQ(rotated.exit_code, 0) << rotated.err;
+  EXPECT_NE(rotated.out.find("shown only once"), std::string::npos) << rotated.out;
+  EXPECT_NE(rotated.out.find("Previous secret"), std::string::npos) << rotated.out;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(rotated.out, m, std::regex(R"(Secret:\s+(\S+))"))) << rotated.out;
+  const std::string fresh = m[1];
+  EXPECT_NE(fresh, k.secret);
+
+  auto old = cli({"keys", "verify"}, k.secret + "\n");
+  EXPECT_EQ(old.exit_code, 0) << old.out << old.err;
+  EXPECT_NE(old.out.find("Rotating"), std::string::npos) << old.out;
+  EXPECT_EQ(cli({"keys", "verify"}, fresh + "\n").exit_code, 0);
+
+  auto bad = cli({"keys", "rotate", "--tenant", tenant, k.id, "--grace", "soon"});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("--grace"), std::string::npos) << bad.err;
+  auto now = cli({"keys", "rotate", "--tenant", tenant, k.id, "--json"});
+  ASSERT_EQ(now.exit_code, 0) << now.err;
+  auto gone = cli({"keys", "verify", "--json"}, fresh + "\n");
+  EXPECT_EQ(gone.exit_code, 1);
+  EXPECT_EQ(gone.json().at("code").as_string(), "ROTATED");
+}
+
 TEST_F(CliEndToEnd, KeyListShowsStateGroupExpiryAndLastUse) {
   const std::string tenant = createTenant("acme");
   const auto k = createKey(tenant, "nightly-export", {"--never-expires", "--disabled"});

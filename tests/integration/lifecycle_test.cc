@@ -89,6 +89,28 @@ TEST(ServerLifecycle, KeysSurviveARestartAndLastUsedIsFlushedOnGracefulShutdown)
   EXPECT_EQ(g.status, 200) << g.body;
 }
 
+TEST(ServerLifecycle, ARotationsOverlapSurvivesARestart) {
+  ServerProcess server;
+  ASSERT_TRUE(server.start());
+  const std::string tenant = createTenant(server, "acme");
+  const CreatedKey key = createKey(server, tenant, {{"name", "deploy"}});
+  const Reply rotated =
+      server.admin("POST", "/v1/tenants/" + tenant + "/keys/" + key.id + "/rotate", R"({"grace_seconds":3600})");
+  ASSERT_EQ(rotated.status, 200) << rotated.body;
+  const std::string fresh = rotated.str("secret");
+  ASSERT_FALSE(fresh.empty());
+
+  ASSERT_EQ(server.stop(), 0) << server.stderrText();
+  ASSERT_TRUE(server.start());
+  const Reply with_old = verifyKey(server, key.secret, server.bootstrapToken());
+  EXPECT_EQ(verifyCode(with_old), "VALID");
+  EXPECT_TRUE(with_old.json.at("rotating").as_bool()) << with_old.body;
+  const Reply with_new = verifyKey(server, fresh, server.bootstrapToken());
+  EXPECT_EQ(verifyCode(with_new), "VALID");
+  EXPECT_FALSE(with_new.json.at("rotating").as_bool()) << with_new.body;
+  EXPECT_EQ(with_new.str("key_id"), key.id);
+}
+
 TEST(ServerLifecycle, HealthReadinessAndVersionAnswerWhileRunning) {
   ServerProcess server;
   ASSERT_TRUE(server.start());

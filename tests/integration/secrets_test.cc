@@ -70,6 +70,12 @@ TEST(SecretsAtRest, NeitherTheDatabaseNorTheLogsContainARawSecret) {
     EXPECT_EQ(server.call("POST", "/v1/keys/verify", R"({"key":")" + s + R"(","bogus":1})", bootstrap).status, 400);
     EXPECT_GE(server.call("GET", "/v1/keys/verify?key=" + s).status, 400);
   }
+  // A rotation's new secret travels the same paths and is scanned for too.
+  const Reply rotated = server.admin("POST", keys + ids[2] + "/rotate", R"({"grace_seconds":600})");
+  ASSERT_EQ(rotated.status, 200) << rotated.body;
+  secrets.push_back(rotated.str("secret"));
+  ASSERT_FALSE(secrets.back().empty());
+  EXPECT_EQ(verifyCode(verifyKey(server, secrets.back(), bootstrap, {{"ip", "10.0.0.5"}})), "VALID");
   ASSERT_EQ(server.admin("PATCH", keys + ids[0], R"({"enabled":false})").status, 200);
   ASSERT_EQ(server.admin("DELETE", keys + ids[1]).status, 204);
   EXPECT_EQ(verifyCode(verifyKey(server, secrets[0], bootstrap, {{"ip", "10.0.0.5"}})), "DISABLED");
