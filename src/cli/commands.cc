@@ -18,6 +18,7 @@
 #include "cli/access_syntax.h"
 #include "cli/http_client.h"
 #include "cli/output.h"
+#include "crypto/base64.h"
 
 namespace keyward::cli {
 namespace {
@@ -276,7 +277,8 @@ std::string renderKey(const json::value& k) {
       {"Tenant", field(k, "tenant_id")},
       {"Description", field(k, "description", "")},
       {"Group", field(k, "group_id")},
-      {"Kind", field(k, "kind")},
+      {"Kind", field(k, "kind") + (field(k, "credential_mode", "").empty() ? "" : " (" + field(k, "credential_mode") + ")")},
+      {"Purpose", field(k, "purpose")},
       {"State", field(k, "state")},
       {"Start", field(k, "start")},
       {"Created", field(k, "created_at") + " by " + field(k, "created_by")},
@@ -289,6 +291,7 @@ std::string renderKey(const json::value& k) {
   if (const std::string prev = field(k, "previous_start", ""); !prev.empty()) {
     f.emplace_back("Previous secret", prev + "... still verifies until " + field(k, "previous_expires_at"));
   }
+  if (const std::string pub = field(k, "public_key", ""); !pub.empty()) f.emplace_back("Public key", pub);
   f.emplace_back("IP allowlist", field(k, "ip_allowlist", "any address"));
   f.emplace_back("Owner", ownerOf(k, "none"));
   f.emplace_back("Roles", rolesOf(k));
@@ -746,7 +749,26 @@ struct KeyOptions {
   std::string not_before;
   bool clear_not_before = false;
   std::string grace = "0";
+  std::string kind;
+  std::string credential_mode;
+  std::string purpose;
 };
+
+// What a creation or rotation prints once: the secret, and for an advanced key the header
+// its client sends.
+void printSecretOnce(const json::value& doc, std::string_view what) {
+  const auto* obj = doc.if_object();
+  const json::value key = obj && obj->contains("key") ? obj->at("key") : json::value();
+  std::cout << renderKey(key) << '\n';
+  if (const std::string auth = field(doc, "authorization", ""); !auth.empty()) {
+    std::cout << "Private key: " << sanitize(field(doc, "secret")) << '\n'
+              << "Client header: Authorization: " << sanitize(auth) << '\n';
+  } else {
+    std::cout << "Secret: " << sanitize(field(doc, "secret")) << '\n';
+  }
+  std::cout << "This " << what << " is shown only once: store it now. keyward keeps only a digest and cannot show "
+               "it again.\n";
+}
 
 std::string keysPath(const KeyOptions& o) { return "/v1/tenants/" + encode(o.tenant) + "/keys"; }
 
@@ -794,6 +816,13 @@ void registerKeys(CLI::App& app, int& exit_code) {
     cmd->add_flag("--disabled", o->disabled, "Create the key disabled (enable it later with keys enable)");
     cmd->add_option("--not-before", o->not_before,
                     "The key verifies only from this RFC 3339 time on (NOT_YET_VALID before), e.g. 2026-01-01T00:00:00Z");
+    cmd->add_option("--kind", o->kind, "simple (one secret, the default) or advanced (public key + private key)")
+        ->check(CLI::IsMember({"simple", "advanced"}));
+    cmd->add_option("--credential-mode", o->credential_mode,
+                    "For --kind advanced: shared_secret (the client sends Authorization: Basic base64(public:private))")
+        ->check(CLI::IsMember({"shared_secret"}));
+    cmd->add_option("--purpose", o->purpose, "builtin_plugin or third_party (the default)")
+        ->check(CLI::IsMember({"builtin_plugin", "third_party"}));
     addRoleOptions(cmd, o->roles, false);
     addOwnerOptions(cmd, o->owner, false);
     auto g = addConnectionOptions(cmd);
@@ -812,6 +841,9 @@ void registerKeys(CLI::App& app, int& exit_code) {
       }
       if (o->disabled) body["enabled"] = false;
       if (cmd->count("--not-before") > 0) body["not_before"] = o->not_before;
+      if (!o->kind.empty()) body["kind"] = o->kind;
+      if (!o->credential_mode.empty()) body["credential_mode"] = o->credential_mode;
+      if (!o->purpose.empty()) body["purpose"] = o->purpose;
       if (!putRoles(s, body, o->roles)) return;
       putOwner(body, o->owner);
       auto r = s.call("POST", keysPath(*o), &body);
@@ -820,12 +852,7 @@ void registerKeys(CLI::App& app, int& exit_code) {
         s.printRaw(*r);
         return;
       }
-      const auto* obj = r->doc.if_object();
-      const json::value key = obj && obj->contains("key") ? obj->at("key") : json::value();
-      std::cout << renderKey(key) << '\n'
-                << "Secret: " << sanitize(field(r->doc, "secret")) << '\n'
-                << "This secret is shown only once: store it now. keyward keeps only a digest and cannot show "
-                   "it again.\n";
+      printSecretOnce(r->doc, "secret");
     }));
   }
   {
@@ -838,6 +865,9 @@ void registerKeys(CLI::App& app, int& exit_code) {
     cmd->add_option("--owner", o->owner.user, "Only keys owned by this user or service user (id)");
     cmd->add_option("--state", *state, "Only keys in this state")
         ->check(CLI::IsMember({"active", "disabled", "expired", "revoked"}));
+    cmd->add_option("--kind", o->kind, "Only keys of this kind")->check(CLI::IsMember({"simple", "advanced"}));
+    cmd->add_option("--purpose", o->purpose, "Only keys with this purpose")
+        ->check(CLI::IsMember({"builtin_plugin", "third_party"}));
     addListOptions(cmd, *l);
     auto g = addConnectionOptions(cmd);
     cmd->callback(guarded(exit_code, [cmd, o, l, state, g, &exit_code] {
@@ -846,6 +876,8 @@ void registerKeys(CLI::App& app, int& exit_code) {
       if (cmd->count("--group") > 0) query += "&group_id=" + encode(o->group);
       if (cmd->count("--owner") > 0) query += "&owner_id=" + encode(o->owner.user);
       if (!state->empty()) query += "&state=" + encode(*state);
+      if (!o->kind.empty()) query += "&kind=" + encode(o->kind);
+      if (!o->purpose.empty()) query += "&purpose=" + encode(o->purpose);
       runList(s, keysPath(*o), query, *l, {"ID", "NAME", "STATE", "GROUP", "OWNER", "EXPIRES", "LAST USED"}, keyRow,
               "keys");
     }));
@@ -876,6 +908,8 @@ void registerKeys(CLI::App& app, int& exit_code) {
     cmd->add_flag("--clear-ips", o->clear_ips, "Empty the IP allowlist (any address may use the key)")->excludes(ip);
     cmd->add_option("--metadata", o->metadata, "Replace the metadata with this JSON object");
     auto* nb = cmd->add_option("--not-before", o->not_before, "The key verifies only from this RFC 3339 time on");
+    cmd->add_option("--purpose", o->purpose, "builtin_plugin or third_party")
+        ->check(CLI::IsMember({"builtin_plugin", "third_party"}));
     cmd->add_flag("--clear-not-before", o->clear_not_before, "Remove the start of validity: the key verifies at once")
         ->excludes(nb);
     addRoleOptions(cmd, o->roles, true);
@@ -896,6 +930,7 @@ void registerKeys(CLI::App& app, int& exit_code) {
       }
       if (cmd->count("--not-before") > 0) body["not_before"] = o->not_before;
       if (o->clear_not_before) body["not_before"] = nullptr;
+      if (!o->purpose.empty()) body["purpose"] = o->purpose;
       if (!putRoles(s, body, o->roles)) return;
       putOwner(body, o->owner);
       if (body.empty()) {
@@ -970,12 +1005,7 @@ void registerKeys(CLI::App& app, int& exit_code) {
         s.printRaw(*r);
         return;
       }
-      const auto* obj = r->doc.if_object();
-      const json::value key = obj && obj->contains("key") ? obj->at("key") : json::value();
-      std::cout << renderKey(key) << '\n'
-                << "Secret: " << sanitize(field(r->doc, "secret")) << '\n'
-                << "This new secret is shown only once: store it now. keyward keeps only a digest and cannot show "
-                   "it again.\n";
+      printSecretOnce(r->doc, "new secret");
     }));
   }
   {
@@ -992,7 +1022,11 @@ void registerKeys(CLI::App& app, int& exit_code) {
     auto key = std::make_shared<std::string>();
     auto tenant = std::make_shared<std::string>();
     auto ip = std::make_shared<std::string>();
+    auto public_key = std::make_shared<std::string>();
     cmd->add_option("key", *key, "The API key to verify, or '-' for stdin (the default)");
+    cmd->add_option("--public-key", *public_key,
+                    "For an advanced key: its public key; KEY (or stdin) is then the private key, and both are "
+                    "verified together as the client's Basic credential");
     cmd->add_option("--tenant", *tenant, "The tenant whose API is being called; a key of another tenant fails")
         ->envname("KEYWARD_TENANT");
     cmd->add_option("--ip", *ip, "The client address the resource server saw; checked against the allowlist");
@@ -1006,7 +1040,7 @@ void registerKeys(CLI::App& app, int& exit_code) {
                     "'mine' then counts only when it is the key's owner")
         ->needs(permission);
     auto g = addConnectionOptions(cmd);
-    cmd->callback(guarded(exit_code, [key, tenant, ip, checks, resource_owner, g, &exit_code] {
+    cmd->callback(guarded(exit_code, [key, tenant, ip, checks, resource_owner, public_key, g, &exit_code] {
       Session s(*g, exit_code);
       std::string secret = (key->empty() || *key == "-") ? readKeyFromStdin() : *key;
       if (secret.empty()) {
@@ -1014,7 +1048,11 @@ void registerKeys(CLI::App& app, int& exit_code) {
         return;
       }
       json::object body;
-      body["key"] = std::move(secret);
+      if (public_key->empty()) {
+        body["key"] = std::move(secret);
+      } else {
+        body["basic"] = "Basic " + crypto::base64Encode(*public_key + ":" + secret);
+      }
       if (!tenant->empty()) body["tenant_id"] = *tenant;
       if (!ip->empty()) body["ip"] = *ip;
       if (!checks->empty()) {

@@ -174,6 +174,7 @@ std::shared_ptr<verify::CompiledKey> compileRecord(const ApiKey& k) {
   c->revoked = k.revoked_at.has_value();
   c->ip_allowlist = k.ip_allowlist;
   c->metadata_json = k.metadata_json;
+  c->public_id = k.public_id;
   c->last_used.store(k.last_used_at.value_or(0), std::memory_order_relaxed);
   return c;
 }
@@ -197,6 +198,7 @@ void publishKey(verify::KeyIndex& index, const ApiKey& k, std::shared_ptr<verify
     prev->name = c->name;
     prev->group_id = c->group_id;
     prev->metadata_json = c->metadata_json;
+    prev->public_id = c->public_id;
     index.upsert(*k.previous_digest, std::move(prev));
   }
   index.upsert(k.digest, std::move(c));

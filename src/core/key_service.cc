@@ -71,6 +71,8 @@ Result<CreatedKey> KeyService::create(const Actor& actor, std::string_view tenan
   auto expires_at = resolveExpiry(in.expiry, tenant->settings, now);
   if (!expires_at) return std::unexpected(expires_at.error());
   if (auto st = validateNotBefore(in.not_before, *expires_at); !st) return std::unexpected(st.error());
+  if (auto st = validateKind(in.kind, in.credential_mode); !st) return std::unexpected(st.error());
+  if (auto st = validatePurpose(in.purpose); !st) return std::unexpected(st.error());
   auto allow = parseAllowlist(in.ip_allowlist);
   if (!allow) return std::unexpected(allow.error());
   if (auto st = checkGroup(tenant_id, in.group_id); !st) return std::unexpected(st.error());
@@ -96,10 +98,23 @@ Result<CreatedKey> KeyService::create(const Actor& actor, std::string_view tenan
   k.roles = in.roles;
   k.owner = in.owner;
   k.not_before = in.not_before;
+  k.kind = in.kind;
+  k.purpose = in.purpose;
+  k.credential_mode = in.credential_mode;
+  if (k.kind == "advanced") {
+    // The public part names the key in lists, audit events and the Basic credential; it
+    // carries no secret, so a random id is enough.
+    auto pub = crypto::newId("pub");
+    if (!pub) return std::unexpected(pub.error());
+    k.public_id = std::move(*pub);
+  }
   k.created_by = actor.principal.subject_id;
   k.created_at = k.updated_at = now;
 
-  auto ev = audit_.event(actor, tenant_id, "key.create", k.id, "{\"name\":" + jsonString(k.name) + "}");
+  std::string detail = "{\"name\":" + jsonString(k.name) + ",\"kind\":" + jsonString(k.kind) +
+                       ",\"purpose\":" + jsonString(k.purpose);
+  if (!k.public_id.empty()) detail += ",\"public_key\":" + jsonString(k.public_id);
+  auto ev = audit_.event(actor, tenant_id, "key.create", k.id, detail + "}");
   if (!ev) return std::unexpected(ev.error());
   std::optional<int> limit;
   if (k.owner && k.owner->kind == PrincipalKind::kServiceUser) limit = tenant->settings.max_keys_per_service_user;
@@ -198,6 +213,11 @@ Result<ApiKey> KeyService::update(const Actor& actor, std::string_view tenant_id
   if (in.not_before) {
     k->not_before = *in.not_before;
     changed.emplace_back("not_before");
+  }
+  if (in.purpose) {
+    if (auto st = validatePurpose(*in.purpose); !st) return std::unexpected(st.error());
+    k->purpose = *in.purpose;
+    changed.emplace_back("purpose");
   }
   if (in.not_before || in.expiry.given()) {
     if (auto st = validateNotBefore(k->not_before, k->expires_at); !st) return std::unexpected(st.error());

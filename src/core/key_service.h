@@ -31,6 +31,9 @@ struct CreateKeyInput {
   std::vector<RoleAssignment> roles;
   std::optional<OwnerRef> owner;
   std::optional<UnixSeconds> not_before;
+  std::string kind = "simple";          // "simple" | "advanced"
+  std::string purpose = "third_party";  // "builtin_plugin" | "third_party"
+  std::string credential_mode;          // advanced keys: "shared_secret"
 };
 
 struct UpdateKeyInput {
@@ -43,6 +46,7 @@ struct UpdateKeyInput {
   std::optional<std::vector<RoleAssignment>> roles;
   std::optional<std::optional<OwnerRef>> owner;  // nullopt inside: the key no longer has an owner
   std::optional<std::optional<UnixSeconds>> not_before;  // nullopt inside: valid at once
+  std::optional<std::string> purpose;
 };
 
 // The longest overlap a rotation grants the replaced secret: long enough to roll a secret
@@ -58,7 +62,7 @@ struct RotateKeyInput {
 
 struct CreatedKey {
   ApiKey key;
-  std::string secret;  // returned once, never stored
+  std::string secret;  // returned once, never stored (an advanced key's private part)
 };
 
 class KeyService {

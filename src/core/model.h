@@ -159,8 +159,13 @@ struct ApiKey {
   std::string name;  // unique per tenant, immutable
   std::string description;
   std::optional<std::string> group_id;
-  std::string kind = "simple";
-  crypto::Digest digest{};  // SHA-256 of the secret; the secret itself is never stored
+  std::string kind = "simple";  // "simple" | "advanced"
+  std::string purpose = "third_party";  // "builtin_plugin" | "third_party" (Veeam), any kind
+  // Advanced keys (Veeam "Advanced Key", ConnectWise API member keys): "shared_secret" for a
+  // public identifier plus a private secret sent together as HTTP Basic; "" for simple keys.
+  std::string credential_mode;
+  std::string public_id;    // advanced keys: the non-secret public key, shown in lists and audit
+  crypto::Digest digest{};  // SHA-256 of the secret (an advanced key's private part); never the secret
   std::string start;        // recognisable, non-secret first characters
   bool enabled = true;
   std::optional<UnixSeconds> revoked_at;

@@ -101,6 +101,29 @@ Result<std::vector<Cidr>> parseAllowlist(const std::vector<std::string>& entries
   return out;
 }
 
+Status validatePurpose(std::string_view purpose) {
+  for (auto p : kKeyPurposes)
+    if (p == purpose) return {};
+  return invalidField("purpose", "purpose must be builtin_plugin or third_party");
+}
+
+Status validateKind(std::string_view kind, std::string_view credential_mode) {
+  if (kind == "simple") {
+    if (!credential_mode.empty()) {
+      return invalidField("credential_mode", "a simple key has no credential_mode; use kind \"advanced\"");
+    }
+    return {};
+  }
+  if (kind != "advanced") return invalidField("kind", "kind must be simple or advanced");
+  if (credential_mode.empty()) {
+    return invalidField("credential_mode", "an advanced key needs credential_mode \"shared_secret\"");
+  }
+  if (credential_mode != "shared_secret") {
+    return invalidField("credential_mode", "credential_mode must be shared_secret");
+  }
+  return {};
+}
+
 Status validateNotBefore(const std::optional<UnixSeconds>& not_before, UnixSeconds expires_at) {
   if (not_before && *not_before >= expires_at) {
     return invalidField("not_before", "not_before must be before the key's expiry");

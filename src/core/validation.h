@@ -35,6 +35,13 @@ struct ExpiryInput {
 // The absolute expiry for a new or edited key, applying the tenant's default and maximum.
 Result<UnixSeconds> resolveExpiry(const ExpiryInput& in, const TenantSettings& s, UnixSeconds now);
 
+inline constexpr std::string_view kKeyPurposes[] = {"builtin_plugin", "third_party"};
+inline constexpr std::string_view kKeyKinds[] = {"simple", "advanced"};
+Status validatePurpose(std::string_view purpose);
+// The kind and credential mode of a new key: "simple" without a mode, or "advanced" with
+// "shared_secret".
+Status validateKind(std::string_view kind, std::string_view credential_mode);
+
 // A start of validity must come before the expiry (a key valid for no instant is a mistake).
 Status validateNotBefore(const std::optional<UnixSeconds>& not_before, UnixSeconds expires_at);
 

@@ -1,5 +1,6 @@
 // /v1/tenants/{tenant_id}/keys[/{key_id}] and .../verify-failures
 #include "common/time.h"
+#include "crypto/base64.h"
 #include "http/handlers.h"
 #include "http/json_input.h"
 #include "http/render.h"
@@ -51,6 +52,9 @@ Response createKey(Ctx& c) {
   in.roles = r.optAssignments("roles").value_or(std::vector<RoleAssignment>{});
   if (auto o = r.optOwner("owner")) in.owner = *o;
   if (auto nb = readNotBefore(r, error)) in.not_before = *nb;
+  in.kind = r.optString("kind").value_or("simple");
+  in.purpose = r.optString("purpose").value_or("third_party");
+  in.credential_mode = r.optString("credential_mode").value_or("");
   if (auto st = r.finish(); !st) return errorResponse(c, st.error());
   if (error) return errorResponse(c, *error);
   auto created = c.deps.keys.create(*actor, c.params[0], in);
@@ -58,6 +62,10 @@ Response createKey(Ctx& c) {
   boost::json::object o;
   o["key"] = renderKey(created->key, c.deps.clock.now());
   o["secret"] = created->secret;  // the only time the secret is ever returned
+  if (!created->key.public_id.empty()) {
+    // Ready to paste: the header a client of an advanced key sends.
+    o["authorization"] = "Basic " + crypto::base64Encode(created->key.public_id + ":" + created->secret);
+  }
   return jsonResponse(201, o).with("location",
                                    "/v1/tenants/" + created->key.tenant_id + "/keys/" + created->key.id);
 }
@@ -66,7 +74,7 @@ Response listKeys(Ctx& c) {
   auto actor = c.actor();
   if (!actor) return errorResponse(c, actor.error());
   Query q(c.req.query);
-  if (auto st = q.onlyAllow({"limit", "cursor", "group_id", "state", "owner_id"}); !st) {
+  if (auto st = q.onlyAllow({"limit", "cursor", "group_id", "state", "owner_id", "kind", "purpose"}); !st) {
     return errorResponse(c, st.error());
   }
   auto page = pageFrom(q);
@@ -75,6 +83,14 @@ Response listKeys(Ctx& c) {
   f.page = *page;
   f.group_id = q.get("group_id");
   f.owner_id = q.get("owner_id");
+  f.kind = q.get("kind");
+  if (f.kind && *f.kind != "simple" && *f.kind != "advanced") {
+    return errorResponse(c, Error{ErrorKind::kInvalid, "INVALID_FIELD", "kind must be simple or advanced", "kind"});
+  }
+  f.purpose = q.get("purpose");
+  if (f.purpose) {
+    if (auto st = validatePurpose(*f.purpose); !st) return errorResponse(c, st.error());
+  }
   if (auto s = q.get("state")) {
     f.state = parseKeyState(*s);
     if (!f.state) {
@@ -115,10 +131,16 @@ Response updateKey(Ctx& c) {
   in.roles = r.optAssignments("roles");
   in.owner = r.optOwner("owner");
   in.not_before = readNotBefore(r, error);
+  in.purpose = r.optString("purpose");
+  if (r.has("kind") || r.has("credential_mode")) {
+    const std::string field = r.has("kind") ? "kind" : "credential_mode";
+    return errorResponse(c, Error{ErrorKind::kInvalid, "IMMUTABLE_FIELD",
+                                  "a key's " + field + " cannot be changed; create a new key instead", field});
+  }
   if (auto st = r.finish(); !st) return errorResponse(c, st.error());
   if (error) return errorResponse(c, *error);
   if (!in.description && !in.group_id && !in.enabled && !in.expiry.given() && !in.ip_allowlist &&
-      !in.metadata_json && !in.roles && !in.owner && !in.not_before) {
+      !in.metadata_json && !in.roles && !in.owner && !in.not_before && !in.purpose) {
     return errorResponse(c, Error{ErrorKind::kInvalid, "EMPTY_UPDATE", "the request changes nothing", ""});
   }
   auto k = c.deps.keys.update(*actor, c.params[0], c.params[1], in);
@@ -144,6 +166,9 @@ Response rotateKey(Ctx& c) {
   boost::json::object o;
   o["key"] = renderKey(rotated->key, c.deps.clock.now());
   o["secret"] = rotated->secret;  // the only time the new secret is ever returned
+  if (!rotated->key.public_id.empty()) {
+    o["authorization"] = "Basic " + crypto::base64Encode(rotated->key.public_id + ":" + rotated->secret);
+  }
   return jsonResponse(200, o);
 }
 

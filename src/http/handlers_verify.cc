@@ -4,6 +4,7 @@
 
 #include "common/json_text.h"
 #include "common/time.h"
+#include "crypto/base64.h"
 #include "core/access.h"
 #include "http/handlers.h"
 #include "http/json_input.h"
@@ -97,9 +98,28 @@ std::string_view trimmed(std::string_view s) {
   return s;
 }
 
+// An HTTP Basic credential "public:private" of an advanced key, from a header value with or
+// without the "Basic " scheme. nullopt when it is not base64 of a pair.
+struct BasicCredential {
+  std::string public_id;
+  std::string secret;
+};
+std::optional<BasicCredential> parseBasic(std::string_view value) {
+  value = trimmed(value);
+  if (value.size() > 6 && (value.substr(0, 6) == "Basic " || value.substr(0, 6) == "basic ")) {
+    value = trimmed(value.substr(6));
+  }
+  auto decoded = crypto::base64Decode(value);
+  if (!decoded) return std::nullopt;
+  const size_t colon = decoded->find(':');
+  if (colon == std::string::npos || colon == 0) return std::nullopt;
+  return BasicCredential{decoded->substr(0, colon), decoded->substr(colon + 1)};
+}
+
 // The key a gateway forwarded: "Authorization: Bearer <key>", Ivanti's
 // "Authorization: rest_api_key=<key>", or "X-API-Key: <key>".
 std::string_view presentedKey(const Ctx& c) {
+  // (An advanced key's "Authorization: Basic" is read by authz() itself.)
   if (auto bearer = c.bearer(); !bearer.empty()) return bearer;
   const std::string_view auth = trimmed(c.req.header("authorization"));
   constexpr std::string_view kIvanti = "rest_api_key=";
@@ -119,7 +139,25 @@ Response verifyKey(Ctx& c) {
     caller = std::move(actor->principal);
   }
   JsonReader r(c.req.body);
-  const std::string key = r.reqString("key");
+  // The credential: a simple key, or an advanced key's Basic credential (exactly one).
+  const bool has_basic = r.has("basic");
+  std::string key;
+  std::optional<std::string> public_id;
+  if (has_basic && r.has("key")) {
+    return errorResponse(c, Error{ErrorKind::kInvalid, "INVALID_FIELD", "give either key or basic, not both", "basic"});
+  }
+  if (has_basic) {
+    const std::string basic = r.reqString("basic");
+    if (auto cred = parseBasic(basic)) {
+      key = std::move(cred->secret);
+      public_id = std::move(cred->public_id);
+    } else if (!basic.empty()) {
+      key = "";  // not a Basic credential: verified as MALFORMED below, like a garbled key
+      public_id = "";
+    }
+  } else {
+    key = r.reqString("key");
+  }
   std::optional<std::string> tenant = r.optString("tenant_id");
   const std::optional<std::string> ip_text = r.optString("ip");
   const auto queries = r.optPermissionQueries("permissions").value_or(std::vector<PermissionQuery>{});
@@ -144,7 +182,9 @@ Response verifyKey(Ctx& c) {
     }
     tenant = caller->tenant_id;
   }
-  const auto out = c.deps.verifier.verify({key, tenant, ip, checks});
+  verify::Request vreq{key, tenant, ip, checks};
+  if (public_id) vreq.public_id = *public_id;
+  const auto out = c.deps.verifier.verify(vreq);
   std::string body;
   body.reserve(256);
   if (out.valid()) {
@@ -184,8 +224,16 @@ Response authz(Ctx& c) {
     check = {module, *action, resource.empty() ? std::nullopt : std::optional<std::string_view>(resource), std::nullopt};
     checks = {&check, 1};
   }
-  const auto out = c.deps.verifier.verify(
-      {key, tenant.empty() ? std::nullopt : std::optional<std::string_view>(tenant), c.client_ip, checks});
+  verify::Request vreq{key, tenant.empty() ? std::nullopt : std::optional<std::string_view>(tenant), c.client_ip, checks};
+  std::optional<BasicCredential> basic;
+  const std::string_view auth = trimmed(c.req.header("authorization"));
+  if (auth.size() > 6 && (auth.substr(0, 6) == "Basic " || auth.substr(0, 6) == "basic ")) {
+    basic = parseBasic(auth);
+    if (!basic) basic = BasicCredential{"", ""};  // garbled: fails as MALFORMED
+    vreq.key = basic->secret;
+    vreq.public_id = basic->public_id;
+  }
+  const auto out = c.deps.verifier.verify(vreq);
   if (out.code == verify::Code::kInsufficientPermissions) {
     return problem(403, "FORBIDDEN", "not permitted", c.req.path);
   }

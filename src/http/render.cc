@@ -49,6 +49,11 @@ boost::json::object renderKey(const ApiKey& k, UnixSeconds now) {
   if (k.group_id) o["group_id"] = *k.group_id;
   else o["group_id"] = nullptr;
   o["kind"] = k.kind;
+  o["purpose"] = k.purpose;
+  if (!k.credential_mode.empty()) {
+    o["credential_mode"] = k.credential_mode;
+    o["public_key"] = k.public_id;
+  }
   o["state"] = std::string(toString(k.stateAt(now)));
   o["enabled"] = k.enabled;
   o["start"] = k.start;

@@ -29,6 +29,8 @@ struct KeyFilter {
   // Level "mine": only keys created by or owned by this principal id.
   std::optional<std::string> mine_of;
   std::optional<KeyState> state;  // none: every state except revoked
+  std::optional<std::string> kind;     // "simple" | "advanced"
+  std::optional<std::string> purpose;  // "builtin_plugin" | "third_party"
   PageRequest page;
 };
 

@@ -62,6 +62,9 @@ struct CompiledKey {
   std::string tenant_id;
   std::vector<Cidr> ip_allowlist;  // empty: any address
   std::shared_ptr<const KeyAccess> access;  // null: no owner and no roles
+  // An advanced key's public identifier: its private part verifies only when presented
+  // together with it (HTTP Basic public:private). Empty for simple keys.
+  std::string public_id;
   // -- cold: read when a reply is rendered
   std::string id;
   std::string name;

@@ -59,6 +59,11 @@ Outcome Verifier::verify(const Request& req) {
     out.code = Code::kMalformed;
   } else if (!(out.key = index_.find(crypto::sha256(req.key)))) {
     out.code = Code::kNotFound;
+  } else if (out.key->public_id != req.public_id.value_or(std::string_view())) {
+    // An advanced key's private part alone, or with another public key, is no credential;
+    // nor is a simple key dressed as a Basic credential. Nothing about the key is revealed.
+    out.key = nullptr;
+    out.code = Code::kNotFound;
   } else if (req.tenant_id && *req.tenant_id != out.key->tenant_id) {
     out.code = Code::kTenantMismatch;
   } else if (out.key->revoked) {

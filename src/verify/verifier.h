@@ -44,6 +44,9 @@ struct Request {
   std::optional<std::string_view> tenant_id;  // the tenant whose API is being called
   std::optional<IpAddress> client_ip;         // the address the resource server saw
   std::span<const PermissionCheck> permissions = {};  // every one must be granted
+  // With an advanced key's Basic credential: the public part, which must name the key whose
+  // private part `key` is. A simple key is never presented with one.
+  std::optional<std::string_view> public_id = std::nullopt;
 };
 
 // Whether `key` is granted every check (the permission step of verify(), exposed for tests

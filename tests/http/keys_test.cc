@@ -1,6 +1,8 @@
 // Router-level tests of /v1/tenants/{tenant_id}/keys[/{key_id}].
 #include "http/router_fixture.h"
 
+#include "crypto/base64.h"
+
 namespace keyward::http_testing {
 namespace {
 
@@ -566,6 +568,74 @@ TEST_F(KeysApi, NotBeforeIsShownAndEnforcedAndCanBeCleared) {
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_TRUE(obj(r).at("not_before").is_null());
   EXPECT_EQ(verifyCode(k.secret), "VALID");
+}
+
+
+// ---- advanced keys (shared secret) and purpose ----------------------------------------------
+
+TEST_F(KeysApi, AdvancedKeyShowsItsPublicKeyAndVerifiesAsABasicCredential) {
+  Response r = post(base_, R"({"name":"psa","kind":"advanced","credential_mode":"shared_secret","purpose":"builtin_plugin"})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  CreatedKey k = keep(r);
+  EXPECT_EQ(str(k.key, "kind"), "advanced");
+  EXPECT_EQ(str(k.key, "credential_mode"), "shared_secret");
+  EXPECT_EQ(str(k.key, "purpose"), "builtin_plugin");
+  const std::string pub = str(k.key, "public_key");
+  ASSERT_FALSE(pub.empty());
+  const std::string header = str(obj(r), "authorization");
+  EXPECT_EQ(header, "Basic " + crypto::base64Encode(pub + ":" + k.secret));
+  secrets_.push_back(header.substr(6));  // the encoded pair is as secret as the private part
+
+  auto verifyBasic = [&](const std::string& value) {
+    Response v = post("/v1/keys/verify", "{\"basic\":" + json::serialize(json::value(value)) + "}");
+    EXPECT_EQ(v.status, 200) << v.body;
+    return str(obj(v), "code");
+  };
+  EXPECT_EQ(verifyBasic(header), "VALID");
+  EXPECT_EQ(verifyBasic(header.substr(6)), "VALID");  // the scheme is optional here
+  EXPECT_EQ(verifyCode(k.secret), "NOT_FOUND");       // the private part alone is no credential
+  EXPECT_EQ(verifyBasic("Basic " + crypto::base64Encode("pub_other:" + k.secret)), "NOT_FOUND");
+  EXPECT_EQ(verifyBasic("Basic !!!"), "MALFORMED");
+  EXPECT_EQ(verifyBasic("Basic " + crypto::base64Encode("no-colon")), "MALFORMED");
+
+  Request gw = request("GET", "/v1/authz");
+  gw.headers.push_back({"authorization", header});
+  Response a = send(gw);
+  EXPECT_EQ(a.status, 204) << a.body;
+  EXPECT_EQ(headerOf(a, "x-keyward-key-id"), k.id);
+  Request bad = request("GET", "/v1/authz");
+  bad.headers.push_back({"authorization", "Basic " + crypto::base64Encode(pub + ":kw_nope")});
+  EXPECT_EQ(send(bad).status, 401);
+
+  // Lists show the public key, filter by kind and purpose, and never show the private part.
+  Response list = get(base_ + "?kind=advanced&purpose=builtin_plugin");
+  ASSERT_EQ(list.status, 200);
+  ASSERT_EQ(items(obj(list)).size(), 1u);
+  EXPECT_EQ(str(items(obj(list))[0].as_object(), "public_key"), pub);
+  EXPECT_TRUE(items(obj(get(base_ + "?kind=simple&purpose=builtin_plugin"))).empty());
+}
+
+TEST_F(KeysApi, KindAndPurposeAreValidatedAndKindCannotChange) {
+  const std::string before = snapshot(tenant_);
+  expectProblem(post(base_, R"({"name":"k","kind":"fancy"})"), 400, "INVALID_FIELD", "kind");
+  expectProblem(post(base_, R"({"name":"k","kind":"advanced"})"), 400, "INVALID_FIELD", "credential_mode");
+  expectProblem(post(base_, R"({"name":"k","kind":"advanced","credential_mode":"psychic"})"), 400, "INVALID_FIELD",
+                "credential_mode");
+  expectProblem(post(base_, R"({"name":"k","credential_mode":"shared_secret"})"), 400, "INVALID_FIELD",
+                "credential_mode");
+  expectProblem(post(base_, R"({"name":"k","purpose":"internal"})"), 400, "INVALID_FIELD", "purpose");
+  expectProblem(post(base_, R"({"name":"k","purpose":7})"), 400, "INVALID_FIELD", "purpose");
+  expectProblem(get(base_ + "?kind=fancy"), 400, "INVALID_FIELD", "kind");
+  expectProblem(get(base_ + "?purpose=internal"), 400, "INVALID_FIELD", "purpose");
+  expectProblem(post("/v1/keys/verify", R"({"key":"kw_x","basic":"Basic eDp5"})"), 400, "INVALID_FIELD", "basic");
+  EXPECT_EQ(snapshot(tenant_), before);
+  CreatedKey k = createKey(tenant_, "simple");
+  EXPECT_EQ(str(k.key, "purpose"), "third_party");
+  EXPECT_FALSE(k.key.contains("public_key"));
+  expectProblem(patch(base_ + "/" + k.id, R"({"kind":"advanced"})"), 400, "IMMUTABLE_FIELD", "kind");
+  Response edited = patch(base_ + "/" + k.id, R"({"purpose":"builtin_plugin"})");
+  ASSERT_EQ(edited.status, 200) << edited.body;
+  EXPECT_EQ(str(obj(edited), "purpose"), "builtin_plugin");
 }
 
 }  // namespace

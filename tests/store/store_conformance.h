@@ -833,6 +833,38 @@ TYPED_TEST_P(StoreConformance, RotationReplacesTheDigestAndKeepsThePreviousOneAc
   EXPECT_FALSE(edited->not_before);
 }
 
+TYPED_TEST_P(StoreConformance, KindPurposeAndPublicKeyRoundTripAndFilterLists) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  ApiKey adv = key(t, "adv");
+  adv.kind = "advanced";
+  adv.credential_mode = "shared_secret";
+  adv.public_id = "pub_0123456789abcdefghijkl";
+  adv.purpose = "builtin_plugin";
+  this->addKey(adv);
+  this->addKey(key(t, "plain"));
+  auto got = s.getKey(t.id, adv.id);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->kind, "advanced");
+  EXPECT_EQ(got->credential_mode, "shared_secret");
+  EXPECT_EQ(got->public_id, "pub_0123456789abcdefghijkl");
+  EXPECT_EQ(got->purpose, "builtin_plugin");
+  KeyFilter f;
+  f.kind = "advanced";
+  auto page = s.listKeys(t.id, f, kT0);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->items.size(), 1u);
+  EXPECT_EQ(page->items[0].name, "adv");
+  f = {};
+  f.purpose = "third_party";
+  page = s.listKeys(t.id, f, kT0);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->items.size(), 1u);
+  EXPECT_EQ(page->items[0].name, "plain");
+  EXPECT_EQ(page->items[0].purpose, "third_party");
+  EXPECT_TRUE(page->items[0].public_id.empty());
+}
+
 TYPED_TEST_P(StoreConformance, RevokedKeyCannotBeRotatedAndNothingIsWritten) {
   Store& s = this->store();
   Tenant t = this->addTenant("acme");
@@ -2247,6 +2279,7 @@ TYPED_TEST_P(StoreConformance, ForEachAuditStreamsMatchingEventsInOrderAndCanSto
 REGISTER_TYPED_TEST_SUITE_P(StoreConformance, AuditChainOfEveryTenantIsIntactAfterManyWrites,
                             RotationReplacesTheDigestAndKeepsThePreviousOneAcrossARestart,
                             RevokedKeyCannotBeRotatedAndNothingIsWritten,
+                            KindPurposeAndPublicKeyRoundTripAndFilterLists,
                             PruningOldEventsKeepsTheRemainingChainVerifiable,
                             ForEachAuditStreamsMatchingEventsInOrderAndCanStop, FreshStoreIsReadyAndEmpty, BootstrapHappensExactlyOnce,
                             BootstrapIsRefusedOnceAnyTenantExists, TenantKeepsEverySetting,

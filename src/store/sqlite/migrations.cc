@@ -178,6 +178,14 @@ ALTER TABLE api_keys ADD COLUMN previous_start TEXT NOT NULL DEFAULT '';
 ALTER TABLE api_keys ADD COLUMN previous_expires_at INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE api_keys ADD COLUMN rotated_at INTEGER;
 )sql",
+      // 5: key kinds: every key has a purpose; advanced keys have a credential mode and a
+      // public identifier, unique across tenants (a Basic credential names it first).
+      R"sql(
+ALTER TABLE api_keys ADD COLUMN purpose TEXT NOT NULL DEFAULT 'third_party';
+ALTER TABLE api_keys ADD COLUMN credential_mode TEXT NOT NULL DEFAULT '';
+ALTER TABLE api_keys ADD COLUMN public_id TEXT;
+CREATE UNIQUE INDEX api_keys_public_id ON api_keys (public_id) WHERE public_id IS NOT NULL;
+)sql",
   };
   return kMigrations;
 }

@@ -218,7 +218,8 @@ constexpr std::string_view kGroupCols = "id, tenant_id, name, description, creat
 constexpr std::string_view kKeyCols =
     "id, tenant_id, name, description, group_id, kind, digest, start, enabled, revoked_at, "
     "expires_at, ip_allowlist, metadata, roles, created_by, created_at, updated_at, last_used_at, seq, "
-    "owner_kind, owner_id, not_before, previous_digest, previous_start, previous_expires_at, rotated_at";
+    "owner_kind, owner_id, not_before, previous_digest, previous_start, previous_expires_at, rotated_at, "
+    "purpose, credential_mode, public_id";
 constexpr std::string_view kUserCols =
     "id, tenant_id, email, display_name, password_hash, roles, disabled, created_by, created_at, "
     "updated_at, seq";
@@ -286,6 +287,9 @@ ApiKey readKey(const Stmt& s) {
   k.previous_start = s.text(23);
   k.previous_expires_at = s.i64(24);
   k.rotated_at = s.optI64(25);
+  k.purpose = s.text(26);
+  k.credential_mode = s.text(27);
+  k.public_id = s.optText(28).value_or("");
   return k;
 }
 
@@ -570,13 +574,15 @@ struct SqliteStore::Impl {
     Stmt s(db, cached(insert_key_stmt,
                       "INSERT INTO api_keys (id, tenant_id, name, description, group_id, kind, digest, start, "
                       "enabled, revoked_at, expires_at, ip_allowlist, metadata, roles, created_by, created_at, "
-                      "updated_at, last_used_at, owner_kind, owner_id, not_before) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+                      "updated_at, last_used_at, owner_kind, owner_id, not_before, purpose, credential_mode, public_id) "
+                      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
     s.bind(k.id).bind(k.tenant_id).bind(k.name).bind(k.description).bind(k.group_id).bind(k.kind)
         .bindBlob(k.digest).bind(k.start).bind(k.enabled).bind(k.revoked_at);
     if (k.expires_at == kNever) s.bindNull(); else s.bind(k.expires_at);
     s.bind(joinCidrs(k.ip_allowlist)).bind(k.metadata_json).bind(encodeAssignments(k.roles))
         .bind(k.created_by).bind(k.created_at).bind(k.updated_at).bind(k.last_used_at)
-        .bind(ownerKind(k)).bind(ownerId(k)).bind(k.not_before);
+        .bind(ownerKind(k)).bind(ownerId(k)).bind(k.not_before).bind(k.purpose).bind(k.credential_mode);
+    if (k.public_id.empty()) s.bindNull(); else s.bind(k.public_id);
     return run(s, "insert key");
   }
 
@@ -1095,6 +1101,8 @@ Result<Page<ApiKey>> SqliteStore::listKeys(std::string_view tenant_id, const Key
   if (filter.group_id) sql += " AND group_id = ?3";
   if (filter.owner_id) sql += " AND owner_id = ?6";
   if (filter.mine_of) sql += " AND (created_by = ?7 OR owner_id = ?7)";
+  if (filter.kind) sql += " AND kind = ?8";
+  if (filter.purpose) sql += " AND purpose = ?9";
   // State is derived from the clock (?4), so expiry shows to the second without a background job.
   constexpr std::string_view kLive = "revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?4)";
   if (!filter.state) {
@@ -1112,7 +1120,7 @@ Result<Page<ApiKey>> SqliteStore::listKeys(std::string_view tenant_id, const Key
   s.bind(tenant_id).bind(filter.page.after);
   if (filter.group_id) s.bind(*filter.group_id); else s.bindNull();
   // Parameters absent from the statement are bound anyway: SQLite ignores them (SQLITE_RANGE).
-  s.bind(now).bind(limit + 1).bind(filter.owner_id).bind(filter.mine_of);
+  s.bind(now).bind(limit + 1).bind(filter.owner_id).bind(filter.mine_of).bind(filter.kind).bind(filter.purpose);
   auto rows = impl_->query<ApiKey>(s, readKey);
   if (!rows) return std::unexpected(rows.error());
   return finishPage(std::move(*rows), limit);
@@ -1124,11 +1132,11 @@ Status SqliteStore::updateKey(const ApiKey& k, const AuditEvent& ev) {
     Stmt s(impl_->db,
            "UPDATE api_keys SET description = ?, group_id = ?, enabled = ?, revoked_at = ?, "
            "expires_at = ?, ip_allowlist = ?, metadata = ?, roles = ?, owner_kind = ?, owner_id = ?, "
-           "updated_at = ?, not_before = ? WHERE tenant_id = ? AND id = ?");
+           "updated_at = ?, not_before = ?, purpose = ? WHERE tenant_id = ? AND id = ?");
     s.bind(k.description).bind(k.group_id).bind(k.enabled).bind(k.revoked_at);
     if (k.expires_at == kNever) s.bindNull(); else s.bind(k.expires_at);
     s.bind(joinCidrs(k.ip_allowlist)).bind(k.metadata_json).bind(encodeAssignments(k.roles))
-        .bind(ownerKind(k)).bind(ownerId(k)).bind(k.updated_at).bind(k.not_before).bind(k.tenant_id).bind(k.id);
+        .bind(ownerKind(k)).bind(ownerId(k)).bind(k.updated_at).bind(k.not_before).bind(k.purpose).bind(k.tenant_id).bind(k.id);
     if (auto st = impl_->run(s, "update key"); !st) return st;
     if (sqlite3_changes(impl_->db) == 0) return notFound("key");
     return impl_->insertAudit(ev);
