@@ -3,6 +3,7 @@
 #include "sign/http_signature.h"
 
 #include <gtest/gtest.h>
+#include <openssl/bn.h>
 
 namespace keyward::sign {
 namespace {
@@ -313,6 +314,26 @@ TEST(HttpSignatureReplay, ReplayIsDetectedEvenWithAFreshEcdsaSignature) {
   Fixture f(KeyAlgorithm::kEcdsaP256Sha256);
   EXPECT_TRUE(f.verify(f.sign(f.request())));
   EXPECT_EQ(codeOf(f.verify(f.sign(f.request()))), sigerr::kReplayed);
+}
+
+TEST(HttpSignatureReplay, AMalleatedEcdsaSignatureIsStillAReplay) {
+  // (r, s) and (r, n - s) are both valid ECDSA signatures of the same content.
+  Fixture f(KeyAlgorithm::kEcdsaP256Sha256);
+  const HttpRequest original = f.sign(f.request());
+  const std::string& field = original.headers.back().second;  // "sig1=:<b64>:"
+  Bytes sig = *base64Decode(field.substr(6, field.size() - 7));
+  BIGNUM* n = nullptr;
+  BN_hex2bn(&n, "FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551");  // P-256 order
+  BIGNUM* s = BN_bin2bn(sig.data() + 32, 32, nullptr);
+  ASSERT_EQ(BN_sub(s, n, s), 1);
+  ASSERT_EQ(BN_bn2binpad(s, sig.data() + 32, 32), 32);
+  BN_free(s);
+  BN_free(n);
+  HttpRequest malleated = original;
+  malleated.headers.back().second = "sig1=:" + base64Encode(sig) + ":";
+  ASSERT_TRUE(f.key.verify(*signatureBase(malleated, parseSignature(malleated)->covered), sig));
+  EXPECT_TRUE(f.verify(original));
+  EXPECT_EQ(codeOf(f.verify(malleated)), sigerr::kReplayed);
 }
 
 TEST(HttpSignatureReplay, ANonceMakesIdenticalRequestsDistinct) {
