@@ -18,7 +18,7 @@
 #include "cli/access_syntax.h"
 #include "cli/http_client.h"
 #include "cli/output.h"
-#include "crypto/base64.h"
+#include "sign/basic_auth.h"
 
 namespace keyward::cli {
 namespace {
@@ -1051,7 +1051,7 @@ void registerKeys(CLI::App& app, int& exit_code) {
       if (public_key->empty()) {
         body["key"] = std::move(secret);
       } else {
-        body["basic"] = "Basic " + crypto::base64Encode(*public_key + ":" + secret);
+        body["basic"] = sign::basicAuthorization(*public_key, secret);
       }
       if (!tenant->empty()) body["tenant_id"] = *tenant;
       if (!ip->empty()) body["ip"] = *ip;

@@ -1,6 +1,6 @@
 // /v1/tenants/{tenant_id}/keys[/{key_id}] and .../verify-failures
 #include "common/time.h"
-#include "crypto/base64.h"
+#include "sign/basic_auth.h"
 #include "http/handlers.h"
 #include "http/json_input.h"
 #include "http/render.h"
@@ -64,7 +64,7 @@ Response createKey(Ctx& c) {
   o["secret"] = created->secret;  // the only time the secret is ever returned
   if (!created->key.public_id.empty()) {
     // Ready to paste: the header a client of an advanced key sends.
-    o["authorization"] = "Basic " + crypto::base64Encode(created->key.public_id + ":" + created->secret);
+    o["authorization"] = sign::basicAuthorization(created->key.public_id, created->secret);
   }
   return jsonResponse(201, o).with("location",
                                    "/v1/tenants/" + created->key.tenant_id + "/keys/" + created->key.id);
@@ -167,7 +167,7 @@ Response rotateKey(Ctx& c) {
   o["key"] = renderKey(rotated->key, c.deps.clock.now());
   o["secret"] = rotated->secret;  // the only time the new secret is ever returned
   if (!rotated->key.public_id.empty()) {
-    o["authorization"] = "Basic " + crypto::base64Encode(rotated->key.public_id + ":" + rotated->secret);
+    o["authorization"] = sign::basicAuthorization(rotated->key.public_id, rotated->secret);
   }
   return jsonResponse(200, o);
 }

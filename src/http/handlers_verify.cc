@@ -4,7 +4,7 @@
 
 #include "common/json_text.h"
 #include "common/time.h"
-#include "crypto/base64.h"
+#include "sign/basic_auth.h"
 #include "core/access.h"
 #include "http/handlers.h"
 #include "http/json_input.h"
@@ -99,21 +99,16 @@ std::string_view trimmed(std::string_view s) {
 }
 
 // An HTTP Basic credential "public:private" of an advanced key, from a header value with or
-// without the "Basic " scheme. nullopt when it is not base64 of a pair.
-struct BasicCredential {
-  std::string public_id;
-  std::string secret;
-};
+// without the "Basic " scheme. nullopt when it is not strict base64 of a pair.
+using BasicCredential = sign::BasicCredentials;
+bool hasBasicScheme(std::string_view value) {
+  return value.size() > 6 && (value.substr(0, 6) == "Basic " || value.substr(0, 6) == "basic ");
+}
 std::optional<BasicCredential> parseBasic(std::string_view value) {
   value = trimmed(value);
-  if (value.size() > 6 && (value.substr(0, 6) == "Basic " || value.substr(0, 6) == "basic ")) {
-    value = trimmed(value.substr(6));
-  }
-  auto decoded = crypto::base64Decode(value);
-  if (!decoded) return std::nullopt;
-  const size_t colon = decoded->find(':');
-  if (colon == std::string::npos || colon == 0) return std::nullopt;
-  return BasicCredential{decoded->substr(0, colon), decoded->substr(colon + 1)};
+  auto parsed = sign::parseBasicAuthorization(hasBasicScheme(value) ? std::string(value) : "Basic " + std::string(value));
+  if (!parsed) return std::nullopt;
+  return std::move(*parsed);
 }
 
 // The key a gateway forwarded: "Authorization: Bearer <key>", Ivanti's
@@ -227,7 +222,7 @@ Response authz(Ctx& c) {
   verify::Request vreq{key, tenant.empty() ? std::nullopt : std::optional<std::string_view>(tenant), c.client_ip, checks};
   std::optional<BasicCredential> basic;
   const std::string_view auth = trimmed(c.req.header("authorization"));
-  if (auth.size() > 6 && (auth.substr(0, 6) == "Basic " || auth.substr(0, 6) == "basic ")) {
+  if (hasBasicScheme(auth)) {
     basic = parseBasic(auth);
     if (!basic) basic = BasicCredential{"", ""};  // garbled: fails as MALFORMED
     vreq.key = basic->secret;

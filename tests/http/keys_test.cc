@@ -1,7 +1,7 @@
 // Router-level tests of /v1/tenants/{tenant_id}/keys[/{key_id}].
 #include "http/router_fixture.h"
 
-#include "crypto/base64.h"
+#include "sign/base64.h"
 
 namespace keyward::http_testing {
 namespace {
@@ -583,7 +583,7 @@ TEST_F(KeysApi, AdvancedKeyShowsItsPublicKeyAndVerifiesAsABasicCredential) {
   const std::string pub = str(k.key, "public_key");
   ASSERT_FALSE(pub.empty());
   const std::string header = str(obj(r), "authorization");
-  EXPECT_EQ(header, "Basic " + crypto::base64Encode(pub + ":" + k.secret));
+  EXPECT_EQ(header, "Basic " + sign::base64Encode(pub + ":" + k.secret));
   secrets_.push_back(header.substr(6));  // the encoded pair is as secret as the private part
 
   auto verifyBasic = [&](const std::string& value) {
@@ -594,9 +594,9 @@ TEST_F(KeysApi, AdvancedKeyShowsItsPublicKeyAndVerifiesAsABasicCredential) {
   EXPECT_EQ(verifyBasic(header), "VALID");
   EXPECT_EQ(verifyBasic(header.substr(6)), "VALID");  // the scheme is optional here
   EXPECT_EQ(verifyCode(k.secret), "NOT_FOUND");       // the private part alone is no credential
-  EXPECT_EQ(verifyBasic("Basic " + crypto::base64Encode("pub_other:" + k.secret)), "NOT_FOUND");
+  EXPECT_EQ(verifyBasic("Basic " + sign::base64Encode("pub_other:" + k.secret)), "NOT_FOUND");
   EXPECT_EQ(verifyBasic("Basic !!!"), "MALFORMED");
-  EXPECT_EQ(verifyBasic("Basic " + crypto::base64Encode("no-colon")), "MALFORMED");
+  EXPECT_EQ(verifyBasic("Basic " + sign::base64Encode("no-colon")), "MALFORMED");
 
   Request gw = request("GET", "/v1/authz");
   gw.headers.push_back({"authorization", header});
@@ -604,7 +604,7 @@ TEST_F(KeysApi, AdvancedKeyShowsItsPublicKeyAndVerifiesAsABasicCredential) {
   EXPECT_EQ(a.status, 204) << a.body;
   EXPECT_EQ(headerOf(a, "x-keyward-key-id"), k.id);
   Request bad = request("GET", "/v1/authz");
-  bad.headers.push_back({"authorization", "Basic " + crypto::base64Encode(pub + ":kw_nope")});
+  bad.headers.push_back({"authorization", "Basic " + sign::base64Encode(pub + ":kw_nope")});
   EXPECT_EQ(send(bad).status, 401);
 
   // Lists show the public key, filter by kind and purpose, and never show the private part.
