@@ -3,7 +3,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
-#include <ctime>
+#include <algorithm>
 #include <map>
 #include <set>
 

@@ -232,11 +232,22 @@ TEST_F(AlertSchedulerTest, TwoNodesOnOneDatabaseHaveOneLeader) {
   EXPECT_EQ(b.deliverDue(clock_.now()).value().sent, 0);
   EXPECT_EQ(mailer_.sent.size() + other_mailer.sent.size(), 1u);
   EXPECT_EQ(notificationsOf(alice.id).size(), 1u);
-  // When the leader stops, the other node takes over.
-  a.stop();
+  // When the leader stops renewing (here: it never runs again), its lease runs out and the
+  // other node takes over.
   clock_.set(kT0 + kDay);
   EXPECT_TRUE(b.runOnce().value().leader);
   EXPECT_EQ(other_mailer.sent.size(), 1u);
+}
+
+TEST_F(AlertSchedulerTest, AStoppedSchedulerHandsTheLeaseOverAtOnce) {
+  auto other_store = openStore();
+  auto a = scheduler(*store_, "node-a");
+  auto b = scheduler(*other_store, "node-b");
+  ASSERT_TRUE(a.runOnce().value().leader);
+  EXPECT_FALSE(b.runOnce().value().leader);
+  a.start();
+  a.stop();  // a clean shutdown releases the lease
+  EXPECT_TRUE(b.runOnce().value().leader);
 }
 
 TEST_F(AlertSchedulerTest, AFailedEmailIsRetriedWithBackoffAndDoesNotBlockOthers) {
