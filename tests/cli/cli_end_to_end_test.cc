@@ -730,7 +730,8 @@ TEST_F(CliAlerts, WebhookNotificationsAndDeliveries) {
   for (int i = 0; i < 100 && id.empty(); ++i) {
     auto list = cli({"notifications", "list", "--json"}, "", {{"KEYWARD_TOKEN", cred.secret}});
     ASSERT_EQ(list.exit_code, 0) << list.err;
-    const auto& items = list.json().at("items").as_array();
+    const json::value doc = list.json();
+    const auto& items = doc.at("items").as_array();
     if (!items.empty()) id = std::string(items[0].at("id").as_string());
     else std::this_thread::sleep_for(100ms);
   }
