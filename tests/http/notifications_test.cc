@@ -85,6 +85,28 @@ TEST_F(Notifications, EachPrincipalSeesItsOwnAndCanMarkThemRead) {
   expectProblem(post("/v1/notifications/ntf_nothing/read", "", ann_key_.secret), 404, "NOT_FOUND");
 }
 
+TEST_F(Notifications, ASignedInUserSeesHerNotificationsAndMarksThemReadWithTheCsrfToken) {
+  runAlerts();
+  Response r = post("/v1/auth/login",
+                    R"({"tenant":")" + t_ + R"(","email":"ann@example.com","password":"a long enough password"})",
+                    kNoCredential);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string set = headerOf(r, "set-cookie");
+  const std::string cookie = set.substr(set.find('=') + 1, set.find(';') - set.find('=') - 1);
+  const std::string csrf = str(obj(r), "csrf_token");
+  auto as = [&](std::string method, std::string_view target, bool with_csrf) {
+    std::vector<Header> headers{{"cookie", "kw_session=" + cookie}};
+    if (with_csrf) headers.push_back({"x-csrf-token", csrf});
+    return send(request(std::move(method), target, {}, std::move(headers)));
+  };
+  json::object mine = obj(as("GET", "/v1/notifications", false));
+  ASSERT_EQ(items(mine).size(), 1u) << json::serialize(mine);
+  const std::string id = str(items(mine)[0].as_object(), "id");
+  EXPECT_EQ(as("POST", "/v1/notifications/" + id + "/read", false).status, 403);  // no CSRF token
+  EXPECT_EQ(as("POST", "/v1/notifications/" + id + "/read", true).status, 200);
+  EXPECT_EQ(obj(as("GET", "/v1/notifications", false)).at("unread_count").as_int64(), 0);
+}
+
 TEST_F(Notifications, BadQueriesAndBodiesAreRefused) {
   expectProblem(get("/v1/notifications?unread=yes", ann_key_.secret), 400, "INVALID_FIELD", "unread");
   expectProblem(get("/v1/notifications?unred=true", ann_key_.secret), 400, "UNKNOWN_PARAMETER");
