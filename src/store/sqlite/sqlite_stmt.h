@@ -74,6 +74,7 @@ class Stmt {
     return text(col);
   }
   std::int64_t i64(int col) const { return sqlite3_column_int64(st_, col); }
+  bool isNull(int col) const { return sqlite3_column_type(st_, col) == SQLITE_NULL; }
   std::optional<std::int64_t> optI64(int col) const {
     if (sqlite3_column_type(st_, col) == SQLITE_NULL) return std::nullopt;
     return i64(col);
