@@ -307,6 +307,13 @@ Result<RunReport> AlertScheduler::deliverDue(UnixSeconds now) {
   return total;
 }
 
+bool AlertScheduler::recipientActive(const AlertDelivery& d) {
+  auto u = store_.getUser(d.tenant_id, d.recipient);
+  // A read error is not a verdict: try to send, the user was active when it was planned.
+  if (!u) return u.error().kind != ErrorKind::kNotFound;
+  return !u->disabled;
+}
+
 RunReport AlertScheduler::deliverOne(const AlertDelivery& d, UnixSeconds now) {
   RunReport r;
   auto claimed = store_.claimDelivery(d.id, now, now + opt_.claim_ttl);
@@ -328,6 +335,8 @@ RunReport AlertScheduler::deliverOne(const AlertDelivery& d, UnixSeconds now) {
     finish("cancelled", "cancelled", "the key was disabled");
   } else if (key->expires_at != d.expires_at) {
     finish("cancelled", "cancelled", "the key's expiry changed (rotated or extended)");
+  } else if (d.channel == "email" && !recipientActive(d)) {
+    finish("cancelled", "cancelled", "the recipient was disabled or removed");
   } else if (d.channel == "email") {
     if (!mailer_) {
       finish("skipped", "skipped", "SMTP is not configured (smtp_url)");

@@ -69,6 +69,8 @@ class AlertScheduler {
  private:
   Result<int> planKey(const ApiKey& key, const Tenant& tenant, UnixSeconds now);
   RunReport deliverOne(const AlertDelivery& d, UnixSeconds now);
+  // Whether an e-mail's recipient may still be written to (not disabled or deleted since).
+  bool recipientActive(const AlertDelivery& d);
   UnixSeconds backoff(int attempts) const;
 
   Store& store_;

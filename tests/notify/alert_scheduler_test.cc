@@ -129,6 +129,22 @@ TEST_F(AlertSchedulerTest, RecipientsAreSubscribedMembersAndTheOwner) {
   EXPECT_EQ(to, (std::set<std::string>{"alice@example.com", "bob@example.com", "owner@example.com"}));
 }
 
+TEST_F(AlertSchedulerTest, AUserDisabledBeforeHerEmailWentOutGetsNone) {
+  User alice = addUser("alice@example.com");
+  addAlertGroup({alice.id});
+  addKey("k", kT0 + 2 * kDay);
+  mailer_.failing.insert("alice@example.com");
+  auto s = scheduler(*store_);
+  EXPECT_EQ(s.runOnce().value().failed, 1);
+  alice.disabled = true;
+  ASSERT_TRUE(store_->updateUser(alice, ev("user.update", alice.id)));
+  mailer_.failing.clear();
+  clock_.advance(30);
+  EXPECT_EQ(s.runOnce().value().skipped, 1);
+  EXPECT_TRUE(mailer_.sent.empty());
+  EXPECT_EQ(deliveries("email").at(0).status, "cancelled");
+}
+
 TEST_F(AlertSchedulerTest, AServiceUserOwnerIsToldInAppOnly) {
   ServiceUser svc = addServiceUser("ci");
   addKey("k", kT0 + 2 * kDay, OwnerRef{PrincipalKind::kServiceUser, svc.id});

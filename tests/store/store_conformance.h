@@ -2416,7 +2416,28 @@ TYPED_TEST_P(StoreConformance, WebhookIsPutReadAndDeleted) {
   EXPECT_EQ(this->auditActions(t.id).back(), "webhook.delete");
 }
 
-REGISTER_TYPED_TEST_SUITE_P(StoreConformance, LeaseHasOneHolderAtATime, LeaseIsSharedByStoresOnOneDatabase,
+TYPED_TEST_P(StoreConformance, DeletingATenantRemovesItsAlertsAndWebhook) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  ApiKey k = this->addKey(key(t, "k"));
+  AlertPlan p;
+  p.notifications.push_back({notification(k, "usr_a", "2027-01-01"), event(t.id, "alert.notify", k.id)});
+  AlertDelivery d = delivery(k, "webhook", "webhook", "2027-01-01");
+  p.deliveries.push_back({d, event(t.id, "alert.queue", k.id)});
+  ASSERT_EQ(s.recordAlertPlan(p).value(), 2);
+  ASSERT_TRUE(s.claimDelivery(d.id, kT0, kT0 + 60).value());
+  ASSERT_TRUE(s.recordDeliveryOutcome({d.id, "sent", 1, kT0, kT0, "sent", "HTTP 200"}, event(t.id, "alert.deliver", k.id)));
+  ASSERT_TRUE(s.putWebhook({"whk_1", t.id, "https://example.com/", {"key.expiring"}, 1, kT0, kT0},
+                           event(t.id, "webhook.create", "whk_1")));
+  this->revoke(k);
+  auto deleted = s.deleteTenant(t.id, event(t.id, "tenant.delete", t.id));
+  ASSERT_TRUE(deleted) << deleted.error().message;
+  EXPECT_EQ(s.getWebhook(t.id).error().kind, ErrorKind::kNotFound);
+  EXPECT_TRUE(s.listDeliveries(t.id, {}).value().items.empty());
+  EXPECT_TRUE(s.listNotifications(t.id, "usr_a", false, {}).value().items.empty());
+}
+
+REGISTER_TYPED_TEST_SUITE_P(StoreConformance, LeaseHasOneHolderAtATime, DeletingATenantRemovesItsAlertsAndWebhook, LeaseIsSharedByStoresOnOneDatabase,
                             KeysExpiringBetweenSkipsRevokedAndNeverExpiringKeys,
                             AlertPlanIsRecordedOnceWithItsAuditEvents, DeliveriesAreClaimedOnceAndKeepEveryAttempt,
                             NotificationsBelongToTheirRecipient, WebhookIsPutReadAndDeleted,
