@@ -96,6 +96,9 @@ Status apply(Config& c, const std::string& name, const std::string& value, const
   } else if (name == "smtp_url") {
     if (!value.empty() && !value.starts_with("smtp://") && !value.starts_with("smtps://"))
       return bad("must be smtp://HOST[:PORT] or smtps://HOST[:PORT]");
+    // Credentials in the URL would end up in logs and process listings; they have their own settings.
+    if (value.find('@') != std::string::npos)
+      return bad("must not carry credentials; use smtp_user and smtp_password_file");
     c.smtp_url = value;
   } else if (name == "smtp_starttls") {
     if (value != "none" && value != "try" && value != "required") return bad("must be one of none, try, required");

@@ -266,6 +266,9 @@ TEST_F(ConfigTest, ExpiryAlertSettingsHaveDefaultsAndAreValidated) {
   EXPECT_EQ(refused("", {{"alert_interval", "0"}}).field, "alert_interval");
   EXPECT_EQ(refused("", {{"smtp_url", "http://mail.example.com"}, {"smtp_from", "a@b.c"}}).field, "smtp_url");
   EXPECT_EQ(refused("", {{"smtp_starttls", "maybe"}}).field, "smtp_starttls");
+  const Error in_url = refused("", {{"smtp_url", "smtp://keyward:hunter2@mail.example.com"}, {"smtp_from", "a@b.c"}});
+  EXPECT_EQ(in_url.field, "smtp_url");
+  EXPECT_EQ(in_url.message.find("hunter2"), std::string::npos);
   EXPECT_EQ(refused("", {{"smtp_from", "not an address"}}).field, "smtp_from");
   EXPECT_EQ(refused("", {{"smtp_url", "smtp://127.0.0.1:25"}}).field, "smtp_from");  // a sender is required
   // There is no setting that takes the password itself.
