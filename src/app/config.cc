@@ -91,6 +91,28 @@ Status apply(Config& c, const std::string& name, const std::string& value, const
     for (const auto& entry : list)
       if (auto cidr = parseCidr(entry); !cidr) return bad("has an invalid entry: " + cidr.error().message);
     c.trusted_proxies = std::move(list);
+  } else if (name == "alert_interval") {
+    return seconds(c.alert_interval);
+  } else if (name == "smtp_url") {
+    if (!value.empty() && !value.starts_with("smtp://") && !value.starts_with("smtps://"))
+      return bad("must be smtp://HOST[:PORT] or smtps://HOST[:PORT]");
+    // Credentials in the URL would end up in logs and process listings; they have their own settings.
+    if (value.find('@') != std::string::npos)
+      return bad("must not carry credentials; use smtp_user and smtp_password_file");
+    c.smtp_url = value;
+  } else if (name == "smtp_starttls") {
+    if (value != "none" && value != "try" && value != "required") return bad("must be one of none, try, required");
+    c.smtp_starttls = value;
+  } else if (name == "smtp_user") {
+    c.smtp_user = value;
+  } else if (name == "smtp_password_file") {
+    c.smtp_password_file = value;
+  } else if (name == "smtp_from") {
+    if (!value.empty() && (value.find('@') == std::string::npos || value.find_first_of("<>\r\n ") != std::string::npos))
+      return bad("must be an e-mail address, e.g. keyward@example.com");
+    c.smtp_from = value;
+  } else if (name == "webhook_key_file") {
+    c.webhook_key_file = value;
   } else if (name == "log_level") {
     if (value != "trace" && value != "debug" && value != "info" && value != "warn" && value != "error")
       return bad("must be one of trace, debug, info, warn, error");
@@ -147,6 +169,13 @@ const std::vector<SettingInfo>& settings() {
       {"audit_retention_days", "days audit events are kept; older ones are removed daily, the hash chain stays verifiable (default 400; 0 keeps them forever)"},
       {"session_idle_timeout", "seconds a console session survives without a request (default 1800)"},
       {"session_absolute_timeout", "seconds a console session lasts after sign-in, at most (default 43200)"},
+      {"alert_interval", "seconds between expiry-alert runs (default 300)"},
+      {"smtp_url", "SMTP relay for alert e-mail, smtp://HOST:PORT or smtps://HOST:PORT (default none: e-mails are recorded as skipped)"},
+      {"smtp_starttls", "none, try or required: STARTTLS on smtp:// (default try)"},
+      {"smtp_user", "SMTP user name (default none: no authentication)"},
+      {"smtp_password_file", "file holding the SMTP password (never given on the command line)"},
+      {"smtp_from", "sender address of alert e-mail (required with smtp_url)"},
+      {"webhook_key_file", "file with the key webhook signing secrets are derived from; created (0600) if missing (default: webhook.key next to the database)"},
       {"log_level", "trace, debug, info, warn or error (default info)"},
       {"access_log", "log one line per management request (default true; verify calls only at debug)"},
   };
@@ -187,6 +216,10 @@ Result<Config> loadConfig(const std::string& config_file, const EnvLookup& env, 
     std::string flag = name;
     for (auto& ch : flag) ch = ch == '_' ? '-' : ch;
     if (auto st = apply(c, name, value, "flag --" + flag); !st) return std::unexpected(st.error());
+  }
+  if (!c.smtp_url.empty() && c.smtp_from.empty()) {
+    return fail(ErrorKind::kInvalid, "INVALID_CONFIG", "smtp_url is set but smtp_from is not: alert e-mail needs a sender",
+                "smtp_from");
   }
   return c;
 }

@@ -33,6 +33,14 @@ struct Config {
   int audit_retention_days = 400;  // 0: keep forever; default keeps a year plus a margin
   int session_idle_timeout = 1800;       // console sessions end after 30 idle minutes
   int session_absolute_timeout = 43200;  // and 12 hours after sign-in
+  // Expiry alerts (docs/operations.md "Expiry alerts").
+  int alert_interval = 300;         // seconds between scheduler runs
+  std::string smtp_url;             // smtp://host:port or smtps://host:port; empty: no e-mail
+  std::string smtp_starttls = "try";  // none | try | required (smtp:// only)
+  std::string smtp_user;
+  std::string smtp_password_file;   // the password never comes from a flag or the environment
+  std::string smtp_from;
+  std::string webhook_key_file;     // empty: webhook.key next to the database
   std::string log_level = "info";
   bool access_log = true;
 };

@@ -10,7 +10,9 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "common/clock.h"
 #include "core/access_index.h"
@@ -25,8 +27,13 @@
 #include "core/session_service.h"
 #include "core/tenant_service.h"
 #include "core/usage_flusher.h"
+#include "crypto/random.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "notify/alert_scheduler.h"
+#include "notify/alert_service.h"
+#include "notify/mailer.h"
+#include "notify/webhook.h"
 #include "store/sqlite/sqlite_store.h"
 #include "verify/key_index.h"
 #include "verify/verifier.h"
@@ -62,6 +69,42 @@ void printBootstrap(const std::string& secret, const std::string& listen, const 
   }
   std::cout << "================================================================================\n"
             << std::endl;
+}
+
+// The SMTP password from its file (first line); never from a flag, never logged.
+Result<std::string> readPasswordFile(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) return fail(ErrorKind::kInvalid, "INVALID_CONFIG", "cannot read smtp_password_file '" + path + "'");
+  std::string line;
+  std::getline(f, line);
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+  return line;
+}
+
+Result<std::unique_ptr<notify::Mailer>> makeMailer(const Config& cfg) {
+  if (cfg.smtp_url.empty()) return std::unique_ptr<notify::Mailer>();
+  notify::SmtpOptions o;
+  o.url = cfg.smtp_url;
+  o.starttls = cfg.smtp_starttls == "none"       ? notify::StartTls::kNone
+               : cfg.smtp_starttls == "required" ? notify::StartTls::kRequired
+                                                 : notify::StartTls::kTry;
+  o.user = cfg.smtp_user;
+  o.from = cfg.smtp_from;
+  if (!cfg.smtp_password_file.empty()) {
+    auto pw = readPasswordFile(cfg.smtp_password_file);
+    if (!pw) return std::unexpected(pw.error());
+    o.password = std::move(*pw);
+  }
+  return notify::makeSmtpMailer(std::move(o));
+}
+
+// This process's name in the alert lease: host, pid and a random part (a restarted process
+// with a recycled pid is still a new holder).
+std::string leaseHolder() {
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  auto id = crypto::newId("node");
+  return std::string(host) + ":" + std::to_string(::getpid()) + ":" + (id ? *id : std::string("x"));
 }
 
 }  // namespace
@@ -136,8 +179,24 @@ int runServe(const Config& cfg) {
   Authenticator auth(verifier);
   std::vector<Cidr> proxies;
   for (const auto& p : cfg.trusted_proxies) proxies.push_back(*parseCidr(p));  // validated by loadConfig
+  const std::string webhook_key_path =
+      !cfg.webhook_key_file.empty() ? cfg.webhook_key_file
+                                    : (std::filesystem::path(db_path).parent_path() / "webhook.key").string();
+  auto webhook_key = notify::loadOrCreateWebhookKey(webhook_key_path);
+  if (!webhook_key) {
+    spdlog::error("{}", webhook_key.error().message);
+    return 1;
+  }
+  notify::WebhookSecrets webhook_secrets(std::move(*webhook_key));
+  auto mailer = makeMailer(cfg);
+  if (!mailer) {
+    spdlog::error("{}", mailer.error().message);
+    return 1;
+  }
+  auto poster = notify::makeCurlPoster();
+  notify::AlertService alerts(**store, clock, audit, webhook_secrets);
   http::Router router(http::Deps{tenants, groups, keys, principals, roles, sessions, audit, auth, verifier, **store,
-                                 clock, proxies, !cfg.tls_cert_file.empty()});
+                                 clock, proxies, !cfg.tls_cert_file.empty(), &alerts});
 
   UsageFlusher flusher(**store, index, verifier, std::chrono::seconds(cfg.flush_interval));
   flusher.start();
@@ -146,6 +205,19 @@ int runServe(const Config& cfg) {
     else if (*r > 0) spdlog::info("audit retention: removed {} events past the retention period", *r);
   });
   retention.start();
+  notify::SchedulerOptions alert_options;
+  alert_options.holder = leaseHolder();
+  alert_options.interval = std::chrono::seconds(cfg.alert_interval);
+  notify::AlertScheduler scheduler(**store, clock, mailer->get(), *poster, webhook_secrets, alert_options,
+                                   [](const Result<notify::RunReport>& r) {
+                                     if (!r) spdlog::error("expiry alerts: {}", r.error().message);
+                                     else if (r->planned + r->sent + r->failed + r->skipped > 0)
+                                       spdlog::info("expiry alerts: {} planned, {} sent, {} failed, {} skipped",
+                                                    r->planned, r->sent, r->failed, r->skipped);
+                                   });
+  spdlog::info("expiry alerts: every {} s; e-mail {}", cfg.alert_interval,
+               cfg.smtp_url.empty() ? std::string("off (no smtp_url)") : "via " + cfg.smtp_url);
+  scheduler.start();
 
   http::ServerOptions opt;
   opt.host = host;
@@ -184,6 +256,7 @@ int runServe(const Config& cfg) {
     pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);  // a pending stop is handled now
   });
   spdlog::info("shutting down: in-flight requests finished, flushing usage counters");
+  scheduler.stop();
   retention.stop();
   flusher.stop();
   spdlog::info("stopped");

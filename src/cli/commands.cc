@@ -1685,6 +1685,171 @@ void registerAudit(CLI::App& app, int& exit_code) {
   }
 }
 
+// --- expiry alerts: notifications, webhook, deliveries -------------------------------------
+
+std::vector<std::string> notificationRow(const json::value& n) {
+  return {field(n, "id"),
+          field(n, "read") == "true" ? "read" : "unread",
+          field(n, "kind"),
+          field(n, "key_name") + " (" + field(n, "key_id") + ")",
+          field(n, "expires_at"),
+          field(n, "message")};
+}
+
+std::string renderNotification(const json::value& n) {
+  return renderFields({
+      {"ID", field(n, "id")},
+      {"Message", field(n, "message")},
+      {"Kind", field(n, "kind")},
+      {"Key", field(n, "key_name") + " (" + field(n, "key_id") + ")"},
+      {"Link", field(n, "key_path")},
+      {"Expires", field(n, "expires_at")},
+      {"Created", field(n, "created_at")},
+      {"Read", field(n, "read_at", "not yet")},
+  });
+}
+
+std::string renderWebhook(const json::value& w) {
+  std::vector<std::pair<std::string, std::string>> f{
+      {"ID", field(w, "id")},
+      {"Tenant", field(w, "tenant_id")},
+      {"URL", field(w, "url")},
+      {"Events", field(w, "events")},
+      {"Secret version", field(w, "secret_version")},
+      {"Signature header", field(w, "signature_header")},
+      {"Created", field(w, "created_at")},
+      {"Updated", field(w, "updated_at")},
+  };
+  return renderFields(f);
+}
+
+std::vector<std::string> deliveryRow(const json::value& d) {
+  return {field(d, "id"),        field(d, "channel"),  field(d, "recipient"), field(d, "key_id"),
+          field(d, "alert_day"), field(d, "kind"),     field(d, "status"),    field(d, "attempts"),
+          field(d, "last_error", "")};
+}
+
+// PUT and rotate-secret answer with the signing secret, shown once: print it apart, loudly.
+void printWebhookWithSecret(Session& s, const Reply& r) {
+  if (s.json()) {
+    s.printRaw(r);
+    return;
+  }
+  std::cout << renderWebhook(r.doc);
+  if (const std::string secret = field(r.doc, "secret", ""); !secret.empty()) {
+    std::cout << "\nSigning secret (shown once; keyward keeps no copy):\n  " << secret << "\n";
+  }
+}
+
+void registerNotifications(CLI::App& app, int& exit_code) {
+  auto* cmd_group = app.add_subcommand("notifications", "Your in-app notifications (expiry alerts of your keys)");
+  cmd_group->require_subcommand(1);
+  {
+    auto* cmd = cmd_group->add_subcommand("list", "List the calling principal's notifications, newest first");
+    auto unread = std::make_shared<bool>(false);
+    auto o = std::make_shared<ListOptions>();
+    cmd->add_flag("--unread", *unread, "Only notifications not yet read");
+    addListOptions(cmd, *o);
+    auto g = addConnectionOptions(cmd);
+    cmd->callback(guarded(exit_code, [unread, o, g, &exit_code] {
+      Session s(*g, exit_code);
+      runList(s, "/v1/notifications", *unread ? "&unread=true" : "", *o,
+              {"ID", "STATE", "KIND", "KEY", "EXPIRES", "MESSAGE"}, notificationRow, "notifications");
+    }));
+  }
+  {
+    auto* cmd = cmd_group->add_subcommand("read", "Mark a notification read");
+    auto id = std::make_shared<std::string>();
+    cmd->add_option("id", *id, "Notification id")->required();
+    auto g = addConnectionOptions(cmd);
+    cmd->callback(guarded(exit_code, [id, g, &exit_code] {
+      Session s(*g, exit_code);
+      if (auto r = s.call("POST", "/v1/notifications/" + encode(*id) + "/read")) printOne(s, *r, renderNotification);
+    }));
+  }
+}
+
+void registerWebhook(CLI::App& app, int& exit_code) {
+  auto* cmd_group = app.add_subcommand("webhook", "A tenant's webhook for expiry alerts (signed JSON POSTs)");
+  cmd_group->require_subcommand(1);
+  auto path = [](const std::string& tenant) { return "/v1/tenants/" + encode(tenant) + "/webhook"; };
+  {
+    auto* cmd = cmd_group->add_subcommand("set", "Create or change the webhook; on creation its signing secret is printed once");
+    auto tenant = std::make_shared<std::string>();
+    auto url = std::make_shared<std::string>();
+    auto events = std::make_shared<std::vector<std::string>>();
+    addTenantOption(cmd, *tenant);
+    cmd->add_option("--url", *url, "http:// or https:// URL the events are POSTed to")->required();
+    cmd->add_option("--event", *events, "key.expiring or key.expired; repeat for both (default: both)");
+    auto g = addConnectionOptions(cmd);
+    cmd->callback(guarded(exit_code, [tenant, url, events, g, path, &exit_code] {
+      Session s(*g, exit_code);
+      json::object body;
+      body["url"] = *url;
+      if (!events->empty()) body["events"] = stringArray(*events);
+      if (auto r = s.call("PUT", path(*tenant), &body)) printWebhookWithSecret(s, *r);
+    }));
+  }
+  {
+    auto* cmd = cmd_group->add_subcommand("get", "Show the webhook (never its secret)");
+    auto tenant = std::make_shared<std::string>();
+    addTenantOption(cmd, *tenant);
+    auto g = addConnectionOptions(cmd);
+    cmd->callback(guarded(exit_code, [tenant, g, path, &exit_code] {
+      Session s(*g, exit_code);
+      if (auto r = s.call("GET", path(*tenant))) printOne(s, *r, renderWebhook);
+    }));
+  }
+  {
+    auto* cmd = cmd_group->add_subcommand("delete", "Remove the webhook (pending webhook deliveries are skipped)");
+    auto tenant = std::make_shared<std::string>();
+    addTenantOption(cmd, *tenant);
+    auto g = addConnectionOptions(cmd);
+    cmd->callback(guarded(exit_code, [tenant, g, path, &exit_code] {
+      Session s(*g, exit_code);
+      if (auto r = s.call("DELETE", path(*tenant))) printDone(s, *r, "Deleted the webhook of tenant " + sanitize(*tenant));
+    }));
+  }
+  {
+    auto* cmd = cmd_group->add_subcommand("rotate-secret", "Replace the signing secret; the new one is printed once");
+    auto tenant = std::make_shared<std::string>();
+    addTenantOption(cmd, *tenant);
+    auto g = addConnectionOptions(cmd);
+    cmd->callback(guarded(exit_code, [tenant, g, path, &exit_code] {
+      Session s(*g, exit_code);
+      if (auto r = s.call("POST", path(*tenant) + "/rotate-secret")) printWebhookWithSecret(s, *r);
+    }));
+  }
+}
+
+void registerAlerts(CLI::App& app, int& exit_code) {
+  auto* cmd_group = app.add_subcommand("alerts", "Expiry alerts: what was sent, to whom, and how it went");
+  cmd_group->require_subcommand(1);
+  struct DeliveryOptions {
+    std::string tenant, key, channel, status;
+  };
+  auto* cmd = cmd_group->add_subcommand("deliveries", "List alert deliveries (e-mail, webhook) and their attempts, newest first");
+  auto d = std::make_shared<DeliveryOptions>();
+  auto o = std::make_shared<ListOptions>();
+  addTenantOption(cmd, d->tenant);
+  cmd->add_option("--key", d->key, "Only deliveries about this key id");
+  cmd->add_option("--channel", d->channel, "email or webhook")->check(CLI::IsMember({"email", "webhook"}));
+  cmd->add_option("--status", d->status, "pending, sent, failed, skipped or cancelled")
+      ->check(CLI::IsMember({"pending", "sent", "failed", "skipped", "cancelled"}));
+  addListOptions(cmd, *o);
+  auto g = addConnectionOptions(cmd);
+  cmd->callback(guarded(exit_code, [d, o, g, &exit_code] {
+    Session s(*g, exit_code);
+    std::string q;
+    if (!d->key.empty()) q += "&key_id=" + encode(d->key);
+    if (!d->channel.empty()) q += "&channel=" + encode(d->channel);
+    if (!d->status.empty()) q += "&status=" + encode(d->status);
+    runList(s, "/v1/tenants/" + encode(d->tenant) + "/alert-deliveries", q, *o,
+            {"ID", "CHANNEL", "RECIPIENT", "KEY", "DAY", "KIND", "STATUS", "ATTEMPTS", "LAST ERROR"}, deliveryRow,
+            "deliveries");
+  }));
+}
+
 }  // namespace
 
 void registerCommands(CLI::App& app, int& exit_code) {
@@ -1703,6 +1868,9 @@ void registerCommands(CLI::App& app, int& exit_code) {
   registerRoles(app, exit_code);
   registerModules(app, exit_code);
   registerAudit(app, exit_code);
+  registerNotifications(app, exit_code);
+  registerWebhook(app, exit_code);
+  registerAlerts(app, exit_code);
 }
 
 }  // namespace keyward::cli

@@ -69,6 +69,14 @@ Response deleteRole(Ctx& c);
 Response listModules(Ctx& c);
 Response createModule(Ctx& c);
 Response deleteModule(Ctx& c);
+// expiry alerts: notifications, webhook, deliveries
+Response listNotifications(Ctx& c);
+Response readNotification(Ctx& c);
+Response putWebhook(Ctx& c);
+Response getWebhook(Ctx& c);
+Response deleteWebhook(Ctx& c);
+Response rotateWebhookSecret(Ctx& c);
+Response listAlertDeliveries(Ctx& c);
 // console sign-in
 Response login(Ctx& c);
 Response logout(Ctx& c);

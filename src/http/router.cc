@@ -121,6 +121,13 @@ Router::Router(Deps deps) : deps_(std::move(deps)) {
   add("GET", "/v1/tenants/{}/modules", listModules);
   add("POST", "/v1/tenants/{}/modules", createModule);
   add("DELETE", "/v1/tenants/{}/modules/{}", deleteModule);
+  add("GET", "/v1/notifications", listNotifications);
+  add("POST", "/v1/notifications/{}/read", readNotification);
+  add("PUT", "/v1/tenants/{}/webhook", putWebhook);
+  add("GET", "/v1/tenants/{}/webhook", getWebhook);
+  add("DELETE", "/v1/tenants/{}/webhook", deleteWebhook);
+  add("POST", "/v1/tenants/{}/webhook/rotate-secret", rotateWebhookSecret);
+  add("GET", "/v1/tenants/{}/alert-deliveries", listAlertDeliveries);
   add("POST", "/v1/auth/login", login);
   add("POST", "/v1/auth/logout", logout);
   add("GET", "/v1/auth/me", me);

@@ -18,6 +18,7 @@
 #include "core/session_service.h"
 #include "core/tenant_service.h"
 #include "http/message.h"
+#include "notify/alert_service.h"
 #include "store/store.h"
 #include "verify/verifier.h"
 
@@ -37,6 +38,8 @@ struct Deps {
   const Clock& clock;
   std::vector<Cidr> trusted_proxies;
   bool tls = false;  // session cookies are marked Secure when served over TLS
+  // Notifications, webhooks and deliveries; null: those endpoints answer 503.
+  notify::AlertService* alerts = nullptr;
 };
 
 // What a handler sees: the request, the services, the path parameters and the client address.

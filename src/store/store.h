@@ -19,6 +19,7 @@
 
 #include "common/result.h"
 #include "core/model.h"
+#include "store/alert_records.h"
 #include "store/audit_chain.h"
 
 namespace keyward {
@@ -172,6 +173,42 @@ class Store {
   // Retention: removes the tenant's events older than `before`, keeping the chain
   // verifiable from the first remaining event. Returns how many were removed.
   virtual Result<std::int64_t> pruneAudit(std::string_view tenant_id, UnixSeconds before) = 0;
+  // ---- Expiry alerts (store/alert_records.h, docs/architecture.md "Expiry alerts") ----
+  // Leader election among nodes sharing the database: takes or renews lease `name` for
+  // `holder` until `now + ttl` when it is free, expired, or already held by `holder`.
+  // Returns whether `holder` holds it now. At most one holder at any `now`.
+  virtual Result<bool> acquireLease(std::string_view name, std::string_view holder, UnixSeconds now,
+                                    UnixSeconds ttl) = 0;
+  // Gives the lease up if `holder` holds it (a clean shutdown lets another node lead at once).
+  virtual Status releaseLease(std::string_view name, std::string_view holder) = 0;
+  // Non-revoked keys of every tenant with an expiry in (from, to], oldest expiry first.
+  virtual Result<std::vector<ApiKey>> keysExpiringBetween(UnixSeconds from, UnixSeconds to) = 0;
+  // Writes a plan in one transaction. Rows that already exist (same unique key) are left
+  // alone, and so are their audit events: planning twice changes nothing. Returns how
+  // many rows were new.
+  virtual Result<int> recordAlertPlan(const AlertPlan& plan) = 0;
+  // Pending deliveries of every tenant due at `now` (next_attempt_at <= now), oldest first.
+  virtual Result<std::vector<AlertDelivery>> dueDeliveries(UnixSeconds now, int limit) = 0;
+  // Claims a due pending delivery for one sender: moves next_attempt_at to `until` unless
+  // another sender claimed it first (then false). A sender that dies keeps it until `until`.
+  virtual Result<bool> claimDelivery(std::string_view id, UnixSeconds now, UnixSeconds until) = 0;
+  // Records one attempt (attempt log + new status) with its audit event, in one transaction.
+  virtual Status recordDeliveryOutcome(const DeliveryOutcome& outcome, const AuditEvent& ev) = 0;
+  // The tenant's deliveries with their attempt logs, newest first (cursor = seq).
+  virtual Result<Page<AlertDelivery>> listDeliveries(std::string_view tenant_id, const DeliveryFilter& f) = 0;
+  // One principal's notifications in the tenant, newest first (cursor = seq).
+  virtual Result<Page<Notification>> listNotifications(std::string_view tenant_id, std::string_view recipient_id,
+                                                       bool unread_only, const PageRequest& page) = 0;
+  virtual Result<std::int64_t> countUnreadNotifications(std::string_view tenant_id,
+                                                        std::string_view recipient_id) = 0;
+  // Marks one of the recipient's notifications read (idempotent: the first read time is
+  // kept). Another recipient's or tenant's notification is NOT_FOUND.
+  virtual Result<Notification> markNotificationRead(std::string_view tenant_id, std::string_view recipient_id,
+                                                    std::string_view id, UnixSeconds at) = 0;
+  // The tenant's webhook (at most one). putWebhook inserts or replaces it.
+  virtual Status putWebhook(const Webhook& w, const AuditEvent& ev) = 0;
+  virtual Result<Webhook> getWebhook(std::string_view tenant_id) = 0;
+  virtual Status deleteWebhook(std::string_view tenant_id, const AuditEvent& ev) = 0;
 };
 
 }  // namespace keyward

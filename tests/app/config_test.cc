@@ -241,3 +241,39 @@ TEST_F(ConfigTest, UnknownFlagIsAnError) {
 
 }  // namespace
 }  // namespace keyward::app
+
+namespace keyward::app {
+namespace {
+
+TEST_F(ConfigTest, ExpiryAlertSettingsHaveDefaultsAndAreValidated) {
+  auto c = load();
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->alert_interval, 300);
+  EXPECT_EQ(c->smtp_url, "");
+  EXPECT_EQ(c->smtp_starttls, "try");
+  EXPECT_EQ(c->webhook_key_file, "");
+  c = load(writeToml("alert_interval = 60\nsmtp_url = \"smtps://mail.example.com:465\"\nsmtp_from = "
+                     "\"keyward@example.com\"\nsmtp_user = \"keyward\"\nsmtp_password_file = \"/run/secrets/smtp\"\n"
+                     "smtp_starttls = \"required\"\nwebhook_key_file = \"/var/lib/keyward/webhook.key\"\n"));
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->alert_interval, 60);
+  EXPECT_EQ(c->smtp_url, "smtps://mail.example.com:465");
+  EXPECT_EQ(c->smtp_from, "keyward@example.com");
+  EXPECT_EQ(c->smtp_user, "keyward");
+  EXPECT_EQ(c->smtp_password_file, "/run/secrets/smtp");
+  EXPECT_EQ(c->smtp_starttls, "required");
+  EXPECT_EQ(c->webhook_key_file, "/var/lib/keyward/webhook.key");
+  EXPECT_EQ(refused("", {{"alert_interval", "0"}}).field, "alert_interval");
+  EXPECT_EQ(refused("", {{"smtp_url", "http://mail.example.com"}, {"smtp_from", "a@b.c"}}).field, "smtp_url");
+  EXPECT_EQ(refused("", {{"smtp_starttls", "maybe"}}).field, "smtp_starttls");
+  const Error in_url = refused("", {{"smtp_url", "smtp://keyward:hunter2@mail.example.com"}, {"smtp_from", "a@b.c"}});
+  EXPECT_EQ(in_url.field, "smtp_url");
+  EXPECT_EQ(in_url.message.find("hunter2"), std::string::npos);
+  EXPECT_EQ(refused("", {{"smtp_from", "not an address"}}).field, "smtp_from");
+  EXPECT_EQ(refused("", {{"smtp_url", "smtp://127.0.0.1:25"}}).field, "smtp_from");  // a sender is required
+  // There is no setting that takes the password itself.
+  EXPECT_EQ(refused("", {{"smtp_password", "hunter2"}}).field, "smtp_password");
+}
+
+}  // namespace
+}  // namespace keyward::app

@@ -123,9 +123,10 @@ class CliEndToEnd : public ::testing::Test {
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
     std::ofstream(dir_ / "empty").close();
-    server_ = spawn({KEYWARD_BINARY, "serve", "--listen", "127.0.0.1:0", "--db", "sqlite:" + (dir_ / "k.db").string(),
-                     "--bootstrap-token-file", (dir_ / "tok").string()},
-                    environment({}), dir_ / "empty", dir_ / "server.out", dir_ / "server.err");
+    std::vector<std::string> args{KEYWARD_BINARY, "serve", "--listen", "127.0.0.1:0", "--db",
+                                  "sqlite:" + (dir_ / "k.db").string(), "--bootstrap-token-file", (dir_ / "tok").string()};
+    args.insert(args.end(), server_args_.begin(), server_args_.end());
+    server_ = spawn(args, environment({}), dir_ / "empty", dir_ / "server.out", dir_ / "server.err");
     ASSERT_GT(server_, 0);
     const std::regex listening(R"(listening on http://127\.0\.0\.1:(\d+))");
     const auto deadline = std::chrono::steady_clock::now() + 20s;
@@ -191,6 +192,7 @@ class CliEndToEnd : public ::testing::Test {
     return {std::string(doc.at("key").at("id").as_string()), std::string(doc.at("secret").as_string())};
   }
 
+  std::vector<std::string> server_args_;  // extra `serve` flags, set by a derived fixture
   fs::path dir_;
   pid_t server_ = -1;
   std::string addr_;
@@ -713,6 +715,74 @@ TEST_F(CliEndToEnd, AuditExportWritesEveryEventInOrderAndVerifyFindsAnAlteredRow
   EXPECT_NE(broken.out.find("BROKEN: first break at event " + std::to_string(seqs.front())), std::string::npos)
       << broken.out;
   EXPECT_NE(broken.out.find("altered"), std::string::npos) << broken.out;
+}
+
+}  // namespace
+
+namespace {
+
+// The server runs its alert scheduler every second, so alerts appear while the test waits.
+class CliAlerts : public CliEndToEnd {
+ protected:
+  CliAlerts() { server_args_ = {"--alert-interval", "1"}; }
+};
+
+TEST_F(CliAlerts, WebhookNotificationsAndDeliveries) {
+  const std::string tenant = createTenant("acme");
+  auto bad = cli({"webhook", "set", "--tenant", tenant, "--url", "ftp://hooks.example.com/x"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("field url"), std::string::npos) << bad.err;
+  auto set = cli({"webhook", "set", "--tenant", tenant, "--url", "http://127.0.0.1:1/hook"});
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+  const std::regex secret_re("whsec_[0-9a-f]{64}");
+  std::smatch first;
+  ASSERT_TRUE(std::regex_search(set.out, first, secret_re)) << set.out;
+  auto got = cli({"webhook", "get", "--tenant", tenant});
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_NE(got.out.find("http://127.0.0.1:1/hook"), std::string::npos);
+  EXPECT_EQ(got.out.find("whsec_"), std::string::npos) << "the secret is shown once only";
+  auto rotated = cli({"webhook", "rotate-secret", "--tenant", tenant});
+  ASSERT_EQ(rotated.exit_code, 0) << rotated.err;
+  std::smatch second;
+  ASSERT_TRUE(std::regex_search(rotated.out, second, secret_re));
+  EXPECT_NE(first.str(), second.str());
+
+  // A service user, its credential, and a key of its that expires tomorrow.
+  auto svc = cli({"service-users", "create", "--tenant", tenant, "--name", "ci", "--role", "Global Viewer", "--json"});
+  ASSERT_EQ(svc.exit_code, 0) << svc.err;
+  const std::string svc_id = std::string(svc.json().at("id").as_string());
+  const CreatedKey cred = createKey(tenant, "ci-cred", {"--owner-service-user", svc_id, "--role", "Global Viewer"});
+  const CreatedKey expiring = createKey(tenant, "payments", {"--owner-service-user", svc_id, "--expires-in-days", "1"});
+  std::string id;
+  for (int i = 0; i < 100 && id.empty(); ++i) {
+    auto list = cli({"notifications", "list", "--json"}, "", {{"KEYWARD_TOKEN", cred.secret}});
+    ASSERT_EQ(list.exit_code, 0) << list.err;
+    const json::value doc = list.json();
+    const auto& items = doc.at("items").as_array();
+    if (!items.empty()) id = std::string(items[0].at("id").as_string());
+    else std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_FALSE(id.empty()) << "no notification arrived";
+  auto table = cli({"notifications", "list", "--unread"}, "", {{"KEYWARD_TOKEN", cred.secret}});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("payments"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("unread"), std::string::npos);
+  auto read = cli({"notifications", "read", id}, "", {{"KEYWARD_TOKEN", cred.secret}});
+  ASSERT_EQ(read.exit_code, 0) << read.err;
+  auto unread = cli({"notifications", "list", "--unread", "--json"}, "", {{"KEYWARD_TOKEN", cred.secret}});
+  EXPECT_TRUE(unread.json().at("items").as_array().empty());
+  EXPECT_EQ(unread.json().at("unread_count").as_int64(), 0);
+  auto theirs = cli({"notifications", "read", id});  // the admin key is someone else
+  EXPECT_EQ(theirs.exit_code, 1);
+  EXPECT_NE(theirs.err.find("NOT_FOUND"), std::string::npos) << theirs.err;
+
+  auto deliveries = cli({"alerts", "deliveries", "--tenant", tenant, "--channel", "webhook"});
+  ASSERT_EQ(deliveries.exit_code, 0) << deliveries.err;
+  EXPECT_NE(deliveries.out.find("webhook"), std::string::npos) << deliveries.out;
+  EXPECT_NE(deliveries.out.find(expiring.id), std::string::npos) << deliveries.out;
+  auto del = cli({"webhook", "delete", "--tenant", tenant});
+  ASSERT_EQ(del.exit_code, 0) << del.err;
+  EXPECT_EQ(cli({"webhook", "get", "--tenant", tenant}).exit_code, 1);
 }
 
 }  // namespace

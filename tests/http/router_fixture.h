@@ -32,6 +32,8 @@
 #include "core/tenant_service.h"
 #include "http/message.h"
 #include "http/router.h"
+#include "notify/alert_service.h"
+#include "notify/webhook.h"
 #include "store/sqlite/sqlite_store.h"
 #include "verify/key_index.h"
 #include "verify/verifier.h"
@@ -138,11 +140,13 @@ class RouterTest : public ::testing::Test {
     principals_ = std::make_unique<PrincipalService>(*store_, clock_, *audit_, *access_);
     roles_ = std::make_unique<RoleService>(*store_, clock_, *audit_, *access_);
     sessions_ = std::make_unique<SessionService>(*store_, clock_, *audit_, *access_);
+    alerts_ = std::make_unique<notify::AlertService>(*store_, clock_, *audit_, webhook_secrets_);
     useTrustedProxies({});
   }
 
   void TearDown() override {
     router_.reset();
+    alerts_.reset();
     sessions_.reset();
     roles_.reset();
     principals_.reset();
@@ -166,7 +170,7 @@ class RouterTest : public ::testing::Test {
     }
     router_ = std::make_unique<http::Router>(
         http::Deps{*tenants_, *groups_, *keys_, *principals_, *roles_, *sessions_, *audit_, auth_, verifier_, *store_,
-                   clock_, std::move(cidrs), tls_});
+                   clock_, std::move(cidrs), tls_, alerts_.get()});
   }
 
   static std::optional<IpAddress> ip(std::string_view text) {
@@ -394,6 +398,8 @@ class RouterTest : public ::testing::Test {
   std::unique_ptr<PrincipalService> principals_;
   std::unique_ptr<RoleService> roles_;
   std::unique_ptr<SessionService> sessions_;
+  notify::WebhookSecrets webhook_secrets_{std::vector<std::uint8_t>(32, 9)};
+  std::unique_ptr<notify::AlertService> alerts_;
   bool tls_ = false;
   std::unique_ptr<http::Router> router_;
   std::string admin_;                  // the bootstrap administrator's secret

@@ -186,6 +186,73 @@ ALTER TABLE api_keys ADD COLUMN credential_mode TEXT NOT NULL DEFAULT '';
 ALTER TABLE api_keys ADD COLUMN public_id TEXT;
 CREATE UNIQUE INDEX api_keys_public_id ON api_keys (public_id) WHERE public_id IS NOT NULL;
 )sql",
+      // 6: expiry alerts: the scheduler's lease, in-app notifications, deliveries (e-mail,
+      // webhook) with their attempt log, and tenant webhooks. The UNIQUE constraints are
+      // what makes an alert happen once per (key, expiry, day, kind, recipient).
+      R"sql(
+CREATE TABLE leases (
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE TABLE notifications (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  tenant_id TEXT NOT NULL,
+  recipient_id TEXT NOT NULL,
+  recipient_kind TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  key_name TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  alert_day TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  days_left INTEGER NOT NULL,
+  message TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  read_at INTEGER,
+  UNIQUE (key_id, expires_at, alert_day, kind, recipient_id)
+);
+CREATE INDEX notifications_by_recipient ON notifications (tenant_id, recipient_id, seq);
+CREATE TABLE alert_deliveries (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  tenant_id TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  alert_day TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  address TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  last_error TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (key_id, expires_at, alert_day, kind, channel, recipient)
+);
+CREATE INDEX alert_deliveries_due ON alert_deliveries (status, next_attempt_at);
+CREATE INDEX alert_deliveries_by_tenant ON alert_deliveries (tenant_id, seq);
+CREATE TABLE alert_attempts (
+  delivery_id TEXT NOT NULL REFERENCES alert_deliveries(id),
+  number INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  PRIMARY KEY (delivery_id, number)
+);
+CREATE TABLE webhooks (
+  tenant_id TEXT PRIMARY KEY REFERENCES tenants(id),
+  id TEXT NOT NULL UNIQUE,
+  url TEXT NOT NULL,
+  events TEXT NOT NULL,
+  secret_version INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+)sql",
   };
   return kMigrations;
 }

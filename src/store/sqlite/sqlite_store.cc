@@ -10,6 +10,8 @@
 
 #include "store/audit_chain.h"
 #include "store/sqlite/migrations.h"
+#include "store/sqlite/sqlite_internal.h"
+#include "store/sqlite/sqlite_stmt.h"
 
 namespace keyward {
 namespace {
@@ -133,83 +135,7 @@ std::string joinCidrs(const std::vector<Cidr>& v) {
   return joinLines(parts);
 }
 
-// A prepared statement with positional binding; finalized on destruction.
-class Stmt {
- public:
-  Stmt(sqlite3* db, std::string_view sql) : db_(db) {
-    rc_ = sqlite3_prepare_v2(db, sql.data(), int(sql.size()), &st_, nullptr);
-  }
-  // A statement prepared once and kept by the store (hot inserts): reset, not finalized.
-  Stmt(sqlite3* db, sqlite3_stmt* cached) : db_(db), st_(cached), rc_(cached ? SQLITE_OK : SQLITE_ERROR), borrowed_(true) {}
-  ~Stmt() {
-    if (!borrowed_) {
-      sqlite3_finalize(st_);
-    } else if (st_) {
-      sqlite3_reset(st_);
-      sqlite3_clear_bindings(st_);
-    }
-  }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-
-  bool ok() const { return rc_ == SQLITE_OK; }
-  sqlite3* db() const { return db_; }
-  Stmt& bind(std::string_view v) {
-    sqlite3_bind_text(st_, ++idx_, v.data(), int(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Stmt& bind(const char* v) { return bind(std::string_view(v)); }
-  Stmt& bind(const std::string& v) { return bind(std::string_view(v)); }
-  Stmt& bind(std::int64_t v) {
-    sqlite3_bind_int64(st_, ++idx_, v);
-    return *this;
-  }
-  Stmt& bind(int v) { return bind(std::int64_t(v)); }
-  Stmt& bind(bool v) { return bind(std::int64_t(v ? 1 : 0)); }
-  Stmt& bindNull() {
-    sqlite3_bind_null(st_, ++idx_);
-    return *this;
-  }
-  template <class T>
-  Stmt& bind(const std::optional<T>& v) {
-    return v ? bind(*v) : bindNull();
-  }
-  Stmt& bindBlob(std::span<const std::uint8_t> b) {
-    sqlite3_bind_blob(st_, ++idx_, b.data(), int(b.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-
-  // SQLITE_ROW, SQLITE_DONE or an error code.
-  int step() { return rc_ = sqlite3_step(st_); }
-
-  std::string text(int col) const {
-    const auto* p = sqlite3_column_text(st_, col);
-    return p ? std::string(reinterpret_cast<const char*>(p), size_t(sqlite3_column_bytes(st_, col)))
-             : std::string();
-  }
-  std::optional<std::string> optText(int col) const {
-    if (sqlite3_column_type(st_, col) == SQLITE_NULL) return std::nullopt;
-    return text(col);
-  }
-  std::int64_t i64(int col) const { return sqlite3_column_int64(st_, col); }
-  bool isNull(int col) const { return sqlite3_column_type(st_, col) == SQLITE_NULL; }
-  std::optional<std::int64_t> optI64(int col) const {
-    if (sqlite3_column_type(st_, col) == SQLITE_NULL) return std::nullopt;
-    return i64(col);
-  }
-  void blob(int col, std::span<std::uint8_t> out) const {
-    const int n = sqlite3_column_bytes(st_, col);
-    const void* p = sqlite3_column_blob(st_, col);
-    if (p && size_t(n) == out.size()) std::memcpy(out.data(), p, out.size());
-  }
-
- private:
-  sqlite3* db_;
-  sqlite3_stmt* st_ = nullptr;
-  int idx_ = 0;
-  int rc_;
-  bool borrowed_ = false;
-};
+using sqlite_detail::Stmt;
 
 constexpr std::string_view kTenantCols =
     "id, name, key_prefix, default_expiry_days, max_expiry_days, expiry_alert_days, "
@@ -905,6 +831,11 @@ Status SqliteStore::deleteTenant(std::string_view id, const AuditEvent& ev) {
                             "DELETE FROM modules WHERE tenant_id = ?",
                             "DELETE FROM api_keys WHERE tenant_id = ?",
                             "DELETE FROM verify_failures WHERE tenant_id = ?",
+                            "DELETE FROM alert_attempts WHERE delivery_id IN "
+                            "(SELECT id FROM alert_deliveries WHERE tenant_id = ?)",
+                            "DELETE FROM alert_deliveries WHERE tenant_id = ?",
+                            "DELETE FROM notifications WHERE tenant_id = ?",
+                            "DELETE FROM webhooks WHERE tenant_id = ?",
                             "DELETE FROM tenants WHERE id = ?"}) {
       Stmt s(impl_->db, sql);
       s.bind(id);
@@ -1748,5 +1679,23 @@ Result<std::int64_t> SqliteStore::pruneAudit(std::string_view tenant_id, UnixSec
   if (!st) return std::unexpected(st.error());
   return removed;
 }
+
+// ---- internal bridge for the other translation units of this backend (sqlite_internal.h) --
+
+namespace sqlite_detail {
+
+Connections connections(SqliteStore::Impl& impl) { return Connections{impl.db, impl.mu, impl.rdb, impl.rmu}; }
+
+Status transaction(SqliteStore::Impl& impl, const std::function<Status()>& fn) { return impl.transaction(fn); }
+
+Status insertAudit(SqliteStore::Impl& impl, const AuditEvent& ev) { return impl.insertAudit(ev); }
+
+std::unexpected<Error> dbError(SqliteStore::Impl& impl, std::string_view what, int rc) { return impl.dbError(what, rc); }
+
+ApiKey readKeyRow(const Stmt& s) { return readKey(s); }
+
+std::string_view keyColumns() { return kKeyCols; }
+
+}  // namespace sqlite_detail
 
 }  // namespace keyward

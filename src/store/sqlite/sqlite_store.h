@@ -113,6 +113,24 @@ class SqliteStore final : public Store {
   Result<AuditChainReport> verifyAuditChain(std::string_view tenant_id) override;
   Result<std::int64_t> pruneAudit(std::string_view tenant_id, UnixSeconds before) override;
 
+  // Expiry alerts (implemented in sqlite_alerts.cc).
+  Result<bool> acquireLease(std::string_view name, std::string_view holder, UnixSeconds now, UnixSeconds ttl) override;
+  Status releaseLease(std::string_view name, std::string_view holder) override;
+  Result<std::vector<ApiKey>> keysExpiringBetween(UnixSeconds from, UnixSeconds to) override;
+  Result<int> recordAlertPlan(const AlertPlan& plan) override;
+  Result<std::vector<AlertDelivery>> dueDeliveries(UnixSeconds now, int limit) override;
+  Result<bool> claimDelivery(std::string_view id, UnixSeconds now, UnixSeconds until) override;
+  Status recordDeliveryOutcome(const DeliveryOutcome& outcome, const AuditEvent& ev) override;
+  Result<Page<AlertDelivery>> listDeliveries(std::string_view tenant_id, const DeliveryFilter& f) override;
+  Result<Page<Notification>> listNotifications(std::string_view tenant_id, std::string_view recipient_id,
+                                               bool unread_only, const PageRequest& page) override;
+  Result<std::int64_t> countUnreadNotifications(std::string_view tenant_id, std::string_view recipient_id) override;
+  Result<Notification> markNotificationRead(std::string_view tenant_id, std::string_view recipient_id,
+                                            std::string_view id, UnixSeconds at) override;
+  Status putWebhook(const Webhook& w, const AuditEvent& ev) override;
+  Result<Webhook> getWebhook(std::string_view tenant_id) override;
+  Status deleteWebhook(std::string_view tenant_id, const AuditEvent& ev) override;
+
   struct Impl;
 
  private:
