@@ -35,6 +35,13 @@ bool ipAllowed(const CompiledKey& key, const std::optional<IpAddress>& ip) {
 
 }  // namespace
 
+crypto::Digest handleFor(std::string_view tag, std::string_view name) {
+  std::string text;
+  text.reserve(tag.size() + 1 + name.size());
+  text.append(tag).append(":").append(name);
+  return crypto::sha256(text);
+}
+
 bool granted(const CompiledKey& key, std::span<const PermissionCheck> checks) {
   if (checks.empty()) return true;
   if (!key.access || !key.access->permissions) return false;
@@ -55,11 +62,14 @@ bool granted(const CompiledKey& key, std::span<const PermissionCheck> checks) {
 Outcome Verifier::verify(const Request& req) {
   const UnixSeconds now = clock_.now();
   Outcome out;
-  if (!crypto::isWellFormedKey(req.key)) {
-    out.code = Code::kMalformed;
-  } else if (!(out.key = index_.find(crypto::sha256(req.key)))) {
+  if (req.handle) {
+    out.key = index_.find(*req.handle);
+  }
+  if (req.handle ? !out.key : !crypto::isWellFormedKey(req.key)) {
+    out.code = req.handle ? Code::kNotFound : Code::kMalformed;
+  } else if (!req.handle && !(out.key = index_.find(crypto::sha256(req.key)))) {
     out.code = Code::kNotFound;
-  } else if (out.key->public_id != req.public_id.value_or(std::string_view())) {
+  } else if (!req.handle && out.key->public_id != req.public_id.value_or(std::string_view())) {
     // An advanced key's private part alone, or with another public key, is no credential;
     // nor is a simple key dressed as a Basic credential. Nothing about the key is revealed.
     out.key = nullptr;

@@ -47,7 +47,16 @@ struct Request {
   // With an advanced key's Basic credential: the public part, which must name the key whose
   // private part `key` is. A simple key is never presented with one.
   std::optional<std::string_view> public_id = std::nullopt;
+  // A credential already authenticated by its signature (an advanced key's signed request,
+  // a JWT key): the index handle of the key it names (handleFor below). The format check and
+  // the digest of `key` are skipped; everything after the lookup applies unchanged.
+  std::optional<crypto::Digest> handle = std::nullopt;
 };
+
+// The index handle of a key found by a public name rather than by a secret: a key pair's
+// key id, a JWT key's token id (jti). The tag keeps the name spaces apart, and a handle is
+// never the digest of a real secret (secrets carry a prefix and checksum, tags a colon).
+crypto::Digest handleFor(std::string_view tag, std::string_view name);
 
 // Whether `key` is granted every check (the permission step of verify(), exposed for tests
 // and benchmarks).

@@ -46,6 +46,25 @@ TEST_F(VerifierTest, CodesHaveTheirWireNames) {
   EXPECT_EQ(toString(Code::kRotated), "ROTATED");
 }
 
+TEST_F(VerifierTest, AKeyFoundByItsHandleGetsEveryCheckAfterTheLookup) {
+  auto k = compiled("key_1");
+  k->public_id = "thumbprint";
+  index_.upsert(handleFor("keyid", "thumbprint"), k);
+  Request req{"", std::string_view("ten_a"), std::nullopt};
+  req.handle = handleFor("keyid", "thumbprint");
+  EXPECT_EQ(verifier_.verify(req).code, Code::kValid);
+  req.tenant_id = "ten_b";
+  EXPECT_EQ(verifier_.verify(req).code, Code::kTenantMismatch);
+  req.tenant_id = std::nullopt;
+  req.handle = handleFor("jti", "thumbprint");  // another name space: not the same key
+  EXPECT_EQ(verifier_.verify(req).code, Code::kNotFound);
+  auto revoked = compiled("key_2");
+  revoked->revoked = true;
+  index_.upsert(handleFor("jti", "tok_2"), revoked);
+  req.handle = handleFor("jti", "tok_2");
+  EXPECT_EQ(verifier_.verify(req).code, Code::kRevoked);
+}
+
 TEST_F(VerifierTest, KeyIsNotYetValidBeforeItsStartToTheSecond) {
   auto k = compiled("key_1");
   k->not_before = kStart + 10;
