@@ -5,6 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "common/time.h"
 #include "notify_fixture.h"
 
 namespace keyward::notify_testing {
@@ -229,6 +235,202 @@ TEST_F(AlertSchedulerTest, ARestartMidRunNeitherDuplicatesNorSkips) {
   f.actor = "system";
   f.page.limit = 500;
   EXPECT_EQ(store_->listAudit(tenant_.id, f).value().items.size(), 12u);
+}
+
+// The whole life of a key, walked with the manual clock every 3 hours (8 runs per UTC day)
+// from its creation to two days after it expired, with two recipients (a member of a group
+// subscribed to account alerts, and the key's user owner) and the scheduler restarted along
+// the way: crashes (lease left behind), a crash between planning and sending, a clean
+// shutdown followed at once by another run the same day, and a new process trying while the
+// dead one's lease still holds.
+//
+// The documented rule (docs/architecture.md "Expiry alerts"): an "expiring" alert on every UTC
+// day with expiry day - today <= expiry_alert_days (14 by default), the expiry day included
+// ("expires today"), so 14 + 1 = 15 consecutive days ending on the expiry day; then one
+// "expired" notice, filed under the expiry day. Per recipient that is 15 + 1 in-app
+// notifications and 15 + 1 e-mails, each exactly once, each on its own day.
+TEST_F(AlertSchedulerTest, AKeyExpiringIn20DaysAlertsEachRecipientOncePerWindowDayAndOnceWhenExpired) {
+  ASSERT_EQ(tenant_.settings.expiry_alert_days, 14);
+  User alice = addUser("alice@example.com");
+  User owner = addUser("owner@example.com");
+  addAlertGroup({alice.id});
+  const UnixSeconds expires_at = kT0 + 20 * kDay + 15 * 3600 + 30 * 60;  // 2027-02-04T15:30:00Z
+  ApiKey k = addKey("ledger", expires_at, OwnerRef{PrincipalKind::kUser, owner.id});
+  const std::int64_t created_day = notify::utcDay(kT0);
+  const std::int64_t expiry_day = notify::utcDay(expires_at);
+  ASSERT_EQ(expiry_day - created_day, 20);
+  constexpr int kWindowDays = 14 + 1;  // expiry_alert_days before the expiry day, and the expiry day
+  const std::int64_t first_alert_day = expiry_day - (kWindowDays - 1);
+
+  int generation = 0;
+  std::string holder;
+  std::unique_ptr<notify::AlertScheduler> s;
+  auto startProcess = [&] {
+    notify::SchedulerOptions o;
+    holder = "node-a-" + std::to_string(++generation);  // a restarted process is a new holder
+    o.holder = holder;
+    o.interval = std::chrono::seconds(60);  // lease ttl 180 s
+    s = std::make_unique<notify::AlertScheduler>(*store_, clock_, &mailer_, poster_, secrets_, o);
+  };
+  // A crash: the process dies holding the lease; the next one opens the database afresh.
+  auto crash = [&] {
+    s.reset();
+    store_ = openStore();
+    ASSERT_NE(store_, nullptr);
+    startProcess();
+  };
+  auto runLeader = [&](const char* where) -> notify::RunReport {
+    auto r = s->runOnce();
+    EXPECT_TRUE(r) << where << ": " << (r ? "" : r.error().message);
+    if (!r) return {};
+    EXPECT_TRUE(r->leader) << where << " at " << formatRfc3339(clock_.now());
+    EXPECT_EQ(r->failed, 0) << where;
+    EXPECT_EQ(r->skipped, 0) << where;
+    return *r;
+  };
+
+  startProcess();
+  std::map<std::int64_t, int> runs_per_day;
+  int restarts = 0;
+  for (UnixSeconds t = kT0 + 3600 + 17; t <= expires_at + 2 * kDay; t += 3 * 3600) {
+    clock_.set(t);
+    const std::int64_t day = notify::utcDay(t);
+    const UnixSeconds hour = (t - day * kDay) / 3600;  // 1, 4, 7, ... 22
+    ++runs_per_day[day];
+    SCOPED_TRACE(formatRfc3339(t));
+
+    if (day == first_alert_day + 4 && hour == 1) {
+      // The first run of the day plans (rows committed) and dies before sending anything.
+      ASSERT_TRUE(store_->acquireLease(notify::kAlertLease, holder, t, 180).value());
+      EXPECT_EQ(s->planAll(t).value(), 4);  // 2 recipients x (in-app + e-mail)
+      crash();
+      ++restarts;
+      continue;
+    }
+    const notify::RunReport r = runLeader("regular run");
+    const bool first_run_of_day = hour == 1;
+    const bool expiring_today = day >= first_alert_day && t < expires_at;
+    const bool expired_first_run = t >= expires_at && t - 3 * 3600 < expires_at;
+    if ((first_run_of_day && expiring_today) || expired_first_run) {
+      EXPECT_EQ(r.planned, 4);
+      EXPECT_EQ(r.sent, 2);
+    } else if (day == first_alert_day + 4 && hour == 4) {
+      EXPECT_EQ(r.planned, 0);  // planned by the process that crashed at 01:00 ...
+      EXPECT_EQ(r.sent, 2);     // ... and sent now, the same day, once
+    } else {
+      EXPECT_EQ(r.planned, 0);
+      EXPECT_EQ(r.sent, 0);
+    }
+
+    if (day == created_day + 3 && hour == 10) {
+      crash();  // before the window
+      ++restarts;
+    } else if (day == first_alert_day && hour == 1) {
+      crash();  // right after the day's alert, between two runs of the same day
+      ++restarts;
+    } else if (day == expiry_day - 7 && hour == 13) {
+      // A clean shutdown gives the lease up; the new process runs at once, the same day.
+      ASSERT_TRUE(store_->releaseLease(notify::kAlertLease, holder));
+      s.reset();
+      startProcess();
+      ++restarts;
+      clock_.set(t + 600);
+      const notify::RunReport again = runLeader("run right after a clean restart");
+      EXPECT_EQ(again.planned, 0);
+      EXPECT_EQ(again.sent, 0);
+    } else if (day == expiry_day - 3 && hour == 19) {
+      // A crash, and the new process tries while the dead one's lease still holds: it does
+      // nothing, and the next run (after the ttl) leads.
+      crash();
+      ++restarts;
+      clock_.set(t + 60);
+      auto r2 = s->runOnce();
+      ASSERT_TRUE(r2) << r2.error().message;
+      EXPECT_FALSE(r2->leader);
+      EXPECT_EQ(r2->planned, 0);
+      EXPECT_EQ(r2->sent, 0);
+    } else if (day == expiry_day && hour == 13) {
+      crash();  // after the last "expires today" run, before the expiry (15:30)
+      ++restarts;
+    } else if (day == expiry_day + 1 && hour == 4) {
+      crash();  // after the expired notice
+      ++restarts;
+    }
+  }
+  EXPECT_EQ(restarts, 7);
+  for (const auto& [day, n] : runs_per_day) {
+    if (day < expiry_day + 2) {
+      EXPECT_EQ(n, 8) << notify::formatDay(day);
+    }
+  }
+
+  for (const User* u : {&alice, &owner}) {
+    SCOPED_TRACE(u->email);
+    // In-app: one "expiring" per window day, each on its own day, and one "expired".
+    std::map<std::string, int> expiring_days;
+    int expired = 0;
+    for (const auto& n : notificationsOf(u->id)) {
+      EXPECT_EQ(n.key_id, k.id);
+      EXPECT_EQ(n.expires_at, expires_at);
+      if (n.kind == "expired") {
+        ++expired;
+        EXPECT_EQ(n.alert_day, notify::formatDay(expiry_day));
+        EXPECT_GE(n.created_at, expires_at);
+        EXPECT_LT(n.created_at, expires_at + kDay);
+        continue;
+      }
+      EXPECT_EQ(n.kind, "expiring");
+      ++expiring_days[n.alert_day];
+      EXPECT_EQ(notify::formatDay(notify::utcDay(n.created_at)), n.alert_day) << "no catching up: on its own day";
+      const std::int64_t day = notify::utcDay(n.created_at);
+      EXPECT_EQ(n.days_left, expiry_day - day) << n.alert_day;
+    }
+    std::map<std::string, int> want;
+    for (std::int64_t d = first_alert_day; d <= expiry_day; ++d) want[notify::formatDay(d)] = 1;
+    ASSERT_EQ(want.size(), size_t(kWindowDays));
+    EXPECT_EQ(expiring_days, want) << "15 consecutive days ending on the expiry day, once each";
+    EXPECT_EQ(expired, 1);
+
+    // E-mail deliveries: the same days, each sent at its first attempt, on its own day.
+    std::map<std::string, int> mailed_days;
+    int expired_mails = 0;
+    for (const auto& d : deliveries("email")) {
+      if (d.recipient != u->id) continue;
+      EXPECT_EQ(d.address, u->email);
+      EXPECT_EQ(d.status, "sent") << d.alert_day << " " << d.last_error;
+      EXPECT_EQ(d.attempts, 1) << d.alert_day;
+      ASSERT_EQ(d.attempt_log.size(), 1u);
+      if (d.kind == "expired") {
+        ++expired_mails;
+        EXPECT_EQ(d.alert_day, notify::formatDay(expiry_day));
+        continue;
+      }
+      ++mailed_days[d.alert_day];
+      EXPECT_EQ(notify::formatDay(notify::utcDay(d.attempt_log[0].at)), d.alert_day) << "sent the same day";
+    }
+    EXPECT_EQ(mailed_days, want);
+    EXPECT_EQ(expired_mails, 1);
+
+    // What reached the mailer: one message per day, counting down, then "has expired".
+    std::multiset<std::string> subjects, want_subjects;
+    for (const auto& m : mailer_.sent)
+      if (m.to == u->email) subjects.insert(m.subject);
+    for (int left = 14; left >= 1; --left)
+      want_subjects.insert("[keyward] API key 'ledger' expires in " + std::to_string(left) +
+                           (left == 1 ? " day" : " days"));
+    want_subjects.insert("[keyward] API key 'ledger' expires today");
+    want_subjects.insert("[keyward] API key 'ledger' has expired");
+    EXPECT_EQ(subjects, want_subjects);
+  }
+  EXPECT_EQ(mailer_.sent.size(), 2u * (kWindowDays + 1));
+
+  // The audit log tells it once: one alert.notify, alert.queue and alert.deliver per message.
+  for (const char* action : {"alert.notify", "alert.queue", "alert.deliver"}) {
+    AuditFilter f;
+    f.action = action;
+    f.page.limit = 500;
+    EXPECT_EQ(store_->listAudit(tenant_.id, f).value().items.size(), 2u * (kWindowDays + 1)) << action;
+  }
 }
 
 TEST_F(AlertSchedulerTest, TwoNodesOnOneDatabaseHaveOneLeader) {

@@ -31,8 +31,15 @@ namespace keyward::notify_testing {
 class SmtpSink {
  public:
   // Starts the sink storing messages in `dir` (created). port() is 0 when it failed.
-  explicit SmtpSink(std::filesystem::path dir) : dir_(std::move(dir)) {
+  // `args` go to smtp_sink.py after the directory, e.g. {"--refuse-first", "1"}.
+  explicit SmtpSink(std::filesystem::path dir, std::vector<std::string> args = {}) : dir_(std::move(dir)) {
     std::filesystem::create_directories(dir_);
+    // The child's argv is built before fork(): the child only execs.
+    const std::string script = std::string(KEYWARD_SOURCE_DIR) + "/tests/notify/smtp_sink.py";
+    std::vector<char*> argv = {const_cast<char*>("python3"), const_cast<char*>(script.c_str()),
+                               const_cast<char*>(dir_.c_str())};
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
     int in[2], out[2];
     if (::pipe(in) != 0 || ::pipe(out) != 0) return;
     pid_ = ::fork();
@@ -41,8 +48,7 @@ class SmtpSink {
       ::dup2(out[1], 1);
       ::close(in[1]);
       ::close(out[0]);
-      const std::string script = std::string(KEYWARD_SOURCE_DIR) + "/tests/notify/smtp_sink.py";
-      ::execl("/usr/bin/python3", "python3", script.c_str(), dir_.c_str(), static_cast<char*>(nullptr));
+      ::execv("/usr/bin/python3", argv.data());
       ::_exit(127);
     }
     ::close(in[0]);
@@ -78,6 +84,13 @@ class SmtpSink {
       ss << f.rdbuf();
       out.push_back(ss.str());
     }
+  }
+  // The attempts the sink refused (see --refuse-first), oldest first: "<step> <recipients>".
+  std::vector<std::string> refusals() const {
+    std::vector<std::string> out;
+    std::ifstream f(dir_ / "refused.log");
+    for (std::string line; std::getline(f, line);) out.push_back(line);
+    return out;
   }
   // Waits until at least `n` messages arrived (or `limit` passed).
   std::vector<std::string> waitFor(size_t n, std::chrono::seconds limit = std::chrono::seconds(20)) const {
