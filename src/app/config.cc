@@ -93,6 +93,8 @@ Status apply(Config& c, const std::string& name, const std::string& value, const
     c.trusted_proxies = std::move(list);
   } else if (name == "alert_interval") {
     return seconds(c.alert_interval);
+  } else if (name == "signature_window") {
+    return seconds(c.signature_window);
   } else if (name == "smtp_url") {
     if (!value.empty() && !value.starts_with("smtp://") && !value.starts_with("smtps://"))
       return bad("must be smtp://HOST[:PORT] or smtps://HOST[:PORT]");
@@ -170,6 +172,7 @@ const std::vector<SettingInfo>& settings() {
       {"session_idle_timeout", "seconds a console session survives without a request (default 1800)"},
       {"session_absolute_timeout", "seconds a console session lasts after sign-in, at most (default 43200)"},
       {"alert_interval", "seconds between expiry-alert runs (default 300)"},
+      {"signature_window", "seconds a key-pair signature's created time may differ from the server's clock; replays are refused within it (default 300)"},
       {"smtp_url", "SMTP relay for alert e-mail, smtp://HOST:PORT or smtps://HOST:PORT (default none: e-mails are recorded as skipped)"},
       {"smtp_starttls", "none, try or required: STARTTLS on smtp:// (default try)"},
       {"smtp_user", "SMTP user name (default none: no authentication)"},

@@ -35,6 +35,7 @@ struct Config {
   int session_absolute_timeout = 43200;  // and 12 hours after sign-in
   // Expiry alerts (docs/operations.md "Expiry alerts").
   int alert_interval = 300;         // seconds between scheduler runs
+  int signature_window = 300;       // accepted |now - created| of a signed request, seconds
   std::string smtp_url;             // smtp://host:port or smtps://host:port; empty: no e-mail
   std::string smtp_starttls = "try";  // none | try | required (smtp:// only)
   std::string smtp_user;

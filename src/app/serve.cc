@@ -195,8 +195,11 @@ int runServe(const Config& cfg) {
   }
   auto poster = notify::makeCurlPoster();
   notify::AlertService alerts(**store, clock, audit, webhook_secrets);
+  sign::SignaturePolicy signature_policy;
+  signature_policy.window = cfg.signature_window;
+  SignedRequestVerifier signed_requests(index, verifier, clock, signature_policy);
   http::Router router(http::Deps{tenants, groups, keys, principals, roles, sessions, audit, auth, verifier, **store,
-                                 clock, proxies, !cfg.tls_cert_file.empty(), &alerts});
+                                 clock, proxies, !cfg.tls_cert_file.empty(), &alerts, &signed_requests});
 
   UsageFlusher flusher(**store, index, verifier, std::chrono::seconds(cfg.flush_interval));
   flusher.start();

@@ -6,6 +6,7 @@
 
 #include "common/json_text.h"
 #include "core/access.h"
+#include "sign/asymmetric_key.h"
 
 namespace keyward {
 namespace {
@@ -162,6 +163,19 @@ std::shared_ptr<verify::CompiledKey> AccessIndex::compile(const ApiKey& k, const
   return c;
 }
 
+namespace {
+
+// A stored key-pair public key, for the signature check. It was validated when it was
+// saved; a row that no longer parses yields null, and its signatures fail (fail closed).
+std::shared_ptr<const sign::AsymmetricKey> parsePublicKey(const std::string& pem) {
+  if (pem.empty()) return nullptr;
+  auto key = sign::AsymmetricKey::fromPublicPem(pem);
+  if (!key) return nullptr;
+  return std::make_shared<const sign::AsymmetricKey>(std::move(*key));
+}
+
+}  // namespace
+
 std::shared_ptr<verify::CompiledKey> compileRecord(const ApiKey& k) {
   auto c = std::make_shared<verify::CompiledKey>();
   c->id = k.id;
@@ -175,6 +189,7 @@ std::shared_ptr<verify::CompiledKey> compileRecord(const ApiKey& k) {
   c->ip_allowlist = k.ip_allowlist;
   c->metadata_json = k.metadata_json;
   c->public_id = k.public_id;
+  c->public_key = parsePublicKey(k.public_key_pem);
   c->last_used.store(k.last_used_at.value_or(0), std::memory_order_relaxed);
   return c;
 }
@@ -199,6 +214,7 @@ void publishKey(verify::KeyIndex& index, const ApiKey& k, std::shared_ptr<verify
     prev->group_id = c->group_id;
     prev->metadata_json = c->metadata_json;
     prev->public_id = c->public_id;
+    prev->public_key = k.previous_public_key_pem.empty() ? nullptr : parsePublicKey(k.previous_public_key_pem);
     index.upsert(*k.previous_digest, std::move(prev));
   }
   index.upsert(k.digest, std::move(c));

@@ -5,6 +5,8 @@
 #include "core/object_access.h"
 #include "crypto/key_codec.h"
 #include "crypto/random.h"
+#include "sign/asymmetric_key.h"
+#include "verify/verifier.h"
 
 namespace keyward {
 namespace {
@@ -44,6 +46,38 @@ void KeyService::withLiveLastUse(ApiKey& k) const {
   }
 }
 
+Result<std::string> KeyService::assignKeyPair(ApiKey& k, const KeyPairInput& in) {
+  std::string private_pem;
+  Result<sign::AsymmetricKey> key = std::unexpected(Error{});
+  if (in.public_key) {
+    const std::string_view text = *in.public_key;
+    key = text.starts_with("{") ? sign::AsymmetricKey::fromPublicJwk(text) : sign::AsymmetricKey::fromPublicPem(text);
+    if (!key) {
+      return fail(ErrorKind::kInvalid, "INVALID_PUBLIC_KEY", "public_key: " + key.error().message, "public_key");
+    }
+  } else {
+    const auto alg = sign::parseKeyAlgorithm(in.algorithm);
+    if (!alg || (in.algorithm != "ed25519" && in.algorithm != "ecdsa-p256-sha256")) {
+      return fail(ErrorKind::kInvalid, "INVALID_FIELD", "algorithm must be ed25519 or ecdsa-p256-sha256", "algorithm");
+    }
+    key = sign::AsymmetricKey::generate(*alg);
+    if (!key) return std::unexpected(key.error());
+    auto pem = key->privatePkcs8Pem();
+    if (!pem) return std::unexpected(pem.error());
+    private_pem = std::move(*pem);
+  }
+  auto pem = key->publicPem();
+  if (!pem) return std::unexpected(pem.error());
+  auto thumbprint = key->thumbprint();
+  if (!thumbprint) return std::unexpected(thumbprint.error());
+  k.public_key_pem = std::move(*pem);
+  k.key_algorithm = std::string(sign::httpSignatureAlgorithmName(key->algorithm()));
+  k.public_id = std::move(*thumbprint);
+  k.digest = verify::handleFor("keyid", k.public_id);
+  k.start = "keyid:" + k.public_id.substr(0, 8);
+  return private_pem;
+}
+
 Status KeyService::checkGroup(std::string_view tenant_id, const std::optional<std::string>& group_id) {
   if (!group_id) return {};
   if (auto g = store_.getGroup(tenant_id, *group_id); !g) {
@@ -80,7 +114,8 @@ Result<CreatedKey> KeyService::create(const Actor& actor, std::string_view tenan
 
   auto id = crypto::newId("key");
   if (!id) return std::unexpected(id.error());
-  auto secret = crypto::generateKey(tenant->settings.key_prefix);
+  const bool key_pair = in.credential_mode == "key_pair";
+  auto secret = key_pair ? Result<std::string>(std::string()) : crypto::generateKey(tenant->settings.key_prefix);
   if (!secret) return std::unexpected(secret.error());
 
   ApiKey k;
@@ -89,8 +124,10 @@ Result<CreatedKey> KeyService::create(const Actor& actor, std::string_view tenan
   k.name = in.name;
   k.description = in.description;
   k.group_id = in.group_id;
-  k.digest = crypto::sha256(*secret);
-  k.start = crypto::keyStart(*secret);
+  if (!key_pair) {
+    k.digest = crypto::sha256(*secret);
+    k.start = crypto::keyStart(*secret);
+  }
   k.enabled = in.enabled;
   k.expires_at = *expires_at;
   k.ip_allowlist = std::move(*allow);
@@ -101,7 +138,13 @@ Result<CreatedKey> KeyService::create(const Actor& actor, std::string_view tenan
   k.kind = in.kind;
   k.purpose = in.purpose;
   k.credential_mode = in.credential_mode;
-  if (k.kind == "advanced") {
+  if (key_pair) {
+    // The secret returned once is the generated private key, or nothing when the
+    // administrator supplied the public key (the private key never left the client).
+    auto private_pem = assignKeyPair(k, in.key_pair);
+    if (!private_pem) return std::unexpected(private_pem.error());
+    *secret = std::move(*private_pem);
+  } else if (k.kind == "advanced") {
     // The public part names the key in lists, audit events and the Basic credential; it
     // carries no secret, so a random id is enough.
     auto pub = crypto::newId("pub");
@@ -120,7 +163,9 @@ Result<CreatedKey> KeyService::create(const Actor& actor, std::string_view tenan
   if (k.owner && k.owner->kind == PrincipalKind::kServiceUser) limit = tenant->settings.max_keys_per_service_user;
   if (auto st = store_.createKey(k, *ev, limit); !st) {
     Error e = st.error();
-    if (e.code == "NAME_TAKEN") {
+    if (e.code == "PUBLIC_KEY_TAKEN") {
+      e.field = "public_key";
+    } else if (e.code == "NAME_TAKEN") {
       e.message = "a key named '" + k.name + "' already exists in this tenant";
       e.field = "name";
     }
@@ -313,7 +358,11 @@ Result<CreatedKey> KeyService::rotate(const Actor& actor, std::string_view tenan
     expires_at = *at;
   }
   if (auto st = validateNotBefore(k->not_before, expires_at); !st) return std::unexpected(st.error());
-  auto secret = crypto::generateKey(tenant->settings.key_prefix);
+  const bool key_pair = k->credential_mode == "key_pair";
+  if (!key_pair && in.key_pair.public_key) {
+    return fail(ErrorKind::kInvalid, "INVALID_FIELD", "only a key-pair key takes a public_key", "public_key");
+  }
+  auto secret = key_pair ? Result<std::string>(std::string()) : crypto::generateKey(tenant->settings.key_prefix);
   if (!secret) return std::unexpected(secret.error());
 
   // Only the secret being replaced survives as the previous one; an older one (a rotation
@@ -323,8 +372,19 @@ Result<CreatedKey> KeyService::rotate(const Actor& actor, std::string_view tenan
   k->previous_digest = k->digest;
   k->previous_start = k->start;
   k->previous_expires_at = std::min(now + in.grace_seconds, old_expires_at);
-  k->digest = crypto::sha256(*secret);
-  k->start = crypto::keyStart(*secret);
+  if (key_pair) {
+    k->previous_public_key_pem = k->public_key_pem;
+    auto private_pem = assignKeyPair(*k, in.key_pair);
+    if (!private_pem) return std::unexpected(private_pem.error());
+    if (k->previous_digest == k->digest) {
+      return fail(ErrorKind::kInvalid, "INVALID_PUBLIC_KEY", "public_key: the key already uses this public key",
+                  "public_key");
+    }
+    *secret = std::move(*private_pem);
+  } else {
+    k->digest = crypto::sha256(*secret);
+    k->start = crypto::keyStart(*secret);
+  }
   k->expires_at = expires_at;
   k->rotated_at = now;
   k->updated_at = now;

@@ -20,6 +20,14 @@
 
 namespace keyward {
 
+// A key pair for credential mode "key_pair": the administrator's public key (PEM or JWK; the
+// private key never leaves the client), or nothing, and keyward generates the pair and
+// returns the private key once ("Generate a key for me").
+struct KeyPairInput {
+  std::optional<std::string> public_key;  // SPKI PEM text, or a JWK as JSON text
+  std::string algorithm = "ed25519";      // when generating: "ed25519" | "ecdsa-p256-sha256"
+};
+
 struct CreateKeyInput {
   std::string name;
   std::string description;
@@ -33,7 +41,8 @@ struct CreateKeyInput {
   std::optional<UnixSeconds> not_before;
   std::string kind = "simple";          // "simple" | "advanced"
   std::string purpose = "third_party";  // "builtin_plugin" | "third_party"
-  std::string credential_mode;          // advanced keys: "shared_secret"
+  std::string credential_mode;          // advanced keys: "shared_secret" | "key_pair"
+  KeyPairInput key_pair;                // credential_mode "key_pair"
 };
 
 struct UpdateKeyInput {
@@ -58,6 +67,7 @@ struct RotateKeyInput {
   // The new secret's expiry; not given: a fresh lifetime of the tenant's default_expiry_days
   // (a key that never expires keeps never expiring).
   ExpiryInput expiry;
+  KeyPairInput key_pair;  // key-pair keys: the new pair (supplied or generated)
 };
 
 struct CreatedKey {
@@ -91,6 +101,9 @@ class KeyService {
   Status checkAccess(const Actor& actor, const verify::Grant& grant, std::string_view tenant_id,
                      const std::vector<RoleAssignment>& roles, const std::optional<OwnerRef>& owner);
   void withLiveLastUse(ApiKey& k) const;
+  // Sets the key's public key, key id and handle from `in`; returns the generated private
+  // key (PKCS#8 PEM), or "" when the administrator supplied the public key.
+  Result<std::string> assignKeyPair(ApiKey& k, const KeyPairInput& in);
 
   Store& store_;
   const Clock& clock_;

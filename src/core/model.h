@@ -164,7 +164,13 @@ struct ApiKey {
   // Advanced keys (Veeam "Advanced Key", ConnectWise API member keys): "shared_secret" for a
   // public identifier plus a private secret sent together as HTTP Basic; "" for simple keys.
   std::string credential_mode;
-  std::string public_id;    // advanced keys: the non-secret public key, shown in lists and audit
+  std::string public_id;    // advanced keys: the non-secret public key id, shown in lists and audit
+  // Key-pair mode: the client's public key (SPKI PEM) and its algorithm ("ed25519" |
+  // "ecdsa-p256-sha256"); public_id is its RFC 7638 thumbprint, the `keyid` of its signatures,
+  // and digest is verify::handleFor("keyid", public_id).
+  std::string public_key_pem;
+  std::string key_algorithm;
+  std::string previous_public_key_pem;  // the pair a rotation replaced (verifies during the grace)
   crypto::Digest digest{};  // SHA-256 of the secret (an advanced key's private part); never the secret
   std::string start;        // recognisable, non-secret first characters
   bool enabled = true;

@@ -116,10 +116,10 @@ Status validateKind(std::string_view kind, std::string_view credential_mode) {
   }
   if (kind != "advanced") return invalidField("kind", "kind must be simple or advanced");
   if (credential_mode.empty()) {
-    return invalidField("credential_mode", "an advanced key needs credential_mode \"shared_secret\"");
+    return invalidField("credential_mode", "an advanced key needs credential_mode \"shared_secret\" or \"key_pair\"");
   }
-  if (credential_mode != "shared_secret") {
-    return invalidField("credential_mode", "credential_mode must be shared_secret");
+  if (credential_mode != "shared_secret" && credential_mode != "key_pair") {
+    return invalidField("credential_mode", "credential_mode must be shared_secret or key_pair");
   }
   return {};
 }

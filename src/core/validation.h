@@ -39,7 +39,7 @@ inline constexpr std::string_view kKeyPurposes[] = {"builtin_plugin", "third_par
 inline constexpr std::string_view kKeyKinds[] = {"simple", "advanced"};
 Status validatePurpose(std::string_view purpose);
 // The kind and credential mode of a new key: "simple" without a mode, or "advanced" with
-// "shared_secret".
+// "shared_secret" or "key_pair".
 Status validateKind(std::string_view kind, std::string_view credential_mode);
 
 // A start of validity must come before the expiry (a key valid for no instant is a mistake).

@@ -55,6 +55,17 @@ Response createKey(Ctx& c) {
   in.kind = r.optString("kind").value_or("simple");
   in.purpose = r.optString("purpose").value_or("third_party");
   in.credential_mode = r.optString("credential_mode").value_or("");
+  in.key_pair.public_key = r.optStringOrObjectText("public_key");
+  if (auto alg = r.optString("algorithm")) in.key_pair.algorithm = *alg;
+  if ((in.key_pair.public_key || r.has("algorithm")) && in.credential_mode != "key_pair") {
+    return errorResponse(c, Error{ErrorKind::kInvalid, "INVALID_FIELD",
+                                  "public_key and algorithm belong to credential_mode \"key_pair\"",
+                                  in.key_pair.public_key ? "public_key" : "algorithm"});
+  }
+  if (in.key_pair.public_key && r.has("algorithm")) {
+    return errorResponse(c, Error{ErrorKind::kInvalid, "INVALID_FIELD",
+                                  "algorithm is for a generated pair; a supplied public key brings its own", "algorithm"});
+  }
   if (auto st = r.finish(); !st) return errorResponse(c, st.error());
   if (error) return errorResponse(c, *error);
   auto created = c.deps.keys.create(*actor, c.params[0], in);
@@ -158,6 +169,8 @@ Response rotateKey(Ctx& c) {
     JsonReader r(c.req.body);
     in.grace_seconds = r.optInt("grace_seconds", 0, kMaxRotationGraceSeconds).value_or(0);
     in.expiry = readExpiry(r, error);
+    in.key_pair.public_key = r.optStringOrObjectText("public_key");
+    if (auto alg = r.optString("algorithm")) in.key_pair.algorithm = *alg;
     if (auto st = r.finish(); !st) return errorResponse(c, st.error());
     if (error) return errorResponse(c, *error);
   }

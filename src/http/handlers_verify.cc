@@ -134,14 +134,20 @@ Response verifyKey(Ctx& c) {
     caller = std::move(actor->principal);
   }
   JsonReader r(c.req.body);
-  // The credential: a simple key, or an advanced key's Basic credential (exactly one).
+  // The credential: a simple key, an advanced key's Basic credential, or a request signed
+  // with an advanced key's key pair (exactly one).
   const bool has_basic = r.has("basic");
+  const bool has_signature = r.has("signature");
   std::string key;
   std::optional<std::string> public_id;
-  if (has_basic && r.has("key")) {
-    return errorResponse(c, Error{ErrorKind::kInvalid, "INVALID_FIELD", "give either key or basic, not both", "basic"});
+  std::optional<SignedRequestInput> signed_request;
+  if (int(has_basic) + int(has_signature) + int(r.has("key")) > 1) {
+    return errorResponse(c, Error{ErrorKind::kInvalid, "INVALID_FIELD", "give only one of key, basic and signature",
+                                  has_signature ? "signature" : "basic"});
   }
-  if (has_basic) {
+  if (has_signature) {
+    signed_request = r.optSignedRequest("signature");
+  } else if (has_basic) {
     const std::string basic = r.reqString("basic");
     if (auto cred = parseBasic(basic)) {
       key = std::move(cred->secret);
@@ -179,7 +185,24 @@ Response verifyKey(Ctx& c) {
   }
   verify::Request vreq{key, tenant, ip, checks};
   if (public_id) vreq.public_id = *public_id;
-  const auto out = c.deps.verifier.verify(vreq);
+  std::string reason;  // why a signature failed, for trusted callers
+  verify::Outcome out;
+  if (signed_request) {
+    sign::HttpRequest sreq;
+    sreq.method = signed_request->method;
+    if (!setTargetUri(sreq, signed_request->target_uri)) {
+      return errorResponse(c, Error{ErrorKind::kInvalid, "INVALID_FIELD",
+                                    "signature.target_uri must be an absolute http or https URI", "signature.target_uri"});
+    }
+    sreq.headers = std::move(signed_request->headers);
+    sreq.body = std::move(signed_request->body);
+    SignedOutcome signed_out;
+    if (c.deps.signed_requests) signed_out = c.deps.signed_requests->verify(sreq, vreq);
+    out = std::move(signed_out.outcome);
+    reason = std::move(signed_out.reason);
+  } else {
+    out = c.deps.verifier.verify(vreq);
+  }
   std::string body;
   body.reserve(256);
   if (out.valid()) {
@@ -188,6 +211,10 @@ Response verifyKey(Ctx& c) {
     body += "{\"valid\":false,\"code\":\"";
     body += toString(out.code);
     body += '"';
+    if (!reason.empty()) {
+      body += ",\"reason\":";
+      appendJsonString(body, reason);
+    }
     if (out.key && out.code != verify::Code::kTenantMismatch) {
       body += ",\"key_id\":";
       appendJsonString(body, out.key->id);
@@ -228,7 +255,30 @@ Response authz(Ctx& c) {
     vreq.key = basic->secret;
     vreq.public_id = basic->public_id;
   }
-  const auto out = c.deps.verifier.verify(vreq);
+  verify::Outcome out;
+  if (!c.req.header("signature-input").empty() && !basic) {
+    // A request signed with a key pair, as the gateway saw it: the original method and URI
+    // come from the headers the gateway sets (nginx: X-Original-Method, X-Original-URI),
+    // the body never reaches an auth subrequest (the upstream checks Content-Digest).
+    sign::HttpRequest sreq;
+    sreq.method = std::string(trimmed(c.req.header("x-original-method")));
+    const std::string_view uri = trimmed(c.req.header("x-original-uri"));
+    std::string_view proto = trimmed(c.req.header("x-forwarded-proto"));
+    std::string_view host = trimmed(c.req.header("x-forwarded-host"));
+    if (host.empty()) host = trimmed(c.req.header("host"));
+    if (proto.empty()) proto = c.deps.tls ? "https" : "http";
+    for (const auto& h : c.req.headers) sreq.headers.emplace_back(h.name, h.value);
+    sreq.body_known = false;
+    if (sreq.method.empty() || uri.empty() || !uri.starts_with("/") ||
+        !setTargetUri(sreq, std::string(proto) + "://" + std::string(host) + std::string(uri)) ||
+        !c.deps.signed_requests) {
+      out.code = verify::Code::kSignatureInvalid;
+    } else {
+      out = c.deps.signed_requests->verify(sreq, vreq).outcome;
+    }
+  } else {
+    out = c.deps.verifier.verify(vreq);
+  }
   if (out.code == verify::Code::kInsufficientPermissions) {
     return problem(403, "FORBIDDEN", "not permitted", c.req.path);
   }

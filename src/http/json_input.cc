@@ -352,4 +352,70 @@ Status JsonReader::finish() {
   return {};
 }
 
+std::optional<std::string> JsonReader::optStringOrObjectText(std::string_view name) {
+  const auto* v = field(name);
+  if (!v) return std::nullopt;
+  if (v->is_string()) return std::string(v->as_string());
+  if (v->is_object()) return boost::json::serialize(*v);
+  setError(std::string(name), std::string(name) + " must be a string (PEM) or an object (JWK)");
+  return std::nullopt;
+}
+
+std::optional<SignedRequestInput> JsonReader::optSignedRequest(std::string_view name) {
+  const auto* v = field(name);
+  if (!v) return std::nullopt;
+  const std::string n(name);
+  const char* shape = " must be an object {\"method\", \"target_uri\", \"headers\": {...}, \"body\"?}";
+  if (!v->is_object()) {
+    setError(n, n + shape);
+    return std::nullopt;
+  }
+  const auto& o = v->as_object();
+  if (auto bad = unknownMember(o, {"method", "target_uri", "headers", "body"})) {
+    setError(n + "." + *bad, "unknown field '" + *bad + "'", "UNKNOWN_FIELD");
+    return std::nullopt;
+  }
+  SignedRequestInput in;
+  for (auto [member, slot] : {std::pair{"method", &in.method}, std::pair{"target_uri", &in.target_uri}}) {
+    const auto* m = o.if_contains(member);
+    if (!m || !m->is_string() || m->as_string().empty()) {
+      setError(n + "." + member, n + "." + member + " must be a non-empty string", m ? "INVALID_FIELD" : "MISSING_FIELD");
+      return std::nullopt;
+    }
+    *slot = std::string(m->as_string());
+  }
+  if (const auto* b = o.if_contains("body")) {
+    if (!b->is_string()) {
+      setError(n + ".body", n + ".body must be a string (the request body as received)");
+      return std::nullopt;
+    }
+    in.body = std::string(b->as_string());
+  }
+  const auto* h = o.if_contains("headers");
+  if (!h || !h->is_object() || h->as_object().size() > 100) {
+    setError(n + ".headers", n + ".headers must be an object of at most 100 header fields",
+             h ? "INVALID_FIELD" : "MISSING_FIELD");
+    return std::nullopt;
+  }
+  for (const auto& [key, value] : h->as_object()) {
+    const std::string at = n + ".headers." + std::string(key);
+    if (value.is_string()) {
+      in.headers.emplace_back(std::string(key), std::string(value.as_string()));
+      continue;
+    }
+    if (!value.is_array()) {
+      setError(at, at + " must be a string or an array of strings");
+      return std::nullopt;
+    }
+    for (const auto& item : value.as_array()) {
+      if (!item.is_string()) {
+        setError(at, at + " must be a string or an array of strings");
+        return std::nullopt;
+      }
+      in.headers.emplace_back(std::string(key), std::string(item.as_string()));
+    }
+  }
+  return in;
+}
+
 }  // namespace keyward::http

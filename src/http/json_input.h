@@ -26,6 +26,13 @@ struct PermissionQuery {
   std::optional<std::string> resource_owner;
 };
 
+struct SignedRequestInput {
+  std::string method;
+  std::string target_uri;  // absolute: scheme://authority/path?query
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
 class JsonReader {
  public:
   // An empty body reads as {} only when `allow_empty` (e.g. PATCH with nothing to change is
@@ -42,6 +49,11 @@ class JsonReader {
   bool has(std::string_view name) const;
   // A nested object, returned as compact JSON text.
   std::optional<std::string> optObjectText(std::string_view name);
+  // A string as it is, or an object as compact JSON text (a public key as PEM or as JWK).
+  std::optional<std::string> optStringOrObjectText(std::string_view name);
+  // A signed request as a resource server forwards it for verification:
+  // {"method", "target_uri", "headers": {name: value | [values]}, "body"?}.
+  std::optional<SignedRequestInput> optSignedRequest(std::string_view name);
   // A string or null (null -> inner nullopt), for fields that can be cleared.
   std::optional<std::optional<std::string>> optNullableString(std::string_view name);
   std::optional<std::optional<std::int64_t>> optNullableInt(std::string_view name, std::int64_t lo,

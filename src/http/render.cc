@@ -50,9 +50,14 @@ boost::json::object renderKey(const ApiKey& k, UnixSeconds now) {
   else o["group_id"] = nullptr;
   o["kind"] = k.kind;
   o["purpose"] = k.purpose;
-  if (!k.credential_mode.empty()) {
-    o["credential_mode"] = k.credential_mode;
-    o["public_key"] = k.public_id;
+  if (!k.credential_mode.empty()) o["credential_mode"] = k.credential_mode;
+  if (k.credential_mode == "shared_secret") o["public_key"] = k.public_id;
+  if (k.credential_mode == "key_pair") {
+    // What a client puts in its signatures (keyid) and what it signs with (the algorithm);
+    // the public key itself, so an administrator can compare it with the client's.
+    o["keyid"] = k.public_id;
+    o["algorithm"] = k.key_algorithm;
+    o["public_key_pem"] = k.public_key_pem;
   }
   o["state"] = std::string(toString(k.stateAt(now)));
   o["enabled"] = k.enabled;

@@ -16,6 +16,7 @@
 #include "core/principal_service.h"
 #include "core/role_service.h"
 #include "core/session_service.h"
+#include "core/signed_requests.h"
 #include "core/tenant_service.h"
 #include "http/message.h"
 #include "notify/alert_service.h"
@@ -40,6 +41,8 @@ struct Deps {
   bool tls = false;  // session cookies are marked Secure when served over TLS
   // Notifications, webhooks and deliveries; null: those endpoints answer 503.
   notify::AlertService* alerts = nullptr;
+  // Requests signed with key pairs (RFC 9421); null: they verify as NOT_FOUND.
+  SignedRequestVerifier* signed_requests = nullptr;
 };
 
 // What a handler sees: the request, the services, the path parameters and the client address.

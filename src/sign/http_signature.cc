@@ -214,6 +214,13 @@ Result<SignatureParams> parseSignature(const HttpRequest& request, std::string_v
   return out;
 }
 
+bool hasBody(const HttpRequest& request) {
+  if (request.body_known) return !request.body.empty();
+  if (combinedHeader(request, "transfer-encoding")) return true;
+  const auto length = combinedHeader(request, "content-length");
+  return length && !length->empty() && *length != "0";
+}
+
 HttpSignatureVerifier::HttpSignatureVerifier(const Clock& clock, ReplayCache* replay, SignaturePolicy policy)
     : clock_(clock), replay_(replay), policy_(policy) {}
 
@@ -225,7 +232,7 @@ Status HttpSignatureVerifier::checkCoverage(const HttpRequest& request, const Si
       !(covers(c, "@authority") && covers(c, "@path") && covers(c, "@query"))) {
     return sigFail(sigerr::kCoverage, "the signature must cover @target-uri, or @authority, @path and @query");
   }
-  if (policy_.require_content_digest_with_body && !request.body.empty() && !covers(c, "content-digest")) {
+  if (policy_.require_content_digest_with_body && hasBody(request) && !covers(c, "content-digest")) {
     return sigFail(sigerr::kCoverage, "a request with a body must cover content-digest");
   }
   if (policy_.require_created && !p.created) return sigFail(sigerr::kCoverage, "the signature must have a created parameter");
@@ -284,7 +291,7 @@ Result<VerifiedSignature> HttpSignatureVerifier::verify(const HttpRequest& reque
   auto base = signatureBase(request, params.covered);
   if (!base) return std::unexpected(base.error());
   if (!key.verify(*base, params.signature)) return sigFail(sigerr::kInvalid, "the signature does not verify");
-  if (covers(params.components, "content-digest")) {
+  if (covers(params.components, "content-digest") && request.body_known) {
     if (auto st = verifyContentDigest(request); !st) return std::unexpected(st.error());
   }
   if (auto st = rememberOnce(params, *base); !st) return std::unexpected(st.error());

@@ -58,7 +58,14 @@ struct HttpRequest {
   std::string query;      // "a=1&b=2" without '?', as sent; empty when absent
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // False when the verifier never sees the body (a gateway's auth subrequest): whether there
+  // is one is read from Content-Length / Transfer-Encoding, a covered Content-Digest binds
+  // the body's digest but cannot be compared with it here; the upstream must compare it.
+  bool body_known = true;
 };
+
+// Whether the request carries a body (see HttpRequest::body_known).
+bool hasBody(const HttpRequest& request);
 
 // Every value of header `name` (case-insensitive), trimmed and joined with ", " (RFC 9421
 // §2.1); nullopt when absent or when a value holds CR, LF or NUL.

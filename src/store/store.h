@@ -7,7 +7,8 @@
 //   commits both in one transaction: no audit, no change.
 // - A write returns only after it is durably committed.
 // - Every query is scoped by tenant id; an object of another tenant is NOT_FOUND.
-// - Unique names collide with kConflict/NAME_TAKEN; nothing is changed on any error.
+// - Unique names collide with kConflict/NAME_TAKEN (a key's public key id or digest with
+//   kConflict/PUBLIC_KEY_TAKEN); nothing is changed on any error.
 #pragma once
 
 #include <cstdint>
@@ -96,8 +97,9 @@ class Store {
                                         UnixSeconds now) = 0;
   // Replaces every mutable field (name, digest, rotation and creation fields are kept).
   virtual Status updateKey(const ApiKey& k, const AuditEvent& ev) = 0;
-  // Rotation: replaces the digest, start, expiry and the previous-secret fields
-  // (previous_digest, previous_start, previous_expires_at, rotated_at). kNotFound for a
+  // Rotation: replaces the digest, start, expiry, the previous-secret fields
+  // (previous_digest, previous_start, previous_expires_at, rotated_at) and, for key pairs,
+  // the public key fields (public_id, public_key_pem, key_algorithm, previous_public_key_pem). kNotFound for a
   // revoked key, so a rotation racing a revocation cannot bring the key back.
   virtual Status rotateKey(const ApiKey& k, const AuditEvent& ev) = 0;
   // Streams every key of every tenant (revoked ones too) to build the verify index.

@@ -28,6 +28,10 @@
 #include "crypto/digest.h"
 #include "verify/permissions.h"
 
+namespace keyward::sign {
+class AsymmetricKey;
+}
+
 namespace keyward::verify {
 
 // Who a key acts for and what it may do, compiled from its roles, its owner's current roles
@@ -65,6 +69,8 @@ struct CompiledKey {
   // An advanced key's public identifier: its private part verifies only when presented
   // together with it (HTTP Basic public:private). Empty for simple keys.
   std::string public_id;
+  // Key-pair mode: the public key its requests are signed with (null for other kinds).
+  std::shared_ptr<const sign::AsymmetricKey> public_key;
   // -- cold: read when a reply is rendered
   std::string id;
   std::string name;

@@ -25,6 +25,7 @@ enum class Code {
   kOwnerDisabled, kInsufficientPermissions,
   kNotYetValid,  // before the key's not_before
   kRotated,      // a secret replaced by rotation whose grace period has ended
+  kSignatureInvalid,  // a key-pair request whose signature (or its policy) failed
 };
 std::string_view toString(Code c);
 

@@ -170,7 +170,7 @@ class RouterTest : public ::testing::Test {
     }
     router_ = std::make_unique<http::Router>(
         http::Deps{*tenants_, *groups_, *keys_, *principals_, *roles_, *sessions_, *audit_, auth_, verifier_, *store_,
-                   clock_, std::move(cidrs), tls_, alerts_.get()});
+                   clock_, std::move(cidrs), tls_, alerts_.get(), &signed_requests_});
   }
 
   static std::optional<IpAddress> ip(std::string_view text) {
@@ -388,6 +388,7 @@ class RouterTest : public ::testing::Test {
   ManualClock clock_{kT0};
   verify::KeyIndex index_;
   verify::Verifier verifier_{index_, clock_};
+  SignedRequestVerifier signed_requests_{index_, verifier_, clock_};
   Authenticator auth_{verifier_};
   std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<AuditLog> audit_;

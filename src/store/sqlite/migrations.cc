@@ -186,7 +186,14 @@ ALTER TABLE api_keys ADD COLUMN credential_mode TEXT NOT NULL DEFAULT '';
 ALTER TABLE api_keys ADD COLUMN public_id TEXT;
 CREATE UNIQUE INDEX api_keys_public_id ON api_keys (public_id) WHERE public_id IS NOT NULL;
 )sql",
-      // 6: expiry alerts: the scheduler's lease, in-app notifications, deliveries (e-mail,
+      // 6: key pairs: an advanced key's client public key (SPKI PEM), its algorithm, and the
+      // public key a rotation replaced (it verifies until the grace period ends).
+      R"sql(
+ALTER TABLE api_keys ADD COLUMN public_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE api_keys ADD COLUMN key_algorithm TEXT NOT NULL DEFAULT '';
+ALTER TABLE api_keys ADD COLUMN previous_public_key TEXT NOT NULL DEFAULT '';
+)sql",
+      // 7: expiry alerts: the scheduler's lease, in-app notifications, deliveries (e-mail,
       // webhook) with their attempt log, and tenant webhooks. The UNIQUE constraints are
       // what makes an alert happen once per (key, expiry, day, kind, recipient).
       R"sql(

@@ -145,7 +145,7 @@ constexpr std::string_view kKeyCols =
     "id, tenant_id, name, description, group_id, kind, digest, start, enabled, revoked_at, "
     "expires_at, ip_allowlist, metadata, roles, created_by, created_at, updated_at, last_used_at, seq, "
     "owner_kind, owner_id, not_before, previous_digest, previous_start, previous_expires_at, rotated_at, "
-    "purpose, credential_mode, public_id";
+    "purpose, credential_mode, public_id, public_key, key_algorithm, previous_public_key";
 constexpr std::string_view kUserCols =
     "id, tenant_id, email, display_name, password_hash, roles, disabled, created_by, created_at, "
     "updated_at, seq";
@@ -216,6 +216,9 @@ ApiKey readKey(const Stmt& s) {
   k.purpose = s.text(26);
   k.credential_mode = s.text(27);
   k.public_id = s.optText(28).value_or("");
+  k.public_key_pem = s.text(29);
+  k.key_algorithm = s.text(30);
+  k.previous_public_key_pem = s.text(31);
   return k;
 }
 
@@ -363,6 +366,12 @@ struct SqliteStore::Impl {
   std::unexpected<Error> dbError(std::string_view what, int rc) {
     const int ext = sqlite3_extended_errcode(db);
     if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY) {
+      // A key's public key id (and the handle derived from it) is unique like a name, but
+      // the caller must be told which one collided.
+      const std::string_view msg = sqlite3_errmsg(db);
+      if (msg.find("api_keys.public_id") != std::string_view::npos || msg.find("api_keys.digest") != std::string_view::npos) {
+        return fail(ErrorKind::kConflict, "PUBLIC_KEY_TAKEN", "this public key is already registered for a key");
+      }
       return fail(ErrorKind::kConflict, "NAME_TAKEN", "the name is already in use");
     }
     if (ext == SQLITE_CONSTRAINT_FOREIGNKEY) {
@@ -500,8 +509,8 @@ struct SqliteStore::Impl {
     Stmt s(db, cached(insert_key_stmt,
                       "INSERT INTO api_keys (id, tenant_id, name, description, group_id, kind, digest, start, "
                       "enabled, revoked_at, expires_at, ip_allowlist, metadata, roles, created_by, created_at, "
-                      "updated_at, last_used_at, owner_kind, owner_id, not_before, purpose, credential_mode, public_id) "
-                      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+                      "updated_at, last_used_at, owner_kind, owner_id, not_before, purpose, credential_mode, public_id, "
+                      "public_key, key_algorithm) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
     s.bind(k.id).bind(k.tenant_id).bind(k.name).bind(k.description).bind(k.group_id).bind(k.kind)
         .bindBlob(k.digest).bind(k.start).bind(k.enabled).bind(k.revoked_at);
     if (k.expires_at == kNever) s.bindNull(); else s.bind(k.expires_at);
@@ -509,6 +518,7 @@ struct SqliteStore::Impl {
         .bind(k.created_by).bind(k.created_at).bind(k.updated_at).bind(k.last_used_at)
         .bind(ownerKind(k)).bind(ownerId(k)).bind(k.not_before).bind(k.purpose).bind(k.credential_mode);
     if (k.public_id.empty()) s.bindNull(); else s.bind(k.public_id);
+    s.bind(k.public_key_pem).bind(k.key_algorithm);
     return run(s, "insert key");
   }
 
@@ -1079,13 +1089,16 @@ Status SqliteStore::rotateKey(const ApiKey& k, const AuditEvent& ev) {
   return impl_->transaction([&]() -> Status {
     Stmt s(impl_->db,
            "UPDATE api_keys SET digest = ?, start = ?, previous_digest = ?, previous_start = ?, "
-           "previous_expires_at = ?, rotated_at = ?, expires_at = ?, updated_at = ? "
+           "previous_expires_at = ?, rotated_at = ?, expires_at = ?, updated_at = ?, public_id = ?, "
+           "public_key = ?, key_algorithm = ?, previous_public_key = ? "
            "WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL");
     s.bindBlob(k.digest).bind(k.start);
     if (k.previous_digest) s.bindBlob(*k.previous_digest); else s.bindNull();
     s.bind(k.previous_start).bind(k.previous_expires_at).bind(k.rotated_at);
     if (k.expires_at == kNever) s.bindNull(); else s.bind(k.expires_at);
-    s.bind(k.updated_at).bind(k.tenant_id).bind(k.id);
+    s.bind(k.updated_at);
+    if (k.public_id.empty()) s.bindNull(); else s.bind(k.public_id);
+    s.bind(k.public_key_pem).bind(k.key_algorithm).bind(k.previous_public_key_pem).bind(k.tenant_id).bind(k.id);
     if (auto st = impl_->run(s, "rotate key"); !st) return st;
     if (sqlite3_changes(impl_->db) == 0) return notFound("key");
     return impl_->insertAudit(ev);
