@@ -73,7 +73,7 @@ Response createKey(Ctx& c) {
   boost::json::object o;
   o["key"] = renderKey(created->key, c.deps.clock.now());
   o["secret"] = created->secret;  // the only time the secret is ever returned
-  if (!created->key.public_id.empty()) {
+  if (created->key.credential_mode == "shared_secret") {
     // Ready to paste: the header a client of an advanced key sends.
     o["authorization"] = sign::basicAuthorization(created->key.public_id, created->secret);
   }
@@ -179,7 +179,7 @@ Response rotateKey(Ctx& c) {
   boost::json::object o;
   o["key"] = renderKey(rotated->key, c.deps.clock.now());
   o["secret"] = rotated->secret;  // the only time the new secret is ever returned
-  if (!rotated->key.public_id.empty()) {
+  if (rotated->key.credential_mode == "shared_secret") {
     o["authorization"] = sign::basicAuthorization(rotated->key.public_id, rotated->secret);
   }
   return jsonResponse(200, o);

@@ -309,6 +309,28 @@ TEST_F(CliEndToEnd, RotatedKeyPrintsItsNewSecretOnceAndTheOldOneWorksDuringTheGr
   EXPECT_EQ(gone.json().at("code").as_string(), "ROTATED");
 }
 
+TEST_F(CliEndToEnd, KeyPairKeysPrintTheGeneratedPrivateKeyOnceOrTakeTheClientsPublicKey) {
+  const std::string tenant = createTenant("acme");
+  auto generated = cli({"keys", "create", "--tenant", tenant, "--name", "signer", "--kind", "advanced",
+                        "--credential-mode", "key_pair", "--algorithm", "ecdsa-p256-sha256"});
+  ASSERT_EQ(generated.exit_code, 0) << generated.err;
+  EXPECT_NE(generated.out.find("-----BEGIN PRIVATE KEY-----\n"), std::string::npos) << generated.out;
+  EXPECT_NE(generated.out.find("Key id (keyid)"), std::string::npos) << generated.out;
+  EXPECT_NE(generated.out.find("ecdsa-p256-sha256"), std::string::npos);
+
+  const std::filesystem::path pub = std::filesystem::temp_directory_path() / ("keyward-cli-pub-" + std::to_string(::getpid()) + ".pem");
+  ASSERT_EQ(std::system(("openssl genpkey -algorithm ed25519 2>/dev/null | openssl pkey -pubout -out " + pub.string()).c_str()), 0);
+  auto supplied = cli({"keys", "create", "--tenant", tenant, "--name", "client", "--kind", "advanced",
+                       "--credential-mode", "key_pair", "--public-key-file", pub.string(), "--json"});
+  std::filesystem::remove(pub);
+  ASSERT_EQ(supplied.exit_code, 0) << supplied.err;
+  EXPECT_EQ(supplied.json().at("secret").as_string(), "");
+  EXPECT_EQ(supplied.json().at("key").at("algorithm").as_string(), "ed25519");
+  auto missing = cli({"keys", "create", "--tenant", tenant, "--name", "x", "--kind", "advanced", "--credential-mode",
+                      "key_pair", "--public-key-file", "/nonexistent/pub.pem"});
+  EXPECT_NE(missing.exit_code, 0);
+}
+
 TEST_F(CliEndToEnd, KeyListShowsStateGroupExpiryAndLastUse) {
   const std::string tenant = createTenant("acme");
   const auto k = createKey(tenant, "nightly-export", {"--never-expires", "--disabled"});

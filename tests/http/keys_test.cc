@@ -638,5 +638,45 @@ TEST_F(KeysApi, KindAndPurposeAreValidatedAndKindCannotChange) {
   EXPECT_EQ(str(obj(edited), "purpose"), "builtin_plugin");
 }
 
+
+TEST_F(KeysApi, KeyPairKeysAreCreatedAndBadSignedRequestsAreRefusedClearly) {
+  Response r = post(base_, R"({"name":"pair","kind":"advanced","credential_mode":"key_pair","algorithm":"ecdsa-p256-sha256"})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  CreatedKey k = keep(r);
+  EXPECT_TRUE(k.secret.starts_with("-----BEGIN PRIVATE KEY-----"));
+  EXPECT_EQ(str(k.key, "algorithm"), "ecdsa-p256-sha256");
+  EXPECT_FALSE(str(k.key, "keyid").empty());
+  EXPECT_TRUE(str(k.key, "public_key_pem").starts_with("-----BEGIN PUBLIC KEY-----"));
+  EXPECT_FALSE(obj(r).contains("authorization"));
+
+  const std::string before = snapshot(tenant_);
+  expectProblem(post(base_, R"({"name":"x","public_key":"abc"})"), 400, "INVALID_FIELD", "public_key");
+  expectProblem(post(base_, R"({"name":"x","kind":"advanced","credential_mode":"key_pair","public_key":7})"), 400,
+                "INVALID_FIELD", "public_key");
+  expectProblem(post(base_, R"({"name":"x","kind":"advanced","credential_mode":"key_pair","public_key":"not pem"})"), 400,
+                "INVALID_PUBLIC_KEY", "public_key");
+  expectProblem(post(base_, R"({"name":"x","kind":"advanced","credential_mode":"key_pair","algorithm":"rsa"})"), 400,
+                "INVALID_FIELD", "algorithm");
+  const std::string v = "/v1/keys/verify";
+  expectProblem(post(v, R"({"signature":"sig"})"), 400, "INVALID_FIELD", "signature");
+  expectProblem(post(v, R"({"signature":{"target_uri":"https://a/b","headers":{}}})"), 400, "MISSING_FIELD",
+                "signature.method");
+  expectProblem(post(v, R"({"signature":{"method":"GET","target_uri":"/relative","headers":{}}})"), 400,
+                "INVALID_FIELD", "signature.target_uri");
+  expectProblem(post(v, R"({"signature":{"method":"GET","target_uri":"https://a/b","headers":{"x":1}}})"), 400,
+                "INVALID_FIELD", "signature.headers.x");
+  expectProblem(post(v, R"({"signature":{"method":"GET","target_uri":"https://a/b","headers":{},"extra":1}})"), 400,
+                "UNKNOWN_FIELD", "signature.extra");
+  expectProblem(post(v, R"({"key":"kw_x","signature":{"method":"GET","target_uri":"https://a/b","headers":{}}})"), 400,
+                "INVALID_FIELD", "signature");
+  EXPECT_EQ(snapshot(tenant_), before);
+
+  // Unsigned: a trusted caller learns why.
+  Response unsigned_req = post(v, R"({"signature":{"method":"GET","target_uri":"https://a/b","headers":{}}})");
+  ASSERT_EQ(unsigned_req.status, 200);
+  EXPECT_EQ(str(obj(unsigned_req), "code"), "SIGNATURE_INVALID");
+  EXPECT_EQ(str(obj(unsigned_req), "reason"), "SIGNATURE_MISSING");
+}
+
 }  // namespace
 }  // namespace keyward::http_testing

@@ -13,11 +13,14 @@ set -euo pipefail
 
 dir=$1 alg=$2 created=$3 method=$4 target_uri=$5 body_file=$6 keyid=${7:-openssl-key}
 
+# KEYWARD_KEEP_KEY=1 signs with an existing $dir/key.pem (a key registered beforehand).
+if [ "${KEYWARD_KEEP_KEY:-0}" = 1 ] && [ -f "$dir/key.pem" ]; then :; else
 case "$alg" in
   ed25519) openssl genpkey -algorithm ed25519 -out "$dir/key.pem" ;;
   ecdsa-p256-sha256) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/key.pem" ;;
   *) echo "unknown algorithm $alg" >&2; exit 2 ;;
 esac
+fi
 openssl pkey -in "$dir/key.pem" -pubout -out "$dir/pub.pem"
 
 digest=$(openssl dgst -sha256 -binary "$body_file" | openssl base64 -A)
