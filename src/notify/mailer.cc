@@ -90,11 +90,16 @@ class SmtpMailer final : public Mailer {
       curl_easy_setopt(curl, CURLOPT_PASSWORD, o_.password.c_str());
     }
     const CURLcode rc = curl_easy_perform(curl);
+    long reply = 0;  // the server's last reply code: curl writes no text for a refusal after the content
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply);
     curl_slist_free_all(rcpt);
     curl_easy_cleanup(curl);
     if (rc != CURLE_OK) {
       // curl's message names the step (connect, STARTTLS, AUTH, RCPT); it never echoes the password.
-      const std::string why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+      std::string why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+      if (reply >= 400 && why.find(std::to_string(reply)) == std::string::npos) {
+        why += " (server replied " + std::to_string(reply) + ")";
+      }
       return fail(ErrorKind::kUnavailable, "SMTP_FAILED", "SMTP: " + why);
     }
     return {};

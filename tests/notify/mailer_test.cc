@@ -104,13 +104,9 @@ TEST_P(RefusingSmtpTest, ARefusalIsAnErrorNamingTheCodeAndTheNextSendGoesThrough
   auto first = mailer->send({"ops@example.com", "s", "b"});
   ASSERT_FALSE(first) << "a 451 is not a delivery";
   EXPECT_EQ(first.error().code, "SMTP_FAILED");
-  // KNOWN GAP (src/notify/mailer.cc, libcurl 7.88): a refusal after the content ("eod") comes
-  // back as "SMTP: Weird server reply" without the server's code; curl sets no error text for
-  // it. Still an error, so still retried (checked here), but the operator does not see the
-  // 451. DISABLED_ARefusalAfterTheContentNamesTheCode below asserts the fix.
-  if (std::string(GetParam()) != "eod") {
-    EXPECT_NE(first.error().message.find("451"), std::string::npos) << first.error().message;
-  }
+  // The server's reason reaches the delivery record at every step (after the content curl
+  // has no text for it; the mailer adds the reply code).
+  EXPECT_NE(first.error().message.find("451"), std::string::npos) << first.error().message;
   EXPECT_EQ(sink.refusals(), (std::vector<std::string>{std::string(GetParam()) + " ops@example.com"}));
   auto second = mailer->send({"ops@example.com", "s", "b"});
   ASSERT_TRUE(second) << second.error().message;
@@ -122,9 +118,8 @@ TEST_P(RefusingSmtpTest, ARefusalIsAnErrorNamingTheCodeAndTheNextSendGoesThrough
 INSTANTIATE_TEST_SUITE_P(AtEachStep, RefusingSmtpTest, ::testing::Values("rcpt", "data", "eod"),
                          [](const auto& info) { return std::string(info.param); });
 
-// Enable once the mailer reports the last SMTP reply code (e.g. CURLINFO_RESPONSE_CODE) when
-// curl's error buffer is empty.
-TEST_F(MailerTest, DISABLED_ARefusalAfterTheContentNamesTheCode) {
+// curl writes no error text for a refusal after the content; the mailer adds the reply code.
+TEST_F(MailerTest, ARefusalAfterTheContentNamesTheCode) {
   SmtpSink sink(dir_ / "mail", {"--refuse-first", "1", "--refuse-at", "eod"});
   ASSERT_NE(sink.port(), 0);
   notify::SmtpOptions o;
