@@ -93,6 +93,9 @@ class Query {
   explicit Query(std::string_view raw);
   std::optional<std::string> get(std::string_view name) const;
   Status onlyAllow(std::initializer_list<std::string_view> names) const;
+  // A filter that takes one of `allowed`: its value, nullopt when absent, or INVALID_FIELD
+  // naming the parameter and the values it takes.
+  Result<std::optional<std::string>> oneOf(std::string_view name, std::initializer_list<std::string_view> allowed) const;
 
  private:
   std::vector<std::pair<std::string, std::string>> params_;

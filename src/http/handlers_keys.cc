@@ -94,14 +94,12 @@ Response listKeys(Ctx& c) {
   f.page = *page;
   f.group_id = q.get("group_id");
   f.owner_id = q.get("owner_id");
-  f.kind = q.get("kind");
-  if (f.kind && *f.kind != "simple" && *f.kind != "advanced") {
-    return errorResponse(c, Error{ErrorKind::kInvalid, "INVALID_FIELD", "kind must be simple or advanced", "kind"});
-  }
-  f.purpose = q.get("purpose");
-  if (f.purpose) {
-    if (auto st = validatePurpose(*f.purpose); !st) return errorResponse(c, st.error());
-  }
+  auto kind = q.oneOf("kind", {"simple", "advanced"});
+  if (!kind) return errorResponse(c, kind.error());
+  f.kind = *kind;
+  auto purpose = q.oneOf("purpose", {"builtin_plugin", "third_party"});
+  if (!purpose) return errorResponse(c, purpose.error());
+  f.purpose = *purpose;
   if (auto s = q.get("state")) {
     f.state = parseKeyState(*s);
     if (!f.state) {

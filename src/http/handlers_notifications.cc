@@ -176,13 +176,12 @@ Response listAlertDeliveries(Ctx& c) {
   DeliveryFilter f;
   f.page = *page;
   f.key_id = q.get("key_id");
-  f.channel = q.get("channel");
-  f.status = q.get("status");
-  if (f.channel && *f.channel != "email" && *f.channel != "webhook")
-    return errorResponse(c, invalidField("channel", "channel must be email or webhook").error());
-  if (f.status && *f.status != "pending" && *f.status != "sent" && *f.status != "failed" && *f.status != "skipped" &&
-      *f.status != "cancelled")
-    return errorResponse(c, invalidField("status", "status must be pending, sent, failed, skipped or cancelled").error());
+  auto channel = q.oneOf("channel", {"email", "webhook"});
+  if (!channel) return errorResponse(c, channel.error());
+  f.channel = *channel;
+  auto status = q.oneOf("status", {"pending", "sent", "failed", "skipped", "cancelled"});
+  if (!status) return errorResponse(c, status.error());
+  f.status = *status;
   auto list = alertsOf(c)->listDeliveries(*actor, c.params[0], f);
   if (!list) return errorResponse(c, list.error());
   return jsonResponse(200, renderPage(*list, renderDelivery));

@@ -62,6 +62,19 @@ std::optional<std::string> Query::get(std::string_view name) const {
   return std::nullopt;
 }
 
+Result<std::optional<std::string>> Query::oneOf(std::string_view name,
+                                                std::initializer_list<std::string_view> allowed) const {
+  auto value = get(name);
+  if (!value) return value;
+  std::string list;
+  for (auto a : allowed) {
+    if (*value == a) return value;
+    list += (list.empty() ? "" : ", ") + std::string(a);
+  }
+  return std::unexpected(Error{ErrorKind::kInvalid, "INVALID_FIELD", std::string(name) + " must be one of " + list,
+                               std::string(name)});
+}
+
 Status Query::onlyAllow(std::initializer_list<std::string_view> names) const {
   if (error_) return std::unexpected(*error_);
   for (const auto& [k, v] : params_) {

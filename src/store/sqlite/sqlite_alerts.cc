@@ -10,6 +10,8 @@ namespace keyward {
 namespace {
 
 using sqlite_detail::Stmt;
+using sqlite_detail::clampLimit;
+using sqlite_detail::finishPage;
 
 constexpr std::string_view kNotificationCols =
     "seq, id, tenant_id, recipient_id, recipient_kind, key_id, key_name, kind, alert_day, expires_at, "
@@ -18,18 +20,6 @@ constexpr std::string_view kDeliveryCols =
     "seq, id, tenant_id, key_id, expires_at, alert_day, kind, channel, recipient, address, payload, status, "
     "attempts, next_attempt_at, last_error, created_at, updated_at";
 
-int clampLimit(int limit) { return limit < 1 ? 1 : (limit > 500 ? 500 : limit); }
-
-template <class T>
-Page<T> finishPage(std::vector<T> items, int limit) {
-  Page<T> page;
-  if (int(items.size()) > limit) {
-    items.resize(size_t(limit));
-    page.next = items.back().seq;
-  }
-  page.items = std::move(items);
-  return page;
-}
 
 Notification readNotification(const Stmt& s) {
   Notification n;

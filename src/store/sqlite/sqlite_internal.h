@@ -10,6 +10,7 @@
 #include <functional>
 #include <mutex>
 #include <string_view>
+#include <vector>
 
 #include "store/sqlite/sqlite_store.h"
 #include "store/sqlite/sqlite_stmt.h"
@@ -32,5 +33,20 @@ std::unexpected<Error> dbError(SqliteStore::Impl& impl, std::string_view what, i
 // The api_keys columns readKeyRow() expects, in order.
 std::string_view keyColumns();
 ApiKey readKeyRow(const Stmt& s);
+
+// Page size 1..500, as every list endpoint promises.
+inline int clampLimit(int limit) { return limit < 1 ? 1 : (limit > 500 ? 500 : limit); }
+
+// Turns `limit + 1` fetched rows into a page: the extra row only says that a next page exists.
+template <class T>
+Page<T> finishPage(std::vector<T> items, int limit) {
+  Page<T> page;
+  if (int(items.size()) > limit) {
+    items.resize(size_t(limit));
+    page.next = items.back().seq;
+  }
+  page.items = std::move(items);
+  return page;
+}
 
 }  // namespace keyward::sqlite_detail

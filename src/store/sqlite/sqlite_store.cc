@@ -136,6 +136,8 @@ std::string joinCidrs(const std::vector<Cidr>& v) {
 }
 
 using sqlite_detail::Stmt;
+using sqlite_detail::clampLimit;
+using sqlite_detail::finishPage;
 
 constexpr std::string_view kTenantCols =
     "id, name, key_prefix, default_expiry_days, max_expiry_days, expiry_alert_days, "
@@ -309,18 +311,6 @@ AuditEvent readAudit(const Stmt& s) {
   return e;
 }
 
-int clampLimit(int limit) { return limit < 1 ? 1 : (limit > 500 ? 500 : limit); }
-
-template <class T>
-Page<T> finishPage(std::vector<T> items, int limit) {
-  Page<T> page;
-  if (int(items.size()) > limit) {
-    items.resize(size_t(limit));
-    page.next = items.back().seq;
-  }
-  page.items = std::move(items);
-  return page;
-}
 
 }  // namespace
 
