@@ -100,8 +100,9 @@ class Session {
   Session(const Globals& g, int& exit_code) : g_(g), exit_code_(exit_code) {}
 
   // `json_reply`: the success body must be JSON (every endpoint but the JSON Lines export).
+  // With `sink`, a successful reply's body is handed to it as it arrives (Reply::body empty).
   std::optional<Reply> call(std::string_view method, const std::string& target, const json::object* body = nullptr,
-                            bool json_reply = true) {
+                            bool json_reply = true, const BodySink* sink = nullptr) {
     if (!client_) {
       if (g_.addr.find('@') != std::string::npos) {
         return usage("credentials in --addr are not supported; pass the admin key with --token or KEYWARD_TOKEN");
@@ -113,7 +114,7 @@ class Session {
     std::vector<std::pair<std::string, std::string>> headers{{"Accept", "application/json"}};
     if (!g_.token.empty()) headers.emplace_back("Authorization", "Bearer " + g_.token);
     const std::string text = body ? json::serialize(*body) : std::string();
-    auto resp = client_->request(method, target, text, headers);
+    auto resp = client_->request(method, target, text, headers, sink);
     if (!resp) return usage(resp.error().message);
     Reply r{resp->status, std::move(resp->body), nullptr};
     if (!r.body.empty()) {
@@ -1724,20 +1725,29 @@ void registerAudit(CLI::App& app, int& exit_code) {
       Session s(*g, exit_code);
       std::string q = auditQuery(*o);
       if (!q.empty()) q[0] = '?';
-      auto r = s.call("GET", auditPath(*o) + "/export" + q, nullptr, false);
+      // Streamed to the output as it arrives: an export of any size needs no memory for it.
+      std::ofstream file;
+      if (!o->output.empty()) {
+        file.open(o->output, std::ios::binary | std::ios::trunc);
+        if (!file) {
+          s.usage("cannot write " + sanitize(o->output));
+          return;
+        }
+      }
+      std::ostream& out = o->output.empty() ? std::cout : file;
+      std::int64_t lines = 0;
+      const BodySink sink = [&](std::string_view chunk) {
+        lines += std::count(chunk.begin(), chunk.end(), '\n');
+        out.write(chunk.data(), std::streamsize(chunk.size()));
+        return bool(out);
+      };
+      auto r = s.call("GET", auditPath(*o) + "/export" + q, nullptr, false, &sink);
       if (!r) return;
-      if (o->output.empty()) {
-        std::cout << r->body;
-        return;
-      }
-      std::ofstream out(o->output, std::ios::binary | std::ios::trunc);
-      out << r->body;
       if (!out.flush()) {
-        s.usage("cannot write " + sanitize(o->output));
+        s.usage("cannot write " + sanitize(o->output.empty() ? std::string("standard output") : o->output));
         return;
       }
-      std::cerr << "wrote " << std::count(r->body.begin(), r->body.end(), '\n') << " events to " << sanitize(o->output)
-                << '\n';
+      if (!o->output.empty()) std::cerr << "wrote " << lines << " events to " << sanitize(o->output) << '\n';
     }));
   }
 }

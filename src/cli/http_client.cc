@@ -24,9 +24,50 @@ std::unexpected<Error> connectionError(const Endpoint& ep, const std::string& wh
                   ": " + why);
 }
 
+void copyHeaders(const bhttp::fields& fields, ClientResponse& out) {
+  for (const auto& f : fields) {
+    std::string name(f.name_string());
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    out.headers.emplace_back(std::move(name), std::string(f.value()));
+  }
+}
+
+// Reads a response whose body may be larger than memory: 2xx bodies go to `sink` in pieces.
+template <class Stream>
+Result<ClientResponse> readStreamed(Stream& stream, beast::flat_buffer& buffer, const Endpoint& ep,
+                                    const BodySink& sink, std::chrono::seconds timeout) {
+  beast::error_code ec;
+  bhttp::response_parser<bhttp::buffer_body> parser;
+  parser.body_limit(boost::none);
+  bhttp::read_header(stream, buffer, parser, ec);
+  if (ec) return connectionError(ep, ec.message());
+  ClientResponse out;
+  out.status = int(parser.get().result_int());
+  copyHeaders(parser.get(), out);
+  const bool ok = out.status / 100 == 2;
+  constexpr size_t kErrorBodyLimit = 1 << 20;
+  std::vector<char> chunk(64 * 1024);
+  while (!parser.is_done()) {
+    parser.get().body().data = chunk.data();
+    parser.get().body().size = chunk.size();
+    beast::get_lowest_layer(stream).expires_after(timeout);
+    bhttp::read(stream, buffer, parser, ec);
+    if (ec == bhttp::error::need_buffer) ec = {};
+    if (ec) return connectionError(ep, ec.message());
+    const std::string_view got(chunk.data(), chunk.size() - parser.get().body().size);
+    if (ok) {
+      if (!got.empty() && !sink(got)) return fail(ErrorKind::kInternal, "OUTPUT_FAILED", "cannot write the output");
+    } else if (out.body.size() < kErrorBodyLimit) {
+      out.body.append(got);
+    }
+  }
+  return out;
+}
+
 template <class Stream>
 Result<ClientResponse> exchange(Stream& stream, const Endpoint& ep, std::string_view method, std::string_view target,
-                                std::string_view body, const std::vector<std::pair<std::string, std::string>>& headers) {
+                                std::string_view body, const std::vector<std::pair<std::string, std::string>>& headers,
+                                const BodySink* sink, std::chrono::seconds timeout) {
   bhttp::request<bhttp::string_body> req;
   req.method_string(method);
   req.target(target);
@@ -44,6 +85,7 @@ Result<ClientResponse> exchange(Stream& stream, const Endpoint& ep, std::string_
   bhttp::write(stream, req, ec);
   if (ec) return connectionError(ep, ec.message());
   beast::flat_buffer buffer;
+  if (sink) return readStreamed(stream, buffer, ep, *sink, timeout);
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(64 * 1024 * 1024);
   bhttp::read(stream, buffer, parser, ec);
@@ -52,11 +94,7 @@ Result<ClientResponse> exchange(Stream& stream, const Endpoint& ep, std::string_
   ClientResponse out;
   out.status = int(res.result_int());
   out.body = res.body();
-  for (const auto& f : res) {
-    std::string name(f.name_string());
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-    out.headers.emplace_back(std::move(name), std::string(f.value()));
-  }
+  copyHeaders(res, out);
   return out;
 }
 
@@ -104,7 +142,8 @@ HttpClient::HttpClient(Endpoint endpoint, std::string ca_file, std::chrono::seco
     : endpoint_(std::move(endpoint)), ca_file_(std::move(ca_file)), timeout_(timeout) {}
 
 Result<ClientResponse> HttpClient::request(std::string_view method, std::string_view target, std::string_view body,
-                                           const std::vector<std::pair<std::string, std::string>>& headers) {
+                                           const std::vector<std::pair<std::string, std::string>>& headers,
+                                           const BodySink* sink) {
   net::io_context ioc;
   beast::error_code ec;
   tcp::resolver resolver(ioc);
@@ -114,7 +153,7 @@ Result<ClientResponse> HttpClient::request(std::string_view method, std::string_
   tcp_stream.expires_after(timeout_);
   tcp_stream.connect(results, ec);
   if (ec) return connectionError(endpoint_, ec.message());
-  if (!endpoint_.tls) return exchange(tcp_stream, endpoint_, method, target, body, headers);
+  if (!endpoint_.tls) return exchange(tcp_stream, endpoint_, method, target, body, headers, sink, timeout_);
 
   ssl::context ctx(ssl::context::tls_client);
   ctx.set_verify_mode(ssl::verify_peer);
@@ -128,7 +167,7 @@ Result<ClientResponse> HttpClient::request(std::string_view method, std::string_
   }
   stream.handshake(ssl::stream_base::client, ec);
   if (ec) return connectionError(endpoint_, "TLS handshake failed: " + ec.message());
-  return exchange(stream, endpoint_, method, target, body, headers);
+  return exchange(stream, endpoint_, method, target, body, headers, sink, timeout_);
 }
 
 }  // namespace keyward::cli

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -30,14 +31,20 @@ struct ClientResponse {
   std::string header(std::string_view lower_name) const;
 };
 
+// Receives a 2xx response's body piece by piece (a streamed export); false stops the read.
+using BodySink = std::function<bool(std::string_view chunk)>;
+
 class HttpClient {
  public:
   // `ca_file`: PEM bundle to trust for https (default: the system store).
   explicit HttpClient(Endpoint endpoint, std::string ca_file = {},
                       std::chrono::seconds timeout = std::chrono::seconds(30));
 
+  // With `sink`, a 2xx body goes to the sink as it arrives (any size, the timeout applies to
+  // each piece) and the returned body is empty; an error body is still returned whole.
   Result<ClientResponse> request(std::string_view method, std::string_view target, std::string_view body = {},
-                                 const std::vector<std::pair<std::string, std::string>>& headers = {});
+                                 const std::vector<std::pair<std::string, std::string>>& headers = {},
+                                 const BodySink* sink = nullptr);
 
  private:
   Endpoint endpoint_;

@@ -697,6 +697,37 @@ TEST_F(CliEndToEnd, HelpListsTheAccessControlCommands) {
 
 namespace {
 
+TEST_F(CliEndToEnd, AuditExportLargerThanOneReadIsStreamedWhole) {
+  // Several hundred events make a body many times the client's 64 KiB read: the export is
+  // written as it arrives, and every line arrives whole and in order.
+  const std::string t = createTenant("acme");
+  auto ep = keyward::cli::parseAddress(addr_);
+  ASSERT_TRUE(ep.has_value());
+  keyward::cli::HttpClient http(*ep);
+  for (int i = 0; i < 400; ++i) {
+    json::object body{{"name", "bulk-" + std::to_string(i)}};
+    auto r = http.request("POST", "/v1/tenants/" + t + "/keys", json::serialize(body), {{"Authorization", "Bearer " + token_}});
+    ASSERT_TRUE(r.has_value());
+    ASSERT_EQ(r->status, 201) << r->body;
+  }
+  const auto file = dir_ / "big.jsonl";
+  auto exported = cli({"audit", "export", "--tenant", t, "--action", "key.create", "-o", file.string()});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_NE(exported.err.find("wrote 400 events"), std::string::npos) << exported.err;
+  std::ifstream in(file);
+  std::string line;
+  std::int64_t last = 0;
+  int n = 0;
+  while (std::getline(in, line)) {
+    const auto seq = json::parse(line).at("seq").as_int64();
+    EXPECT_GT(seq, last);
+    last = seq;
+    ++n;
+  }
+  EXPECT_EQ(n, 400);
+  EXPECT_GT(std::filesystem::file_size(file), 2u * 64 * 1024);
+}
+
 TEST_F(CliEndToEnd, AuditExportWritesEveryEventInOrderAndVerifyFindsAnAlteredRow) {
   const std::string t = createTenant("acme");
   createKey(t, "first");
