@@ -101,26 +101,23 @@ Result<AuditFilter> AuditLog::authorizeExport(const Actor& actor, std::string_vi
 
 Result<std::int64_t> AuditLog::prune(UnixSeconds before) const {
   std::int64_t total = 0;
-  PageRequest page{500, 0};
-  for (;;) {
-    auto tenants = store_.listTenants(page);
-    if (!tenants) return std::unexpected(tenants.error());
-    for (const auto& t : tenants->items) {
-      auto n = store_.pruneAudit(t.id, before);
-      if (!n) return std::unexpected(n.error());
-      if (*n == 0) continue;
-      total += *n;
-      Actor system;
-      system.principal.subject_id = "system";
-      system.principal.tenant_id = kSystemTenantId;
-      if (auto ev = event(system, t.id, "audit.prune", t.id,
-                          "{\"removed\":" + std::to_string(*n) + ",\"before\":" + std::to_string(before) + "}")) {
-        (void)store_.appendAudit(*ev);
-      }
+  // Every tenant with an audit trail, also deleted ones: retention applies to their events too.
+  auto tenants = store_.listAuditTenants();
+  if (!tenants) return std::unexpected(tenants.error());
+  for (const auto& tenant_id : *tenants) {
+    auto n = store_.pruneAudit(tenant_id, before);
+    if (!n) return std::unexpected(n.error());
+    if (*n == 0) continue;
+    total += *n;
+    Actor system;
+    system.principal.subject_id = "system";
+    system.principal.tenant_id = kSystemTenantId;
+    if (auto ev = event(system, tenant_id, "audit.prune", tenant_id,
+                        "{\"removed\":" + std::to_string(*n) + ",\"before\":" + std::to_string(before) + "}")) {
+      (void)store_.appendAudit(*ev);
     }
-    if (!tenants->next) return total;
-    page.after = *tenants->next;
   }
+  return total;
 }
 
 }  // namespace keyward

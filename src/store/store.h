@@ -175,6 +175,9 @@ class Store {
   // Retention: removes the tenant's events older than `before`, keeping the chain
   // verifiable from the first remaining event. Returns how many were removed.
   virtual Result<std::int64_t> pruneAudit(std::string_view tenant_id, UnixSeconds before) = 0;
+  // Every tenant id that has audit events, deleted tenants included (their trail outlives
+  // them, and retention must still reach it).
+  virtual Result<std::vector<std::string>> listAuditTenants() = 0;
   // ---- Expiry alerts (store/alert_records.h, docs/architecture.md "Expiry alerts") ----
   // Leader election among nodes sharing the database: takes or renews lease `name` for
   // `holder` until `now + ttl` when it is free, expired, or already held by `holder`.

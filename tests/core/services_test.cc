@@ -2,6 +2,8 @@
 // start (bootstrap) and the usage flusher, on a real SQLite store.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <chrono>
 
 #include "core/audit_retention.h"
@@ -288,6 +290,31 @@ TEST_F(AuditLogTest, RetentionRemovesOldEventsAndTheChainStillVerifies) {
   ASSERT_TRUE(report);
   EXPECT_FALSE(report->first_break);
   EXPECT_EQ(AuditRetention(*audit_, clock_, 0).runOnce().value_or(-1), 0);  // 0 days: keep forever
+}
+
+TEST_F(AuditLogTest, RetentionAlsoReachesTheTrailOfADeletedTenant) {
+  Tenant gone = makeTenant("gone");
+  CreatedKey k = makeKey(gone.id, "short-lived");  // gives the tenant a trail of its own
+  ASSERT_TRUE(keys_->revoke(root_, gone.id, k.key.id));
+  auto removed_tenant = tenants_->remove(root_, gone.id);
+  ASSERT_TRUE(removed_tenant) << removed_tenant.error().message;
+  AuditFilter all;
+  all.page.limit = 500;
+  const auto before = store_->listAudit(gone.id, all);
+  ASSERT_TRUE(before);
+  ASSERT_FALSE(before->items.empty()) << "the deleted tenant's trail outlives it";
+  clock_.advance(10 * kDay);
+  AuditRetention retention(*audit_, clock_, 5);
+  auto removed = retention.runOnce();
+  ASSERT_TRUE(removed) << removed.error().message;
+  const auto after = store_->listAudit(gone.id, all);
+  ASSERT_TRUE(after);
+  std::vector<std::string> actions;
+  for (const auto& e : after->items) actions.push_back(e.action);
+  EXPECT_EQ(actions, (std::vector<std::string>{"audit.prune"}));
+  auto tenants = store_->listAuditTenants();
+  ASSERT_TRUE(tenants);
+  EXPECT_NE(std::find(tenants->begin(), tenants->end(), gone.id), tenants->end());
 }
 
 TEST_F(AuditLogTest, LevelMineShowsOnlyTheCallersOwnEvents) {

@@ -1656,6 +1656,13 @@ Result<AuditChainReport> SqliteStore::verifyAuditChain(std::string_view tenant_i
   return report;
 }
 
+Result<std::vector<std::string>> SqliteStore::listAuditTenants() {
+  std::lock_guard lock(impl_->rmu);
+  // audit_chains holds one row per tenant that ever had an event (its chain head).
+  Stmt s(impl_->rdb, "SELECT tenant_id FROM audit_chains ORDER BY tenant_id");
+  return impl_->query<std::string>(s, [](const Stmt& st) { return st.text(0); });
+}
+
 Result<std::int64_t> SqliteStore::pruneAudit(std::string_view tenant_id, UnixSeconds before) {
   std::lock_guard lock(impl_->mu);
   std::int64_t removed = 0;

@@ -112,6 +112,7 @@ class SqliteStore final : public Store {
                       const std::function<bool(const AuditEvent&)>& fn) override;
   Result<AuditChainReport> verifyAuditChain(std::string_view tenant_id) override;
   Result<std::int64_t> pruneAudit(std::string_view tenant_id, UnixSeconds before) override;
+  Result<std::vector<std::string>> listAuditTenants() override;
 
   // Expiry alerts (implemented in sqlite_alerts.cc).
   Result<bool> acquireLease(std::string_view name, std::string_view holder, UnixSeconds now, UnixSeconds ttl) override;
