@@ -19,6 +19,7 @@
 
 #include "common/result.h"
 #include "core/model.h"
+#include "sign/signing_keys.h"
 #include "store/alert_records.h"
 #include "store/audit_chain.h"
 
@@ -96,7 +97,7 @@ class Store {
                                         UnixSeconds now) = 0;
   // Replaces every mutable field (name, digest, rotation and creation fields are kept).
   virtual Status updateKey(const ApiKey& k, const AuditEvent& ev) = 0;
-  // Rotation: replaces the digest, start, expiry and the previous-secret fields
+  // Rotation: replaces the digest, start, expiry, public id (a JWT key's token id) and the previous-secret fields
   // (previous_digest, previous_start, previous_expires_at, rotated_at). kNotFound for a
   // revoked key, so a rotation racing a revocation cannot bring the key back.
   virtual Status rotateKey(const ApiKey& k, const AuditEvent& ev) = 0;
@@ -209,6 +210,19 @@ class Store {
   virtual Status putWebhook(const Webhook& w, const AuditEvent& ev) = 0;
   virtual Result<Webhook> getWebhook(std::string_view tenant_id) = 0;
   virtual Status deleteWebhook(std::string_view tenant_id, const AuditEvent& ev) = 0;
+
+  // ---- JWT signing keys (sign/signing_keys.h, docs/architecture.md "JWT keys") ----
+  // Adds `key` as the tenant's newest signing key and, in the same transaction, retires
+  // (retired_at = key.created_at) every key of the tenant that was not retired yet: one
+  // signer at a time. The private key arrives sealed; the store never sees it in clear.
+  // A kid the tenant already has is kConflict/SIGNING_KEY_EXISTS.
+  virtual Status addSigningKey(std::string_view tenant_id, const sign::SigningKeyRecord& key,
+                               const AuditEvent& ev) = 0;
+  // The tenant's signing keys, oldest first (retired ones included).
+  virtual Result<std::vector<sign::SigningKeyRecord>> listSigningKeys(std::string_view tenant_id) = 0;
+  // Every tenant's signing keys (start-up load of the in-memory key rings).
+  virtual Status forEachSigningKey(
+      const std::function<void(std::string_view tenant_id, sign::SigningKeyRecord&&)>& fn) = 0;
 };
 
 }  // namespace keyward

@@ -836,6 +836,7 @@ Status SqliteStore::deleteTenant(std::string_view id, const AuditEvent& ev) {
                             "DELETE FROM alert_deliveries WHERE tenant_id = ?",
                             "DELETE FROM notifications WHERE tenant_id = ?",
                             "DELETE FROM webhooks WHERE tenant_id = ?",
+                            "DELETE FROM signing_keys WHERE tenant_id = ?",
                             "DELETE FROM tenants WHERE id = ?"}) {
       Stmt s(impl_->db, sql);
       s.bind(id);
@@ -1079,13 +1080,16 @@ Status SqliteStore::rotateKey(const ApiKey& k, const AuditEvent& ev) {
   return impl_->transaction([&]() -> Status {
     Stmt s(impl_->db,
            "UPDATE api_keys SET digest = ?, start = ?, previous_digest = ?, previous_start = ?, "
-           "previous_expires_at = ?, rotated_at = ?, expires_at = ?, updated_at = ? "
+           "previous_expires_at = ?, rotated_at = ?, expires_at = ?, updated_at = ?, public_id = ? "
            "WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL");
     s.bindBlob(k.digest).bind(k.start);
     if (k.previous_digest) s.bindBlob(*k.previous_digest); else s.bindNull();
     s.bind(k.previous_start).bind(k.previous_expires_at).bind(k.rotated_at);
     if (k.expires_at == kNever) s.bindNull(); else s.bind(k.expires_at);
-    s.bind(k.updated_at).bind(k.tenant_id).bind(k.id);
+    s.bind(k.updated_at);
+    // A JWT key's token id changes with its token; an advanced key keeps its public id.
+    if (k.public_id.empty()) s.bindNull(); else s.bind(k.public_id);
+    s.bind(k.tenant_id).bind(k.id);
     if (auto st = impl_->run(s, "rotate key"); !st) return st;
     if (sqlite3_changes(impl_->db) == 0) return notFound("key");
     return impl_->insertAudit(ev);
