@@ -34,6 +34,13 @@ std::optional<std::optional<UnixSeconds>> readNotBefore(JsonReader& r, std::opti
   return std::optional<UnixSeconds>(*parsed);
 }
 
+// Ready to paste: the header a client sends. An advanced key's Basic credential, a JWT
+// key's bearer token; a simple key needs none (its secret is the whole credential).
+void addAuthorization(boost::json::object& o, const ApiKey& k, const std::string& secret) {
+  if (k.kind == "jwt") o["authorization"] = "Bearer " + secret;
+  else if (!k.public_id.empty()) o["authorization"] = sign::basicAuthorization(k.public_id, secret);
+}
+
 }  // namespace
 
 Response createKey(Ctx& c) {
@@ -62,10 +69,7 @@ Response createKey(Ctx& c) {
   boost::json::object o;
   o["key"] = renderKey(created->key, c.deps.clock.now());
   o["secret"] = created->secret;  // the only time the secret is ever returned
-  if (!created->key.public_id.empty()) {
-    // Ready to paste: the header a client of an advanced key sends.
-    o["authorization"] = sign::basicAuthorization(created->key.public_id, created->secret);
-  }
+  addAuthorization(o, created->key, created->secret);
   return jsonResponse(201, o).with("location",
                                    "/v1/tenants/" + created->key.tenant_id + "/keys/" + created->key.id);
 }
@@ -84,8 +88,8 @@ Response listKeys(Ctx& c) {
   f.group_id = q.get("group_id");
   f.owner_id = q.get("owner_id");
   f.kind = q.get("kind");
-  if (f.kind && *f.kind != "simple" && *f.kind != "advanced") {
-    return errorResponse(c, Error{ErrorKind::kInvalid, "INVALID_FIELD", "kind must be simple or advanced", "kind"});
+  if (f.kind && *f.kind != "simple" && *f.kind != "advanced" && *f.kind != "jwt") {
+    return errorResponse(c, Error{ErrorKind::kInvalid, "INVALID_FIELD", "kind must be simple, advanced or jwt", "kind"});
   }
   f.purpose = q.get("purpose");
   if (f.purpose) {
@@ -166,9 +170,7 @@ Response rotateKey(Ctx& c) {
   boost::json::object o;
   o["key"] = renderKey(rotated->key, c.deps.clock.now());
   o["secret"] = rotated->secret;  // the only time the new secret is ever returned
-  if (!rotated->key.public_id.empty()) {
-    o["authorization"] = sign::basicAuthorization(rotated->key.public_id, rotated->secret);
-  }
+  addAuthorization(o, rotated->key, rotated->secret);
   return jsonResponse(200, o);
 }
 

@@ -54,6 +54,7 @@ boost::json::object renderKey(const ApiKey& k, UnixSeconds now) {
     o["credential_mode"] = k.credential_mode;
     o["public_key"] = k.public_id;
   }
+  if (k.kind == "jwt") o["token_id"] = k.public_id;  // the current token's jti
   o["state"] = std::string(toString(k.stateAt(now)));
   o["enabled"] = k.enabled;
   o["start"] = k.start;

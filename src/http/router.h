@@ -12,6 +12,7 @@
 #include "core/audit_log.h"
 #include "core/authenticator.h"
 #include "core/group_service.h"
+#include "core/jwt_service.h"
 #include "core/key_service.h"
 #include "core/principal_service.h"
 #include "core/role_service.h"
@@ -40,6 +41,9 @@ struct Deps {
   bool tls = false;  // session cookies are marked Secure when served over TLS
   // Notifications, webhooks and deliveries; null: those endpoints answer 503.
   notify::AlertService* alerts = nullptr;
+  // JWT keys' signing keys, JWKS and token validation; null: JWTs do not verify and the
+  // JWKS and signing-key endpoints answer 503.
+  JwtService* jwt = nullptr;
 };
 
 // What a handler sees: the request, the services, the path parameters and the client address.

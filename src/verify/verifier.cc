@@ -19,6 +19,7 @@ std::string_view toString(Code c) {
     case Code::kInsufficientPermissions: return "INSUFFICIENT_PERMISSIONS";
     case Code::kNotYetValid: return "NOT_YET_VALID";
     case Code::kRotated: return "ROTATED";
+    case Code::kInvalidToken: return "INVALID_TOKEN";
   }
   return "UNKNOWN";
 }
