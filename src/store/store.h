@@ -218,7 +218,7 @@ class Store {
   // A kid the tenant already has is kConflict/SIGNING_KEY_EXISTS.
   virtual Status addSigningKey(std::string_view tenant_id, const sign::SigningKeyRecord& key,
                                const AuditEvent& ev) = 0;
-  // The tenant's signing keys, oldest first (retired ones included).
+  // The tenant's signing keys, oldest first (by created_at, then insertion), retired ones included.
   virtual Result<std::vector<sign::SigningKeyRecord>> listSigningKeys(std::string_view tenant_id) = 0;
   // Every tenant's signing keys (start-up load of the in-memory key rings).
   virtual Status forEachSigningKey(

@@ -78,7 +78,7 @@ Result<std::vector<sign::SigningKeyRecord>> SqliteStore::listSigningKeys(std::st
   auto c = sqlite_detail::connections(*impl_);
   std::lock_guard lock(c.rmu);
   Stmt s(c.rdb, std::string("SELECT ") + kSigningKeyCols +
-                    " FROM signing_keys WHERE tenant_id = ? ORDER BY created_at, kid");
+                    " FROM signing_keys WHERE tenant_id = ? ORDER BY created_at, rowid");
   s.bind(tenant_id);
   std::vector<sign::SigningKeyRecord> out;
   auto st = stepAll(*impl_, s, [&](const Stmt& r) -> Status {
@@ -96,7 +96,7 @@ Status SqliteStore::forEachSigningKey(
   auto c = sqlite_detail::connections(*impl_);
   std::lock_guard lock(c.rmu);
   Stmt s(c.rdb, std::string("SELECT tenant_id, ") + kSigningKeyCols +
-                    " FROM signing_keys ORDER BY tenant_id, created_at, kid");
+                    " FROM signing_keys ORDER BY tenant_id, created_at, rowid");
   return stepAll(*impl_, s, [&](const Stmt& r) -> Status {
     // Columns shift by one: tenant_id comes first.
     sign::SigningKeyRecord k;
