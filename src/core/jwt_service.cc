@@ -126,7 +126,7 @@ Result<sign::ValidatedJwt> JwtService::validate(std::string_view token) const {
   std::shared_ptr<const Ring> ring = tenant ? ringOf(*tenant) : nullptr;
   const UnixSeconds now = clock_.now();
   std::vector<size_t> published;
-  if (ring) published = sign::publishedKeys(ring->records, now, maxTokenLifetime());
+  if (ring) published = sign::publishedKeys(ring->records, now, publicationPeriod());
   // An unknown tenant validates against an empty ring: the validator still reports a
   // malformed token as such, and anything well formed as an unknown key.
   sign::JwtValidator validator(clock_, sign::JwtValidationOptions{tenant ? issuerFor(*tenant) : std::string(),
@@ -151,7 +151,7 @@ Result<std::string> JwtService::jwks(std::string_view tenant_id) {
     return std::string("{\"keys\":[]}");
   }
   std::vector<sign::JwksEntry> entries;
-  for (size_t i : sign::publishedKeys(ring->records, clock_.now(), maxTokenLifetime())) {
+  for (size_t i : sign::publishedKeys(ring->records, clock_.now(), publicationPeriod())) {
     entries.push_back({ring->records[i].kid, &ring->publics[i]});
   }
   return sign::renderJwks(entries);
@@ -181,7 +181,7 @@ std::vector<SigningKeyInfo> JwtService::infos(const Ring& ring, UnixSeconds now)
     info.created_at = r.created_at;
     info.retired_at = r.retired_at;
     info.current = signer && *signer == i;
-    if (r.retired_at) info.published_until = *r.retired_at + maxTokenLifetime();
+    if (r.retired_at) info.published_until = *r.retired_at + publicationPeriod();
     if (auto jwk = ring.publics[i].publicJwk(r.kid)) info.public_jwk_json = boost::json::serialize(*jwk);
     out.push_back(std::move(info));
   }

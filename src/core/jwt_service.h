@@ -11,7 +11,7 @@
 // the server's jwt_audience; the tenant is taken from the token's `tenant` claim only to
 // pick which key ring to look the `kid` up in, and is then bound by the signature and the
 // `iss` check. A retired signing key validates and stays in the JWKS until retired_at +
-// kMaxJwtLifetimeDays, the longest any token it signed can live.
+// publicationPeriod(): the longest any token it signed can live, plus leeway.
 #pragma once
 
 #include <map>
@@ -66,6 +66,9 @@ class JwtService {
   static std::string issuerFor(std::string_view tenant_id);
   const std::string& audience() const { return settings_.audience; }
   static constexpr UnixSeconds maxTokenLifetime() { return UnixSeconds(kMaxJwtLifetimeDays) * 86400; }
+  // How long a retired signing key stays published (and validating): the longest a token it
+  // signed can live, plus the validators' leeway.
+  static constexpr UnixSeconds publicationPeriod() { return maxTokenLifetime() + sign::kDefaultJwtLeeway; }
 
   // Signs the token of JWT key `k` (jti = k.public_id, exp = k.expires_at). The tenant's
   // first signing key is created here when it has none, recorded as `actor`'s

@@ -149,13 +149,15 @@ TEST_F(JwtKeyTest, SigningKeyRotationKeepsOldTokensValidWhileTheirKeyIsPublished
   ASSERT_EQ(list->size(), 2u);
   EXPECT_FALSE((*list)[0].current);
   EXPECT_EQ((*list)[0].retired_at, kT0 + 60);
-  EXPECT_EQ((*list)[0].published_until, kT0 + 60 + JwtService::maxTokenLifetime());
+  EXPECT_EQ((*list)[0].published_until, kT0 + 60 + JwtService::publicationPeriod());
   auto jwks = jwt_->jwks(t.id);
   ASSERT_TRUE(jwks);
   EXPECT_NE(jwks->find(v_before->kid), std::string::npos);
   EXPECT_NE(jwks->find(v_after->kid), std::string::npos);
   // Once every token the retired key signed has expired, it leaves the JWKS.
-  clock_.set(kT0 + 60 + JwtService::maxTokenLifetime());
+  clock_.set(kT0 + 60 + JwtService::publicationPeriod() - 1);
+  EXPECT_NE(jwt_->jwks(t.id)->find(v_before->kid), std::string::npos);
+  clock_.set(kT0 + 60 + JwtService::publicationPeriod());
   jwks = jwt_->jwks(t.id);
   ASSERT_TRUE(jwks);
   EXPECT_EQ(jwks->find(v_before->kid), std::string::npos);
