@@ -19,7 +19,8 @@ boost::json::object renderSigningKey(const SigningKeyInfo& k) {
   boost::json::object o;
   o["kid"] = k.kid;
   o["alg"] = k.alg;
-  o["status"] = k.current ? "current" : (k.retired_at ? "retired" : "published");
+  // One signer at a time: every key that is not retired is the current one.
+  o["status"] = k.retired_at ? "retired" : "current";
   o["created_at"] = formatRfc3339(k.created_at);
   if (k.retired_at) o["retired_at"] = formatRfc3339(*k.retired_at);
   else o["retired_at"] = nullptr;
