@@ -164,7 +164,9 @@ Result<CreatedKey> KeyService::create(const Actor& actor, std::string_view tenan
 
   std::string detail = "{\"name\":" + jsonString(k.name) + ",\"kind\":" + jsonString(k.kind) +
                        ",\"purpose\":" + jsonString(k.purpose);
-  if (!k.public_id.empty()) detail += ",\"public_key\":" + jsonString(k.public_id);
+  if (!k.public_id.empty()) {
+    detail += std::string(",\"") + (is_jwt ? "token_id" : "public_key") + "\":" + jsonString(k.public_id);
+  }
   auto ev = audit_.event(actor, tenant_id, "key.create", k.id, detail + "}");
   if (!ev) return std::unexpected(ev.error());
   std::optional<int> limit;
