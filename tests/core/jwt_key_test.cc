@@ -200,6 +200,28 @@ TEST_F(JwtKeyTest, ExpiryRulesNeverExpiringTooLongAndEditsAreRefused) {
   EXPECT_EQ(store_->listKeys(t.id, f, clock_.now()).value().items.size(), 1u);
 }
 
+TEST_F(JwtKeyTest, EdDsaSigningKeysWhenConfigured) {
+  JwtSettings settings;
+  settings.algorithm = sign::KeyAlgorithm::kEd25519;
+  settings.audience = "https://api.example.com";
+  JwtService eddsa(*store_, clock_, *audit_, *master_, settings);
+  KeyService keys(*store_, clock_, *audit_, *access_, index_, &eddsa);
+  Tenant t = makeTenant("acme");
+  CreateKeyInput in;
+  in.kind = "jwt";
+  in.name = "ed";
+  auto k = keys.create(root_, t.id, in);
+  ASSERT_TRUE(k) << k.error().message;
+  auto v = eddsa.validate(k->secret);
+  ASSERT_TRUE(v) << v.error().code;
+  EXPECT_EQ(v->algorithm, sign::KeyAlgorithm::kEd25519);
+  EXPECT_EQ(v->claims.aud, std::vector<std::string>{"https://api.example.com"});
+  EXPECT_NE(eddsa.jwks(t.id)->find("\"EdDSA\""), std::string::npos);
+  // A validator expecting another audience refuses it.
+  auto other = jwt_->validate(k->secret);
+  EXPECT_FALSE(other);
+}
+
 TEST_F(JwtKeyTest, WithoutAJwtServiceTheKindIsUnavailable) {
   Tenant t = makeTenant("acme");
   KeyService plain(*store_, clock_, *audit_, *access_, index_);
