@@ -115,6 +115,15 @@ Status apply(Config& c, const std::string& name, const std::string& value, const
     c.smtp_from = value;
   } else if (name == "webhook_key_file") {
     c.webhook_key_file = value;
+  } else if (name == "master_key_file") {
+    c.master_key_file = value;
+  } else if (name == "jwt_audience") {
+    if (value.empty() || value.size() > 200 || value.find_first_of("\r\n\"") != std::string::npos)
+      return bad("must be 1 to 200 characters without quotes or line breaks");
+    c.jwt_audience = value;
+  } else if (name == "jwt_algorithm") {
+    if (value != "ES256" && value != "EdDSA") return bad("must be ES256 or EdDSA");
+    c.jwt_algorithm = value;
   } else if (name == "log_level") {
     if (value != "trace" && value != "debug" && value != "info" && value != "warn" && value != "error")
       return bad("must be one of trace, debug, info, warn, error");
@@ -179,6 +188,9 @@ const std::vector<SettingInfo>& settings() {
       {"smtp_password_file", "file holding the SMTP password (never given on the command line)"},
       {"smtp_from", "sender address of alert e-mail (required with smtp_url)"},
       {"webhook_key_file", "file with the key webhook signing secrets are derived from; created (0600) if missing (default: webhook.key next to the database)"},
+      {"master_key_file", "file with the master key that seals JWT signing keys (base64 of 32 bytes); created (0600) if missing; back it up apart from the database (default: master.key next to the database)"},
+      {"jwt_audience", "the aud claim of JWT keys' tokens, checked on verification (default keyward)"},
+      {"jwt_algorithm", "ES256 or EdDSA: algorithm of new JWT signing keys (default ES256)"},
       {"log_level", "trace, debug, info, warn or error (default info)"},
       {"access_log", "log one line per management request (default true; verify calls only at debug)"},
   };

@@ -42,6 +42,10 @@ struct Config {
   std::string smtp_password_file;   // the password never comes from a flag or the environment
   std::string smtp_from;
   std::string webhook_key_file;     // empty: webhook.key next to the database
+  // JWT keys (docs/operations.md "JWT master key").
+  std::string master_key_file;      // empty: master.key next to the database
+  std::string jwt_audience = "keyward";
+  std::string jwt_algorithm = "ES256";  // ES256 | EdDSA: new signing keys' algorithm
   std::string log_level = "info";
   bool access_log = true;
 };

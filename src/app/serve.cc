@@ -1,6 +1,7 @@
 #include "app/serve.h"
 
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -21,12 +22,14 @@
 #include "core/authenticator.h"
 #include "core/bootstrap.h"
 #include "core/group_service.h"
+#include "core/jwt_service.h"
 #include "core/key_service.h"
 #include "core/principal_service.h"
 #include "core/role_service.h"
 #include "core/session_service.h"
 #include "core/tenant_service.h"
 #include "core/usage_flusher.h"
+#include "crypto/key_file.h"
 #include "crypto/random.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -107,6 +110,26 @@ std::string leaseHolder() {
   return std::string(host) + ":" + std::to_string(::getpid()) + ":" + (id ? *id : std::string("x"));
 }
 
+// The JWT master key (base64 of 32 bytes), created on first start. It seals every tenant's
+// signing keys: it lives outside the database so a copy of the database alone opens nothing.
+Result<sign::MasterKey> loadOrCreateMasterKey(const std::string& path) {
+  const crypto::KeyFileSpec spec{"master key file", "MASTER_KEY_FILE"};
+  auto text = crypto::loadOrCreateKeyFile(path, spec, []() -> Result<std::string> {
+    std::vector<std::uint8_t> raw(sign::MasterKey::kSize);
+    if (auto st = crypto::randomBytes(raw); !st) return std::unexpected(st.error());
+    std::string line = sign::base64Encode(raw) + "\n";
+    OPENSSL_cleanse(raw.data(), raw.size());
+    return line;
+  });
+  if (!text) return std::unexpected(text.error());
+  auto key = sign::MasterKey::fromFileContents(*text);
+  OPENSSL_cleanse(text->data(), text->size());
+  if (!key) {
+    return fail(ErrorKind::kInternal, spec.code, "master key file '" + path + "': must hold base64 of 32 bytes");
+  }
+  return key;
+}
+
 }  // namespace
 
 int runServe(const Config& cfg) {
@@ -169,7 +192,25 @@ int runServe(const Config& cfg) {
   AuditLog audit(**store, clock);
   TenantService tenants(**store, clock, audit);
   GroupService groups(**store, clock, audit);
-  KeyService keys(**store, clock, audit, access, index);
+  const std::string master_key_path =
+      !cfg.master_key_file.empty() ? cfg.master_key_file
+                                   : (std::filesystem::path(db_path).parent_path() / "master.key").string();
+  auto master_key = loadOrCreateMasterKey(master_key_path);
+  if (!master_key) {
+    spdlog::error("{}", master_key.error().message);
+    return 1;
+  }
+  JwtSettings jwt_settings;
+  jwt_settings.audience = cfg.jwt_audience;
+  jwt_settings.algorithm = *sign::parseKeyAlgorithm(cfg.jwt_algorithm);  // validated by loadConfig
+  JwtService jwt(**store, clock, audit, *master_key, jwt_settings);
+  if (auto n = jwt.loadAll(); !n) {
+    spdlog::error("cannot load JWT signing keys: {}", n.error().message);
+    return 1;
+  } else {
+    spdlog::info("jwt: {} signing keys loaded; master key {}", *n, master_key_path);
+  }
+  KeyService keys(**store, clock, audit, access, index, &jwt);
   PrincipalService principals(**store, clock, audit, access);
   RoleService roles(**store, clock, audit, access);
   SessionOptions session_options;
@@ -199,7 +240,7 @@ int runServe(const Config& cfg) {
   signature_policy.window = cfg.signature_window;
   SignedRequestVerifier signed_requests(index, verifier, clock, signature_policy);
   http::Router router(http::Deps{tenants, groups, keys, principals, roles, sessions, audit, auth, verifier, **store,
-                                 clock, proxies, !cfg.tls_cert_file.empty(), &alerts, &signed_requests});
+                                 clock, proxies, !cfg.tls_cert_file.empty(), &alerts, &signed_requests, &jwt});
 
   UsageFlusher flusher(**store, index, verifier, std::chrono::seconds(cfg.flush_interval));
   flusher.start();

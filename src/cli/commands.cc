@@ -813,6 +813,9 @@ void printSecretOnce(const json::value& doc, std::string_view what) {
     // A PEM is printed line by line: each line is sanitised, the line breaks kept.
     std::istringstream lines(secret);
     for (std::string line; std::getline(lines, line);) std::cout << sanitize(line) << '\n';
+  } else if (field(key, "kind", "") == "jwt") {
+    std::cout << "Token: " << sanitize(field(doc, "secret")) << '\n'
+              << "Client header: Authorization: " << sanitize(field(doc, "authorization")) << '\n';
   } else if (const std::string auth = field(doc, "authorization", ""); !auth.empty()) {
     std::cout << "Private key: " << sanitize(field(doc, "secret")) << '\n'
               << "Client header: Authorization: " << sanitize(auth) << '\n';
@@ -869,8 +872,10 @@ void registerKeys(CLI::App& app, int& exit_code) {
     cmd->add_flag("--disabled", o->disabled, "Create the key disabled (enable it later with keys enable)");
     cmd->add_option("--not-before", o->not_before,
                     "The key verifies only from this RFC 3339 time on (NOT_YET_VALID before), e.g. 2026-01-01T00:00:00Z");
-    cmd->add_option("--kind", o->kind, "simple (one secret, the default) or advanced (public key + private key)")
-        ->check(CLI::IsMember({"simple", "advanced"}));
+    cmd->add_option("--kind", o->kind,
+                    "simple (one secret, the default), advanced (public key + private key) or jwt (a JWT signed by "
+                    "the tenant's signing key, checkable offline against its JWKS; must expire, at most 730 days)")
+        ->check(CLI::IsMember({"simple", "advanced", "jwt"}));
     cmd->add_option("--credential-mode", o->credential_mode,
                     "For --kind advanced: shared_secret (the client sends Authorization: Basic base64(public:private)) "
                     "or key_pair (the client signs requests, RFC 9421)")
@@ -921,7 +926,7 @@ void registerKeys(CLI::App& app, int& exit_code) {
     cmd->add_option("--owner", o->owner.user, "Only keys owned by this user or service user (id)");
     cmd->add_option("--state", *state, "Only keys in this state")
         ->check(CLI::IsMember({"active", "disabled", "expired", "revoked"}));
-    cmd->add_option("--kind", o->kind, "Only keys of this kind")->check(CLI::IsMember({"simple", "advanced"}));
+    cmd->add_option("--kind", o->kind, "Only keys of this kind")->check(CLI::IsMember({"simple", "advanced", "jwt"}));
     cmd->add_option("--purpose", o->purpose, "Only keys with this purpose")
         ->check(CLI::IsMember({"builtin_plugin", "third_party"}));
     addListOptions(cmd, *l);
@@ -1889,6 +1894,69 @@ void registerWebhook(CLI::App& app, int& exit_code) {
   }
 }
 
+std::vector<std::string> signingKeyRow(const json::value& k) {
+  return {field(k, "kid"), field(k, "alg"), field(k, "status"), field(k, "created_at"), field(k, "retired_at"),
+          field(k, "published_until")};
+}
+
+std::string renderSigningKey(const json::value& k) {
+  return renderFields({{"Kid", field(k, "kid")},
+                       {"Algorithm", field(k, "alg")},
+                       {"Status", field(k, "status")},
+                       {"Created", field(k, "created_at")}});
+}
+
+void registerSigningKeys(CLI::App& app, int& exit_code) {
+  auto* cmd_group = app.add_subcommand("signing-keys", "A tenant's JWT signing keys (public parts only)");
+  cmd_group->require_subcommand(1);
+  auto path = [](const std::string& tenant) { return "/v1/tenants/" + encode(tenant) + "/signing-keys"; };
+  {
+    auto* cmd = cmd_group->add_subcommand("list", "List the signing keys: current, and retired ones still in the JWKS");
+    auto tenant = std::make_shared<std::string>();
+    addTenantOption(cmd, *tenant);
+    auto g = addConnectionOptions(cmd);
+    cmd->callback(guarded(exit_code, [tenant, g, path, &exit_code] {
+      Session s(*g, exit_code);
+      auto r = s.call("GET", path(*tenant));
+      if (!r) return;
+      if (s.json()) {
+        s.printRaw(*r);
+        return;
+      }
+      Table table({"KID", "ALG", "STATUS", "CREATED", "RETIRED", "PUBLISHED UNTIL"});
+      const auto* o = r->doc.if_object();
+      const auto* list = o ? o->if_contains("items") : nullptr;
+      if (list && list->is_array())
+        for (const auto& k : list->get_array()) table.addRow(signingKeyRow(k));
+      std::cout << table.render();
+      if (table.rowCount() == 0) std::cerr << "no signing keys yet: the first JWT key creates one\n";
+    }));
+  }
+  {
+    auto* cmd = cmd_group->add_subcommand("rotate", "Start signing new JWTs with a new key; the old one stays in the JWKS");
+    cmd->footer(
+        "Tokens signed by the old key keep verifying: it stays in the JWKS until the longest a JWT key\n"
+        "can live (730 days) has passed since its retirement.\n");
+    auto tenant = std::make_shared<std::string>();
+    addTenantOption(cmd, *tenant);
+    auto g = addConnectionOptions(cmd);
+    cmd->callback(guarded(exit_code, [tenant, g, path, &exit_code] {
+      Session s(*g, exit_code);
+      if (auto r = s.call("POST", path(*tenant) + "/rotate")) printOne(s, *r, renderSigningKey);
+    }));
+  }
+  {
+    auto* cmd = app.add_subcommand("jwks", "Print a tenant's public JWKS (what third parties check JWT keys with)");
+    auto tenant = std::make_shared<std::string>();
+    addTenantOption(cmd, *tenant);
+    auto g = addConnectionOptions(cmd);
+    cmd->callback(guarded(exit_code, [tenant, g, &exit_code] {
+      Session s(*g, exit_code);
+      if (auto r = s.call("GET", "/v1/tenants/" + encode(*tenant) + "/jwks.json")) s.printRaw(*r);
+    }));
+  }
+}
+
 void registerAlerts(CLI::App& app, int& exit_code) {
   auto* cmd_group = app.add_subcommand("alerts", "Expiry alerts: what was sent, to whom, and how it went");
   cmd_group->require_subcommand(1);
@@ -1938,6 +2006,7 @@ void registerCommands(CLI::App& app, int& exit_code) {
   registerNotifications(app, exit_code);
   registerWebhook(app, exit_code);
   registerAlerts(app, exit_code);
+  registerSigningKeys(app, exit_code);
 }
 
 }  // namespace keyward::cli

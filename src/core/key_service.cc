@@ -14,6 +14,34 @@ namespace {
 // An expiry as a JSON value for audit details: RFC 3339, or null for "never".
 std::string jsonExpiry(UnixSeconds at) { return at == kNever ? "null" : jsonString(formatRfc3339(at)); }
 
+// A JWT key's expiry is its token's `exp`: it must have one (RFC 8725 §3.10 favours short
+// lifetimes; a token that third parties check offline cannot be recalled), six months by
+// default, at most kMaxJwtLifetimeDays (which also bounds how long a retired signing key
+// stays in the JWKS).
+Result<UnixSeconds> resolveJwtExpiry(ExpiryInput in, const TenantSettings& s, UnixSeconds now) {
+  if (in.never) {
+    return invalidField("never_expires",
+                        "a JWT key must expire (its token carries exp): give expires_in_days or expires_at",
+                        "JWT_NEEDS_EXPIRY");
+  }
+  if (!in.given()) {
+    in.in_days = s.max_expiry_days ? std::min(kDefaultJwtExpiryDays, *s.max_expiry_days) : kDefaultJwtExpiryDays;
+  }
+  auto at = resolveExpiry(in, s, now);
+  if (!at) return at;
+  if (*at - now > JwtService::maxTokenLifetime()) {
+    return invalidField(in.at ? "expires_at" : "expires_in_days",
+                        "a JWT key lives at most " + std::to_string(kMaxJwtLifetimeDays) + " days",
+                        "EXPIRY_EXCEEDS_POLICY");
+  }
+  return at;
+}
+
+Status jwtAvailable(const JwtService* jwt) {
+  if (jwt) return {};
+  return fail(ErrorKind::kUnavailable, "JWT_UNAVAILABLE", "this server has no JWT signing set up");
+}
+
 }  // namespace
 
 Status KeyService::checkAccess(const Actor& actor, const verify::Grant& grant, std::string_view tenant_id,
@@ -90,6 +118,18 @@ Status KeyService::checkGroup(std::string_view tenant_id, const std::optional<st
   return {};
 }
 
+Result<std::string> KeyService::issueJwt(const Actor& actor, ApiKey& k) {
+  if (auto st = jwtAvailable(jwt_); !st) return std::unexpected(st.error());
+  auto jti = crypto::newId("jti");
+  if (!jti) return std::unexpected(jti.error());
+  // The token id is public (it is in the token): it names the key in lists and audit like an
+  // advanced key's public id, and finds it in the index without a secret to digest.
+  k.public_id = std::move(*jti);
+  k.digest = verify::handleFor("jti", k.public_id);
+  k.start = "jwt:" + k.public_id.substr(4, 8);
+  return jwt_->issue(actor, k);
+}
+
 Result<CreatedKey> KeyService::create(const Actor& actor, std::string_view tenant_id, const CreateKeyInput& in) {
   // No write lock until the commit is done: concurrent creations must reach the store
   // together so it can commit them in one transaction (group commit). Ordering with edits of
@@ -102,10 +142,15 @@ Result<CreatedKey> KeyService::create(const Actor& actor, std::string_view tenan
   if (auto st = validateName("name", in.name); !st) return std::unexpected(st.error());
   if (auto st = validateDescription("description", in.description); !st) return std::unexpected(st.error());
   if (auto st = validateMetadataSize(in.metadata_json); !st) return std::unexpected(st.error());
-  auto expires_at = resolveExpiry(in.expiry, tenant->settings, now);
+  if (auto st = validateKind(in.kind, in.credential_mode); !st) return std::unexpected(st.error());
+  const bool is_jwt = in.kind == "jwt";
+  if (is_jwt) {
+    if (auto st = jwtAvailable(jwt_); !st) return std::unexpected(st.error());
+  }
+  auto expires_at = is_jwt ? resolveJwtExpiry(in.expiry, tenant->settings, now)
+                           : resolveExpiry(in.expiry, tenant->settings, now);
   if (!expires_at) return std::unexpected(expires_at.error());
   if (auto st = validateNotBefore(in.not_before, *expires_at); !st) return std::unexpected(st.error());
-  if (auto st = validateKind(in.kind, in.credential_mode); !st) return std::unexpected(st.error());
   if (auto st = validatePurpose(in.purpose); !st) return std::unexpected(st.error());
   auto allow = parseAllowlist(in.ip_allowlist);
   if (!allow) return std::unexpected(allow.error());
@@ -115,7 +160,7 @@ Result<CreatedKey> KeyService::create(const Actor& actor, std::string_view tenan
   auto id = crypto::newId("key");
   if (!id) return std::unexpected(id.error());
   const bool key_pair = in.credential_mode == "key_pair";
-  auto secret = key_pair ? Result<std::string>(std::string()) : crypto::generateKey(tenant->settings.key_prefix);
+  auto secret = (key_pair || is_jwt) ? Result<std::string>(std::string()) : crypto::generateKey(tenant->settings.key_prefix);
   if (!secret) return std::unexpected(secret.error());
 
   ApiKey k;
@@ -153,10 +198,17 @@ Result<CreatedKey> KeyService::create(const Actor& actor, std::string_view tenan
   }
   k.created_by = actor.principal.subject_id;
   k.created_at = k.updated_at = now;
+  if (is_jwt) {
+    auto token = issueJwt(actor, k);
+    if (!token) return std::unexpected(token.error());
+    *secret = std::move(*token);
+  }
 
   std::string detail = "{\"name\":" + jsonString(k.name) + ",\"kind\":" + jsonString(k.kind) +
                        ",\"purpose\":" + jsonString(k.purpose);
-  if (!k.public_id.empty()) detail += ",\"public_key\":" + jsonString(k.public_id);
+  if (!k.public_id.empty()) {
+    detail += std::string(",\"") + (is_jwt ? "token_id" : "public_key") + "\":" + jsonString(k.public_id);
+  }
   auto ev = audit_.event(actor, tenant_id, "key.create", k.id, detail + "}");
   if (!ev) return std::unexpected(ev.error());
   std::optional<int> limit;
@@ -230,6 +282,11 @@ Result<ApiKey> KeyService::update(const Actor& actor, std::string_view tenant_id
   if (state == KeyState::kExpired && (in.enabled || in.expiry.given())) {
     return fail(ErrorKind::kConflict, "KEY_EXPIRED",
                 "the key has expired and can no longer be enabled, disabled or extended; create a new key to replace it");
+  }
+  if (k->kind == "jwt" && in.expiry.given()) {
+    return invalidField("expires_at",
+                        "a JWT key's expiry is the exp claim of its token; rotate the key to issue a token with a new expiry",
+                        "JWT_EXPIRY_FIXED");
   }
   std::vector<std::string> changed;
   if (in.description) {
@@ -351,8 +408,13 @@ Result<CreatedKey> KeyService::rotate(const Actor& actor, std::string_view tenan
                 "grace_seconds must be between 0 and " + std::to_string(kMaxRotationGraceSeconds) + " (30 days)",
                 "grace_seconds");
   }
+  const bool is_jwt = k->kind == "jwt";
   UnixSeconds expires_at = k->expires_at;
-  if (in.expiry.given() || k->expires_at != kNever) {
+  if (is_jwt) {
+    auto at = resolveJwtExpiry(in.expiry, tenant->settings, now);
+    if (!at) return std::unexpected(at.error());
+    expires_at = *at;
+  } else if (in.expiry.given() || k->expires_at != kNever) {
     auto at = resolveExpiry(in.expiry, tenant->settings, now);
     if (!at) return std::unexpected(at.error());
     expires_at = *at;
@@ -362,7 +424,7 @@ Result<CreatedKey> KeyService::rotate(const Actor& actor, std::string_view tenan
   if (!key_pair && in.key_pair.public_key) {
     return fail(ErrorKind::kInvalid, "INVALID_FIELD", "only a key-pair key takes a public_key", "public_key");
   }
-  auto secret = key_pair ? Result<std::string>(std::string()) : crypto::generateKey(tenant->settings.key_prefix);
+  auto secret = (key_pair || is_jwt) ? Result<std::string>(std::string()) : crypto::generateKey(tenant->settings.key_prefix);
   if (!secret) return std::unexpected(secret.error());
 
   // Only the secret being replaced survives as the previous one; an older one (a rotation
@@ -372,7 +434,14 @@ Result<CreatedKey> KeyService::rotate(const Actor& actor, std::string_view tenan
   k->previous_digest = k->digest;
   k->previous_start = k->start;
   k->previous_expires_at = std::min(now + in.grace_seconds, old_expires_at);
-  if (key_pair) {
+  k->expires_at = expires_at;
+  if (is_jwt) {
+    // A new token id and token for the same record; the old token's handle is the previous
+    // digest, so it answers "rotating" until the grace period ends like a replaced secret.
+    auto token = issueJwt(actor, *k);
+    if (!token) return std::unexpected(token.error());
+    *secret = std::move(*token);
+  } else if (key_pair) {
     k->previous_public_key_pem = k->public_key_pem;
     auto private_pem = assignKeyPair(*k, in.key_pair);
     if (!private_pem) return std::unexpected(private_pem.error());
@@ -385,7 +454,6 @@ Result<CreatedKey> KeyService::rotate(const Actor& actor, std::string_view tenan
     k->digest = crypto::sha256(*secret);
     k->start = crypto::keyStart(*secret);
   }
-  k->expires_at = expires_at;
   k->rotated_at = now;
   k->updated_at = now;
   const std::string detail = "{\"grace_seconds\":" + std::to_string(in.grace_seconds) +

@@ -13,6 +13,7 @@
 
 #include "core/access_index.h"
 #include "core/audit_log.h"
+#include "core/jwt_service.h"
 #include "core/model.h"
 #include "core/validation.h"
 #include "store/store.h"
@@ -39,7 +40,7 @@ struct CreateKeyInput {
   std::vector<RoleAssignment> roles;
   std::optional<OwnerRef> owner;
   std::optional<UnixSeconds> not_before;
-  std::string kind = "simple";          // "simple" | "advanced"
+  std::string kind = "simple";          // "simple" | "advanced" | "jwt"
   std::string purpose = "third_party";  // "builtin_plugin" | "third_party"
   std::string credential_mode;          // advanced keys: "shared_secret" | "key_pair"
   KeyPairInput key_pair;                // credential_mode "key_pair"
@@ -72,13 +73,17 @@ struct RotateKeyInput {
 
 struct CreatedKey {
   ApiKey key;
-  std::string secret;  // returned once, never stored (an advanced key's private part)
+  // Returned once, never stored: a simple key, an advanced key's private part, or a JWT
+  // key's compact token.
+  std::string secret;
 };
 
 class KeyService {
  public:
-  KeyService(Store& store, const Clock& clock, const AuditLog& audit, AccessIndex& access, verify::KeyIndex& index)
-      : store_(store), clock_(clock), audit_(audit), access_(access), index_(index) {}
+  // `jwt` signs JWT keys' tokens; without it (null) kind "jwt" is refused as unavailable.
+  KeyService(Store& store, const Clock& clock, const AuditLog& audit, AccessIndex& access, verify::KeyIndex& index,
+             JwtService* jwt = nullptr)
+      : store_(store), clock_(clock), audit_(audit), access_(access), index_(index), jwt_(jwt) {}
 
   Result<CreatedKey> create(const Actor& actor, std::string_view tenant_id, const CreateKeyInput& in);
   Result<ApiKey> get(const Actor& actor, std::string_view tenant_id, std::string_view id);
@@ -104,6 +109,9 @@ class KeyService {
   // Sets the key's public key, key id and handle from `in`; returns the generated private
   // key (PKCS#8 PEM), or "" when the administrator supplied the public key.
   Result<std::string> assignKeyPair(ApiKey& k, const KeyPairInput& in);
+  // A JWT key's credential: a fresh token id (jti) as its public id and index handle, and
+  // the token signed for it. `k` must carry its id, tenant, roles and expiry.
+  Result<std::string> issueJwt(const Actor& actor, ApiKey& k);
 
   Store& store_;
   const Clock& clock_;
@@ -114,6 +122,7 @@ class KeyService {
   // creations can share one durable transaction (SqliteStore group commit).
   AccessIndex& access_;
   verify::KeyIndex& index_;
+  JwtService* jwt_;
 };
 
 }  // namespace keyward

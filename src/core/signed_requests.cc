@@ -12,6 +12,7 @@ SignedOutcome SignedRequestVerifier::verify(const sign::HttpRequest& request, co
   if (!params) {
     out.outcome.code = verify::Code::kSignatureInvalid;
     out.reason = params.error().code;
+    verifier_.countRejected(out.outcome.code);
     return out;
   }
   // The keyid names the key pair (its RFC 7638 thumbprint); it is only a lookup name here,
@@ -20,12 +21,14 @@ SignedOutcome SignedRequestVerifier::verify(const sign::HttpRequest& request, co
   const verify::KeyPtr entry = index_.find(handle);
   if (!entry || !entry->public_key) {
     out.outcome.code = verify::Code::kNotFound;
+    verifier_.countRejected(out.outcome.code);
     return out;
   }
   if (auto ok = signatures_.verify(request, *params, *entry->public_key); !ok) {
     out.outcome.code = verify::Code::kSignatureInvalid;
     out.outcome.key = entry;
     out.reason = ok.error().code;
+    verifier_.countRejected(out.outcome.code);  // (counted without the key: the request did not prove it)
     return out;
   }
   verify::Request req = checks;

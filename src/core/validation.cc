@@ -114,7 +114,13 @@ Status validateKind(std::string_view kind, std::string_view credential_mode) {
     }
     return {};
   }
-  if (kind != "advanced") return invalidField("kind", "kind must be simple or advanced");
+  if (kind == "jwt") {
+    if (!credential_mode.empty()) {
+      return invalidField("credential_mode", "a JWT key has no credential_mode: its token is signed by the tenant");
+    }
+    return {};
+  }
+  if (kind != "advanced") return invalidField("kind", "kind must be simple, advanced or jwt");
   if (credential_mode.empty()) {
     return invalidField("credential_mode", "an advanced key needs credential_mode \"shared_secret\" or \"key_pair\"");
   }

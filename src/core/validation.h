@@ -36,10 +36,10 @@ struct ExpiryInput {
 Result<UnixSeconds> resolveExpiry(const ExpiryInput& in, const TenantSettings& s, UnixSeconds now);
 
 inline constexpr std::string_view kKeyPurposes[] = {"builtin_plugin", "third_party"};
-inline constexpr std::string_view kKeyKinds[] = {"simple", "advanced"};
+inline constexpr std::string_view kKeyKinds[] = {"simple", "advanced", "jwt"};
 Status validatePurpose(std::string_view purpose);
 // The kind and credential mode of a new key: "simple" without a mode, or "advanced" with
-// "shared_secret" or "key_pair".
+// "shared_secret" or "key_pair"; or "jwt" without a mode.
 Status validateKind(std::string_view kind, std::string_view credential_mode);
 
 // A start of validity must come before the expiry (a key valid for no instant is a mistake).

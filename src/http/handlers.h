@@ -77,6 +77,10 @@ Response getWebhook(Ctx& c);
 Response deleteWebhook(Ctx& c);
 Response rotateWebhookSecret(Ctx& c);
 Response listAlertDeliveries(Ctx& c);
+// JWT keys: the tenant's public JWKS, its signing keys
+Response getJwks(Ctx& c);
+Response listSigningKeys(Ctx& c);
+Response rotateSigningKeys(Ctx& c);
 // console sign-in
 Response login(Ctx& c);
 Response logout(Ctx& c);

@@ -34,6 +34,13 @@ std::optional<std::optional<UnixSeconds>> readNotBefore(JsonReader& r, std::opti
   return std::optional<UnixSeconds>(*parsed);
 }
 
+// Ready to paste: the header a client sends. An advanced key's Basic credential, a JWT
+// key's bearer token; a simple key needs none (its secret is the whole credential).
+void addAuthorization(boost::json::object& o, const ApiKey& k, const std::string& secret) {
+  if (k.kind == "jwt") o["authorization"] = "Bearer " + secret;
+  else if (k.credential_mode == "shared_secret") o["authorization"] = sign::basicAuthorization(k.public_id, secret);
+}
+
 }  // namespace
 
 Response createKey(Ctx& c) {
@@ -73,10 +80,7 @@ Response createKey(Ctx& c) {
   boost::json::object o;
   o["key"] = renderKey(created->key, c.deps.clock.now());
   o["secret"] = created->secret;  // the only time the secret is ever returned
-  if (created->key.credential_mode == "shared_secret") {
-    // Ready to paste: the header a client of an advanced key sends.
-    o["authorization"] = sign::basicAuthorization(created->key.public_id, created->secret);
-  }
+  addAuthorization(o, created->key, created->secret);
   return jsonResponse(201, o).with("location",
                                    "/v1/tenants/" + created->key.tenant_id + "/keys/" + created->key.id);
 }
@@ -94,7 +98,7 @@ Response listKeys(Ctx& c) {
   f.page = *page;
   f.group_id = q.get("group_id");
   f.owner_id = q.get("owner_id");
-  auto kind = q.oneOf("kind", {"simple", "advanced"});
+  auto kind = q.oneOf("kind", {"simple", "advanced", "jwt"});
   if (!kind) return errorResponse(c, kind.error());
   f.kind = *kind;
   auto purpose = q.oneOf("purpose", {"builtin_plugin", "third_party"});
@@ -177,9 +181,7 @@ Response rotateKey(Ctx& c) {
   boost::json::object o;
   o["key"] = renderKey(rotated->key, c.deps.clock.now());
   o["secret"] = rotated->secret;  // the only time the new secret is ever returned
-  if (rotated->key.credential_mode == "shared_secret") {
-    o["authorization"] = sign::basicAuthorization(rotated->key.public_id, rotated->secret);
-  }
+  addAuthorization(o, rotated->key, rotated->secret);
   return jsonResponse(200, o);
 }
 

@@ -1,10 +1,12 @@
 // POST /v1/keys/verify and GET /v1/authz — the hot path. Replies are assembled as text:
 // no JSON document is built for a verification.
+#include <algorithm>
 #include <chrono>
 
 #include "common/json_text.h"
 #include "common/time.h"
 #include "sign/basic_auth.h"
+#include "sign/jwt.h"
 #include "core/access.h"
 #include "http/handlers.h"
 #include "http/json_input.h"
@@ -122,6 +124,51 @@ std::string_view presentedKey(const Ctx& c) {
   return trimmed(c.req.header("x-api-key"));
 }
 
+// A compact JWS: three base64url parts, the header a JSON object ("eyJ" is base64url of
+// '{"'). keyward's own keys contain no dot, so the two never overlap.
+bool looksLikeJwt(std::string_view key) {
+  return key.starts_with("eyJ") && std::count(key.begin(), key.end(), '.') == 2;
+}
+
+// The JWT step before the index: the signature and claims (RFC 8725) are checked here; the
+// key's state is then the verifier's, found by the token id. `reason` names the failed JWT
+// check for trusted callers.
+struct JwtCheck {
+  std::optional<sign::JwtClaims> claims;
+  std::optional<verify::Code> failed;
+  std::string reason;
+};
+
+JwtCheck checkJwt(const Ctx& c, std::string_view token, verify::Request& vreq) {
+  JwtCheck out;
+  if (!c.deps.jwt) {
+    out.failed = verify::Code::kInvalidToken;
+    out.reason = "JWT_UNAVAILABLE";
+  } else if (auto v = c.deps.jwt->validate(token); !v) {
+    out.reason = v.error().code;
+    // An expired or not-yet-valid token says so like a key in that state would.
+    out.failed = out.reason == sign::jwterr::kExpired       ? verify::Code::kExpired
+                 : out.reason == sign::jwterr::kNotYetValid ? verify::Code::kNotYetValid
+                                                            : verify::Code::kInvalidToken;
+  } else {
+    out.claims = std::move(v->claims);
+    vreq.handle = verify::handleFor("jti", out.claims->jti);
+  }
+  if (out.failed) c.deps.verifier.countRejected(*out.failed);
+  return out;
+}
+
+// Runs the verifier unless the JWT step failed; a token whose key record disagrees with its
+// signed subject or tenant (which no honest signer produces) is an invalid token.
+verify::Outcome verifyWith(const Ctx& c, const verify::Request& vreq, const JwtCheck& jwt) {
+  if (jwt.failed) return verify::Outcome{*jwt.failed, nullptr};
+  verify::Outcome out = c.deps.verifier.verify(vreq);
+  if (jwt.claims && out.key && (out.key->id != jwt.claims->sub || out.key->tenant_id != jwt.claims->tenant)) {
+    return verify::Outcome{verify::Code::kInvalidToken, nullptr};
+  }
+  return out;
+}
+
 }  // namespace
 
 Response verifyKey(Ctx& c) {
@@ -185,7 +232,7 @@ Response verifyKey(Ctx& c) {
   }
   verify::Request vreq{key, tenant, ip, checks};
   if (public_id) vreq.public_id = *public_id;
-  std::string reason;  // why a signature failed, for trusted callers
+  std::string reason;  // why a signature or a token failed, for trusted callers
   verify::Outcome out;
   if (signed_request) {
     sign::HttpRequest sreq;
@@ -201,7 +248,10 @@ Response verifyKey(Ctx& c) {
     out = std::move(signed_out.outcome);
     reason = std::move(signed_out.reason);
   } else {
-    out = c.deps.verifier.verify(vreq);
+    JwtCheck jwt;
+    if (!has_basic && looksLikeJwt(key)) jwt = checkJwt(c, key, vreq);
+    out = verifyWith(c, vreq, jwt);
+    reason = std::move(jwt.reason);
   }
   std::string body;
   body.reserve(256);
@@ -273,11 +323,14 @@ Response authz(Ctx& c) {
         !setTargetUri(sreq, std::string(proto) + "://" + std::string(host) + std::string(uri)) ||
         !c.deps.signed_requests) {
       out.code = verify::Code::kSignatureInvalid;
+      c.deps.verifier.countRejected(out.code);
     } else {
       out = c.deps.signed_requests->verify(sreq, vreq).outcome;
     }
   } else {
-    out = c.deps.verifier.verify(vreq);
+    JwtCheck jwt;
+    if (!basic && looksLikeJwt(vreq.key)) jwt = checkJwt(c, vreq.key, vreq);
+    out = verifyWith(c, vreq, jwt);
   }
   if (out.code == verify::Code::kInsufficientPermissions) {
     return problem(403, "FORBIDDEN", "not permitted", c.req.path);

@@ -59,6 +59,7 @@ boost::json::object renderKey(const ApiKey& k, UnixSeconds now) {
     o["algorithm"] = k.key_algorithm;
     o["public_key_pem"] = k.public_key_pem;
   }
+  if (k.kind == "jwt") o["token_id"] = k.public_id;  // the current token's jti
   o["state"] = std::string(toString(k.stateAt(now)));
   o["enabled"] = k.enabled;
   o["start"] = k.start;

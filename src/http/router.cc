@@ -128,6 +128,9 @@ Router::Router(Deps deps) : deps_(std::move(deps)) {
   add("DELETE", "/v1/tenants/{}/webhook", deleteWebhook);
   add("POST", "/v1/tenants/{}/webhook/rotate-secret", rotateWebhookSecret);
   add("GET", "/v1/tenants/{}/alert-deliveries", listAlertDeliveries);
+  add("GET", "/v1/tenants/{}/jwks.json", getJwks);
+  add("GET", "/v1/tenants/{}/signing-keys", listSigningKeys);
+  add("POST", "/v1/tenants/{}/signing-keys/rotate", rotateSigningKeys);
   add("POST", "/v1/auth/login", login);
   add("POST", "/v1/auth/logout", logout);
   add("GET", "/v1/auth/me", me);

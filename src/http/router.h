@@ -12,6 +12,7 @@
 #include "core/audit_log.h"
 #include "core/authenticator.h"
 #include "core/group_service.h"
+#include "core/jwt_service.h"
 #include "core/key_service.h"
 #include "core/principal_service.h"
 #include "core/role_service.h"
@@ -43,6 +44,9 @@ struct Deps {
   notify::AlertService* alerts = nullptr;
   // Requests signed with key pairs (RFC 9421); null: they verify as NOT_FOUND.
   SignedRequestVerifier* signed_requests = nullptr;
+  // JWT keys' signing keys, JWKS and token validation; null: JWTs do not verify and the
+  // JWKS and signing-key endpoints answer 503.
+  JwtService* jwt = nullptr;
 };
 
 // What a handler sees: the request, the services, the path parameters and the client address.

@@ -1,18 +1,15 @@
 #include "notify/webhook.h"
 
 #include <curl/curl.h>
-#include <fcntl.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cstring>
 #include <mutex>
 #include <optional>
 
 #include "crypto/digest.h"
+#include "crypto/key_file.h"
 #include "crypto/random.h"
 
 namespace keyward::notify {
@@ -41,26 +38,6 @@ std::optional<std::vector<std::uint8_t>> fromHex(std::string_view hex) {
     out.push_back(std::uint8_t(hi * 16 + lo));
   }
   return out;
-}
-
-Status keyFileError(const std::string& path, const std::string& why) {
-  return fail(ErrorKind::kInternal, "WEBHOOK_KEY_FILE", "webhook key file '" + path + "': " + why);
-}
-
-Result<std::vector<std::uint8_t>> createKeyFile(const std::string& path) {
-  std::vector<std::uint8_t> key(32);
-  if (auto st = crypto::randomBytes(key); !st) return std::unexpected(st.error());
-  // O_EXCL: two servers starting at once never overwrite each other's key.
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    if (errno == EEXIST) return std::vector<std::uint8_t>{};  // the caller reads the winner's key
-    return std::unexpected(keyFileError(path, std::strerror(errno)).error());
-  }
-  const std::string line = crypto::toHex(key) + "\n";
-  const bool ok = ::write(fd, line.data(), line.size()) == ssize_t(line.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok) return std::unexpected(keyFileError(path, "cannot write").error());
-  return key;
 }
 
 void curlInit() {
@@ -112,32 +89,19 @@ std::string WebhookSecrets::secretFor(std::string_view webhook_id, int version) 
 }
 
 Result<std::vector<std::uint8_t>> loadOrCreateWebhookKey(const std::string& path) {
-  for (int tries = 0; tries < 2; ++tries) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT) {
-      auto created = createKeyFile(path);
-      if (!created) return created;
-      if (!created->empty()) return created;
-      continue;  // another process created it first: read theirs
-    }
-    if (fd < 0) return std::unexpected(keyFileError(path, std::strerror(errno)).error());
-    struct stat st{};
-    if (::fstat(fd, &st) != 0 || (st.st_mode & 077) != 0) {
-      ::close(fd);
-      return std::unexpected(keyFileError(path, "must be readable by its owner only (chmod 600)").error());
-    }
-    char buf[256];
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    ::close(fd);
-    std::string text(buf, n > 0 ? size_t(n) : 0);
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
-    auto key = fromHex(text);
-    if (!key || key->size() < 32) {
-      return std::unexpected(keyFileError(path, "must hold at least 64 hexadecimal characters").error());
-    }
-    return *key;
+  const crypto::KeyFileSpec spec{"webhook key file", "WEBHOOK_KEY_FILE"};
+  auto text = crypto::loadOrCreateKeyFile(path, spec, []() -> Result<std::string> {
+    std::vector<std::uint8_t> key(32);
+    if (auto st = crypto::randomBytes(key); !st) return std::unexpected(st.error());
+    return crypto::toHex(key) + "\n";
+  });
+  if (!text) return std::unexpected(text.error());
+  while (!text->empty() && (text->back() == '\n' || text->back() == '\r' || text->back() == ' ')) text->pop_back();
+  auto key = fromHex(*text);
+  if (!key || key->size() < 32) {
+    return fail(ErrorKind::kInternal, spec.code, spec.label + " '" + path + "': must hold at least 64 hexadecimal characters");
   }
-  return std::unexpected(keyFileError(path, "cannot be created").error());
+  return *key;
 }
 
 std::string signatureHeader(std::string_view secret, UnixSeconds t, std::string_view body) {

@@ -20,6 +20,7 @@
 
 #include "common/result.h"
 #include "core/model.h"
+#include "sign/signing_keys.h"
 #include "store/alert_records.h"
 #include "store/audit_chain.h"
 
@@ -97,9 +98,10 @@ class Store {
                                         UnixSeconds now) = 0;
   // Replaces every mutable field (name, digest, rotation and creation fields are kept).
   virtual Status updateKey(const ApiKey& k, const AuditEvent& ev) = 0;
-  // Rotation: replaces the digest, start, expiry, the previous-secret fields
-  // (previous_digest, previous_start, previous_expires_at, rotated_at) and, for key pairs,
-  // the public key fields (public_id, public_key_pem, key_algorithm, previous_public_key_pem). kNotFound for a
+  // Rotation: replaces the digest, start, expiry, public id (a JWT key's token id, a key
+  // pair's key id), the previous-secret fields (previous_digest, previous_start,
+  // previous_expires_at, rotated_at) and, for key pairs, the public key fields
+  // (public_key_pem, key_algorithm, previous_public_key_pem). kNotFound for a
   // revoked key, so a rotation racing a revocation cannot bring the key back.
   virtual Status rotateKey(const ApiKey& k, const AuditEvent& ev) = 0;
   // Streams every key of every tenant (revoked ones too) to build the verify index.
@@ -214,6 +216,19 @@ class Store {
   virtual Status putWebhook(const Webhook& w, const AuditEvent& ev) = 0;
   virtual Result<Webhook> getWebhook(std::string_view tenant_id) = 0;
   virtual Status deleteWebhook(std::string_view tenant_id, const AuditEvent& ev) = 0;
+
+  // ---- JWT signing keys (sign/signing_keys.h, docs/architecture.md "JWT keys") ----
+  // Adds `key` as the tenant's newest signing key and, in the same transaction, retires
+  // (retired_at = key.created_at) every key of the tenant that was not retired yet: one
+  // signer at a time. The private key arrives sealed; the store never sees it in clear.
+  // A kid the tenant already has is kConflict/SIGNING_KEY_EXISTS.
+  virtual Status addSigningKey(std::string_view tenant_id, const sign::SigningKeyRecord& key,
+                               const AuditEvent& ev) = 0;
+  // The tenant's signing keys, oldest first (by created_at, then insertion), retired ones included.
+  virtual Result<std::vector<sign::SigningKeyRecord>> listSigningKeys(std::string_view tenant_id) = 0;
+  // Every tenant's signing keys (start-up load of the in-memory key rings).
+  virtual Status forEachSigningKey(
+      const std::function<void(std::string_view tenant_id, sign::SigningKeyRecord&&)>& fn) = 0;
 };
 
 }  // namespace keyward

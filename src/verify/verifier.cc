@@ -20,6 +20,7 @@ std::string_view toString(Code c) {
     case Code::kNotYetValid: return "NOT_YET_VALID";
     case Code::kRotated: return "ROTATED";
     case Code::kSignatureInvalid: return "SIGNATURE_INVALID";
+    case Code::kInvalidToken: return "INVALID_TOKEN";
   }
   return "UNKNOWN";
 }

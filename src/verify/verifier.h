@@ -26,6 +26,7 @@ enum class Code {
   kNotYetValid,  // before the key's not_before
   kRotated,      // a secret replaced by rotation whose grace period has ended
   kSignatureInvalid,  // a key-pair request whose signature (or its policy) failed
+  kInvalidToken, // a JWT whose signature or claims fail (RFC 8725 checks); set by the caller
 };
 std::string_view toString(Code c);
 
@@ -85,6 +86,10 @@ class Verifier {
   // past its grace period, not yet valid, disabled, owner disabled, IP, permissions.
   // The tenant check comes before any state so a key of another tenant reveals nothing.
   Outcome verify(const Request& req);
+
+  // A failure decided before any lookup (a JWT whose signature or claims fail): counted with
+  // the keyless failures, as no key can be named.
+  void countRejected(Code code) { countFailure(Outcome{code, nullptr}, clock_.now()); }
 
   // Failed verifications are counted per (key, reason), not stored per request.
   std::vector<FailureTally> drainFailures();

@@ -277,3 +277,27 @@ TEST_F(ConfigTest, ExpiryAlertSettingsHaveDefaultsAndAreValidated) {
 
 }  // namespace
 }  // namespace keyward::app
+
+namespace keyward::app {
+namespace {
+
+TEST_F(ConfigTest, JwtSettingsHaveDefaultsAndAreValidated) {
+  auto c = load();
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->master_key_file, "");
+  EXPECT_EQ(c->jwt_audience, "keyward");
+  EXPECT_EQ(c->jwt_algorithm, "ES256");
+  c = load(writeToml("master_key_file = \"/var/lib/keyward/master.key\"\njwt_audience = \"https://api.example.com\"\n"
+                     "jwt_algorithm = \"EdDSA\"\n"));
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->master_key_file, "/var/lib/keyward/master.key");
+  EXPECT_EQ(c->jwt_audience, "https://api.example.com");
+  EXPECT_EQ(c->jwt_algorithm, "EdDSA");
+  EXPECT_EQ(refused("", {{"jwt_algorithm", "HS256"}}).field, "jwt_algorithm");
+  EXPECT_EQ(refused("", {{"jwt_algorithm", "none"}}).field, "jwt_algorithm");
+  EXPECT_EQ(refused("", {{"jwt_audience", ""}}).field, "jwt_audience");
+  EXPECT_EQ(refused("", {{"jwt_audience", "a\"b"}}).field, "jwt_audience");
+}
+
+}  // namespace
+}  // namespace keyward::app

@@ -331,6 +331,35 @@ TEST_F(CliEndToEnd, KeyPairKeysPrintTheGeneratedPrivateKeyOnceOrTakeTheClientsPu
   EXPECT_NE(missing.exit_code, 0);
 }
 
+TEST_F(CliEndToEnd, JwtKeyPrintsItsTokenOnceAndSigningKeysAndJwksAreShown) {
+  const std::string tenant = createTenant("acme");
+  auto created = cli({"keys", "create", "--tenant", tenant, "--name", "partner", "--kind", "jwt", "--expires-in-days", "30"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  EXPECT_NE(created.out.find("shown only once"), std::string::npos) << created.out;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(created.out, m, std::regex(R"(Token:\s+(eyJ\S+))"))) << created.out;
+  const std::string token = m[1];
+  EXPECT_NE(created.out.find("Authorization: Bearer " + token), std::string::npos) << created.out;
+  EXPECT_EQ(cli({"keys", "verify"}, token + "\n").exit_code, 0);
+
+  auto list = cli({"signing-keys", "list", "--tenant", tenant});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.out.find("ES256"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("current"), std::string::npos) << list.out;
+  auto rotated = cli({"signing-keys", "rotate", "--tenant", tenant, "--json"});
+  ASSERT_EQ(rotated.exit_code, 0) << rotated.err;
+  const std::string new_kid(rotated.json().at("kid").as_string());
+  auto jwks = cli({"jwks", "--tenant", tenant}, "", {{"KEYWARD_TOKEN", ""}});  // public: no token needed
+  ASSERT_EQ(jwks.exit_code, 0) << jwks.err;
+  EXPECT_EQ(json::parse(jwks.out).at("keys").as_array().size(), 2u) << jwks.out;
+  EXPECT_NE(jwks.out.find(new_kid), std::string::npos);
+  EXPECT_EQ(cli({"keys", "verify"}, token + "\n").exit_code, 0);  // the old key still verifies
+
+  auto never = cli({"keys", "create", "--tenant", tenant, "--name", "forever", "--kind", "jwt", "--never-expires"});
+  EXPECT_EQ(never.exit_code, 1);
+  EXPECT_NE(never.err.find("must expire"), std::string::npos) << never.err;
+}
+
 TEST_F(CliEndToEnd, KeyListShowsStateGroupExpiryAndLastUse) {
   const std::string tenant = createTenant("acme");
   const auto k = createKey(tenant, "nightly-export", {"--never-expires", "--disabled"});

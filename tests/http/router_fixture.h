@@ -24,6 +24,7 @@
 #include "core/authenticator.h"
 #include "core/bootstrap.h"
 #include "core/group_service.h"
+#include "core/jwt_service.h"
 #include "core/access_index.h"
 #include "core/key_service.h"
 #include "core/principal_service.h"
@@ -136,7 +137,12 @@ class RouterTest : public ::testing::Test {
     audit_ = std::make_unique<AuditLog>(*store_, clock_);
     tenants_ = std::make_unique<TenantService>(*store_, clock_, *audit_);
     groups_ = std::make_unique<GroupService>(*store_, clock_, *audit_);
-    keys_ = std::make_unique<KeyService>(*store_, clock_, *audit_, *access_, index_);
+    auto master = sign::MasterKey::generate();
+    ASSERT_TRUE(master);
+    master_ = std::make_unique<sign::MasterKey>(std::move(*master));
+    jwt_ = std::make_unique<JwtService>(*store_, clock_, *audit_, *master_, JwtSettings{});
+    ASSERT_TRUE(jwt_->loadAll());
+    keys_ = std::make_unique<KeyService>(*store_, clock_, *audit_, *access_, index_, jwt_.get());
     principals_ = std::make_unique<PrincipalService>(*store_, clock_, *audit_, *access_);
     roles_ = std::make_unique<RoleService>(*store_, clock_, *audit_, *access_);
     sessions_ = std::make_unique<SessionService>(*store_, clock_, *audit_, *access_);
@@ -151,6 +157,7 @@ class RouterTest : public ::testing::Test {
     roles_.reset();
     principals_.reset();
     keys_.reset();
+    jwt_.reset();
     groups_.reset();
     tenants_.reset();
     audit_.reset();
@@ -170,7 +177,7 @@ class RouterTest : public ::testing::Test {
     }
     router_ = std::make_unique<http::Router>(
         http::Deps{*tenants_, *groups_, *keys_, *principals_, *roles_, *sessions_, *audit_, auth_, verifier_, *store_,
-                   clock_, std::move(cidrs), tls_, alerts_.get(), &signed_requests_});
+                   clock_, std::move(cidrs), tls_, alerts_.get(), &signed_requests_, jwt_.get()});
   }
 
   static std::optional<IpAddress> ip(std::string_view text) {
@@ -395,6 +402,8 @@ class RouterTest : public ::testing::Test {
   std::unique_ptr<TenantService> tenants_;
   std::unique_ptr<GroupService> groups_;
   std::unique_ptr<AccessIndex> access_;
+  std::unique_ptr<sign::MasterKey> master_;
+  std::unique_ptr<JwtService> jwt_;
   std::unique_ptr<KeyService> keys_;
   std::unique_ptr<PrincipalService> principals_;
   std::unique_ptr<RoleService> roles_;

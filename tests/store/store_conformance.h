@@ -2527,7 +2527,73 @@ TYPED_TEST_P(StoreConformance, DeletingATenantRemovesItsAlertsAndWebhook) {
   EXPECT_TRUE(s.listNotifications(t.id, "usr_a", false, {}).value().items.empty());
 }
 
-REGISTER_TYPED_TEST_SUITE_P(StoreConformance, LeaseHasOneHolderAtATime, DeletingATenantRemovesItsAlertsAndWebhook, LeaseIsSharedByStoresOnOneDatabase,
+// ---- JWT signing keys (migration 8) ----
+
+namespace signing_testing {
+inline sign::SigningKeyRecord signingKey(std::string kid, UnixSeconds created_at) {
+  sign::SigningKeyRecord k;
+  k.kid = std::move(kid);
+  k.algorithm = sign::KeyAlgorithm::kEcdsaP256Sha256;
+  k.created_at = created_at;
+  k.public_pem = "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n";
+  k.sealed_private = {0x01, 0x02, 0x00, 0xff, 0x7f};  // opaque to the store, NUL included
+  return k;
+}
+}  // namespace signing_testing
+
+TYPED_TEST_P(StoreConformance, SigningKeysRoundTripAndANewOneRetiresTheOthers) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  Tenant other = this->addTenant("other");
+  EXPECT_TRUE(s.listSigningKeys(t.id).value().empty());
+  auto first = signing_testing::signingKey("kid-1", kT0);
+  ASSERT_TRUE(s.addSigningKey(t.id, first, event(t.id, "signing_key.create", "kid-1")));
+  auto second = signing_testing::signingKey("kid-2", kT0 + 10);
+  second.algorithm = sign::KeyAlgorithm::kEd25519;
+  ASSERT_TRUE(s.addSigningKey(t.id, second, event(t.id, "signing_key.rotate", "kid-2")));
+  ASSERT_TRUE(s.addSigningKey(other.id, signing_testing::signingKey("kid-1", kT0), event(other.id, "signing_key.create", "kid-1")));
+  ASSERT_NO_FATAL_FAILURE(this->reopen());
+  auto keys = this->store().listSigningKeys(t.id);
+  ASSERT_TRUE(keys) << keys.error().message;
+  ASSERT_EQ(keys->size(), 2u);
+  EXPECT_EQ((*keys)[0].kid, "kid-1");
+  EXPECT_EQ((*keys)[0].retired_at, kT0 + 10);  // retired when kid-2 arrived
+  EXPECT_EQ((*keys)[0].sealed_private, first.sealed_private);
+  EXPECT_EQ((*keys)[0].public_pem, first.public_pem);
+  EXPECT_EQ((*keys)[1].kid, "kid-2");
+  EXPECT_EQ((*keys)[1].algorithm, sign::KeyAlgorithm::kEd25519);
+  EXPECT_FALSE((*keys)[1].retired_at);
+  // Tenants are apart: the other tenant's kid-1 is its own and not retired.
+  auto theirs = this->store().listSigningKeys(other.id).value();
+  ASSERT_EQ(theirs.size(), 1u);
+  EXPECT_FALSE(theirs[0].retired_at);
+  int seen = 0;
+  ASSERT_TRUE(this->store().forEachSigningKey([&](std::string_view, sign::SigningKeyRecord&&) { ++seen; }));
+  EXPECT_EQ(seen, 3);
+  EXPECT_EQ(this->auditActions(t.id).back(), "signing_key.rotate");
+}
+
+TYPED_TEST_P(StoreConformance, DuplicateOrOrphanSigningKeyIsRefusedAndChangesNothing) {
+  Store& s = this->store();
+  Tenant t = this->addTenant("acme");
+  ASSERT_TRUE(s.addSigningKey(t.id, signing_testing::signingKey("kid-1", kT0), event(t.id, "signing_key.create", "kid-1")));
+  const auto before = this->auditActions(t.id).size();
+  auto dup = s.addSigningKey(t.id, signing_testing::signingKey("kid-1", kT0 + 5), event(t.id, "signing_key.rotate", "kid-1"));
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().kind, ErrorKind::kConflict);
+  EXPECT_FALSE(s.listSigningKeys(t.id).value()[0].retired_at);  // the failed add retired nothing
+  EXPECT_EQ(this->auditActions(t.id).size(), before);
+  auto orphan = s.addSigningKey("ten_missing", signing_testing::signingKey("kid-9", kT0), event(t.id, "signing_key.create", "kid-9"));
+  ASSERT_FALSE(orphan);
+  EXPECT_EQ(orphan.error().kind, ErrorKind::kNotFound);
+  // Deleting the tenant removes its signing keys.
+  auto deleted = s.deleteTenant(t.id, event(t.id, "tenant.delete", t.id));
+  ASSERT_TRUE(deleted) << deleted.error().message;
+  EXPECT_TRUE(s.listSigningKeys(t.id).value().empty());
+}
+
+REGISTER_TYPED_TEST_SUITE_P(StoreConformance, SigningKeysRoundTripAndANewOneRetiresTheOthers,
+                            DuplicateOrOrphanSigningKeyIsRefusedAndChangesNothing, LeaseHasOneHolderAtATime, DeletingATenantRemovesItsAlertsAndWebhook, LeaseIsSharedByStoresOnOneDatabase,
                             KeysExpiringBetweenSkipsRevokedAndNeverExpiringKeys,
                             AlertPlanIsRecordedOnceWithItsAuditEvents, DeliveriesAreClaimedOnceAndKeepEveryAttempt,
                             NotificationsBelongToTheirRecipient, WebhookIsPutReadAndDeleted,

@@ -260,6 +260,20 @@ CREATE TABLE webhooks (
   updated_at INTEGER NOT NULL
 );
 )sql",
+      // 8: jwt signing keys. The private key is stored sealed (AES-256-GCM under the master
+      // key file, bound to tenant and kid); the public key is plain SPKI PEM for the JWKS.
+      R"sql(
+CREATE TABLE signing_keys (
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  kid TEXT NOT NULL,
+  alg TEXT NOT NULL,
+  public_pem TEXT NOT NULL,
+  sealed_private BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  retired_at INTEGER,
+  PRIMARY KEY (tenant_id, kid)
+);
+)sql",
   };
   return kMigrations;
 }

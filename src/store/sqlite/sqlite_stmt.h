@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace keyward::sqlite_detail {
 
@@ -78,6 +79,11 @@ class Stmt {
   std::optional<std::int64_t> optI64(int col) const {
     if (sqlite3_column_type(st_, col) == SQLITE_NULL) return std::nullopt;
     return i64(col);
+  }
+  std::vector<std::uint8_t> blobBytes(int col) const {
+    const int n = sqlite3_column_bytes(st_, col);
+    const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(st_, col));
+    return p ? std::vector<std::uint8_t>(p, p + n) : std::vector<std::uint8_t>();
   }
   void blob(int col, std::span<std::uint8_t> out) const {
     const int n = sqlite3_column_bytes(st_, col);

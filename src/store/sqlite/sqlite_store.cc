@@ -836,6 +836,7 @@ Status SqliteStore::deleteTenant(std::string_view id, const AuditEvent& ev) {
                             "DELETE FROM alert_deliveries WHERE tenant_id = ?",
                             "DELETE FROM notifications WHERE tenant_id = ?",
                             "DELETE FROM webhooks WHERE tenant_id = ?",
+                            "DELETE FROM signing_keys WHERE tenant_id = ?",
                             "DELETE FROM tenants WHERE id = ?"}) {
       Stmt s(impl_->db, sql);
       s.bind(id);
