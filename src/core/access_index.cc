@@ -188,8 +188,11 @@ std::shared_ptr<verify::CompiledKey> compileRecord(const ApiKey& k) {
   c->revoked = k.revoked_at.has_value();
   c->ip_allowlist = k.ip_allowlist;
   c->metadata_json = k.metadata_json;
-  c->public_id = k.public_id;
-  c->public_key = parsePublicKey(k.public_key_pem);
+  if (k.credential_mode == "shared_secret") {
+    c->credential = std::make_shared<const verify::KeyCredential>(verify::KeyCredential{k.public_id, nullptr});
+  } else if (k.credential_mode == "key_pair") {
+    c->credential = std::make_shared<const verify::KeyCredential>(verify::KeyCredential{k.public_id, parsePublicKey(k.public_key_pem)});
+  }
   c->last_used.store(k.last_used_at.value_or(0), std::memory_order_relaxed);
   return c;
 }
@@ -213,8 +216,12 @@ void publishKey(verify::KeyIndex& index, const ApiKey& k, std::shared_ptr<verify
     prev->name = c->name;
     prev->group_id = c->group_id;
     prev->metadata_json = c->metadata_json;
-    prev->public_id = c->public_id;
-    prev->public_key = k.previous_public_key_pem.empty() ? nullptr : parsePublicKey(k.previous_public_key_pem);
+    prev->credential = c->credential;
+    if (k.credential_mode == "key_pair") {
+      // The replaced pair's own public key (its keyid is the previous handle's name).
+      prev->credential = std::make_shared<const verify::KeyCredential>(
+          verify::KeyCredential{"", parsePublicKey(k.previous_public_key_pem)});
+    }
     index.upsert(*k.previous_digest, std::move(prev));
   }
   index.upsert(k.digest, std::move(c));

@@ -19,12 +19,12 @@ SignedOutcome SignedRequestVerifier::verify(const sign::HttpRequest& request, co
   // the signature decides.
   const crypto::Digest handle = verify::handleFor("keyid", params->keyid);
   const verify::KeyPtr entry = index_.find(handle);
-  if (!entry || !entry->public_key) {
+  if (!entry || !entry->credential || !entry->credential->public_key) {
     out.outcome.code = verify::Code::kNotFound;
     verifier_.countRejected(out.outcome.code);
     return out;
   }
-  if (auto ok = signatures_.verify(request, *params, *entry->public_key); !ok) {
+  if (auto ok = signatures_.verify(request, *params, *entry->credential->public_key); !ok) {
     out.outcome.code = verify::Code::kSignatureInvalid;
     out.outcome.key = entry;
     out.reason = ok.error().code;

@@ -46,6 +46,15 @@ struct KeyAccess {
   std::string permissions_json;  // the effective permissions, pre-rendered likewise
 };
 
+// What an advanced key proves possession with, besides its index handle.
+struct KeyCredential {
+  // Shared-secret mode: the public identifier the private part must be presented with
+  // (HTTP Basic public:private).
+  std::string public_id;
+  // Key-pair mode: the public key its requests are signed with.
+  std::shared_ptr<const sign::AsymmetricKey> public_key;
+};
+
 // Everything verification needs about one key, precompiled so the hot path does no parsing.
 // Field order matters: what every verification reads or writes (state, expiry, counters,
 // tenant, allowlist) comes first, next to the shared_ptr control block that a lookup
@@ -66,11 +75,8 @@ struct CompiledKey {
   std::string tenant_id;
   std::vector<Cidr> ip_allowlist;  // empty: any address
   std::shared_ptr<const KeyAccess> access;  // null: no owner and no roles
-  // An advanced key's public identifier: its private part verifies only when presented
-  // together with it (HTTP Basic public:private). Empty for simple keys.
-  std::string public_id;
-  // Key-pair mode: the public key its requests are signed with (null for other kinds).
-  std::shared_ptr<const sign::AsymmetricKey> public_key;
+  // Advanced keys only (null for simple and JWT keys, so they pay 16 bytes, not 48).
+  std::shared_ptr<const KeyCredential> credential;
   // -- cold: read when a reply is rendered
   std::string id;
   std::string name;

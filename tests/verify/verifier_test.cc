@@ -48,7 +48,6 @@ TEST_F(VerifierTest, CodesHaveTheirWireNames) {
 
 TEST_F(VerifierTest, AKeyFoundByItsHandleGetsEveryCheckAfterTheLookup) {
   auto k = compiled("key_1");
-  k->public_id = "thumbprint";
   index_.upsert(handleFor("keyid", "thumbprint"), k);
   Request req{"", std::string_view("ten_a"), std::nullopt};
   req.handle = handleFor("keyid", "thumbprint");
