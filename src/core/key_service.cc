@@ -169,7 +169,7 @@ Result<CreatedKey> KeyService::create(const Actor& actor, std::string_view tenan
   k.name = in.name;
   k.description = in.description;
   k.group_id = in.group_id;
-  if (!key_pair) {
+  if (!key_pair && !is_jwt) {  // those two get their handle and start below
     k.digest = crypto::sha256(*secret);
     k.start = crypto::keyStart(*secret);
   }

@@ -31,7 +31,7 @@ class JwtIntegration : public ::testing::Test {
         "mkdir -p " + root + "/node_modules/jose && tar xzf " +
         interop::shellQuote(interop::sourcePath("tests/sign/interop/vendor/jose-5.10.0.tgz")) + " -C " + root +
         "/node_modules/jose --strip-components=1 && cp " +
-        interop::shellQuote(interop::sourcePath("tests/sign/interop/jose_remote_check.mjs")) + " " + root);
+        interop::shellQuote(interop::sourcePath("tests/sign/interop/jose_check.mjs")) + " " + root);
     ASSERT_EQ(r.exit_code, 0) << r.output;
     tenant_ = createTenant(server_, "acme");
   }
@@ -40,7 +40,7 @@ class JwtIntegration : public ::testing::Test {
   boost::json::object joseCheck(const std::string& token, const std::string& audience = "keyward") {
     interop::writeFile(jose_.file("token.txt"), token);
     const std::string url = server_.address() + "/v1/tenants/" + tenant_ + "/jwks.json";
-    const auto r = interop::run("cd " + interop::shellQuote(jose_.path().string()) + " && node jose_remote_check.mjs " +
+    const auto r = interop::run("cd " + interop::shellQuote(jose_.path().string()) + " && node jose_check.mjs " +
                                 interop::shellQuote(url) + " token.txt " +
                                 interop::shellQuote("keyward:tenant:" + tenant_) + " " + interop::shellQuote(audience) +
                                 " kw+jwt");

@@ -13,16 +13,17 @@ using sqlite_detail::Stmt;
 
 constexpr const char* kSigningKeyCols = "kid, alg, public_pem, sealed_private, created_at, retired_at";
 
-Result<sign::SigningKeyRecord> readSigningKey(const Stmt& s) {
+// The kSigningKeyCols of a row, starting at column `first` (1 when tenant_id comes first).
+Result<sign::SigningKeyRecord> readSigningKey(const Stmt& s, int first = 0) {
   sign::SigningKeyRecord k;
-  k.kid = s.text(0);
-  const auto alg = sign::parseKeyAlgorithm(s.text(1));
+  k.kid = s.text(first);
+  const auto alg = sign::parseKeyAlgorithm(s.text(first + 1));
   if (!alg) return fail(ErrorKind::kInternal, "STORE_CORRUPT", "signing key '" + k.kid + "' has an unknown algorithm");
   k.algorithm = *alg;
-  k.public_pem = s.text(2);
-  k.sealed_private = s.blobBytes(3);
-  k.created_at = s.i64(4);
-  k.retired_at = s.optI64(5);
+  k.public_pem = s.text(first + 2);
+  k.sealed_private = s.blobBytes(first + 3);
+  k.created_at = s.i64(first + 4);
+  k.retired_at = s.optI64(first + 5);
   return k;
 }
 
@@ -98,17 +99,9 @@ Status SqliteStore::forEachSigningKey(
   Stmt s(c.rdb, std::string("SELECT tenant_id, ") + kSigningKeyCols +
                     " FROM signing_keys ORDER BY tenant_id, created_at, rowid");
   return stepAll(*impl_, s, [&](const Stmt& r) -> Status {
-    // Columns shift by one: tenant_id comes first.
-    sign::SigningKeyRecord k;
-    k.kid = r.text(1);
-    const auto alg = sign::parseKeyAlgorithm(r.text(2));
-    if (!alg) return fail(ErrorKind::kInternal, "STORE_CORRUPT", "signing key '" + k.kid + "' has an unknown algorithm");
-    k.algorithm = *alg;
-    k.public_pem = r.text(3);
-    k.sealed_private = r.blobBytes(4);
-    k.created_at = r.i64(5);
-    k.retired_at = r.optI64(6);
-    fn(r.text(0), std::move(k));
+    auto k = readSigningKey(r, 1);  // tenant_id comes first
+    if (!k) return std::unexpected(k.error());
+    fn(r.text(0), std::move(*k));
     return {};
   });
 }
