@@ -236,7 +236,31 @@ class Nginx:
 
 # ---- wrk ----------------------------------------------------------------------------------
 
-def wrk(port, script, args, conns, seconds, warmup=2):
+def cpu_seconds(pid):
+    """User + system CPU of a process and its direct children (nginx's worker), in seconds."""
+    pids = [pid]
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        pids.append(int(d))
+            except (OSError, ValueError, IndexError):
+                pass
+    ticks = 0
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, ValueError, IndexError):
+            pass
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(port, script, args, conns, seconds, warmup=2, pid=None):
+    """Runs wrk; with `pid`, also the server's CPU time per request during the measured run,
+    a figure that, unlike requests/s, does not depend on what else runs on the machine."""
     url = f"http://127.0.0.1:{port}"
     def command(secs):
         return pin(CLIENT_CPU) + ["wrk", "-t1", f"-c{conns}", f"-d{secs}s", "--latency", "--timeout", "5s",
@@ -244,10 +268,14 @@ def wrk(port, script, args, conns, seconds, warmup=2):
     if warmup:
         subprocess.run(command(warmup), capture_output=True, text=True)
     cmd = command(seconds)
+    cpu0 = cpu_seconds(pid) if pid else None
     out = subprocess.run(cmd, capture_output=True, text=True)
+    cpu1 = cpu_seconds(pid) if pid else None
     for line in out.stdout.splitlines():
         if line.startswith("RESULT "):
             r = json.loads(line[7:])
+            if pid and r["requests"]:
+                r["cpu_us_per_request"] = (cpu1 - cpu0) * 1e6 / r["requests"]
             r["command"] = " ".join(cmd)
             r["load"] = load_avg()
             return r
@@ -334,8 +362,9 @@ def report(res):
     h = res.get("http")
     if h:
         out.append(f"### HTTP, wrk -t1 -c{res['conns']} -d{res['seconds']}s, 1 worker each, {res['keys']:,} keys\n")
-        out.append("| target | requests/s | p50 ms | p99 ms | p99.9 ms | non-2xx | vs nginx return 200 | vs nginx map | load avg |")
-        out.append("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+        out.append("| target | requests/s | p50 ms | p99 ms | p99.9 ms | non-2xx | vs nginx return 200 | vs nginx map | "
+                   "server CPU µs per request | load avg |")
+        out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
         ceil = h["nginx_return200_verify"]["rps"]
         mp = h["nginx_map_verify"]["rps"]
         for name, label in [("keyward_verify", "keyward POST /v1/keys/verify"),
@@ -350,7 +379,8 @@ def report(res):
             c = h["nginx_return200_authz"]["rps"] if name.endswith("authz") else ceil
             mm = h["nginx_map_authz"]["rps"] if name.endswith("authz") else mp
             out.append(f"| {label} | {r['rps']:,.0f} | {r['p50_us'] / 1e3:.3f} | {r['p99_us'] / 1e3:.3f} | "
-                       f"{r['p999_us'] / 1e3:.3f} | {r['non2xx']} | {r['rps'] / c:.2f}x | {r['rps'] / mm:.2f}x | {r['load']} |")
+                       f"{r['p999_us'] / 1e3:.3f} | {r['non2xx']} | {r['rps'] / c:.2f}x | {r['rps'] / mm:.2f}x | "
+                       f"{r.get('cpu_us_per_request', float('nan')):.1f} | {r['load']} |")
         out.append("")
     g = res.get("mgmt")
     if g:
@@ -534,7 +564,8 @@ def main():
             if "http" not in skip:
                 for mode in ("verify", "authz"):
                     log(f"wrk keyward {mode}")
-                    http[f"keyward_{mode}"] = wrk(kw.port, "load.lua", [mode, sample], a.conns, a.seconds)
+                    http[f"keyward_{mode}"] = wrk(kw.port, "load.lua", [mode, sample], a.conns, a.seconds,
+                                                  pid=kw.proc.pid)
             if "mgmt" not in skip:
                 log("revocation")
                 mgmt["revocation"] = revocation(kw.port, tmp, admin, 100)
@@ -561,7 +592,8 @@ def main():
                     log(f"{name} up in {ng.ready_s:.2f} s")
                     for mode in ("verify", "authz"):
                         log(f"wrk {name} {mode}")
-                        http[f"{name}_{mode}"] = wrk(ng.port, "load.lua", [mode, sample], a.conns, a.seconds)
+                        http[f"{name}_{mode}"] = wrk(ng.port, "load.lua", [mode, sample], a.conns, a.seconds,
+                                                     pid=ng.proc.pid)
                     ng.stop()
                 res["http"] = http
     finally:

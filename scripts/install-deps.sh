@@ -9,6 +9,8 @@ PACKAGES=(
   libssl-dev openssl
   libsqlite3-dev sqlite3
   libcli11-dev libtomlplusplus-dev libargon2-dev
+  # the HTTP/1.1 request parser of the server
+  libhttp-parser-dev
   # expiry alerts: SMTP and webhook delivery; the SMTP sink the tests run
   libcurl4-openssl-dev python3-aiosmtpd
   libspdlog-dev libfmt-dev

@@ -279,6 +279,7 @@ int runServe(const Config& cfg) {
       // Paths only: queries are not logged, and no endpoint takes a secret in its path.
       const bool hot = r.path == "/v1/keys/verify" || r.path == "/v1/authz";
       const auto level = hot ? spdlog::level::debug : spdlog::level::info;
+      if (!spdlog::should_log(level)) return;  // the hot path logs nothing by default: format nothing
       spdlog::log(level, "http {} {} {} {:.2f}ms from {}", r.method, r.path, status, ms,
                   r.peer ? formatIp(*r.peer) : std::string("-"));
     };

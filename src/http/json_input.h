@@ -1,14 +1,14 @@
 // json_input.h — strict reading of JSON request bodies.
-// Thread safety: one reader per request. Ownership: owns the parsed document.
+// Thread safety: one reader per request. Ownership: owns the parsed document (not copyable).
 // The reader records the first problem (malformed JSON, wrong type, missing field, value out
 // of range) with the field's name and keeps returning defaults, so a handler reads every
 // field in a straight line and checks finish() once; finish() also rejects unknown fields.
 #pragma once
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -76,9 +76,15 @@ class JsonReader {
   // "module" and "action" of a permission-like object; false (error recorded) when bad.
   bool readModuleAction(const boost::json::object& o, const std::string& at, std::string& module, Action& action);
   void setError(std::string field, std::string message, std::string code = "INVALID_FIELD");
+  void markRead(std::string_view name);
+  bool wasRead(std::string_view name) const;
 
-  boost::json::value doc_;
-  std::set<std::string, std::less<>> read_;
+  // The parsed document lives in this buffer (and in heap blocks after it for large bodies),
+  // all freed at once: a verify request's body then costs no allocation to parse.
+  alignas(16) unsigned char arena_buffer_[1024];
+  boost::json::monotonic_resource arena_{arena_buffer_, sizeof arena_buffer_};
+  boost::json::value doc_ = boost::json::value(boost::json::storage_ptr(&arena_));
+  std::vector<std::string> read_;  // field names read so far; a handful, so a list
   std::optional<Error> error_;
 };
 

@@ -48,7 +48,7 @@ using BodyStream = std::function<Result<std::optional<std::string>>()>;
 
 struct Response {
   int status = 200;
-  std::string content_type = "application/json";
+  std::string_view content_type = "application/json";  // always a literal: no copy per reply
   std::vector<Header> headers;
   std::string body;
   BodyStream stream = nullptr;  // when set, sent with chunked transfer coding instead of `body`

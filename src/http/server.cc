@@ -3,33 +3,41 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
+#include <boost/beast/http/status.hpp>
 #include <cctype>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
 
 #include "http/problem.h"
+#include "http/request_parser.h"
 
 namespace keyward::http {
 namespace {
 
-namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
 namespace net = boost::asio;
 namespace ssl = boost::asio::ssl;
 using tcp = boost::asio::ip::tcp;
+using error_code = boost::system::error_code;
+using SteadyClock = std::chrono::steady_clock;
+using TimePoint = SteadyClock::time_point;
+
+// How often each I/O thread looks for connections past their deadline. Timeouts are whole
+// seconds, so a quarter second of slack is invisible; one timer per thread instead of one
+// armed and cancelled around every read and write is what made Beast's tcp_stream costly.
+constexpr std::chrono::milliseconds kSweepInterval{250};
+constexpr std::size_t kReadChunk = 16 * 1024;
 
 std::optional<IpAddress> toIp(const net::ip::address& a) {
   IpAddress ip;
@@ -43,13 +51,6 @@ std::optional<IpAddress> toIp(const net::ip::address& a) {
   return ip;
 }
 
-// Serializes a response into one buffer: status line, headers, body. Beast's serializer
-// walks header fields and body through nested buffer-sequence iterators; on the verify path
-// that cost ~27 k instructions per response, more than the rest of the request. The output
-// matches what the Beast message carried: HTTP/1.1, "Server: keyward", Content-Type when
-// there is a body or an error, the handler's headers (the last of a name wins), one
-// "Cache-Control: no-store", Content-Length except on 1xx/204/304, "Connection: close" when
-// the connection ends.
 bool iequal(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
@@ -57,15 +58,20 @@ bool iequal(std::string_view a, std::string_view b) {
   return true;
 }
 
-std::string serialize(Response& resp, bool keep_alive) {
+// Serializes the status line and headers (and, unless chunked, the body) into one buffer:
+// HTTP/1.1, "Server: keyward", Content-Type when there is a body or an error, the handler's
+// headers (the last of a name wins), one "Cache-Control: no-store", then Content-Length
+// (except on 1xx/204/304) or "Transfer-Encoding: chunked", and "Connection: close" when the
+// connection ends.
+std::string serialize(const Response& resp, bool keep_alive, bool chunked) {
   std::string out;
-  out.reserve(160 + resp.body.size() + resp.headers.size() * 48);
+  out.reserve(160 + (chunked ? 0 : resp.body.size()) + resp.headers.size() * 48);
   out += "HTTP/1.1 ";
   out += std::to_string(resp.status);
   out += ' ';
-  out += bhttp::obsolete_reason(bhttp::int_to_status(unsigned(resp.status)));
+  out += boost::beast::http::obsolete_reason(boost::beast::http::int_to_status(unsigned(resp.status)));
   out += "\r\nServer: keyward\r\n";
-  if (!resp.body.empty() || resp.status >= 400) {
+  if (chunked || !resp.body.empty() || resp.status >= 400) {
     out += "Content-Type: ";
     out += resp.content_type;
     out += "\r\n";
@@ -73,7 +79,7 @@ std::string serialize(Response& resp, bool keep_alive) {
   for (size_t i = 0; i < resp.headers.size(); ++i) {
     const auto& h = resp.headers[i];
     if (iequal(h.name, "cache-control")) continue;  // written once below
-    bool later = false;  // Beast's set(): a later header of the same name replaces this one
+    bool later = false;  // a later header of the same name replaces this one
     for (size_t j = i + 1; j < resp.headers.size() && !later; ++j) later = iequal(resp.headers[j].name, h.name);
     if (later) continue;
     out += h.name;
@@ -83,14 +89,16 @@ std::string serialize(Response& resp, bool keep_alive) {
   }
   out += "Cache-Control: no-store\r\n";
   const int st = resp.status;
-  if (!(st < 200 || st == 204 || st == 304)) {
+  if (chunked) {
+    out += "Transfer-Encoding: chunked\r\n";
+  } else if (!(st < 200 || st == 204 || st == 304)) {
     out += "Content-Length: ";
     out += std::to_string(resp.body.size());
     out += "\r\n";
   }
   if (!keep_alive) out += "Connection: close\r\n";
   out += "\r\n";
-  out += resp.body;
+  if (!chunked) out += resp.body;
   return out;
 }
 
@@ -103,10 +111,46 @@ bool answeredInline(const Request& req) {
          req.path == "/v1/version";
 }
 
-class SessionBase {
+class Connection {
  public:
-  virtual ~SessionBase() = default;
+  virtual ~Connection() = default;
+  virtual void start() = 0;
+  // Stopping: close now if waiting for a request, else after the response in flight.
   virtual void shutdownSoon() = 0;
+  // Closes the connection if its current wait has passed its deadline.
+  virtual void expireIfDue(TimePoint now) = 0;
+};
+
+// One I/O thread with its own io_context. A connection lives on one worker for its whole
+// life, so its handlers never run concurrently and need no strand.
+struct Worker {
+  std::mutex mu;  // guards conns: the blocking pool may drop a connection's last reference
+  std::unordered_map<const Connection*, std::weak_ptr<Connection>> conns;
+  std::atomic<bool> running{false};
+  std::thread thread;
+  // Destroyed before `conns` and `mu`: destroying the context destroys the handlers that
+  // still hold connections, whose destructors unregister here.
+  net::io_context ioc{1};
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> guard{net::make_work_guard(ioc)};
+  net::steady_timer sweep{ioc};
+  bool finished = false;  // touched on this worker's thread only
+
+  void add(const std::shared_ptr<Connection>& c) {
+    std::lock_guard lock(mu);
+    conns.emplace(c.get(), c);
+  }
+  std::vector<std::shared_ptr<Connection>> live() {
+    std::vector<std::shared_ptr<Connection>> out;
+    std::lock_guard lock(mu);
+    out.reserve(conns.size());
+    for (auto& [_, weak] : conns)
+      if (auto c = weak.lock()) out.push_back(std::move(c));
+    return out;
+  }
+  bool empty() {
+    std::lock_guard lock(mu);
+    return conns.empty();
+  }
 };
 
 }  // namespace
@@ -114,334 +158,346 @@ class SessionBase {
 struct Server::Impl {
   Impl(const Router& r, ServerOptions o) : router(r), opt(std::move(o)) {}
 
+  static std::vector<std::unique_ptr<Worker>> makeWorkers(unsigned threads) {
+    std::vector<std::unique_ptr<Worker>> out;
+    const unsigned n = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+    for (unsigned i = 0; i < n; ++i) out.push_back(std::make_unique<Worker>());
+    return out;
+  }
+
   const Router& router;
   ServerOptions opt;
-  // One I/O thread (the benchmark's setting) tells Asio so; it then skips waking other threads.
-  net::io_context ioc{opt.threads == 1 ? 1 : BOOST_ASIO_CONCURRENCY_HINT_DEFAULT};
+  std::optional<ssl::context> tls;  // before `workers`: their TLS sessions use it
+  std::vector<std::unique_ptr<Worker>> workers = makeWorkers(opt.threads);  // outlive `blocking`
   net::thread_pool blocking{std::max(1u, opt.blocking_threads)};
-  std::optional<ssl::context> tls;
-  tcp::acceptor acceptor{net::make_strand(ioc)};
-  std::vector<std::thread> threads;
+  tcp::acceptor acceptor{workers.front()->ioc};
+  std::size_t next_worker = 0;  // accept handler only
   std::atomic<bool> stopping{false};
+  std::atomic<TimePoint::rep> stop_deadline{0};
   std::optional<net::signal_set> signals;
-  net::steady_timer shutdown_timer{net::make_strand(ioc)};  // touched only on its strand
-
-  std::mutex sessions_mu;
-  std::uint64_t next_session = 0;
-  std::unordered_map<std::uint64_t, std::weak_ptr<SessionBase>> sessions;
 
   void accept();
   void beginShutdown();
-  void join();
-  std::uint64_t track(std::weak_ptr<SessionBase> s) {
-    std::lock_guard lock(sessions_mu);
-    sessions.emplace(++next_session, std::move(s));
-    return next_session;
+  void sweep(Worker& w);
+  // Ends a stopping worker's loop once it has no connections left.
+  void finishIfIdle(Worker& w);
+  void unregister(Worker& w, const Connection* c) {
+    bool now_empty = false;
+    {
+      std::lock_guard lock(w.mu);
+      w.conns.erase(c);
+      now_empty = w.conns.empty();
+    }
+    if (now_empty && stopping && w.running) net::post(w.ioc, [this, &w] { finishIfIdle(w); });
   }
-  void untrack(std::uint64_t id) {
-    std::lock_guard lock(sessions_mu);
-    sessions.erase(id);
-    // The last connection gone during shutdown: nothing left to wait for.
-    if (sessions.empty() && stopping) net::post(shutdown_timer.get_executor(), [this] { shutdown_timer.cancel(); });
+  void join() {
+    for (auto& w : workers)
+      if (w->thread.joinable() && w->thread.get_id() != std::this_thread::get_id()) w->thread.join();
   }
 };
 
 namespace {
 
 template <class Stream>
-class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+class Session final : public Connection, public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(Server::Impl& server, Stream stream) : server_(server), stream_(std::move(stream)) {}
-  ~Session() override { server_.untrack(id_); }
+  static constexpr bool kTls = !std::is_same_v<Stream, tcp::socket>;
 
-  void run(std::optional<IpAddress> peer) {
-    peer_ = peer;
-    id_ = server_.track(this->weak_from_this());
-    net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] { self->start(); });
+  Session(Server::Impl& server, Worker& worker, tcp::socket socket, std::optional<IpAddress> peer)
+      : server_(server),
+        worker_(worker),
+        stream_(makeStream(std::move(socket), server)),
+        parser_(server.opt.header_limit, server.opt.body_limit),
+        peer_(peer) {
+    in_.resize(kReadChunk);
+  }
+  ~Session() override { server_.unregister(worker_, this); }
+
+  void start() override {
+    if constexpr (kTls) {
+      deadline_ = SteadyClock::now() + server_.opt.header_timeout;
+      stream_.async_handshake(ssl::stream_base::server, [self = this->shared_from_this()](error_code ec) {
+        if (ec) return self->closeSocket();
+        self->process();
+      });
+    } else {
+      process();
+    }
   }
 
   void shutdownSoon() override {
-    net::post(stream_.get_executor(), [self = this->shared_from_this()] {
-      // Waiting for a next request: close now. Mid-request: close after the response.
-      if (self->idle_) self->closeSocket();
-    });
+    if (idle_) closeSocket();
+  }
+
+  void expireIfDue(TimePoint now) override {
+    if (now >= deadline_) closeSocket();
   }
 
  private:
-  void start() {
-    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
-      readHeader();
+  static Stream makeStream(tcp::socket socket, Server::Impl& server) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), *server.tls);
     } else {
-      beast::get_lowest_layer(stream_).expires_after(server_.opt.header_timeout);
-      stream_.async_handshake(ssl::stream_base::server,
-                              [self = this->shared_from_this()](beast::error_code ec) {
+      return socket;
+    }
+  }
+
+  // Parses what is buffered; then answers a complete request, refuses a bad one, or reads on.
+  void process() {
+    if (in_begin_ < in_end_) {
+      in_begin_ += parser_.feed(in_.data() + in_begin_, in_end_ - in_begin_);
+      if (in_begin_ == in_end_) in_begin_ = in_end_ = 0;
+    }
+    switch (parser_.state()) {
+      case RequestParser::State::kComplete:
+        return handle();
+      case RequestParser::State::kFailed: {
+        const ParseFailure& f = parser_.failure();
+        return send(problem(f.status, f.code, f.detail, parser_.target()), false);
+      }
+      case RequestParser::State::kNeedMore:
+        break;
+    }
+    if (parser_.expectsContinue() && !continue_sent_) {
+      continue_sent_ = true;
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      deadline_ = SteadyClock::now() + server_.opt.read_timeout;
+      return net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+                              [self = this->shared_from_this()](error_code ec, std::size_t) {
                                 if (ec) return self->closeSocket();
-                                self->readHeader();
+                                self->read();
                               });
     }
+    read();
   }
 
-  void readHeader() {
-    if (server_.stopping) return close();
-    parser_.emplace();
-    parser_->body_limit(server_.opt.body_limit);
-    parser_->header_limit(std::uint32_t(server_.opt.header_limit));
-    idle_ = buffer_.size() == 0;
-    beast::get_lowest_layer(stream_).expires_after(first_ ? server_.opt.header_timeout : server_.opt.idle_timeout);
-    first_ = false;
-    bhttp::async_read_header(stream_, buffer_, *parser_,
-                             [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-                               self->onHeader(ec);
-                             });
-  }
-
-  void onHeader(beast::error_code ec) {
-    idle_ = false;
-    if (ec) return onReadError(ec);
-    started_ = std::chrono::steady_clock::now();
-    beast::get_lowest_layer(stream_).expires_after(server_.opt.read_timeout);
-    const auto& req = parser_->get();
-    if (auto it = req.find(bhttp::field::expect); it != req.end() && beast::iequals(it->value(), "100-continue")) {
-      if (parser_->content_length() && *parser_->content_length() > server_.opt.body_limit) {
-        return sendError(413, "BODY_TOO_LARGE", bodyLimitMessage());
-      }
-      continue_ = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
-      return bhttp::async_write(stream_, *continue_,
-                                [self = this->shared_from_this()](beast::error_code ec2, std::size_t) {
-                                  if (ec2) return self->closeSocket();
-                                  self->readBody();
-                                });
-    }
-    readBody();
-  }
-
-  void readBody() {
-    bhttp::async_read(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec) return self->onReadError(ec);
-      self->handle();
-    });
-  }
-
-  std::string bodyLimitMessage() const {
-    return "the request body exceeds the limit of " + std::to_string(server_.opt.body_limit) + " bytes";
-  }
-
-  void onReadError(beast::error_code ec) {
-    if (ec == bhttp::error::body_limit) return sendError(413, "BODY_TOO_LARGE", bodyLimitMessage());
-    if (ec == bhttp::error::header_limit) {
-      return sendError(431, "HEADERS_TOO_LARGE", "the request headers are too large");
-    }
-    if (ec.category() == bhttp::make_error_code(bhttp::error::end_of_stream).category() &&
-        ec != bhttp::error::end_of_stream &&
-        ec != bhttp::error::partial_message) {
-      return sendError(400, "BAD_REQUEST", "the request is not valid HTTP/1.1");
-    }
-    closeSocket();  // timeout, reset, or the client closed: nothing to answer
+  void read() {
+    idle_ = !parser_.started();
+    if (idle_ && server_.stopping) return closeSocket();
+    const auto& o = server_.opt;
+    const auto wait = parser_.headersComplete() ? o.read_timeout
+                      : parser_.started() || first_ ? o.header_timeout
+                                                    : o.idle_timeout;
+    deadline_ = SteadyClock::now() + wait;
+    stream_.async_read_some(net::buffer(in_.data() + in_end_, in_.size() - in_end_),
+                            [self = this->shared_from_this()](error_code ec, std::size_t n) {
+                              self->idle_ = false;
+                              // The client closed, reset or timed out: nobody to answer.
+                              if (ec) return self->closeSocket();
+                              self->in_end_ += n;
+                              self->process();
+                            });
   }
 
   void handle() {
-    auto& breq = parser_->get();
-    Request req;
-    req.method = std::string(breq.method_string());
-    const std::string_view target = breq.target();
-    const size_t q = target.find('?');
-    req.path = std::string(target.substr(0, q));
-    if (q != std::string_view::npos) req.query = std::string(target.substr(q + 1));
-    req.headers.reserve(8);
-    for (const auto& f : breq) {
-      std::string name(f.name_string());
-      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-      req.headers.push_back({std::move(name), std::string(f.value())});
-    }
-    req.body = std::move(breq.body());
+    const bool keep_alive = parser_.keepAlive();
+    Request req = parser_.take();
     req.peer = peer_;
-    const bool keep_alive = breq.keep_alive();
-    if (answeredInline(req)) {
-      Response resp = server_.router.handle(req);
-      send(std::move(resp), keep_alive, &req);
-      return;
+    first_ = false;
+    continue_sent_ = false;
+    started_ = SteadyClock::now();
+    deadline_ = TimePoint::max();  // the handler's time is not the client's to limit
+    if (server_.opt.on_request) {
+      logged_.method = req.method;
+      logged_.path = req.path;
+      logged_.peer = req.peer;
     }
+    if (answeredInline(req)) return send(server_.router.handle(req), keep_alive);
     auto shared = std::make_shared<Request>(std::move(req));
-    net::post(server_.blocking, [self = this->shared_from_this(), shared, keep_alive] {
+    net::post(server_.blocking, [self = this->shared_from_this(), shared, keep_alive]() mutable {
       Response resp = self->server_.router.handle(*shared);
-      net::post(self->stream_.get_executor(), [self, shared, keep_alive, resp = std::move(resp)]() mutable {
-        self->send(std::move(resp), keep_alive, shared.get());
+      shared.reset();
+      Worker& w = self->worker_;
+      // `self` moves along, so this pool thread holds no reference once it has posted.
+      net::post(w.ioc, [self = std::move(self), keep_alive, resp = std::move(resp)]() mutable {
+        self->send(std::move(resp), keep_alive);
       });
     });
   }
 
-  void sendError(int status, std::string_view code, std::string detail) {
-    send(problem(status, code, detail, parser_ ? std::string(parser_->get().target()) : std::string()), false,
-         nullptr);
+  void send(Response resp, bool keep_alive) {
+    status_ = resp.status;
+    keep_alive_ = keep_alive && !server_.stopping;
+    if (resp.stream) return sendStream(std::move(resp));
+    out_ = serialize(resp, keep_alive_, false);
+    deadline_ = SteadyClock::now() + server_.opt.read_timeout;
+    net::async_write(stream_, net::buffer(out_), [self = this->shared_from_this()](error_code ec, std::size_t) {
+      self->responseDone(ec);
+    });
   }
 
-  void send(Response resp, bool keep_alive, const Request* req) {
-    if (resp.stream) return sendStream(std::move(resp), keep_alive);
-    keep_alive_ = keep_alive && !server_.stopping;
-    response_ = serialize(resp, keep_alive_);
-    const int status = resp.status;
-    std::optional<Request> logged;
-    if (req && server_.opt.on_request) {
-      logged.emplace();
-      logged->method = req->method;
-      logged->path = req->path;
-      logged->peer = req->peer;
+  void responseDone(error_code ec) {
+    if (server_.opt.on_request && !logged_.method.empty()) {
+      const double ms = std::chrono::duration<double, std::milli>(SteadyClock::now() - started_).count();
+      server_.opt.on_request(logged_, status_, ms);
     }
-    beast::get_lowest_layer(stream_).expires_after(server_.opt.read_timeout);
-    net::async_write(stream_, net::buffer(response_),
-                     [self = this->shared_from_this(), logged = std::move(logged), status](beast::error_code ec,
-                                                                                          std::size_t) {
-                       if (logged) {
-                         const double ms = std::chrono::duration<double, std::milli>(
-                                               std::chrono::steady_clock::now() - self->started_)
-                                               .count();
-                         self->server_.opt.on_request(*logged, status, ms);
-                       }
-                       self->response_.clear();
-                       if (ec || !self->keep_alive_) return self->close();
-                       self->readHeader();
-                     });
+    logged_.method.clear();
+    if (ec) return closeSocket();
+    if (!keep_alive_) return close();
+    process();  // a pipelined request may be buffered already
   }
 
   // Status and headers first, then each piece the producer yields as one chunk: nothing
-  // larger than a piece is ever held in memory.
-  void sendStream(Response resp, bool keep_alive) {
-    auto head = std::make_shared<bhttp::response<bhttp::empty_body>>();
-    head->version(11);
-    head->result(unsigned(resp.status));
-    head->set(bhttp::field::server, "keyward");
-    head->set(bhttp::field::content_type, resp.content_type);
-    for (auto& h : resp.headers) head->set(h.name, h.value);
-    head->set(bhttp::field::cache_control, "no-store");
-    head->keep_alive(keep_alive && !server_.stopping);
-    head->chunked(true);
-    auto serializer = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*head);
+  // larger than a piece is ever held in memory. The producer reads the database, so it runs
+  // on the blocking pool, not on this I/O thread.
+  void sendStream(Response resp) {
+    out_ = serialize(resp, keep_alive_, true);
     auto producer = std::make_shared<BodyStream>(std::move(resp.stream));
-    const bool again = head->keep_alive();
-    beast::get_lowest_layer(stream_).expires_after(server_.opt.read_timeout);
-    bhttp::async_write_header(stream_, *serializer,
-                              [self = this->shared_from_this(), head, serializer, producer, again](
-                                  beast::error_code ec, std::size_t) {
-                                if (ec) return self->close();
-                                self->writeChunk(producer, again);
-                              });
-  }
-
-  void writeChunk(std::shared_ptr<BodyStream> producer, bool again) {
-    auto piece = (*producer)();
-    beast::get_lowest_layer(stream_).expires_after(server_.opt.read_timeout);
-    if (!piece) return closeSocket();  // abort: the client must not take a partial export as whole
-    if (!*piece) {
-      return net::async_write(stream_, bhttp::make_chunk_last(),
-                              [self = this->shared_from_this(), again](beast::error_code ec, std::size_t) {
-                                if (ec || !again) return self->close();
-                                self->readHeader();
-                              });
-    }
-    auto data = std::make_shared<std::string>(std::move(**piece));
-    if (data->empty()) return writeChunk(producer, again);  // an empty chunk would end the body
-    net::async_write(stream_, bhttp::make_chunk(net::buffer(*data)),
-                     [self = this->shared_from_this(), data, producer, again](beast::error_code ec, std::size_t) {
-                       if (ec) return self->close();
-                       self->writeChunk(producer, again);
+    deadline_ = SteadyClock::now() + server_.opt.read_timeout;
+    net::async_write(stream_, net::buffer(out_),
+                     [self = this->shared_from_this(), producer](error_code ec, std::size_t) {
+                       if (ec) return self->closeSocket();
+                       self->nextChunk(producer);
                      });
   }
 
+  void nextChunk(std::shared_ptr<BodyStream> producer) {
+    deadline_ = TimePoint::max();
+    net::post(server_.blocking, [self = this->shared_from_this(), producer]() mutable {
+      auto piece = (*producer)();
+      Worker& w = self->worker_;
+      net::post(w.ioc, [self = std::move(self), producer = std::move(producer), piece = std::move(piece)]() mutable {
+        self->writeChunk(std::move(producer), std::move(piece));
+      });
+    });
+  }
+
+  void writeChunk(std::shared_ptr<BodyStream> producer, Result<std::optional<std::string>> piece) {
+    // An error: abort, so the client cannot take a partial export for a whole one.
+    if (!piece) return closeSocket();
+    if (*piece && (*piece)->empty()) return nextChunk(std::move(producer));  // "0" would end the body
+    out_.clear();
+    if (*piece) {
+      char size[20];
+      const int len = std::snprintf(size, sizeof size, "%zx\r\n", (*piece)->size());
+      out_.append(size, std::size_t(len));
+      out_ += **piece;
+      out_ += "\r\n";
+    } else {
+      out_ = "0\r\n\r\n";
+      producer.reset();
+    }
+    deadline_ = SteadyClock::now() + server_.opt.read_timeout;
+    net::async_write(stream_, net::buffer(out_),
+                     [self = this->shared_from_this(), producer](error_code ec, std::size_t) {
+                       if (ec) return self->closeSocket();
+                       if (producer) return self->nextChunk(producer);
+                       self->responseDone(ec);
+                     });
+  }
+
+  // Ends the connection after a response that said "Connection: close".
   void close() {
-    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
-      beast::error_code ec;
-      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if constexpr (kTls) {
+      deadline_ = SteadyClock::now() + std::chrono::seconds(2);
+      stream_.async_shutdown([self = this->shared_from_this()](error_code) { self->closeSocket(); });
+    } else {
+      error_code ec;
+      stream_.shutdown(tcp::socket::shutdown_send, ec);
       // Lingering close (RFC 9112 9.6): closing with unread input (the rest of a body over
       // the limit, pipelined requests) resets the connection, and the reset can destroy the
       // response before the client reads it. Discard input until the client closes, for 1 s.
-      stream_.expires_after(std::chrono::seconds(1));
+      deadline_ = SteadyClock::now() + std::chrono::seconds(1);
       drain();
-    } else {
-      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
-      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) { self->closeSocket(); });
     }
   }
 
   void drain() {
-    stream_.async_read_some(net::buffer(drain_buffer_), [self = this->shared_from_this()](beast::error_code ec,
-                                                                                           std::size_t) {
+    stream_.async_read_some(net::buffer(in_), [self = this->shared_from_this()](error_code ec, std::size_t) {
       if (ec) return self->closeSocket();
       self->drain();
     });
   }
 
   void closeSocket() {
-    beast::error_code ec;
-    beast::get_lowest_layer(stream_).socket().close(ec);
+    error_code ec;
+    stream_.lowest_layer().close(ec);
+    deadline_ = TimePoint::max();
   }
 
   Server::Impl& server_;
+  Worker& worker_;
   Stream stream_;
-  beast::flat_buffer buffer_;
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  std::string response_;  // the serialized response being written
-  bool keep_alive_ = false;
-  std::shared_ptr<bhttp::response<bhttp::empty_body>> continue_;
-  std::array<char, 4096> drain_buffer_{};
+  RequestParser parser_;
+  std::vector<char> in_;  // received bytes; [in_begin_, in_end_) not parsed yet
+  std::size_t in_begin_ = 0;
+  std::size_t in_end_ = 0;
+  std::string out_;  // the response (or chunk) being written
   std::optional<IpAddress> peer_;
-  std::uint64_t id_ = 0;
-  bool idle_ = false;
+  Request logged_;  // method, path and peer of the request in flight, for the access log
+  TimePoint deadline_ = TimePoint::max();
+  TimePoint started_;
+  int status_ = 0;
+  bool keep_alive_ = false;
+  bool idle_ = false;  // waiting for a request with nothing of it received
   bool first_ = true;
-  std::chrono::steady_clock::time_point started_;
+  bool continue_sent_ = false;
 };
 
 }  // namespace
 
 void Server::Impl::accept() {
-  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+  Worker& target = *workers[next_worker++ % workers.size()];
+  acceptor.async_accept(target.ioc, [this, &target](error_code ec, tcp::socket socket) {
     if (ec) {
       if (!stopping && ec != net::error::operation_aborted) accept();
       return;
     }
     if (stopping) return;
-    beast::error_code pec;
+    error_code pec;
     const auto endpoint = socket.remote_endpoint(pec);
     std::optional<IpAddress> peer = pec ? std::nullopt : toIp(endpoint.address());
     socket.set_option(tcp::no_delay(true), pec);
+    std::shared_ptr<Connection> c;
     if (tls) {
-      std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
-          *this, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls))
-          ->run(peer);
+      c = std::make_shared<Session<ssl::stream<tcp::socket>>>(*this, target, std::move(socket), peer);
     } else {
-      std::make_shared<Session<beast::tcp_stream>>(*this, beast::tcp_stream(std::move(socket)))->run(peer);
+      c = std::make_shared<Session<tcp::socket>>(*this, target, std::move(socket), peer);
     }
+    target.add(c);
+    net::post(target.ioc, [c] { c->start(); });
     accept();
   });
 }
 
-void Server::Impl::beginShutdown() {
-  if (stopping.exchange(true)) return;
-  net::post(acceptor.get_executor(), [this] {
-    beast::error_code ec;
-    acceptor.close(ec);
-  });
-  if (signals) net::post(ioc, [this] { signals->cancel(); });
-  std::vector<std::shared_ptr<SessionBase>> live;
-  {
-    std::lock_guard lock(sessions_mu);
-    for (auto& [_, weak] : sessions)
-      if (auto s = weak.lock()) live.push_back(std::move(s));
-  }
-  for (auto& s : live) s->shutdownSoon();
-  // In-flight requests get shutdown_timeout to finish; then the loop is stopped outright.
-  net::post(shutdown_timer.get_executor(), [this] {
-    shutdown_timer.expires_after(opt.shutdown_timeout);
-    shutdown_timer.async_wait([this](beast::error_code ec) {
-      if (!ec) ioc.stop();
-    });
-    std::lock_guard lock(sessions_mu);
-    if (sessions.empty()) shutdown_timer.cancel();
+void Server::Impl::sweep(Worker& w) {
+  w.sweep.expires_after(kSweepInterval);
+  w.sweep.async_wait([this, &w](error_code ec) {
+    if (ec || w.finished) return;
+    const TimePoint now = SteadyClock::now();
+    if (stopping && now.time_since_epoch().count() >= stop_deadline.load()) {
+      w.ioc.stop();  // in-flight requests had shutdown_timeout to finish
+      return;
+    }
+    for (auto& c : w.live()) c->expireIfDue(now);
+    sweep(w);
   });
 }
 
-void Server::Impl::join() {
-  for (auto& t : threads)
-    if (t.joinable() && t.get_id() != std::this_thread::get_id()) t.join();
+void Server::Impl::finishIfIdle(Worker& w) {
+  if (w.finished || !stopping || !w.empty()) return;
+  w.finished = true;
+  w.sweep.cancel();
+  w.guard.reset();  // the loop ends when its last handler has run
+}
+
+void Server::Impl::beginShutdown() {
+  if (stopping) return;
+  // The deadline is set before `stopping`, which the sweep reads first.
+  stop_deadline = (SteadyClock::now() + opt.shutdown_timeout).time_since_epoch().count();
+  if (stopping.exchange(true)) return;
+  net::post(acceptor.get_executor(), [this] {
+    error_code ec;
+    acceptor.close(ec);
+    if (signals) signals->cancel();
+  });
+  for (auto& w : workers) {
+    Worker* wp = w.get();
+    net::post(wp->ioc, [this, wp] {
+      for (auto& c : wp->live()) c->shutdownSoon();
+      finishIfIdle(*wp);
+    });
+  }
 }
 
 Server::Server(const Router& router, ServerOptions options)
@@ -458,13 +514,13 @@ Result<unsigned short> Server::start() {
     im.tls.emplace(ssl::context::tls_server);
     im.tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                         ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-    beast::error_code ec;
+    error_code ec;
     im.tls->use_certificate_chain_file(im.opt.tls_cert_file, ec);
     if (ec) return fail(ErrorKind::kInvalid, "TLS_CONFIG", "cannot load TLS certificate '" + im.opt.tls_cert_file + "': " + ec.message());
     im.tls->use_private_key_file(im.opt.tls_key_file, ssl::context::pem, ec);
     if (ec) return fail(ErrorKind::kInvalid, "TLS_CONFIG", "cannot load TLS key '" + im.opt.tls_key_file + "': " + ec.message());
   }
-  beast::error_code ec;
+  error_code ec;
   const auto address = net::ip::make_address(im.opt.host, ec);
   if (ec) return fail(ErrorKind::kInvalid, "LISTEN_ADDRESS", "invalid listen host '" + im.opt.host + "'");
   const tcp::endpoint endpoint(address, im.opt.port);
@@ -478,8 +534,15 @@ Result<unsigned short> Server::start() {
   }
   const unsigned short port = im.acceptor.local_endpoint().port();
   im.accept();
-  unsigned n = im.opt.threads ? im.opt.threads : std::max(1u, std::thread::hardware_concurrency());
-  for (unsigned i = 0; i < n; ++i) im.threads.emplace_back([&im] { im.ioc.run(); });
+  for (auto& w : im.workers) {
+    Worker* wp = w.get();
+    im.sweep(*wp);
+    wp->running = true;
+    wp->thread = std::thread([wp] {
+      wp->ioc.run();
+      wp->running = false;
+    });
+  }
   return port;
 }
 
@@ -493,8 +556,8 @@ void Server::stop() {
 
 void Server::waitForSignal(const std::function<void()>& on_ready) {
   auto& im = *impl_;
-  im.signals.emplace(im.ioc, SIGINT, SIGTERM);
-  im.signals->async_wait([&im](beast::error_code ec, int) {
+  im.signals.emplace(im.workers.front()->ioc, SIGINT, SIGTERM);
+  im.signals->async_wait([&im](error_code ec, int) {
     if (!ec) im.beginShutdown();
   });
   if (im.stopping) im.signals->cancel();

@@ -173,6 +173,85 @@ TEST_F(Http, EveryResponseForbidsCaching) {
   EXPECT_EQ(created.header("cache-control"), "no-store");
 }
 
+TEST_F(Http, HeadersOverTheLimitAreRefusedWith431AndTheConnectionIsClosed) {
+  RawConnection conn(server_.port());
+  ASSERT_TRUE(conn.connected());
+  ASSERT_TRUE(conn.send("GET /healthz HTTP/1.1\r\nHost: t\r\nX-Filler: " + std::string(20 * 1024, 'f') + "\r\n\r\n"));
+  auto r = conn.read();
+  ASSERT_TRUE(r) << conn.error().message();
+  EXPECT_EQ(r->status, 431);
+  expectProblem(r->body, 431, "HEADERS_TOO_LARGE");
+  EXPECT_TRUE(conn.closedByServer()) << conn.error().message();
+}
+
+TEST_F(Http, AChunkedRequestBodyIsReadWhole) {
+  RawConnection conn(server_.port());
+  ASSERT_TRUE(conn.connected());
+  ASSERT_TRUE(conn.send("POST " + groups_ + " HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + token_ +
+                        "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        "9\r\n{\"name\":\"\r\n9\r\nin-chunks\r\n2\r\n\"}\r\n0\r\n\r\n"));
+  auto r = conn.read();
+  ASSERT_TRUE(r) << conn.error().message();
+  EXPECT_EQ(r->status, 201) << r->body;
+  EXPECT_TRUE(groupExists("in-chunks"));
+}
+
+TEST_F(Http, TheAuditExportStreamsAsChunksOnAKeptAliveConnection) {
+  ASSERT_EQ(server_.admin("POST", groups_, toJson({{"name", "exported"}})).status, 201);
+  RawConnection conn(server_.port());
+  ASSERT_TRUE(conn.connected());
+  ASSERT_TRUE(conn.send("GET /v1/tenants/system/audit/export HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + token_ +
+                        "\r\n\r\nGET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"));
+  auto r = conn.read();
+  ASSERT_TRUE(r) << conn.error().message();
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(r->header("transfer-encoding"), "chunked");
+  EXPECT_NE(r->body.find("\"exported\""), std::string::npos) << r->body.substr(0, 500);
+  auto next = conn.read();  // the connection is still usable after the last chunk
+  ASSERT_TRUE(next) << conn.error().message();
+  EXPECT_EQ(next->status, 200);
+}
+
+TEST(HttpTimeouts, AClientThatStopsMidHeadersIsDisconnectedAfterTheHeaderTimeout) {
+  ServerProcess server;
+  ASSERT_TRUE(server.start({"--header-timeout", "1"}));
+  RawConnection conn(server.port(), std::chrono::seconds(5));
+  ASSERT_TRUE(conn.connected());
+  ASSERT_TRUE(conn.send("GET /healthz HTTP/1.1\r\nHost: t\r\n"));  // no blank line: never finished
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_TRUE(conn.closedByServer()) << conn.error().message();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(4));
+  // Other clients are unaffected.
+  EXPECT_EQ(server.call("GET", "/healthz").status, 200);
+}
+
+TEST(HttpTimeouts, AnIdleKeepAliveConnectionIsClosedAfterTheIdleTimeout) {
+  ServerProcess server;
+  ASSERT_TRUE(server.start({"--idle-timeout", "1"}));
+  RawConnection conn(server.port(), std::chrono::seconds(5));
+  ASSERT_TRUE(conn.connected());
+  ASSERT_TRUE(conn.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"));
+  auto r = conn.read();
+  ASSERT_TRUE(r) << conn.error().message();
+  EXPECT_TRUE(r->keep_alive);
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_TRUE(conn.closedByServer()) << conn.error().message();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(4));
+}
+
+TEST(HttpShutdown, AStopClosesIdleConnectionsAndExitsPromptly) {
+  ServerProcess server;
+  ASSERT_TRUE(server.start());
+  RawConnection idle(server.port(), std::chrono::seconds(10));
+  ASSERT_TRUE(idle.connected());
+  ASSERT_TRUE(idle.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ASSERT_TRUE(idle.read());
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(server.stop(), 0) << server.stderrText();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  EXPECT_TRUE(idle.closedByServer()) << idle.error().message();
+}
+
 TEST(HttpTls, TheServerSpeaksHttpsWithTheConfiguredCertificate) {
   if (std::system("openssl version > /dev/null 2>&1") != 0) {
     GTEST_SKIP() << "openssl command not found; scripts/install-deps.sh installs it";
