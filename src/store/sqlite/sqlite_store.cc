@@ -1138,13 +1138,32 @@ Status SqliteStore::rotateKey(const ApiKey& k, const AuditEvent& ev) {
 }
 
 Status SqliteStore::forEachKey(const std::function<void(ApiKey&&)>& fn) {
-  std::lock_guard lock(impl_->rmu);
-  Stmt s(impl_->rdb, "SELECT " + std::string(kIndexKeyCols) + " FROM api_keys ORDER BY seq");
-  if (!s.ok()) return impl_->dbError("prepare key scan", sqlite3_errcode(impl_->rdb));
-  int rc;
-  while ((rc = s.step()) == SQLITE_ROW) fn(readIndexKey(s));
-  if (rc != SQLITE_DONE) return impl_->dbError("key scan", rc);
-  return {};
+  // The scan runs on a connection of its own, opened without SQLite's per-call mutex
+  // (SQLITE_OPEN_NOMUTEX: only this thread uses it, and only here). On the shared read
+  // connection (FULLMUTEX) the mutex around each of the ~40 column calls per row took 8% of
+  // a start with a million keys. It never writes (query_only).
+  const char* path = sqlite3_db_filename(impl_->rdb, "main");
+  sqlite3* db = nullptr;
+  if (!path || !*path ||
+      sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK ||
+      sqlite3_exec(db, "PRAGMA query_only=1", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    if (db) sqlite3_close_v2(db);
+    return impl_->dbError("open the key scan connection", SQLITE_CANTOPEN);
+  }
+  sqlite3_busy_timeout(db, 5000);
+  Status result;
+  {
+    Stmt s(db, "SELECT " + std::string(kIndexKeyCols) + " FROM api_keys ORDER BY seq");
+    if (!s.ok()) {
+      result = impl_->dbError("prepare key scan", sqlite3_errcode(db));
+    } else {
+      int rc;
+      while ((rc = s.step()) == SQLITE_ROW) fn(readIndexKey(s));
+      if (rc != SQLITE_DONE) result = impl_->dbError("key scan", rc);
+    }
+  }
+  sqlite3_close_v2(db);
+  return result;
 }
 
 Result<std::vector<ApiKey>> SqliteStore::keysOfOwner(std::string_view tenant_id, std::string_view owner_id) {
