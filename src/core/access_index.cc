@@ -197,7 +197,12 @@ std::shared_ptr<verify::CompiledKey> compileRecord(const ApiKey& k) {
   return c;
 }
 
-void publishKey(verify::KeyIndex& index, const ApiKey& k, std::shared_ptr<verify::CompiledKey> c) {
+namespace {
+
+// The index entries of one key: under its digest and, after a rotation, under the replaced
+// secret's digest too (flagged as the previous secret, with its own end).
+void compiledEntries(const ApiKey& k, std::shared_ptr<verify::CompiledKey> c,
+                     std::vector<verify::KeyIndex::Entry>& out) {
   if (k.previous_digest) {
     // The replaced secret answers for the same key; CompiledKey holds atomics, so the copy
     // is field by field.
@@ -222,9 +227,17 @@ void publishKey(verify::KeyIndex& index, const ApiKey& k, std::shared_ptr<verify
       prev->credential = std::make_shared<const verify::KeyCredential>(
           verify::KeyCredential{"", parsePublicKey(k.previous_public_key_pem)});
     }
-    index.upsert(*k.previous_digest, std::move(prev));
+    out.push_back({*k.previous_digest, std::move(prev)});
   }
-  index.upsert(k.digest, std::move(c));
+  out.push_back({k.digest, std::move(c)});
+}
+
+}  // namespace
+
+void publishKey(verify::KeyIndex& index, const ApiKey& k, std::shared_ptr<verify::CompiledKey> c) {
+  std::vector<verify::KeyIndex::Entry> entries;
+  compiledEntries(k, std::move(c), entries);
+  for (auto& e : entries) index.upsert(e.digest, std::move(e.key));
 }
 
 void AccessIndex::refreshKeys(const std::vector<ApiKey>& keys) {
@@ -304,10 +317,13 @@ Result<size_t> AccessIndex::loadAll() {
   std::unordered_map<std::string, std::shared_ptr<const verify::KeyAccess>> shared;
   size_t n = 0;
   const TenantRoles no_custom({});
+  // Collected first and inserted at once: the index sizes its tables for all of them and
+  // takes each shard lock once, instead of growing tables and locking per key.
+  std::vector<verify::KeyIndex::Entry> entries;
   auto st = store_.forEachKey([&](ApiKey&& k) {
     ++n;
     if (k.roles.empty() && !k.owner) {
-      publishKey(index_, k, compile(k, no_custom, nullptr));
+      compiledEntries(k, compile(k, no_custom, nullptr), entries);
       return;
     }
     auto c = compileRecord(k);
@@ -323,9 +339,10 @@ Result<size_t> AccessIndex::loadAll() {
       sit->second = makeAccess(k, rit->second, owner);
     }
     c->access = sit->second;
-    publishKey(index_, k, std::move(c));
+    compiledEntries(k, std::move(c), entries);
   });
   if (!st) return std::unexpected(st.error());
+  index_.upsertAll(std::move(entries));
   return n;
 }
 

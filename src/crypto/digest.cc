@@ -1,41 +1,26 @@
+// SHA256_Init/Update/Final are deprecated in OpenSSL 3 in favour of EVP, but still part of
+// its API; see sha256() for why the hot path uses them.
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include "crypto/digest.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 namespace keyward::crypto {
-namespace {
 
 // OpenSSL 3's one-shot SHA256() looks the algorithm up in the provider registry on every
-// call (EVP_Q_digest), which cost ~640 ns of a ~700 ns digest on the benchmark machine.
-// Fetching the algorithm once per process and reusing one context per thread leaves only
-// the hashing itself (~170 ns; see docs/benchmarks.md). The context is per thread because
-// an EVP_MD_CTX must not be shared.
-const EVP_MD* sha256Md() {
-  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);  // lives until exit
-  return md;
-}
-
-struct ThreadCtx {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  ~ThreadCtx() { EVP_MD_CTX_free(ctx); }
-};
-
-}  // namespace
-
+// call (EVP_Q_digest), which cost ~640 ns of a ~700 ns digest on the benchmark machine. A
+// fetched EVP_MD with a reused EVP_MD_CTX still pays the provider dispatch of init, update
+// and final (~40% of a 40-byte digest, docs/benchmarks.md). The low-level functions call
+// the same assembly block function (SHA-NI where the CPU has it) directly, on a context on
+// the stack, so nothing is shared between threads. They bypass providers: a FIPS-only
+// deployment would have to switch this back to EVP.
 Digest sha256(std::string_view data) {
   Digest d;
-  thread_local ThreadCtx tc;
-  const EVP_MD* md = sha256Md();
-  unsigned int n = 0;
-  if (md && tc.ctx && EVP_DigestInit_ex2(tc.ctx, md, nullptr) == 1 &&
-      EVP_DigestUpdate(tc.ctx, data.data(), data.size()) == 1 && EVP_DigestFinal_ex(tc.ctx, d.data(), &n) == 1 &&
-      n == d.size()) {
-    return d;
-  }
-  // Cannot happen with a working libcrypto; the slow path gives the same answer.
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), d.data());
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, data.data(), data.size());
+  SHA256_Final(d.data(), &ctx);
   return d;
 }
 

@@ -104,7 +104,10 @@ class Store {
   // (public_key_pem, key_algorithm, previous_public_key_pem). kNotFound for a
   // revoked key, so a rotation racing a revocation cannot bring the key back.
   virtual Status rotateKey(const ApiKey& k, const AuditEvent& ev) = 0;
-  // Streams every key of every tenant (revoked ones too) to build the verify index.
+  // Streams every key of every tenant (revoked ones too) to build the verify index. Fills the
+  // fields the index reads; a backend may leave default what only management reads
+  // (description, kind, purpose, start, previous_start, rotated_at, key_algorithm, created_*,
+  // updated_at, seq), to keep a start with millions of keys fast.
   virtual Status forEachKey(const std::function<void(ApiKey&&)>& fn) = 0;
   // Every key (revoked ones too) of one owner, or holding one role, to recompile them when
   // the owner or the role changes.

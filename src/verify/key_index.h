@@ -26,6 +26,7 @@
 #include "common/clock.h"
 #include "common/ip.h"
 #include "crypto/digest.h"
+#include "verify/key_text.h"
 #include "verify/permissions.h"
 
 namespace keyward::sign {
@@ -57,31 +58,35 @@ struct KeyCredential {
 
 // Everything verification needs about one key, precompiled so the hot path does no parsing.
 // Field order matters: what every verification reads or writes (state, expiry, counters,
-// tenant, allowlist) comes first, next to the shared_ptr control block that a lookup
-// touches anyway, so a check costs one or two cache lines; what only a reply reads follows.
+// tenant, allowlist, access, credential) comes first, within the first two cache lines of the
+// make_shared block (its control block is the 16 bytes before the entry), and a lookup
+// prefetches both; what only a reply reads follows. The text fields use the compact types of
+// key_text.h: a key id is inline, the tenant and group are interned (the hot path compares
+// the tenant without following a pointer to a per-key heap string), so a simple key makes
+// no heap allocation besides its entry (184 bytes; docs/benchmarks.md).
 struct CompiledKey {
   // -- hot: read by every verification
   UnixSeconds expires_at = kNever;
   UnixSeconds not_before = 0;  // not valid before this instant (0: no start of validity)
-  bool enabled = true;
-  bool revoked = false;
-  // This entry is the secret a rotation replaced: it verifies (as "rotating") until
-  // secret_expires_at, after that it answers ROTATED.
-  bool previous_secret = false;
+  // This entry is the secret a rotation replaced (previous_secret below): it verifies (as
+  // "rotating") until secret_expires_at, after that it answers ROTATED.
   UnixSeconds secret_expires_at = kNever;
   // Hot-path counters, buffered here and flushed to the store in batches.
-  mutable std::atomic<bool> last_used_dirty{false};
   mutable std::atomic<UnixSeconds> last_used{0};
-  std::string tenant_id;
+  SharedText tenant_id;
+  bool enabled = true;
+  bool revoked = false;
+  bool previous_secret = false;
+  mutable std::atomic<bool> last_used_dirty{false};
   std::vector<Cidr> ip_allowlist;  // empty: any address
   std::shared_ptr<const KeyAccess> access;  // null: no owner and no roles
   // Advanced keys only (null for simple and JWT keys, so they pay 16 bytes, not 48).
   std::shared_ptr<const KeyCredential> credential;
   // -- cold: read when a reply is rendered
-  std::string id;
-  std::string name;
-  std::string group_id;  // "" when the key is in no group
-  std::string metadata_json = "{}";
+  SmallText id;
+  SmallText name;
+  SharedText group_id;  // "" when the key is in no group
+  CompactText metadata_json = "{}";
 };
 
 using KeyPtr = std::shared_ptr<const CompiledKey>;
@@ -110,6 +115,15 @@ class KeyIndex {
   // Inserts or replaces the entry for `digest`. Buffered usage
   // counters carry over to the replacement so an edit does not lose a pending last-use.
   void upsert(const crypto::Digest& digest, std::shared_ptr<CompiledKey> key);
+
+  // Start-up load: inserts all `entries` (later ones replace earlier ones with the same
+  // digest, as a sequence of upserts would), sizing each shard's table for its share first,
+  // so no table grows and rehashes during the load and each shard lock is taken once.
+  struct Entry {
+    crypto::Digest digest;
+    std::shared_ptr<CompiledKey> key;
+  };
+  void upsertAll(std::vector<Entry> entries);
 
   // Removes the entry for `digest` if there is one (a secret that no longer exists: the
   // older secret of a key rotated twice).
@@ -161,6 +175,8 @@ class KeyIndex {
     std::vector<KeyPtr> keys;
   };
   void queueDirty(KeyPtr key);
+  // Puts `key` in place of the entry in a slot, carrying its buffered last use over.
+  void replace(std::shared_ptr<CompiledKey>& in_slot, std::shared_ptr<CompiledKey> key);
 
   std::array<Shard, kShards> shards_;
   std::array<DirtyList, kDirtyLists> dirty_;

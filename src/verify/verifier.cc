@@ -115,8 +115,8 @@ void Verifier::countFailure(const Outcome& out, UnixSeconds now) {
     if (keyless_last_[c].load(std::memory_order_relaxed) < now) keyless_last_[c].store(now, std::memory_order_relaxed);
     return;
   }
-  std::string tenant = own ? out.key->tenant_id : std::string();
-  std::string key_id = own ? out.key->id : std::string();
+  std::string tenant = own ? out.key->tenant_id.str() : std::string();
+  std::string key_id = own ? std::string(out.key->id.view()) : std::string();
   std::string slot = tenant + '\n' + key_id + '\n' + std::string(toString(out.code));
   std::lock_guard lock(failures_mu_);
   auto [it, inserted] = failures_.try_emplace(std::move(slot));

@@ -157,3 +157,52 @@ TEST(KeyIndex, UseAfterReplacementIsQueuedForTheNewEntry) {
 
 }  // namespace
 }  // namespace keyward::verify
+
+namespace keyward::verify {
+namespace {
+
+// The start-up load (AccessIndex::loadAll) inserts every key at once.
+TEST(KeyIndexBulkLoad, FindsEveryLoadedKeyAndKeepsTheLastEntryOfADigest) {
+  KeyIndex index;
+  index.upsert(crypto::sha256("already"), compiled("key_already"));
+  std::vector<KeyIndex::Entry> entries;
+  for (int i = 0; i < 5000; ++i) entries.push_back({crypto::sha256(std::to_string(i)), compiled("key_" + std::to_string(i))});
+  entries.push_back({crypto::sha256("7"), compiled("key_7_again")});
+  index.upsertAll(std::move(entries));
+  EXPECT_EQ(index.size(), 5001u);
+  for (int i = 0; i < 5000; ++i) {
+    auto k = index.find(crypto::sha256(std::to_string(i)));
+    ASSERT_TRUE(k) << i;
+    EXPECT_EQ(k->id, i == 7 ? "key_7_again" : "key_" + std::to_string(i));
+  }
+  EXPECT_EQ(index.find(crypto::sha256("already"))->id, "key_already");
+}
+
+TEST(KeyIndexBulkLoad, SizesTablesForTheLoadSoTheyStayCompact) {
+  KeyIndex index;
+  std::vector<KeyIndex::Entry> entries;
+  constexpr size_t kKeys = 20000;
+  for (size_t i = 0; i < kKeys; ++i) entries.push_back({crypto::sha256(std::to_string(i)), compiled("k")});
+  index.upsertAll(std::move(entries));
+  // At most 4/5 full after the load, and not much emptier (a 48-byte slot per 4/5 key plus
+  // 16 spare slots per shard), which is what keeps the memory per key low.
+  EXPECT_LE(index.tableBytes(), kKeys * 48 * 5 / 4 + 64 * 16 * 48 + 64 * 48);
+  // Growing afterwards still works.
+  index.upsert(crypto::sha256("later"), compiled("later"));
+  EXPECT_EQ(index.find(crypto::sha256("later"))->id, "later");
+}
+
+TEST(KeyIndexBulkLoad, ReplacingAKeyCarriesItsPendingLastUseOver) {
+  KeyIndex index;
+  const auto d = crypto::sha256("one");
+  index.upsert(d, compiled("key_1"));
+  index.touch(index.find(d), kStart + 5);
+  std::vector<KeyIndex::Entry> entries;
+  entries.push_back({d, compiled("key_1")});
+  index.upsertAll(std::move(entries));
+  EXPECT_EQ(index.find(d)->last_used.load(), kStart + 5);
+  EXPECT_EQ(drain(index)["key_1"], kStart + 5);
+}
+
+}  // namespace
+}  // namespace keyward::verify

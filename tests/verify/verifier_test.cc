@@ -362,7 +362,7 @@ TEST_F(VerifierTest, ConcurrentVerificationSeesWholeRecordsWhileKeysAreReplaced)
         bool ok = out.key && out.key->id == "key_" + std::to_string(key);
         if (ok) {
           const int version = std::stoi(out.key->metadata_json);
-          ok = out.key->name == out.key->id + "@" + out.key->metadata_json &&
+          ok = out.key->name == std::string(out.key->id) + "@" + std::string(out.key->metadata_json) &&
                (out.code == Code::kValid) == (version % 2 == 0) &&
                (out.code == Code::kValid || out.code == Code::kDisabled);
         }

@@ -20,7 +20,7 @@ inline std::shared_ptr<CompiledKey> compiled(std::string id, std::string tenant 
   auto k = std::make_shared<CompiledKey>();
   k->id = std::move(id);
   k->tenant_id = std::move(tenant);
-  k->name = k->id + "-name";
+  k->name = std::string(k->id.view()) + "-name";
   return k;
 }
 
