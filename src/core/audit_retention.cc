@@ -1,5 +1,7 @@
 #include "core/audit_retention.h"
 
+#include "common/background.h"
+
 namespace keyward {
 
 Result<std::int64_t> AuditRetention::runOnce() {
@@ -10,6 +12,7 @@ Result<std::int64_t> AuditRetention::runOnce() {
 void AuditRetention::start() {
   if (days_ <= 0) return;
   thread_ = std::thread([this] {
+    runAsBackgroundThread();
     std::unique_lock lock(mu_);
     while (!stopping_) {
       lock.unlock();

@@ -1,9 +1,12 @@
 #include "core/usage_flusher.h"
 
+#include "common/background.h"
+
 namespace keyward {
 
 void UsageFlusher::start() {
   thread_ = std::thread([this] {
+    runAsBackgroundThread();
     std::unique_lock lock(mu_);
     while (!stopping_) {
       cv_.wait_for(lock, interval_, [this] { return stopping_; });

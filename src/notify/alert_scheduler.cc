@@ -1,5 +1,7 @@
 #include "notify/alert_scheduler.h"
 
+#include "common/background.h"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
@@ -398,6 +400,7 @@ void AlertScheduler::start() {
   if (started_) return;
   started_ = true;
   thread_ = std::thread([this] {
+    runAsBackgroundThread();
     std::unique_lock lock(mu_);
     while (!stopping_) {
       lock.unlock();
