@@ -237,7 +237,7 @@ class Nginx:
 # ---- wrk ----------------------------------------------------------------------------------
 
 def cpu_seconds(pid):
-    """User + system CPU of a process and its direct children (nginx's worker), in seconds."""
+    """(user, system) CPU seconds of a process and its direct children (nginx's worker)."""
     pids = [pid]
     for d in os.listdir("/proc"):
         if d.isdigit():
@@ -247,15 +247,17 @@ def cpu_seconds(pid):
                         pids.append(int(d))
             except (OSError, ValueError, IndexError):
                 pass
-    ticks = 0
+    user = system = 0
     for p in pids:
         try:
             with open(f"/proc/{p}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+            user += int(fields[11])  # utime
+            system += int(fields[12])  # stime
         except (OSError, ValueError, IndexError):
             pass
-    return ticks / os.sysconf("SC_CLK_TCK")
+    tck = os.sysconf("SC_CLK_TCK")
+    return user / tck, system / tck
 
 
 def wrk(port, script, args, conns, seconds, warmup=2, pid=None):
@@ -275,7 +277,9 @@ def wrk(port, script, args, conns, seconds, warmup=2, pid=None):
         if line.startswith("RESULT "):
             r = json.loads(line[7:])
             if pid and r["requests"]:
-                r["cpu_us_per_request"] = (cpu1 - cpu0) * 1e6 / r["requests"]
+                r["user_us_per_request"] = (cpu1[0] - cpu0[0]) * 1e6 / r["requests"]
+                r["system_us_per_request"] = (cpu1[1] - cpu0[1]) * 1e6 / r["requests"]
+                r["cpu_us_per_request"] = r["user_us_per_request"] + r["system_us_per_request"]
             r["command"] = " ".join(cmd)
             r["load"] = load_avg()
             return r
@@ -345,6 +349,12 @@ def fmt_rate(x):
     return f"{x / 1e6:.2f} M/s" if x >= 1e6 else (f"{x / 1e3:.1f} k/s" if x >= 1e3 else f"{x:.0f}/s")
 
 
+def cpu_text(r):
+    if "cpu_us_per_request" not in r:
+        return "-"
+    return f"{r['cpu_us_per_request']:.1f} ({r['user_us_per_request']:.1f} + {r['system_us_per_request']:.1f})"
+
+
 def report(res):
     m = res["machine"]
     out = []
@@ -363,7 +373,7 @@ def report(res):
     if h:
         out.append(f"### HTTP, wrk -t1 -c{res['conns']} -d{res['seconds']}s, 1 worker each, {res['keys']:,} keys\n")
         out.append("| target | requests/s | p50 ms | p99 ms | p99.9 ms | non-2xx | vs nginx return 200 | vs nginx map | "
-                   "server CPU µs per request | load avg |")
+                   "server CPU µs per request (user + kernel) | load avg |")
         out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
         ceil = h["nginx_return200_verify"]["rps"]
         mp = h["nginx_map_verify"]["rps"]
@@ -380,7 +390,7 @@ def report(res):
             mm = h["nginx_map_authz"]["rps"] if name.endswith("authz") else mp
             out.append(f"| {label} | {r['rps']:,.0f} | {r['p50_us'] / 1e3:.3f} | {r['p99_us'] / 1e3:.3f} | "
                        f"{r['p999_us'] / 1e3:.3f} | {r['non2xx']} | {r['rps'] / c:.2f}x | {r['rps'] / mm:.2f}x | "
-                       f"{r.get('cpu_us_per_request', float('nan')):.1f} | {r['load']} |")
+                       f"{cpu_text(r)} | {r['load']} |")
         out.append("")
     g = res.get("mgmt")
     if g:

@@ -10,6 +10,7 @@
 namespace keyward::http {
 
 JsonReader::JsonReader(std::string_view body, bool allow_empty) {
+  read_.reserve(8);
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     if (allow_empty) {
       doc_ = boost::json::object();

@@ -63,8 +63,9 @@ bool iequal(std::string_view a, std::string_view b) {
 // headers (the last of a name wins), one "Cache-Control: no-store", then Content-Length
 // (except on 1xx/204/304) or "Transfer-Encoding: chunked", and "Connection: close" when the
 // connection ends.
-std::string serialize(const Response& resp, bool keep_alive, bool chunked) {
-  std::string out;
+// Writes into `out` (cleared first), so a connection reuses one buffer for all its replies.
+void serialize(const Response& resp, bool keep_alive, bool chunked, std::string& out) {
+  out.clear();
   out.reserve(160 + (chunked ? 0 : resp.body.size()) + resp.headers.size() * 48);
   out += "HTTP/1.1 ";
   out += std::to_string(resp.status);
@@ -99,7 +100,6 @@ std::string serialize(const Response& resp, bool keep_alive, bool chunked) {
   if (!keep_alive) out += "Connection: close\r\n";
   out += "\r\n";
   if (!chunked) out += resp.body;
-  return out;
 }
 
 // Endpoints answered on the I/O thread: the verify hot path and the trivial probes. Every
@@ -319,7 +319,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     status_ = resp.status;
     keep_alive_ = keep_alive && !server_.stopping;
     if (resp.stream) return sendStream(std::move(resp));
-    out_ = serialize(resp, keep_alive_, false);
+    serialize(resp, keep_alive_, false, out_);
     deadline_ = SteadyClock::now() + server_.opt.read_timeout;
     net::async_write(stream_, net::buffer(out_), [self = this->shared_from_this()](error_code ec, std::size_t) {
       self->responseDone(ec);
@@ -332,6 +332,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       server_.opt.on_request(logged_, status_, ms);
     }
     logged_.method.clear();
+    if (out_.capacity() > 64 * 1024) std::string().swap(out_);  // keep no large list reply around
     if (ec) return closeSocket();
     if (!keep_alive_) return close();
     process();  // a pipelined request may be buffered already
@@ -341,7 +342,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   // larger than a piece is ever held in memory. The producer reads the database, so it runs
   // on the blocking pool, not on this I/O thread.
   void sendStream(Response resp) {
-    out_ = serialize(resp, keep_alive_, true);
+    serialize(resp, keep_alive_, true, out_);
     auto producer = std::make_shared<BodyStream>(std::move(resp.stream));
     deadline_ = SteadyClock::now() + server_.opt.read_timeout;
     net::async_write(stream_, net::buffer(out_),
