@@ -449,7 +449,16 @@ struct SqliteStore::Impl {
       ck_wanted = false;
       lock.unlock();
       // Best effort: a checkpoint that cannot run now (busy) is retried after a later commit.
-      sqlite3_wal_checkpoint_v2(cdb, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      int wal = 0, copied = 0;
+      sqlite3_wal_checkpoint_v2(cdb, nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal, &copied);
+      if (copied < wal) {
+        // Commits went on while we copied. SQLite starts the WAL file over only when a write
+        // transaction begins with every frame copied, which a writer that never pauses never
+        // gives it, and the WAL would grow without bound. So copy the few frames left with
+        // the writer held off between two batches: the next commit then restarts the WAL.
+        std::lock_guard writer(mu);
+        sqlite3_wal_checkpoint_v2(cdb, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      }
       lock.lock();
     }
   }
