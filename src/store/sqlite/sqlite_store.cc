@@ -449,15 +449,18 @@ struct SqliteStore::Impl {
       ck_wanted = false;
       lock.unlock();
       // Best effort: a checkpoint that cannot run now (busy) is retried after a later commit.
-      int wal = 0, copied = 0;
-      sqlite3_wal_checkpoint_v2(cdb, nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal, &copied);
-      if (copied < wal) {
-        // Commits went on while we copied. SQLite starts the WAL file over only when a write
-        // transaction begins with every frame copied, which a writer that never pauses never
-        // gives it, and the WAL would grow without bound. So copy the few frames left with
-        // the writer held off between two batches: the next commit then restarts the WAL.
+      // The bulk of the copying (and the database file's fsync) runs while commits go on.
+      sqlite3_wal_checkpoint_v2(cdb, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      // SQLite starts the WAL file over only when a write transaction begins with every frame
+      // copied and no reader still on the WAL. A writer that never pauses, with reads going
+      // on beside it, never gives it that moment, and the WAL grew to tens of megabytes while
+      // every commit asked for another checkpoint. So the frames committed meanwhile are
+      // copied with the writer held off between two batches, in RESTART mode, which also
+      // waits for the readers to leave the WAL (a read takes well under a millisecond; the
+      // wait is bounded by this connection's busy timeout): the next commit restarts the WAL.
+      {
         std::lock_guard writer(mu);
-        sqlite3_wal_checkpoint_v2(cdb, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        sqlite3_wal_checkpoint_v2(cdb, nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
       }
       lock.lock();
     }
@@ -878,7 +881,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, 
     return fail(ErrorKind::kUnavailable, "STORE_OPEN_FAILED", "cannot open a checkpoint connection to '" + path + "'");
   }
   sqlite3_extended_result_codes(impl->cdb, 1);
-  sqlite3_busy_timeout(impl->cdb, 5000);
+  // Short: its RESTART checkpoint holds the writer off while it waits for readers to leave
+  // the WAL, and a checkpoint that gives up is simply tried again later.
+  sqlite3_busy_timeout(impl->cdb, 50);
   if (sqlite3_exec(impl->cdb, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON", nullptr, nullptr, nullptr) != SQLITE_OK) {
     return fail(ErrorKind::kUnavailable, "STORE_OPEN_FAILED", "cannot configure the checkpoint connection");
   }
