@@ -304,6 +304,10 @@ int runServe(const Config& cfg) {
   scheduler.stop();
   retention.stop();
   flusher.stop();
+  if (const auto gc = (*store)->groupCommitStats(); gc.commits > 0) {
+    spdlog::info("group commit: {} keys created in {} commits (mean {:.1f}, largest {})", gc.keys, gc.commits,
+                 double(gc.keys) / double(gc.commits), gc.max_batch);
+  }
   spdlog::info("stopped");
   return 0;
 }

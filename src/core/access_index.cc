@@ -143,6 +143,8 @@ Result<OwnerState> AccessIndex::ownerOf(std::string_view tenant_id, const OwnerR
 
 Result<verify::PermissionSet> AccessIndex::validatedGrants(std::string_view tenant_id,
                                                            const std::vector<RoleAssignment>& roles) {
+  // No roles to look up (most key creations): no store read of the tenant's roles.
+  if (roles.empty()) return verify::PermissionSet{};
   auto defs = rolesOf(tenant_id);
   if (!defs) return std::unexpected(defs.error());
   if (auto st = validateAssignments(roles, defs->lookup(), "roles"); !st) return std::unexpected(st.error());

@@ -17,7 +17,7 @@ std::string changedDetail(const std::vector<std::string>& fields) {
 
 Result<AuditEvent> AuditLog::event(const Actor& actor, std::string_view tenant_id, std::string_view action,
                                    std::string_view target, std::string detail_json) const {
-  auto id = crypto::newId("evt");
+  auto id = crypto::newTimeOrderedId("evt");
   if (!id) return std::unexpected(id.error());
   AuditEvent ev;
   ev.id = std::move(*id);

@@ -157,7 +157,7 @@ Result<CreatedKey> KeyService::create(const Actor& actor, std::string_view tenan
   if (auto st = checkGroup(tenant_id, in.group_id); !st) return std::unexpected(st.error());
   if (auto st = checkAccess(actor, **grant, tenant_id, in.roles, in.owner); !st) return std::unexpected(st.error());
 
-  auto id = crypto::newId("key");
+  auto id = crypto::newTimeOrderedId("key");
   if (!id) return std::unexpected(id.error());
   const bool key_pair = in.credential_mode == "key_pair";
   auto secret = (key_pair || is_jwt) ? Result<std::string>(std::string()) : crypto::generateKey(tenant->settings.key_prefix);

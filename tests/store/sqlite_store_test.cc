@@ -618,5 +618,68 @@ TEST(SqliteStoreGroupCommit, KeyWhoseAuditEventFailsIsRolledBackAlone) {
   EXPECT_TRUE((*s)->getKey(t.id, keys[2].id));
 }
 
+// Concurrent creations in one tenant are chained in one order across and within their
+// batches: the tenant's audit chain verifies, with one event per key, and the store counts
+// every key in exactly one commit.
+TEST(SqliteStoreGroupCommit, ConcurrentCreationsKeepTheAuditChainValid) {
+  SqliteBackend backend;
+  auto s = SqliteStore::open(backend.dbPath());
+  ASSERT_TRUE(s);
+  Tenant t = addTenant(**s, "acme");
+  constexpr int kThreads = 16, kEach = 20;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kThreads; ++w) {
+    threads.emplace_back([&, w] {
+      for (int i = 0; i < kEach; ++i) {
+        ApiKey k = key(t, "c" + std::to_string(w) + "-" + std::to_string(i));
+        if (!(*s)->createKey(k, event(t.id, "key.create", k.id), std::nullopt)) failures.fetch_add(1);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  const auto stats = (*s)->groupCommitStats();
+  EXPECT_EQ(stats.keys, std::uint64_t(kThreads * kEach));
+  EXPECT_GE(stats.commits, 1u);
+  EXPECT_LE(stats.commits, stats.keys);
+  auto report = (*s)->verifyAuditChain(t.id);
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_FALSE(report->first_break);
+  EXPECT_EQ(report->events, 1 + kThreads * kEach);  // tenant.create, then one per key
+}
+
+// One batch with events of two tenants, and a refused key between them: each tenant's chain
+// links every event it holds, in order, and its head is its newest event.
+TEST(SqliteStoreGroupCommit, BatchSpanningTenantsChainsEachTenantAndSkipsTheRefusedKey) {
+  SqliteBackend backend;
+  auto s = SqliteStore::open(backend.dbPath());
+  ASSERT_TRUE(s);
+  Tenant a = addTenant(**s, "a");
+  Tenant b = addTenant(**s, "b");
+  std::vector<ApiKey> keys = {key(a, "x"), key(b, "x"), key(a, "x"), key(a, "y"), key(b, "y")};
+  std::vector<AuditEvent> events;
+  for (const auto& k : keys) events.push_back(event(k.tenant_id, "key.create", k.id));
+  std::vector<SqliteStore::KeyWrite> batch;
+  for (size_t i = 0; i < keys.size(); ++i) batch.push_back({&keys[i], &events[i]});
+  auto results = (*s)->createKeys(batch);
+  ASSERT_EQ(results.size(), 5u);
+  EXPECT_FALSE(results[2]);  // "x" is taken in tenant a
+  for (size_t i : {0u, 1u, 3u, 4u}) EXPECT_TRUE(results[i]) << i;
+  for (const Tenant* t : {&a, &b}) {
+    auto report = (*s)->verifyAuditChain(t->id);
+    ASSERT_TRUE(report) << report.error().message;
+    EXPECT_FALSE(report->first_break) << t->id;
+    EXPECT_EQ(report->events, 3) << t->id;  // tenant.create and two keys
+  }
+  // Later writes link to the heads the batch left behind.
+  ApiKey later = key(a, "z");
+  ASSERT_TRUE((*s)->createKey(later, event(a.id, "key.create", later.id), std::nullopt));
+  auto report = (*s)->verifyAuditChain(a.id);
+  ASSERT_TRUE(report);
+  EXPECT_FALSE(report->first_break);
+  EXPECT_EQ(report->events, 4);
+}
+
 }  // namespace
 }  // namespace keyward

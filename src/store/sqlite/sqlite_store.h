@@ -1,7 +1,9 @@
 // sqlite_store.h — the embedded default backend: one SQLite file in WAL mode.
-// Thread safety: all methods are safe from any thread; one connection is shared under a
-// mutex (management traffic is light and the verify hot path never reaches the store).
-// Ownership: owns its connection; closed on destruction.
+// Thread safety: all methods are safe from any thread; one write connection is shared under
+// a mutex (management traffic is light and the verify hot path never reaches the store),
+// reads outside transactions use a second connection under its own mutex.
+// Ownership: owns its connections and its checkpoint thread (WAL checkpoints run there, off
+// the request path); all closed and joined on destruction.
 // Durability: journal_mode=WAL with synchronous=FULL, so a commit that returned survives
 // power loss; foreign keys on; busy timeout so a concurrent `sqlite3` reader never fails us.
 // Group commit: concurrent createKey calls share one transaction (one fsync) — see createKey.
@@ -56,6 +58,13 @@ class SqliteStore final : public Store {
     std::optional<int> owner_key_limit = std::nullopt;
   };
   std::vector<Status> createKeys(std::span<const KeyWrite> batch);
+  // How the group commit batched so far: commits, keys in them, the largest batch.
+  struct GroupCommitStats {
+    std::uint64_t commits = 0;
+    std::uint64_t keys = 0;
+    std::uint64_t max_batch = 0;
+  };
+  GroupCommitStats groupCommitStats() const;
   Result<ApiKey> getKey(std::string_view tenant_id, std::string_view id) override;
   Result<Page<ApiKey>> listKeys(std::string_view tenant_id, const KeyFilter& filter,
                                 UnixSeconds now) override;
