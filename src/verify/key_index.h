@@ -155,7 +155,11 @@ class KeyIndex {
     }
   }
 
-  // Marks a key used at `now`; cheap when called repeatedly for the same key.
+  // Marks a key used at `now`; cheap when called repeatedly for the same key. The key's
+  // in-memory last use always advances; it is queued for the store (drainDirty) on its first
+  // use and then at most once per kLastUseResolution seconds, so the stored last_used_at
+  // may trail the true last use by up to that much plus a flush interval.
+  static constexpr UnixSeconds kLastUseResolution = 60;
   void touch(const KeyPtr& key, UnixSeconds now);
 
  private:

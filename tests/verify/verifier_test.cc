@@ -234,11 +234,33 @@ TEST_F(VerifierTest, SuccessfulVerificationRecordsLastUse) {
   int again = 0;
   index_.drainDirty([&](const CompiledKey&) { ++again; });
   EXPECT_EQ(again, 0);
-  clock_.set(kStart + 20);
+  // A use in a later period of KeyIndex::kLastUseResolution is queued again.
+  clock_.set(kStart + 9 + 2 * KeyIndex::kLastUseResolution);
   ASSERT_TRUE(verify(secret).valid());
   index_.drainDirty([&](const CompiledKey& k) { drained.emplace_back(k.id, k.last_used.load()); });
   ASSERT_EQ(drained.size(), 2u);
-  EXPECT_EQ(drained[1].second, kStart + 20);
+  EXPECT_EQ(drained[1].second, kStart + 9 + 2 * KeyIndex::kLastUseResolution);
+}
+
+TEST_F(VerifierTest, UsesSoonAfterAFlushAdvanceTheLastUseInMemoryButWriteNothing) {
+  const std::string secret = add(compiled("key_1"));
+  clock_.set(kStart + 5);
+  ASSERT_TRUE(verify(secret).valid());
+  int flushed = 0;
+  index_.drainDirty([&](const CompiledKey&) { ++flushed; });
+  ASSERT_EQ(flushed, 1);
+  // Verifications every second for a while: each key is written at most once a period,
+  // and never twice within one.
+  std::vector<UnixSeconds> written;
+  for (UnixSeconds t = kStart + 6; t < kStart + 6 + 3 * KeyIndex::kLastUseResolution; ++t) {
+    clock_.set(t);
+    ASSERT_TRUE(verify(secret).valid());
+    index_.drainDirty([&](const CompiledKey& k) { written.push_back(k.last_used.load()); });
+  }
+  ASSERT_GE(written.size(), 2u);  // three periods: the key came due in at least two of them
+  EXPECT_LE(written.size(), 3u);  // 180 writes before this change
+  for (size_t i = 1; i < written.size(); ++i) EXPECT_EQ(written[i] - written[i - 1], KeyIndex::kLastUseResolution);
+  EXPECT_EQ(index_.find(crypto::sha256(secret))->last_used.load(), kStart + 5 + 3 * KeyIndex::kLastUseResolution);
 }
 
 TEST_F(VerifierTest, FailedVerificationDoesNotCountAsUse) {
