@@ -41,6 +41,20 @@ TEST(RequestParser, AWholeRequestBecomesMethodPathQueryLowerCaseHeadersAndBody) 
   EXPECT_EQ(r.body, "{\"key\":\"x\"}");
 }
 
+TEST(RequestParser, AnEmptyHeaderValueDoesNotRunIntoTheNextHeader) {
+  for (std::size_t step : {std::size_t(1), std::size_t(1) << 20}) {
+    RequestParser p(kHeaderLimit, kBodyLimit);
+    ASSERT_EQ(feedAll(p, "GET / HTTP/1.1\r\nX-Empty:\r\nX-Blank:   \r\nHost: a\r\n\r\n", step),
+              RequestParser::State::kComplete);
+    const Request r = p.take();
+    ASSERT_EQ(r.headers.size(), 3u) << "step " << step;
+    EXPECT_EQ(r.headers[0].name, "x-empty");
+    EXPECT_EQ(r.headers[0].value, "");
+    EXPECT_EQ(r.headers[1].name, "x-blank");
+    EXPECT_EQ(r.header("host"), "a");
+  }
+}
+
 TEST(RequestParser, ARequestArrivingOneByteAtATimeParsesTheSame) {
   RequestParser p(kHeaderLimit, kBodyLimit);
   ASSERT_EQ(feedAll(p, kVerify, 1), RequestParser::State::kComplete);
