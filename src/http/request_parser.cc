@@ -2,19 +2,12 @@
 
 #include <utility>
 
+#include "common/ascii.h"
+
 namespace keyward::http {
 namespace {
 
 RequestParser& self(http_parser* p) { return *static_cast<RequestParser*>(p->data); }
-
-char lower(char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
-}
 
 }  // namespace
 
@@ -102,7 +95,7 @@ int RequestParser::onHeaderField(http_parser* p, const char* at, std::size_t n) 
   std::string& name = headers.back().name;
   const std::size_t from = name.size();
   name.append(at, n);
-  for (std::size_t i = from; i < name.size(); ++i) name[i] = lower(name[i]);
+  for (std::size_t i = from; i < name.size(); ++i) name[i] = asciiLower(name[i]);
   return 0;
 }
 
@@ -130,7 +123,7 @@ int RequestParser::onHeadersComplete(http_parser* p) {
   }
   const bool has_body = (p->flags & F_CHUNKED) || ((p->flags & F_CONTENTLENGTH) && p->content_length > 0);
   if (has_body && (p->http_major > 1 || (p->http_major == 1 && p->http_minor >= 1)))
-    s.expect_continue_ = iequals(r.header("expect"), "100-continue");
+    s.expect_continue_ = asciiIEquals(r.header("expect"), "100-continue");
   if (p->flags & F_CONTENTLENGTH) r.body.reserve(p->content_length);
   return 0;
 }

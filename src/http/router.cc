@@ -1,5 +1,6 @@
 #include "http/router.h"
 
+#include "common/ascii.h"
 #include "common/time.h"
 #include "http/client_address.h"
 #include "http/handlers.h"
@@ -23,18 +24,11 @@ std::vector<std::string> split(std::string_view path) {
   return out;
 }
 
-bool iequalsPrefix(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
-  return true;
-}
-
 }  // namespace
 
 std::string_view Ctx::bearer() const {
   std::string_view h = req.header("authorization");
-  if (!iequalsPrefix(h, "bearer ")) return {};
+  if (!asciiIStartsWith(h, "bearer ")) return {};
   h.remove_prefix(7);
   while (!h.empty() && h.front() == ' ') h.remove_prefix(1);
   while (!h.empty() && h.back() == ' ') h.remove_suffix(1);

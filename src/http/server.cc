@@ -13,13 +13,13 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/status.hpp>
-#include <cctype>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
 
+#include "common/ascii.h"
 #include "http/problem.h"
 #include "http/request_parser.h"
 
@@ -51,13 +51,6 @@ std::optional<IpAddress> toIp(const net::ip::address& a) {
   return ip;
 }
 
-bool iequal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  return true;
-}
-
 // Serializes the status line and headers (and, unless chunked, the body) into one buffer:
 // HTTP/1.1, "Server: keyward", Content-Type when there is a body or an error, the handler's
 // headers (the last of a name wins), one "Cache-Control: no-store", then Content-Length
@@ -79,9 +72,9 @@ void serialize(const Response& resp, bool keep_alive, bool chunked, std::string&
   }
   for (size_t i = 0; i < resp.headers.size(); ++i) {
     const auto& h = resp.headers[i];
-    if (iequal(h.name, "cache-control")) continue;  // written once below
+    if (asciiIEquals(h.name, "cache-control")) continue;  // written once below
     bool later = false;  // a later header of the same name replaces this one
-    for (size_t j = i + 1; j < resp.headers.size() && !later; ++j) later = iequal(resp.headers[j].name, h.name);
+    for (size_t j = i + 1; j < resp.headers.size() && !later; ++j) later = asciiIEquals(resp.headers[j].name, h.name);
     if (later) continue;
     out += h.name;
     out += ": ";
@@ -303,14 +296,21 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       logged_.peer = req.peer;
     }
     if (answeredInline(req)) return send(server_.router.handle(req), keep_alive);
-    auto shared = std::make_shared<Request>(std::move(req));
-    net::post(server_.blocking, [self = this->shared_from_this(), shared, keep_alive]() mutable {
-      Response resp = self->server_.router.handle(*shared);
-      shared.reset();
+    offload([this, req = std::move(req)] { return server_.router.handle(req); },
+            [keep_alive](Session& s, Response resp) { s.send(std::move(resp), keep_alive); });
+  }
+
+  // Runs `work` on the blocking pool, then `then(*this, its result)` back on this
+  // connection's I/O thread. The connection stays alive in between; `work` may use `this`.
+  template <class Work, class Then>
+  void offload(Work work, Then then) {
+    net::post(server_.blocking, [self = this->shared_from_this(), work = std::move(work),
+                                 then = std::move(then)]() mutable {
+      auto result = work();
       Worker& w = self->worker_;
       // `self` moves along, so this pool thread holds no reference once it has posted.
-      net::post(w.ioc, [self = std::move(self), keep_alive, resp = std::move(resp)]() mutable {
-        self->send(std::move(resp), keep_alive);
+      net::post(w.ioc, [self = std::move(self), then = std::move(then), result = std::move(result)]() mutable {
+        then(*self, std::move(result));
       });
     });
   }
@@ -354,13 +354,10 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
   void nextChunk(std::shared_ptr<BodyStream> producer) {
     deadline_ = TimePoint::max();
-    net::post(server_.blocking, [self = this->shared_from_this(), producer]() mutable {
-      auto piece = (*producer)();
-      Worker& w = self->worker_;
-      net::post(w.ioc, [self = std::move(self), producer = std::move(producer), piece = std::move(piece)]() mutable {
-        self->writeChunk(std::move(producer), std::move(piece));
-      });
-    });
+    offload([producer] { return (*producer)(); },
+            [producer](Session& s, Result<std::optional<std::string>> piece) mutable {
+              s.writeChunk(std::move(producer), std::move(piece));
+            });
   }
 
   void writeChunk(std::shared_ptr<BodyStream> producer, Result<std::optional<std::string>> piece) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 
+#include "common/ascii.h"
 #include "crypto/digest.h"
 
 namespace keyward::sign {
@@ -14,16 +15,11 @@ auto sigFail(const char* code, std::string message) {
   return fail(ErrorKind::kUnauthenticated, code, std::move(message));
 }
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; }
 
 std::string lowercase(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = lower(c);
+  for (char& c : out) c = asciiLower(c);
   return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
 }
 
 std::string_view trim(std::string_view s) {
@@ -106,7 +102,7 @@ Status readParams(SignatureParams& out) {
 std::optional<std::string> combinedHeader(const HttpRequest& request, std::string_view name) {
   std::optional<std::string> out;
   for (const auto& [k, v] : request.headers) {
-    if (!iequals(k, name)) continue;
+    if (!asciiIEquals(k, name)) continue;
     if (v.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) return std::nullopt;
     if (out) *out += ", ";
     else out.emplace();
