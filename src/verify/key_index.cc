@@ -120,6 +120,17 @@ class SlotTable {
   Slot* slots_ = nullptr;
 };
 
+namespace {
+
+// Replaces `table` by one of `capacity` slots holding the same entries.
+void growTable(std::unique_ptr<SlotTable>& table, size_t capacity) {
+  auto bigger = std::make_unique<SlotTable>(capacity);
+  table->moveTo(*bigger);
+  table = std::move(bigger);
+}
+
+}  // namespace
+
 KeyIndex::KeyIndex() {
   for (auto& s : shards_) s.table = std::make_unique<SlotTable>(16);
 }
@@ -148,9 +159,7 @@ void KeyIndex::upsert(const crypto::Digest& digest, std::shared_ptr<CompiledKey>
     return;
   }
   if (shard.table->full()) {
-    auto bigger = std::make_unique<SlotTable>(shard.table->capacity() * 3 / 2 + 16);
-    shard.table->moveTo(*bigger);
-    shard.table = std::move(bigger);
+    growTable(shard.table, shard.table->capacity() * 3 / 2 + 16);
     slot = &shard.table->probe(digest);
   }
   shard.table->insertNew(*slot, digest, std::move(key));
@@ -166,11 +175,7 @@ void KeyIndex::upsertAll(std::vector<Entry> entries) {
     std::unique_lock lock(shard.mu);
     const size_t want = shard.table->size() + share[i];
     const size_t capacity = want * 5 / 4 + 16;
-    if (shard.table->capacity() < capacity) {
-      auto bigger = std::make_unique<SlotTable>(capacity);
-      shard.table->moveTo(*bigger);
-      shard.table = std::move(bigger);
-    }
+    if (shard.table->capacity() < capacity) growTable(shard.table, capacity);
   }
   // Per shard, under its lock taken once: the table is already large enough.
   std::array<std::vector<Entry*>, kShards> by_shard;
