@@ -1782,21 +1782,15 @@ Status SqliteStore::recordLastUsed(const std::vector<std::pair<std::string, Unix
   if (uses.empty()) return {};
   std::lock_guard lock(impl_->mu);
   return impl_->transaction([&]() -> Status {
-    // One statement for the whole batch: a flush after heavy traffic names every key used
-    // in the interval, and preparing per key cost more than the updates.
-    sqlite3_stmt* st = nullptr;
-    const char* sql = "UPDATE api_keys SET last_used_at = MAX(COALESCE(last_used_at, 0), ?) WHERE id = ?";
-    if (sqlite3_prepare_v2(impl_->db, sql, -1, &st, nullptr) != SQLITE_OK) {
-      return impl_->dbError("prepare last use", sqlite3_errcode(impl_->db));
-    }
-    Status result;
+    // Prepared once per connection (the statement cache): a flush after heavy traffic names
+    // every key used since the last one, and preparing per key cost more than the updates.
     for (const auto& [id, at] : uses) {
-      Stmt s(impl_->db, st);  // borrowed: reset after each row
+      Stmt s(impl_->db, impl_->prepared(impl_->db,
+                                        "UPDATE api_keys SET last_used_at = MAX(COALESCE(last_used_at, 0), ?) WHERE id = ?"));
       s.bind(at).bind(id);
-      if (result = impl_->run(s, "record last use"); !result) break;
+      if (auto st = impl_->run(s, "record last use"); !st) return st;
     }
-    sqlite3_finalize(st);
-    return result;
+    return {};
   });
 }
 
@@ -1805,10 +1799,10 @@ Status SqliteStore::addVerifyFailures(const std::vector<VerifyFailureCount>& cou
   std::lock_guard lock(impl_->mu);
   return impl_->transaction([&]() -> Status {
     for (const auto& c : counts) {
-      Stmt s(impl_->db,
-             "INSERT INTO verify_failures (tenant_id, key_id, reason, count, last_at) VALUES (?,?,?,?,?) "
-             "ON CONFLICT (tenant_id, key_id, reason) DO UPDATE SET count = count + excluded.count, "
-             "last_at = MAX(last_at, excluded.last_at)");
+      Stmt s(impl_->db, impl_->prepared(impl_->db,
+                                        "INSERT INTO verify_failures (tenant_id, key_id, reason, count, last_at) "
+                                        "VALUES (?,?,?,?,?) ON CONFLICT (tenant_id, key_id, reason) DO UPDATE SET "
+                                        "count = count + excluded.count, last_at = MAX(last_at, excluded.last_at)"));
       s.bind(c.tenant_id).bind(c.key_id).bind(c.reason).bind(c.count).bind(c.last_at);
       if (auto st = impl_->run(s, "record verify failures"); !st) return st;
     }
