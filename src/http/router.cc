@@ -134,9 +134,11 @@ Response Router::handle(const Request& req) const {
   Response resp;
   // The verify hot path skips the general route table (splitting the path into strings and
   // comparing it with every pattern); the answer is the one the table gives.
-  if ((req.method == "POST" && req.path == "/v1/keys/verify") || (req.method == "GET" && req.path == "/v1/authz")) {
+  // HEAD is answered as GET (RFC 9110 9.3.2); the server then sends the header fields only.
+  const std::string_view method = req.method == "HEAD" ? std::string_view("GET") : std::string_view(req.method);
+  if ((method == "POST" && req.path == "/v1/keys/verify") || (method == "GET" && req.path == "/v1/authz")) {
     Ctx ctx{req, deps_, {}, clientAddress(req.peer, req.header("x-forwarded-for"), deps_.trusted_proxies)};
-    resp = req.method == "POST" ? verifyKey(ctx) : authz(ctx);
+    resp = method == "POST" ? verifyKey(ctx) : authz(ctx);
     resp.with("cache-control", "no-store");
     return resp;
   }
@@ -156,7 +158,8 @@ Response Router::handle(const Request& req) const {
     if (!ok) continue;
     path_matched = true;
     allowed += (allowed.empty() ? "" : ", ") + r.method;
-    if (r.method == req.method) {
+    if (r.method == "GET") allowed += ", HEAD";
+    if (r.method == method) {
       match = &r;
       params = std::move(p);
       break;

@@ -55,9 +55,10 @@ std::optional<IpAddress> toIp(const net::ip::address& a) {
 // HTTP/1.1, "Server: keyward", Content-Type when there is a body or an error, the handler's
 // headers (the last of a name wins), one "Cache-Control: no-store", then Content-Length
 // (except on 1xx/204/304) or "Transfer-Encoding: chunked", and "Connection: close" when the
-// connection ends.
+// connection ends. Without `with_body` (the answer to a HEAD request) the header fields are
+// those of the full response, Content-Length included, but no body follows (RFC 9110 9.3.2).
 // Writes into `out` (cleared first), so a connection reuses one buffer for all its replies.
-void serialize(const Response& resp, bool keep_alive, bool chunked, std::string& out) {
+void serialize(const Response& resp, bool keep_alive, bool chunked, bool with_body, std::string& out) {
   out.clear();
   out.reserve(160 + (chunked ? 0 : resp.body.size()) + resp.headers.size() * 48);
   out += "HTTP/1.1 ";
@@ -92,7 +93,7 @@ void serialize(const Response& resp, bool keep_alive, bool chunked, std::string&
   }
   if (!keep_alive) out += "Connection: close\r\n";
   out += "\r\n";
-  if (!chunked) out += resp.body;
+  if (!chunked && with_body) out += resp.body;
 }
 
 // Endpoints answered on the I/O thread: the verify hot path and the trivial probes. Every
@@ -285,6 +286,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   void handle() {
     const bool keep_alive = parser_.keepAlive();
     Request req = parser_.take();
+    head_ = req.method == "HEAD";
     req.peer = peer_;
     first_ = false;
     continue_sent_ = false;
@@ -318,8 +320,8 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   void send(Response resp, bool keep_alive) {
     status_ = resp.status;
     keep_alive_ = keep_alive && !server_.stopping;
-    if (resp.stream) return sendStream(std::move(resp));
-    serialize(resp, keep_alive_, false, out_);
+    if (resp.stream && !head_) return sendStream(std::move(resp));
+    serialize(resp, keep_alive_, resp.stream != nullptr, !head_, out_);
     deadline_ = SteadyClock::now() + server_.opt.read_timeout;
     net::async_write(stream_, net::buffer(out_), [self = this->shared_from_this()](error_code ec, std::size_t) {
       self->responseDone(ec);
@@ -332,6 +334,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       server_.opt.on_request(logged_, status_, ms);
     }
     logged_.method.clear();
+    head_ = false;
     if (out_.capacity() > 64 * 1024) std::string().swap(out_);  // keep no large list reply around
     if (ec) return closeSocket();
     if (!keep_alive_) return close();
@@ -342,7 +345,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   // larger than a piece is ever held in memory. The producer reads the database, so it runs
   // on the blocking pool, not on this I/O thread.
   void sendStream(Response resp) {
-    serialize(resp, keep_alive_, true, out_);
+    serialize(resp, keep_alive_, true, true, out_);
     auto producer = std::make_shared<BodyStream>(std::move(resp.stream));
     deadline_ = SteadyClock::now() + server_.opt.read_timeout;
     net::async_write(stream_, net::buffer(out_),
@@ -430,6 +433,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   bool idle_ = false;  // waiting for a request with nothing of it received
   bool first_ = true;
   bool continue_sent_ = false;
+  bool head_ = false;  // the request being answered is a HEAD: its response has no body
 };
 
 }  // namespace

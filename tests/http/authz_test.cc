@@ -159,7 +159,7 @@ TEST_F(AuthzApi, ForwardedForAppliesToManagementAuditToo) {
 TEST_F(AuthzApi, AuthzWithOtherMethodsIs405) {
   Response r = send(request("POST", "/v1/authz", "", {{"x-api-key", key_.secret}}));
   expectProblem(r, 405, "METHOD_NOT_ALLOWED");
-  EXPECT_EQ(headerOf(r, "allow"), "GET");
+  EXPECT_EQ(headerOf(r, "allow"), "GET, HEAD");
 }
 
 }  // namespace

@@ -28,20 +28,30 @@ TEST_F(Problems, WrongMethodIs405WithAllow) {
     const char* path;
     const char* allow;
   };
-  for (const Case& c : {Case{"DELETE", "/v1/tenants", "POST, GET"},
-                        Case{"PUT", "/v1/tenants/t1", "GET, PATCH, DELETE"},
-                        Case{"POST", "/v1/tenants/t1", "GET, PATCH, DELETE"},
-                        Case{"PUT", "/v1/tenants/t1/key-groups", "POST, GET"},
-                        Case{"POST", "/v1/tenants/t1/key-groups/g1", "GET, PATCH, DELETE"},
-                        Case{"PATCH", "/v1/tenants/t1/keys", "POST, GET"},
-                        Case{"PUT", "/v1/tenants/t1/keys/k1", "GET, PATCH, DELETE"},
+  for (const Case& c : {Case{"DELETE", "/v1/tenants", "POST, GET, HEAD"},
+                        Case{"PUT", "/v1/tenants/t1", "GET, HEAD, PATCH, DELETE"},
+                        Case{"POST", "/v1/tenants/t1", "GET, HEAD, PATCH, DELETE"},
+                        Case{"PUT", "/v1/tenants/t1/key-groups", "POST, GET, HEAD"},
+                        Case{"POST", "/v1/tenants/t1/key-groups/g1", "GET, HEAD, PATCH, DELETE"},
+                        Case{"PATCH", "/v1/tenants/t1/keys", "POST, GET, HEAD"},
+                        Case{"PUT", "/v1/tenants/t1/keys/k1", "GET, HEAD, PATCH, DELETE"},
                         Case{"GET", "/v1/keys/verify", "POST"},
-                        Case{"DELETE", "/v1/tenants/t1/audit", "GET"},
-                        Case{"POST", "/v1/tenants/t1/verify-failures", "GET"}}) {
+                        Case{"DELETE", "/v1/tenants/t1/audit", "GET, HEAD"},
+                        Case{"POST", "/v1/tenants/t1/verify-failures", "GET, HEAD"}}) {
     Response r = call(c.method, c.path, "{}");
     expectProblem(r, 405, "METHOD_NOT_ALLOWED");
     EXPECT_EQ(headerOf(r, "allow"), c.allow) << c.method << " " << c.path;
   }
+}
+
+TEST_F(Problems, HeadIsRoutedLikeGet) {
+  // The server drops the body of a HEAD response (tests/integration/http_test.cc); the router
+  // answers HEAD exactly as GET, headers included.
+  const Response as_get = call("GET", "/healthz", "");
+  const Response as_head = call("HEAD", "/healthz", "");
+  EXPECT_EQ(as_head.status, 200);
+  EXPECT_EQ(as_head.body, as_get.body);
+  expectProblem(call("HEAD", "/v1/keys/verify", ""), 405, "METHOD_NOT_ALLOWED");
 }
 
 TEST_F(Problems, ProblemBodyHasEveryMember) {

@@ -37,11 +37,11 @@ TEST_F(SystemApi, SystemEndpointsIgnoreABadCredential) {
   }
 }
 
-TEST_F(SystemApi, SystemEndpointsAcceptOnlyGet) {
+TEST_F(SystemApi, SystemEndpointsAcceptOnlyGetAndHead) {
   for (const char* path : {"/healthz", "/readyz", "/v1/version"}) {
     Response r = post(path, "{}");
     expectProblem(r, 405, "METHOD_NOT_ALLOWED");
-    EXPECT_EQ(headerOf(r, "allow"), "GET") << path;
+    EXPECT_EQ(headerOf(r, "allow"), "GET, HEAD") << path;
   }
 }
 

@@ -212,6 +212,46 @@ TEST_F(Http, TheAuditExportStreamsAsChunksOnAKeptAliveConnection) {
   EXPECT_EQ(next->status, 200);
 }
 
+TEST_F(Http, HeadGetsTheHeaderFieldsOfGetAndNoBodyOnAKeptAliveConnection) {
+  RawConnection conn(server_.port());
+  ASSERT_TRUE(conn.connected());
+  // A body after a HEAD response would be read as the start of the next response.
+  ASSERT_TRUE(conn.send("HEAD /v1/version HTTP/1.1\r\nHost: t\r\n\r\n"
+                        "HEAD /v1/nothing-here HTTP/1.1\r\nHost: t\r\n\r\n"
+                        "GET /v1/version HTTP/1.1\r\nHost: t\r\n\r\n"));
+  auto head = conn.read(true);
+  ASSERT_TRUE(head) << conn.error().message();
+  EXPECT_EQ(head->status, 200);
+  EXPECT_TRUE(head->body.empty());
+  auto missing = conn.read(true);
+  ASSERT_TRUE(missing) << conn.error().message();
+  EXPECT_EQ(missing->status, 404);
+  EXPECT_EQ(missing->header("content-type"), "application/problem+json");
+  EXPECT_TRUE(missing->body.empty());
+  auto get = conn.read();
+  ASSERT_TRUE(get) << conn.error().message();
+  EXPECT_EQ(get->status, 200);
+  EXPECT_NE(get->body.find("keyward"), std::string::npos) << get->body;
+  // The same header fields as GET, Content-Length included.
+  EXPECT_EQ(head->header("content-length"), std::to_string(get->body.size()));
+  EXPECT_EQ(head->header("content-type"), get->header("content-type"));
+}
+
+TEST_F(Http, HeadOfTheAuditExportSendsNoChunks) {
+  RawConnection conn(server_.port());
+  ASSERT_TRUE(conn.connected());
+  ASSERT_TRUE(conn.send("HEAD /v1/tenants/system/audit/export HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " +
+                        token_ + "\r\n\r\nGET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"));
+  auto head = conn.read(true);
+  ASSERT_TRUE(head) << conn.error().message();
+  EXPECT_EQ(head->status, 200);
+  EXPECT_EQ(head->header("transfer-encoding"), "chunked");
+  auto next = conn.read();
+  ASSERT_TRUE(next) << conn.error().message();
+  EXPECT_EQ(next->status, 200);
+  EXPECT_NE(next->body.find("ok"), std::string::npos) << next->body;
+}
+
 TEST(HttpTimeouts, AClientThatStopsMidHeadersIsDisconnectedAfterTheHeaderTimeout) {
   ServerProcess server;
   ASSERT_TRUE(server.start({"--header-timeout", "1"}));

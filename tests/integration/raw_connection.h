@@ -47,11 +47,13 @@ class RawConnection {
     return !error_;
   }
 
-  // Reads one response (a 1xx interim response counts as one). nullopt on error().
-  std::optional<RawResponse> read() {
+  // Reads one response (a 1xx interim response counts as one). nullopt on error(). The
+  // answer to a HEAD request has header fields only: pass `to_head` so none is expected.
+  std::optional<RawResponse> read(bool to_head = false) {
     stream_.expires_after(timeout_);
     boost::beast::http::response_parser<boost::beast::http::string_body> parser;
     parser.body_limit(16 * 1024 * 1024);
+    parser.skip(to_head);
     boost::beast::http::read(stream_, buffer_, parser, error_);
     if (error_) return std::nullopt;
     const auto& msg = parser.get();
