@@ -185,7 +185,8 @@ Response verifyKey(Ctx& c) {
   // with an advanced key's key pair (exactly one).
   const bool has_basic = r.has("basic");
   const bool has_signature = r.has("signature");
-  std::string key;
+  std::string_view key;
+  std::string basic_secret;  // the private part of a Basic credential, which `key` then views
   std::optional<std::string> public_id;
   std::optional<SignedRequestInput> signed_request;
   if (int(has_basic) + int(has_signature) + int(r.has("key")) > 1) {
@@ -197,17 +198,19 @@ Response verifyKey(Ctx& c) {
   } else if (has_basic) {
     const std::string basic = r.reqString("basic");
     if (auto cred = parseBasic(basic)) {
-      key = std::move(cred->secret);
+      basic_secret = std::move(cred->secret);
+      key = basic_secret;
       public_id = std::move(cred->public_id);
     } else if (!basic.empty()) {
       key = "";  // not a Basic credential: verified as MALFORMED below, like a garbled key
       public_id = "";
     }
   } else {
-    key = r.reqString("key");
+    key = r.reqStringView("key");
   }
-  std::optional<std::string> tenant = r.optString("tenant_id");
-  const std::optional<std::string> ip_text = r.optString("ip");
+  // Views into the reader's document, which lives to the end of this function.
+  std::optional<std::string_view> tenant = r.optStringView("tenant_id");
+  const std::optional<std::string_view> ip_text = r.optStringView("ip");
   const auto queries = r.optPermissionQueries("permissions").value_or(std::vector<PermissionQuery>{});
   if (auto st = r.finish(); !st) return errorResponse(c, st.error());
   std::vector<verify::PermissionCheck> checks;

@@ -10,7 +10,6 @@
 namespace keyward::http {
 
 JsonReader::JsonReader(std::string_view body, bool allow_empty) {
-  read_.reserve(8);
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     if (allow_empty) {
       doc_ = boost::json::object();
@@ -66,20 +65,29 @@ bool JsonReader::isNull(std::string_view name) const {
 }
 
 std::optional<std::string> JsonReader::optString(std::string_view name) {
+  const auto v = optStringView(name);
+  if (!v) return std::nullopt;
+  return std::string(*v);
+}
+
+std::string JsonReader::reqString(std::string_view name) { return std::string(reqStringView(name)); }
+
+std::optional<std::string_view> JsonReader::optStringView(std::string_view name) {
   const auto* v = field(name);
   if (!v) return std::nullopt;
   if (!v->is_string()) {
     setError(std::string(name), std::string(name) + " must be a string");
     return std::nullopt;
   }
-  return std::string(v->as_string());
+  const auto& s = v->get_string();
+  return std::string_view(s.data(), s.size());
 }
 
-std::string JsonReader::reqString(std::string_view name) {
+std::string_view JsonReader::reqStringView(std::string_view name) {
   const bool present = has(name);
-  auto s = optString(name);
+  auto s = optStringView(name);
   if (!present) setError(std::string(name), std::string(name) + " is required", "MISSING_FIELD");
-  return s.value_or("");
+  return s.value_or(std::string_view());
 }
 
 std::optional<std::int64_t> JsonReader::optInt(std::string_view name, std::int64_t lo, std::int64_t hi) {

@@ -5,6 +5,7 @@
 // field in a straight line and checks finish() once; finish() also rejects unknown fields.
 #pragma once
 
+#include <boost/container/small_vector.hpp>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
@@ -41,6 +42,10 @@ class JsonReader {
 
   std::optional<std::string> optString(std::string_view name);
   std::string reqString(std::string_view name);
+  // The same as views into the parsed document, valid as long as this reader: the verify
+  // hot path reads its key and tenant without copying them.
+  std::optional<std::string_view> optStringView(std::string_view name);
+  std::string_view reqStringView(std::string_view name);
   std::optional<std::int64_t> optInt(std::string_view name, std::int64_t lo, std::int64_t hi);
   std::optional<bool> optBool(std::string_view name);
   std::optional<std::vector<std::string>> optStringArray(std::string_view name);
@@ -84,7 +89,8 @@ class JsonReader {
   alignas(16) unsigned char arena_buffer_[1024];
   boost::json::monotonic_resource arena_{arena_buffer_, sizeof arena_buffer_};
   boost::json::value doc_ = boost::json::value(boost::json::storage_ptr(&arena_));
-  std::vector<std::string> read_;  // field names read so far; a handful, so a list
+  // Field names read so far: a handful, so a list, held inline (no allocation per request).
+  boost::container::small_vector<std::string, 8> read_;
   std::optional<Error> error_;
 };
 

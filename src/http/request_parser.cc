@@ -45,8 +45,9 @@ std::size_t RequestParser::feed(const char* data, std::size_t size) {
 
 Request RequestParser::take() {
   Request out = std::move(request_);
-  request_ = Request{};
-  request_.headers.reserve(8);  // one allocation for a typical request's headers
+  request_ = std::move(spare_);  // empty; with capacity if one was recycled
+  spare_ = Request{};
+  if (request_.headers.capacity() == 0) request_.headers.reserve(8);  // one allocation for a typical request's headers
   target_.clear();
   header_bytes_ = 0;
   started_ = false;
@@ -56,6 +57,23 @@ Request RequestParser::take() {
   state_ = State::kNeedMore;
   http_parser_pause(&parser_, 0);
   return out;
+}
+
+void RequestParser::recycle(Request&& used) {
+  for (auto& h : used.headers) {
+    for (std::string* s : {&h.name, &h.value}) {
+      s->clear();
+      if (s->capacity() > 15 && strings_.size() < 64) strings_.push_back(std::move(*s));  // only heap buffers
+    }
+  }
+  used.headers.clear();
+  used.method.clear();
+  used.path.clear();
+  used.query.clear();
+  used.body.clear();
+  if (used.body.capacity() > 64 * 1024) std::string().swap(used.body);  // keep no large body around
+  used.peer.reset();
+  spare_ = std::move(used);
 }
 
 void RequestParser::fail(int status, std::string code, std::string detail) {
@@ -89,7 +107,12 @@ int RequestParser::onHeaderField(http_parser* p, const char* at, std::size_t n) 
   auto& headers = s.request_.headers;
   if (s.in_value_ || headers.empty()) {
     if (!s.countHeaderBytes(4)) return 1;  // ": " and the line end
-    headers.emplace_back();
+    Header& h = headers.emplace_back();
+    // Long values (a key, a content type) reuse a recycled buffer; names rarely need one.
+    if (!s.strings_.empty()) {
+      h.value = std::move(s.strings_.back());
+      s.strings_.pop_back();
+    }
     s.in_value_ = false;
   }
   std::string& name = headers.back().name;

@@ -2,7 +2,8 @@
 // (Debian's libhttp-parser, the parser Node.js used for a decade): bytes in, one `Request` out
 // at a time, with keyward's limits on header and body size.
 // Thread safety: none; one parser per connection, used by that connection's I/O thread.
-// Ownership: owns the request being assembled; `take()` moves it out.
+// Ownership: owns the request being assembled; `take()` moves it out, and `recycle()` takes
+// a handled one back so its buffers serve a later request.
 //
 // Why not Beast's parser: driving Beast's composed read operations cost about half of the
 // instructions of a verify request (docs/benchmarks.md). This parser copies each piece of the
@@ -54,6 +55,10 @@ class RequestParser {
   // a fresh start for the next request.
   Request take();
   bool keepAlive() const { return keep_alive_; }
+  // Takes back a request that `take()` returned and that has been answered: its strings and
+  // its header list keep their capacity for a later request, so a connection's steady
+  // stream of requests allocates nothing per request to hold them.
+  void recycle(Request&& used);
 
  private:
   static int onMessageBegin(http_parser* p);
@@ -74,6 +79,8 @@ class RequestParser {
   State state_ = State::kNeedMore;
   ParseFailure failure_;
   Request request_;
+  Request spare_;                   // a recycled request, emptied: the next one after request_
+  std::vector<std::string> strings_;  // emptied header names and values, capacity kept
   std::string target_;
   std::size_t header_bytes_ = 0;
   bool started_ = false;

@@ -297,7 +297,11 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       logged_.path = req.path;
       logged_.peer = req.peer;
     }
-    if (answeredInline(req)) return send(server_.router.handle(req), keep_alive);
+    if (answeredInline(req)) {
+      Response resp = server_.router.handle(req);
+      parser_.recycle(std::move(req));  // before send(): it may parse a pipelined request
+      return send(std::move(resp), keep_alive);
+    }
     offload([this, req = std::move(req)] { return server_.router.handle(req); },
             [keep_alive](Session& s, Response resp) { s.send(std::move(resp), keep_alive); });
   }

@@ -82,6 +82,30 @@ TEST(RequestParser, PipelinedRequestsComeOutOneAtATimeInOrder) {
   EXPECT_EQ(at, bytes.size());
 }
 
+TEST(RequestParser, ARecycledRequestLeavesNothingOfItselfInTheNextOnes) {
+  RequestParser p(kHeaderLimit, kBodyLimit);
+  const std::string long_value(40, 'v');  // past std::string's inline capacity
+  const std::string first = "POST /first?q=1 HTTP/1.1\r\nX-Long: " + long_value + "\r\nX-Other: " + long_value +
+                            "\r\nContent-Length: 5\r\n\r\nhello";
+  for (int round = 0; round < 3; ++round) {
+    ASSERT_EQ(feedAll(p, first), RequestParser::State::kComplete);
+    Request a = p.take();
+    EXPECT_EQ(a.header("x-long"), long_value);
+    EXPECT_EQ(a.body, "hello");
+    p.recycle(std::move(a));
+    ASSERT_EQ(feedAll(p, "GET /second HTTP/1.1\r\nHost: kw\r\n\r\n"), RequestParser::State::kComplete);
+    Request b = p.take();
+    EXPECT_EQ(b.method, "GET");
+    EXPECT_EQ(b.path, "/second");
+    EXPECT_EQ(b.query, "");
+    EXPECT_EQ(b.body, "");
+    ASSERT_EQ(b.headers.size(), 1u);
+    EXPECT_EQ(b.headers[0].name, "host");
+    EXPECT_EQ(b.headers[0].value, "kw");
+    p.recycle(std::move(b));
+  }
+}
+
 TEST(RequestParser, AChunkedBodyIsJoined) {
   RequestParser p(kHeaderLimit, kBodyLimit);
   ASSERT_EQ(feedAll(p, "POST /v1/x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
