@@ -76,6 +76,14 @@ def load_avg():
     return "%.2f %.2f %.2f" % os.getloadavg()
 
 
+def cpu_ticks():
+    """(steal, total) ticks of all CPUs from /proc/stat: how much of the time the hypervisor
+    gave this VM's CPUs to someone else."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    return (fields[7] if len(fields) > 7 else 0), sum(fields[:8])
+
+
 def pin(cpu):
     """taskset prefix: server on one core, load generator on the other, when there are two."""
     if shutil.which("taskset") and (os.cpu_count() or 1) >= 2:
@@ -271,7 +279,9 @@ def wrk(port, script, args, conns, seconds, warmup=2, pid=None):
         subprocess.run(command(warmup), capture_output=True, text=True)
     cmd = command(seconds)
     cpu0 = cpu_seconds(pid) if pid else None
+    steal0 = cpu_ticks()
     out = subprocess.run(cmd, capture_output=True, text=True)
+    steal1 = cpu_ticks()
     cpu1 = cpu_seconds(pid) if pid else None
     for line in out.stdout.splitlines():
         if line.startswith("RESULT "):
@@ -281,7 +291,8 @@ def wrk(port, script, args, conns, seconds, warmup=2, pid=None):
                 r["system_us_per_request"] = (cpu1[1] - cpu0[1]) * 1e6 / r["requests"]
                 r["cpu_us_per_request"] = r["user_us_per_request"] + r["system_us_per_request"]
             r["command"] = " ".join(cmd)
-            r["load"] = load_avg()
+            r["steal_pct"] = 100.0 * (steal1[0] - steal0[0]) / max(1, steal1[1] - steal0[1])
+            r["load"] = f"{load_avg()}; steal {r['steal_pct']:.1f}%"
             return r
     raise RuntimeError("wrk failed: " + out.stdout + out.stderr)
 
@@ -445,7 +456,7 @@ def report(res):
     if h:
         out.append(f"### HTTP, wrk -t1 -c{res['conns']} -d{res['seconds']}s, 1 worker each, {res['keys']:,} keys\n")
         out.append("| target | requests/s | p50 ms | p99 ms | p99.9 ms | non-2xx | vs nginx return 200 | vs nginx map | "
-                   "server CPU µs per request (user + kernel) | load avg |")
+                   "server CPU µs per request (user + kernel) | load avg; CPU steal of the VM |")
         out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
         ceil = h["nginx_return200_verify"]["rps"]
         mp = h["nginx_map_verify"]["rps"]
@@ -474,7 +485,7 @@ def report(res):
     g = res.get("mgmt")
     if g:
         out.append("### Management\n")
-        out.append("| measure | value | load avg |\n|---|---:|---|")
+        out.append("| measure | value | load avg (; CPU steal) |\n|---|---:|---|")
         out.append(f"| seeding {res['keys']:,} keys (bulk, one transaction) | {g['seed_s']:.1f} s | {g['seed_load']} |")
         out.append(f"| cold start with {res['keys']:,} keys (spawn to listening) | {g['cold_start_s']:.2f} s (index load {g['index_ms']} ms) | {g['cold_load']} |")
         out.append(f"| resident memory, empty database | {g['rss_empty_kib'] / 1024:.1f} MiB | |")
