@@ -274,6 +274,7 @@ int runServe(const Config& cfg) {
   opt.shutdown_timeout = std::chrono::seconds(cfg.shutdown_timeout);
   opt.tls_cert_file = cfg.tls_cert_file;
   opt.tls_key_file = cfg.tls_key_file;
+  opt.on_warning = [](std::string_view what) { spdlog::warn("{}", what); };
   if (cfg.access_log) {
     opt.on_request = [](const http::Request& r, int status, double ms) {
       // Paths only: queries are not logged, and no endpoint takes a secret in its path.

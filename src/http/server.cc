@@ -165,6 +165,8 @@ struct Server::Impl {
   std::vector<std::unique_ptr<Worker>> workers = makeWorkers(opt.threads);  // outlive `blocking`
   net::thread_pool blocking{std::max(1u, opt.blocking_threads)};
   tcp::acceptor acceptor{workers.front()->ioc};
+  net::steady_timer accept_pause{workers.front()->ioc};  // accept handler only
+  bool accept_starved = false;  // accept handler only: out of descriptors, warned once
   std::size_t next_worker = 0;  // accept handler only
   std::atomic<bool> stopping{false};
   std::atomic<TimePoint::rep> stop_deadline{0};
@@ -446,10 +448,29 @@ void Server::Impl::accept() {
   Worker& target = *workers[next_worker++ % workers.size()];
   acceptor.async_accept(target.ioc, [this, &target](error_code ec, tcp::socket socket) {
     if (ec) {
-      if (!stopping && ec != net::error::operation_aborted) accept();
+      if (stopping || ec == net::error::operation_aborted) return;
+      if (ec == net::error::no_descriptors || ec == std::errc::too_many_files_open_in_system ||
+          ec == net::error::no_buffer_space || ec == net::error::no_memory) {
+        // The connection stays in the listen queue, so accepting again at once fails again:
+        // that loop took a whole core. Pause; connections that close meanwhile free
+        // descriptors, and the queued clients are accepted after the pause.
+        if (opt.on_warning && !accept_starved) {
+          opt.on_warning("cannot accept connections: " + ec.message() +
+                         " (raise the open-file limit, ulimit -n); retrying in 100 ms");
+        }
+        accept_starved = true;
+        accept_pause.expires_after(std::chrono::milliseconds(100));
+        accept_pause.async_wait([this](error_code wait_ec) {
+          if (!wait_ec && !stopping) accept();
+        });
+        return;
+      }
+      accept();
       return;
     }
     if (stopping) return;
+    if (accept_starved && opt.on_warning) opt.on_warning("accepting connections again");
+    accept_starved = false;
     error_code pec;
     const auto endpoint = socket.remote_endpoint(pec);
     std::optional<IpAddress> peer = pec ? std::nullopt : toIp(endpoint.address());
@@ -495,6 +516,7 @@ void Server::Impl::beginShutdown() {
   net::post(acceptor.get_executor(), [this] {
     error_code ec;
     acceptor.close(ec);
+    accept_pause.cancel();
     if (signals) signals->cancel();
   });
   for (auto& w : workers) {

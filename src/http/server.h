@@ -1,7 +1,7 @@
-// server.h — the HTTP/1.1 (optionally TLS) server on Boost.Beast that feeds the router.
+// server.h — the HTTP/1.1 (optionally TLS) server on Asio that feeds the router.
 // Thread safety: start() once, then stop() from any thread (e.g. a signal handler's strand).
 // Ownership: borrows the router; owns its io_context, threads, acceptor and sessions.
-// Beast and Asio stay inside server.cc (pimpl) so including this header stays cheap.
+// Asio stays inside server.cc (pimpl) so including this header stays cheap.
 #pragma once
 
 #include <chrono>
@@ -32,6 +32,9 @@ struct ServerOptions {
   std::string tls_key_file;
   // Called once per request after the response is written (access log); may be empty.
   std::function<void(const Request&, int status, double millis)> on_request;
+  // Called with a problem the server works around, such as running out of file descriptors
+  // (for the log); may be empty.
+  std::function<void(std::string_view)> on_warning;
 };
 
 class Server {

@@ -2,7 +2,13 @@
 // keep-alive and pipelining, problem+json errors, and optional TLS.
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
+#include <chrono>
 #include <cstdlib>
+#include <memory>
+#include <thread>
+#include <vector>
 
 #include "integration/api.h"
 #include "integration/raw_connection.h"
@@ -250,6 +256,56 @@ TEST_F(Http, HeadOfTheAuditExportSendsNoChunks) {
   ASSERT_TRUE(next) << conn.error().message();
   EXPECT_EQ(next->status, 200);
   EXPECT_NE(next->body.find("ok"), std::string::npos) << next->body;
+}
+
+// Counts the lines of `text` that contain `what`.
+int countLines(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++n;
+  return n;
+}
+
+TEST(HttpDescriptors, OutOfFileDescriptorsTheServerWarnsOncePausesAndRecovers) {
+  // The server inherits a low open-file limit: it runs out of descriptors after a few
+  // connections and must neither spin on accept nor stop accepting for good.
+  ServerProcess server;
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit low = saved;
+  low.rlim_cur = 48;
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+  const auto started = server.start({"--threads", "1"});
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+  ASSERT_TRUE(started);
+  std::vector<std::unique_ptr<RawConnection>> held;
+  for (int i = 0; i < 60; ++i) {
+    held.push_back(std::make_unique<RawConnection>(server.port(), std::chrono::seconds(5)));
+    ASSERT_TRUE(held.back()->connected());  // the kernel completes the handshake regardless
+  }
+  // Somewhere past the limit, accepting fails; the server says so once, not per attempt.
+  for (int i = 0; i < 50 && countLines(server.stdoutText() + server.stderrText(), "cannot accept") == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // several pauses
+  const std::string during = server.stdoutText() + server.stderrText();
+  EXPECT_EQ(countLines(during, "cannot accept connections"), 1) << during;
+  EXPECT_NE(during.find("ulimit -n"), std::string::npos);
+  // The connections it did accept are served meanwhile.
+  ASSERT_TRUE(held.front()->send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"));
+  auto served = held.front()->read();
+  ASSERT_TRUE(served) << held.front()->error().message();
+  EXPECT_EQ(served->status, 200);
+  // Once clients leave, the queued ones and new ones are accepted again.
+  held.resize(1);
+  RawConnection late(server.port(), std::chrono::seconds(10));
+  ASSERT_TRUE(late.connected());
+  ASSERT_TRUE(late.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"));
+  auto answered = late.read();
+  ASSERT_TRUE(answered) << late.error().message();
+  EXPECT_EQ(answered->status, 200);
+  const std::string after = server.stdoutText() + server.stderrText();
+  EXPECT_NE(after.find("accepting connections again"), std::string::npos) << after;
+  EXPECT_EQ(server.stop(), 0);
 }
 
 TEST(HttpTimeouts, AClientThatStopsMidHeadersIsDisconnectedAfterTheHeaderTimeout) {
