@@ -72,6 +72,8 @@ Status apply(Config& c, const std::string& name, const std::string& value, const
     return seconds(c.shutdown_timeout);
   } else if (name == "flush_interval") {
     return seconds(c.flush_interval);
+  } else if (name == "last_use_resolution") {
+    return seconds(c.last_use_resolution);
   } else if (name == "audit_retention_days") {
     auto v = toInt(value);
     if (!v || *v > 36500) return bad("must be 0 (keep forever) to 36500 days");
@@ -177,6 +179,7 @@ const std::vector<SettingInfo>& settings() {
       {"tls_key_file", "PEM private key for tls_cert_file"},
       {"trusted_proxies", "CIDRs of proxies whose X-Forwarded-For is believed (comma-separated)"},
       {"flush_interval", "seconds between flushes of last-used times and failure counters (default 5)"},
+      {"last_use_resolution", "a key's last use is stored at most once per this many seconds, and at its first use (default 600); the node that verified it shows the exact time"},
       {"audit_retention_days", "days audit events are kept; older ones are removed daily, the hash chain stays verifiable (default 400; 0 keeps them forever)"},
       {"session_idle_timeout", "seconds a console session survives without a request (default 1800)"},
       {"session_absolute_timeout", "seconds a console session lasts after sign-in, at most (default 43200)"},

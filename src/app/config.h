@@ -30,6 +30,7 @@ struct Config {
   std::string tls_key_file;
   std::vector<std::string> trusted_proxies;
   int flush_interval = 5;
+  int last_use_resolution = 600;  // a key's last use is stored at most once per this many seconds
   int audit_retention_days = 400;  // 0: keep forever; default keeps a year plus a margin
   int session_idle_timeout = 1800;       // console sessions end after 30 idle minutes
   int session_absolute_timeout = 43200;  // and 12 hours after sign-in

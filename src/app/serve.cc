@@ -177,6 +177,7 @@ int runServe(const Config& cfg) {
   }
 
   verify::KeyIndex index;
+  index.setLastUseResolution(cfg.last_use_resolution);
   AccessIndex access(**store, index);
   const auto load_start = std::chrono::steady_clock::now();
   auto loaded = access.loadAll();

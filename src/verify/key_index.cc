@@ -248,7 +248,7 @@ void KeyIndex::touch(const KeyPtr& key, UnixSeconds now) {
   if (before < now) {
     key->last_used.store(now, std::memory_order_relaxed);
   }
-  // The store hears of a key's use once per period of kLastUseResolution, not once per
+  // The store hears of a key's use once per period of last_use_resolution_, not once per
   // flush: each write of a last use rewrites a random page of the keys table (a 4 KiB WAL
   // frame, later a checkpoint copy), and at 50,000 verifications/s over 18,000 keys the
   // per-flush writes cost 10% of the core and most of the p99 (docs/benchmarks.md). The
@@ -256,8 +256,9 @@ void KeyIndex::touch(const KeyPtr& key, UnixSeconds now) {
   // shifted by a phase from its address, so the keys of a busy minute do not all come due
   // in the same flush.
   if (before != 0) {
-    const auto phase = UnixSeconds((reinterpret_cast<std::uintptr_t>(key.get()) >> 6) % kLastUseResolution);
-    if ((before + phase) / kLastUseResolution == (now + phase) / kLastUseResolution) return;
+    const UnixSeconds period = last_use_resolution_;
+    const auto phase = UnixSeconds((reinterpret_cast<std::uintptr_t>(key.get()) >> 6) % std::uintptr_t(period));
+    if ((before + phase) / period == (now + phase) / period) return;
   }
   // Load first so the common case (already queued) does not write the cache line.
   if (!key->last_used_dirty.load(std::memory_order_relaxed) &&

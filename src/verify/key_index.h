@@ -157,10 +157,17 @@ class KeyIndex {
 
   // Marks a key used at `now`; cheap when called repeatedly for the same key. The key's
   // in-memory last use always advances; it is queued for the store (drainDirty) on its first
-  // use and then at most once per kLastUseResolution seconds, so the stored last_used_at
+  // use and then at most once per lastUseResolution() seconds, so the stored last_used_at
   // may trail the true last use by up to that much plus a flush interval.
-  static constexpr UnixSeconds kLastUseResolution = 60;
   void touch(const KeyPtr& key, UnixSeconds now);
+
+  // The setting last_use_resolution. Ten minutes by default: with one minute, the writes of
+  // last use (a random page of the keys table per key, each a 4 KiB WAL frame) were what
+  // doubled the verify p99 on a busy core (docs/benchmarks.md). Set before the index is
+  // shared between threads.
+  static constexpr UnixSeconds kDefaultLastUseResolution = 600;
+  void setLastUseResolution(UnixSeconds seconds) { last_use_resolution_ = seconds > 0 ? seconds : 1; }
+  UnixSeconds lastUseResolution() const { return last_use_resolution_; }
 
  private:
   static constexpr size_t kShards = 64;
@@ -184,6 +191,7 @@ class KeyIndex {
 
   std::array<Shard, kShards> shards_;
   std::array<DirtyList, kDirtyLists> dirty_;
+  UnixSeconds last_use_resolution_ = kDefaultLastUseResolution;
 };
 
 }  // namespace keyward::verify

@@ -64,6 +64,7 @@ TEST_F(ConfigTest, DefaultsWithoutAnySource) {
   EXPECT_EQ(c->threads, 0u);
   EXPECT_EQ(c->body_limit, 64u * 1024u);
   EXPECT_EQ(c->flush_interval, 5);
+  EXPECT_EQ(c->last_use_resolution, 600);
   EXPECT_EQ(c->session_idle_timeout, 1800);
   EXPECT_EQ(c->session_absolute_timeout, 43200);
   EXPECT_TRUE(c->trusted_proxies.empty());
@@ -182,6 +183,7 @@ TEST_F(ConfigTest, BadValuesAreRefused) {
       {"log_level", "verbose"},       {"access_log", "yes"},         {"trusted_proxies", "10.0.0.1/8"},
       {"trusted_proxies", "10/8"},    {"session_idle_timeout", "0"}, {"session_absolute_timeout", "59"},
       {"session_absolute_timeout", "2592001"}, {"audit_retention_days", "-1"}, {"audit_retention_days", "36501"},
+      {"last_use_resolution", "0"},   {"last_use_resolution", "a minute"},
   };
   for (const auto& [name, value] : bad) {
     auto c = load("", {{name, value}});
@@ -219,7 +221,7 @@ TEST_F(ConfigTest, EverySettingHasOneNameInAllThreePlaces) {
   // Each documented setting is accepted by name as a flag (bad values aside).
   for (const char* name : {"listen", "db", "threads", "body_limit", "header_timeout", "read_timeout",
                            "idle_timeout", "shutdown_timeout", "tls_cert_file", "tls_key_file",
-                           "trusted_proxies", "flush_interval", "log_level", "access_log",
+                           "trusted_proxies", "flush_interval", "last_use_resolution", "log_level", "access_log",
                            "bootstrap_token_file", "session_idle_timeout", "session_absolute_timeout"}) {
     EXPECT_TRUE(names.count(name)) << name;
   }

@@ -150,10 +150,29 @@ TEST(KeyIndex, UseAfterReplacementIsQueuedForTheNewEntry) {
   ASSERT_EQ(drained.size(), 1u);
   EXPECT_EQ(drained["key_1"], kStart + 2);
   // The next period's use reaches the store through the new entry.
-  index.touch(index.find(d), kStart + 2 + KeyIndex::kLastUseResolution);
+  index.touch(index.find(d), kStart + 2 + KeyIndex::kDefaultLastUseResolution);
   drained = drain(index);
   ASSERT_EQ(drained.size(), 1u);
-  EXPECT_EQ(drained["key_1"], kStart + 2 + KeyIndex::kLastUseResolution);
+  EXPECT_EQ(drained["key_1"], kStart + 2 + KeyIndex::kDefaultLastUseResolution);
+}
+
+TEST(KeyIndex, AShorterLastUseResolutionStoresUsesMoreOften) {
+  KeyIndex index;
+  index.setLastUseResolution(10);
+  const auto d = crypto::sha256("one");
+  index.upsert(d, compiled("key_1"));
+  index.touch(index.find(d), kStart);
+  EXPECT_EQ(drain(index).size(), 1u);  // the first use, at once
+  // Within 20 s, the key comes due once or twice (its period is shifted by a phase), never
+  // more often than every 10 s, and never zero times.
+  int queued = 0;
+  for (UnixSeconds t = kStart + 1; t <= kStart + 20; ++t) {
+    index.touch(index.find(d), t);
+    queued += int(drain(index).size());
+  }
+  EXPECT_GE(queued, 1);
+  EXPECT_LE(queued, 2);
+  EXPECT_EQ(index.lastUseResolution(), 10);
 }
 
 }  // namespace

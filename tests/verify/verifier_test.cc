@@ -234,12 +234,12 @@ TEST_F(VerifierTest, SuccessfulVerificationRecordsLastUse) {
   int again = 0;
   index_.drainDirty([&](const CompiledKey&) { ++again; });
   EXPECT_EQ(again, 0);
-  // A use in a later period of KeyIndex::kLastUseResolution is queued again.
-  clock_.set(kStart + 9 + 2 * KeyIndex::kLastUseResolution);
+  // A use in a later period of KeyIndex::kDefaultLastUseResolution is queued again.
+  clock_.set(kStart + 9 + 2 * KeyIndex::kDefaultLastUseResolution);
   ASSERT_TRUE(verify(secret).valid());
   index_.drainDirty([&](const CompiledKey& k) { drained.emplace_back(k.id, k.last_used.load()); });
   ASSERT_EQ(drained.size(), 2u);
-  EXPECT_EQ(drained[1].second, kStart + 9 + 2 * KeyIndex::kLastUseResolution);
+  EXPECT_EQ(drained[1].second, kStart + 9 + 2 * KeyIndex::kDefaultLastUseResolution);
 }
 
 TEST_F(VerifierTest, UsesSoonAfterAFlushAdvanceTheLastUseInMemoryButWriteNothing) {
@@ -252,15 +252,15 @@ TEST_F(VerifierTest, UsesSoonAfterAFlushAdvanceTheLastUseInMemoryButWriteNothing
   // Verifications every second for a while: each key is written at most once a period,
   // and never twice within one.
   std::vector<UnixSeconds> written;
-  for (UnixSeconds t = kStart + 6; t < kStart + 6 + 3 * KeyIndex::kLastUseResolution; ++t) {
+  for (UnixSeconds t = kStart + 6; t < kStart + 6 + 3 * KeyIndex::kDefaultLastUseResolution; ++t) {
     clock_.set(t);
     ASSERT_TRUE(verify(secret).valid());
     index_.drainDirty([&](const CompiledKey& k) { written.push_back(k.last_used.load()); });
   }
   ASSERT_GE(written.size(), 2u);  // three periods: the key came due in at least two of them
   EXPECT_LE(written.size(), 3u);  // 180 writes before this change
-  for (size_t i = 1; i < written.size(); ++i) EXPECT_EQ(written[i] - written[i - 1], KeyIndex::kLastUseResolution);
-  EXPECT_EQ(index_.find(crypto::sha256(secret))->last_used.load(), kStart + 5 + 3 * KeyIndex::kLastUseResolution);
+  for (size_t i = 1; i < written.size(); ++i) EXPECT_EQ(written[i] - written[i - 1], KeyIndex::kDefaultLastUseResolution);
+  EXPECT_EQ(index_.find(crypto::sha256(secret))->last_used.load(), kStart + 5 + 3 * KeyIndex::kDefaultLastUseResolution);
 }
 
 TEST_F(VerifierTest, FailedVerificationDoesNotCountAsUse) {
