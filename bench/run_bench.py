@@ -268,7 +268,7 @@ def cpu_seconds(pid):
     return user / tck, system / tck
 
 
-def wrk(port, script, args, conns, seconds, warmup=2, pid=None):
+def wrk(port, script, args, conns, seconds, warmup=1, pid=None):
     """Runs wrk; with `pid`, also the server's CPU time per request during the measured run,
     a figure that, unlike requests/s, does not depend on what else runs on the machine."""
     url = f"http://127.0.0.1:{port}"
