@@ -184,6 +184,26 @@ KeyGroup readGroup(const Stmt& s) {
   return KeyGroup{s.text(0), s.text(1), s.text(2), s.text(3), s.i64(4), s.i64(5), s.i64(6), s.text(7)};
 }
 
+// An allowlist column: one CIDR a line. Fail closed: a rule that cannot be read becomes
+// "::/128" (the unspecified address, never a client), so a damaged allowlist never turns
+// into "any address".
+std::vector<Cidr> readAllowlist(std::string_view text) {
+  std::vector<Cidr> out;
+  for (const auto& c : splitLines(text)) {
+    auto parsed = parseCidr(c);
+    out.push_back(parsed ? *parsed : Cidr{IpAddress{}, 128});
+  }
+  return out;
+}
+
+// The digest a rotation replaced, when the column holds one.
+std::optional<crypto::Digest> readPreviousDigest(const Stmt& s, int col) {
+  if (s.isNull(col)) return std::nullopt;
+  crypto::Digest d;
+  s.blob(col, d);
+  return d;
+}
+
 ApiKey readKey(const Stmt& s) {
   ApiKey k;
   k.id = s.text(0);
@@ -197,12 +217,7 @@ ApiKey readKey(const Stmt& s) {
   k.enabled = s.i64(8) != 0;
   k.revoked_at = s.optI64(9);
   k.expires_at = s.optI64(10).value_or(kNever);
-  for (const auto& c : splitLines(s.text(11))) {
-    auto parsed = parseCidr(c);
-    // Fail closed: a rule that cannot be read becomes "::/128" (the unspecified address,
-    // never a client), so a damaged allowlist never turns into "any address".
-    k.ip_allowlist.push_back(parsed ? *parsed : Cidr{IpAddress{}, 128});
-  }
+  k.ip_allowlist = readAllowlist(s.text(11));
   k.metadata_json = s.text(12);
   k.roles = decodeAssignments(s.text(13));
   k.created_by = s.text(14);
@@ -212,10 +227,7 @@ ApiKey readKey(const Stmt& s) {
   k.seq = s.i64(18);
   k.owner = readOwner(s.optText(19), s.optText(20));
   k.not_before = s.optI64(21);
-  if (!s.isNull(22)) {
-    k.previous_digest.emplace();
-    s.blob(22, *k.previous_digest);
-  }
+  k.previous_digest = readPreviousDigest(s, 22);
   k.previous_start = s.text(23);
   k.previous_expires_at = s.i64(24);
   k.rotated_at = s.optI64(25);
@@ -245,22 +257,13 @@ ApiKey readIndexKey(const Stmt& s) {
   k.enabled = s.i64(5) != 0;
   k.revoked_at = s.optI64(6);
   k.expires_at = s.optI64(7).value_or(kNever);
-  if (!s.isNull(8)) {
-    for (const auto& c : splitLines(s.text(8))) {
-      auto parsed = parseCidr(c);
-      // Fail closed, as in readKey.
-      k.ip_allowlist.push_back(parsed ? *parsed : Cidr{IpAddress{}, 128});
-    }
-  }
+  if (!s.isNull(8)) k.ip_allowlist = readAllowlist(s.text(8));
   k.metadata_json = s.text(9);
   if (!s.isNull(10)) k.roles = decodeAssignments(s.text(10));
   k.last_used_at = s.optI64(11);
   k.owner = readOwner(s.optText(12), s.optText(13));
   k.not_before = s.optI64(14);
-  if (!s.isNull(15)) {
-    k.previous_digest.emplace();
-    s.blob(15, *k.previous_digest);
-  }
+  k.previous_digest = readPreviousDigest(s, 15);
   k.previous_expires_at = s.i64(16);
   k.credential_mode = s.text(17);
   k.public_id = s.optText(18).value_or("");
