@@ -1,5 +1,6 @@
 #include "core/key_service.h"
 
+#include "common/await.h"
 #include "common/json_text.h"
 #include "common/time.h"
 #include "core/object_access.h"
@@ -131,9 +132,28 @@ Result<std::string> KeyService::issueJwt(const Actor& actor, ApiKey& k) {
 }
 
 Result<CreatedKey> KeyService::create(const Actor& actor, std::string_view tenant_id, const CreateKeyInput& in) {
+  return awaitReply<Result<CreatedKey>>([&](CreateDone done) { createThen(actor, tenant_id, in, std::move(done)); });
+}
+
+void KeyService::createThen(const Actor& actor, std::string_view tenant_id, const CreateKeyInput& in,
+                            CreateDone done) {
+  auto prepared = prepareCreate(actor, tenant_id, in);
+  if (!prepared) return done(std::unexpected(prepared.error()));
   // No write lock until the commit is done: concurrent creations must reach the store
   // together so it can commit them in one transaction (group commit). Ordering with edits of
-  // the same key is kept at the index update below.
+  // the same key is kept at the index update in finishCreate. The store keeps pointers to
+  // the key and the event until it calls back, so they live in `state` until then.
+  auto state = std::make_shared<PreparedKey>(std::move(*prepared));
+  const ApiKey& key = state->created.key;
+  const AuditEvent& ev = state->event;
+  const std::optional<int> limit = state->owner_key_limit;
+  store_.createKeyThen(key, ev, limit, [this, state = std::move(state), done = std::move(done)](Status st) mutable {
+    done(finishCreate(std::move(state->created), std::move(st)));
+  });
+}
+
+Result<KeyService::PreparedKey> KeyService::prepareCreate(const Actor& actor, std::string_view tenant_id,
+                                                         const CreateKeyInput& in) {
   auto grant = audit_.guard(actor, kModuleKeys, Action::kAdd, tenant_id, "key.create", in.name);
   if (!grant) return std::unexpected(grant.error());
   auto tenant = store_.getTenant(tenant_id);
@@ -213,8 +233,13 @@ Result<CreatedKey> KeyService::create(const Actor& actor, std::string_view tenan
   if (!ev) return std::unexpected(ev.error());
   std::optional<int> limit;
   if (k.owner && k.owner->kind == PrincipalKind::kServiceUser) limit = tenant->settings.max_keys_per_service_user;
-  if (auto st = store_.createKey(k, *ev, limit); !st) {
-    Error e = st.error();
+  return PreparedKey{CreatedKey{std::move(k), std::move(*secret)}, std::move(*ev), limit};
+}
+
+Result<CreatedKey> KeyService::finishCreate(CreatedKey created, Status committed) {
+  const ApiKey& k = created.key;
+  if (!committed) {
+    Error e = committed.error();
     if (e.code == "PUBLIC_KEY_TAKEN") {
       e.field = "public_key";
     } else if (e.code == "NAME_TAKEN") {
@@ -232,7 +257,7 @@ Result<CreatedKey> KeyService::create(const Actor& actor, std::string_view tenan
     auto write = access_.writeLock();
     if (!index_.find(k.digest)) access_.refreshKeys({k});
   }
-  return CreatedKey{std::move(k), std::move(*secret)};
+  return created;
 }
 
 Result<ApiKey> KeyService::get(const Actor& actor, std::string_view tenant_id, std::string_view id) {

@@ -6,6 +6,7 @@
 // response leaves, and a key is never acknowledged before it is durable.
 #pragma once
 
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -85,6 +86,13 @@ class KeyService {
              JwtService* jwt = nullptr)
       : store_(store), clock_(clock), audit_(audit), access_(access), index_(index), jwt_(jwt) {}
 
+  // Receives the outcome of createThen, exactly once.
+  using CreateDone = std::function<void(Result<CreatedKey>)>;
+  // Validates and issues a key; `done` runs once it is durable and in the index (or with the
+  // error), on this thread or on the thread that committed it (the store's group commit),
+  // possibly before this returns. Nothing of the caller's arguments is used after return.
+  void createThen(const Actor& actor, std::string_view tenant_id, const CreateKeyInput& in, CreateDone done);
+  // createThen, waiting for the outcome.
   Result<CreatedKey> create(const Actor& actor, std::string_view tenant_id, const CreateKeyInput& in);
   Result<ApiKey> get(const Actor& actor, std::string_view tenant_id, std::string_view id);
   Result<Page<ApiKey>> list(const Actor& actor, std::string_view tenant_id, const KeyFilter& filter);
@@ -100,6 +108,15 @@ class KeyService {
   Result<std::vector<VerifyFailureCount>> failures(const Actor& actor, std::string_view tenant_id);
 
  private:
+  // A validated key ready to commit, with its secret and audit event.
+  struct PreparedKey {
+    CreatedKey created;
+    AuditEvent event;
+    std::optional<int> owner_key_limit;
+  };
+  Result<PreparedKey> prepareCreate(const Actor& actor, std::string_view tenant_id, const CreateKeyInput& in);
+  // After the commit: the store's error in the API's words, or the key added to the index.
+  Result<CreatedKey> finishCreate(CreatedKey created, Status committed);
   Status checkGroup(std::string_view tenant_id, const std::optional<std::string>& group_id);
   // Roles exist and are well scoped, the owner exists, a "mine" grant keeps the key the
   // actor's own, and the key grants nothing beyond what the actor holds.

@@ -3,6 +3,7 @@
 #include "sign/basic_auth.h"
 #include "http/handlers.h"
 #include "http/json_input.h"
+#include "http/problem.h"
 #include "http/render.h"
 
 namespace keyward::http {
@@ -75,14 +76,22 @@ Response createKey(Ctx& c) {
   }
   if (auto st = r.finish(); !st) return errorResponse(c, st.error());
   if (error) return errorResponse(c, *error);
-  auto created = c.deps.keys.create(*actor, c.params[0], in);
-  if (!created) return errorResponse(c, created.error());
-  boost::json::object o;
-  o["key"] = renderKey(created->key, c.deps.clock.now());
-  o["secret"] = created->secret;  // the only time the secret is ever returned
-  addAuthorization(o, created->key, created->secret);
-  return jsonResponse(201, o).with("location",
-                                   "/v1/tenants/" + created->key.tenant_id + "/keys/" + created->key.id);
+  // Answered later, once the key is durable: the store commits it together with the other
+  // creations in flight (group commit), and no thread waits for it meanwhile.
+  Response resp;
+  resp.later = [&keys = c.deps.keys, &clock = c.deps.clock, actor = std::move(*actor), tenant_id = c.params[0],
+                in = std::move(in), path = c.req.path](Reply reply) {
+    keys.createThen(actor, tenant_id, in, [&clock, path, reply = std::move(reply)](Result<CreatedKey> created) {
+      if (!created) return reply(problem(created.error(), path));
+      boost::json::object o;
+      o["key"] = renderKey(created->key, clock.now());
+      o["secret"] = created->secret;  // the only time the secret is ever returned
+      addAuthorization(o, created->key, created->secret);
+      reply(jsonResponse(201, o).with("location",
+                                      "/v1/tenants/" + created->key.tenant_id + "/keys/" + created->key.id));
+    });
+  };
+  return resp;
 }
 
 Response listKeys(Ctx& c) {

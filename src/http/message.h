@@ -46,12 +46,22 @@ struct Request {
 // having gone out already, aborts the connection so the client sees an incomplete reply.
 using BodyStream = std::function<Result<std::optional<std::string>>()>;
 
+struct Response;
+// Sends the response that a handler gave later (see Response::later): call it once, from
+// any thread.
+using Reply = std::function<void(Response)>;
+
 struct Response {
   int status = 200;
   std::string_view content_type = "application/json";  // always a literal: no copy per reply
   std::vector<Header> headers;
   std::string body;
   BodyStream stream = nullptr;  // when set, sent with chunked transfer coding instead of `body`
+  // When set, this response is only a placeholder: whoever sends it calls `later(reply)`
+  // once instead, and the real response comes through `reply`, possibly on another thread
+  // (a key creation answers once its group commit is durable, without a thread waiting for
+  // it). It must own what it uses: the request may be gone by then.
+  std::function<void(Reply)> later = nullptr;
 
   Response& with(std::string name, std::string value) {
     headers.push_back({std::move(name), std::move(value)});

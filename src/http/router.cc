@@ -24,6 +24,21 @@ std::vector<std::string> split(std::string_view path) {
   return out;
 }
 
+// Responses may carry secrets (key creation) or tenant data: never cache any of them,
+// including those that come later.
+void markNoStore(Response& resp) {
+  if (!resp.later) {
+    resp.with("cache-control", "no-store");
+    return;
+  }
+  resp.later = [later = std::move(resp.later)](Reply reply) {
+    later([reply = std::move(reply)](Response r) {
+      markNoStore(r);
+      reply(std::move(r));
+    });
+  };
+}
+
 }  // namespace
 
 std::string_view Ctx::bearer() const {
@@ -175,8 +190,7 @@ Response Router::handle(const Request& req) const {
   } else {
     resp = problem(404, "ROUTE_NOT_FOUND", "no such endpoint", req.path);
   }
-  // Responses may carry secrets (key creation) or tenant data: never cache any of them.
-  resp.with("cache-control", "no-store");
+  markNoStore(resp);
   return resp;
 }
 

@@ -304,8 +304,21 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       parser_.recycle(std::move(req));  // before send(): it may parse a pipelined request
       return send(std::move(resp), keep_alive);
     }
-    offload([this, req = std::move(req)] { return server_.router.handle(req); },
-            [keep_alive](Session& s, Response resp) { s.send(std::move(resp), keep_alive); });
+    net::post(server_.blocking, [self = this->shared_from_this(), req = std::move(req), keep_alive]() mutable {
+      Response resp = self->server_.router.handle(req);
+      Worker& w = self->worker_;
+      // `self` moves along, so this pool thread holds no reference once it has posted.
+      Reply reply = [self = std::move(self), &w, keep_alive](Response r) mutable {
+        net::post(w.ioc, [self = std::move(self), r = std::move(r), keep_alive]() mutable {
+          self->send(std::move(r), keep_alive);
+        });
+      };
+      if (!resp.later) return reply(std::move(resp));
+      // A handler that answers later (a key creation waiting for its group commit): `reply`
+      // runs on whichever pool thread commits, and this one is free for the next request.
+      auto later = std::move(resp.later);
+      later(std::move(reply));
+    });
   }
 
   // Runs `work` on the blocking pool, then `then(*this, its result)` back on this

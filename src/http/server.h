@@ -19,8 +19,8 @@ struct ServerOptions {
   unsigned short port = 8420;  // 0: pick a free port
   unsigned threads = 0;        // 0: one per core
   // Threads that run management requests (everything but verify, authz, healthz and
-  // version), which may block on the database; enough for group commit to batch many
-  // concurrent key creations into one fsync.
+  // version), which may block on the database. Key creations do not hold one while their
+  // group commit is pending (Response::later).
   unsigned blocking_threads = 16;
   std::size_t body_limit = 64 * 1024;
   std::size_t header_limit = 16 * 1024;

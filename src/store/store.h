@@ -93,6 +93,16 @@ class Store {
   // With `owner_key_limit`, kConflict/KEY_LIMIT_REACHED when the key's owner already holds
   // that many non-revoked keys (checked inside the same transaction as the insert).
   virtual Status createKey(const ApiKey& k, const AuditEvent& ev, std::optional<int> owner_key_limit) = 0;
+  // Receives the outcome of createKeyThen, exactly once.
+  using KeyCommitted = std::function<void(Status)>;
+  // createKey without holding the caller: `done` runs once the key is durably committed (or
+  // with the error), on this thread or on another caller's, possibly before this returns.
+  // Backends with group commit use it to batch creations without a sleeping thread per key.
+  // `k` and `ev` must stay valid until `done` runs. The default commits synchronously.
+  virtual void createKeyThen(const ApiKey& k, const AuditEvent& ev, std::optional<int> owner_key_limit,
+                             KeyCommitted done) {
+    done(createKey(k, ev, owner_key_limit));
+  }
   virtual Result<ApiKey> getKey(std::string_view tenant_id, std::string_view id) = 0;
   virtual Result<Page<ApiKey>> listKeys(std::string_view tenant_id, const KeyFilter& filter,
                                         UnixSeconds now) = 0;

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <thread>
 
 #include "crypto/key_codec.h"
@@ -647,6 +648,59 @@ TEST(SqliteStoreGroupCommit, ConcurrentCreationsKeepTheAuditChainValid) {
   ASSERT_TRUE(report) << report.error().message;
   EXPECT_FALSE(report->first_break);
   EXPECT_EQ(report->events, 1 + kThreads * kEach);  // tenant.create, then one per key
+}
+
+// createKeyThen does not hold its caller until the commit: each callback runs exactly once
+// with its own key's outcome (a taken name fails only that key), on its caller's thread or on
+// the thread that committed it; once every caller has returned, every callback has run.
+TEST(SqliteStoreGroupCommit, CreateKeyThenCallsEachCallbackOnceWithItsOwnOutcome) {
+  SqliteBackend backend;
+  auto s = SqliteStore::open(backend.dbPath());
+  ASSERT_TRUE(s);
+  Tenant t = addTenant(**s, "acme");
+  constexpr int kThreads = 8, kEach = 25;
+  // Four threads each create "even-0", "even-1", ... and four "odd-0", "odd-1", ...: exactly
+  // one key of each name is created, and the collisions are spread over many rounds.
+  std::vector<ApiKey> keys;
+  std::vector<AuditEvent> events;
+  for (int w = 0; w < kThreads; ++w) {
+    for (int i = 0; i < kEach; ++i) {
+      keys.push_back(key(t, (w % 2 == 0 ? "even-" : "odd-") + std::to_string(i)));
+      events.push_back(event(t.id, "key.create", keys.back().id));
+    }
+  }
+  std::vector<std::atomic<int>> calls(keys.size());
+  std::vector<std::optional<Status>> outcome(keys.size());
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kThreads; ++w) {
+    threads.emplace_back([&, w] {
+      for (int i = 0; i < kEach; ++i) {
+        const size_t n = size_t(w * kEach + i);
+        (*s)->createKeyThen(keys[n], events[n], std::nullopt, [&, n](Status st) {
+          calls[n].fetch_add(1);
+          outcome[n] = std::move(st);
+        });
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  int created = 0;
+  for (size_t n = 0; n < keys.size(); ++n) {
+    ASSERT_EQ(calls[n].load(), 1) << "key " << n;
+    ASSERT_TRUE(outcome[n]);
+    if (*outcome[n]) {
+      ++created;
+      EXPECT_TRUE((*s)->getKey(t.id, keys[n].id)) << keys[n].name;
+    } else {
+      EXPECT_EQ(outcome[n]->error().code, "NAME_TAKEN");
+      EXPECT_FALSE((*s)->getKey(t.id, keys[n].id)) << keys[n].name;
+    }
+  }
+  EXPECT_EQ(created, 2 * kEach);  // one "even-i" and one "odd-i" per i
+  auto report = (*s)->verifyAuditChain(t.id);
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_FALSE(report->first_break);
+  EXPECT_EQ(report->events, 1 + 2 * kEach);
 }
 
 // One batch with events of two tenants, and a refused key between them: each tenant's chain

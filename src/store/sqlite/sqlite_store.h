@@ -6,7 +6,8 @@
 // the request path); all closed and joined on destruction.
 // Durability: journal_mode=WAL with synchronous=FULL, so a commit that returned survives
 // power loss; foreign keys on; busy timeout so a concurrent `sqlite3` reader never fails us.
-// Group commit: concurrent createKey calls share one transaction (one fsync) — see createKey.
+// Group commit: concurrent key creations share one transaction (one fsync) — see
+// createKeyThen.
 #pragma once
 
 #include <memory>
@@ -45,8 +46,13 @@ class SqliteStore final : public Store {
   Status updateGroup(const KeyGroup& g, const AuditEvent& ev) override;
   Status deleteGroup(std::string_view tenant_id, std::string_view id, const AuditEvent& ev) override;
 
-  // Group-committed: concurrent calls are batched into one durable transaction; each call
-  // returns once the transaction that holds its key has committed.
+  // Group-committed: the creation is queued, and a caller that finds no commit in progress
+  // commits the queue, one transaction per round, until it is empty; `done` runs on that
+  // caller's thread once the round holding the key has committed. So a call may return
+  // before its `done` runs, or after running the `done` of many other callers' keys.
+  void createKeyThen(const ApiKey& k, const AuditEvent& ev, std::optional<int> owner_key_limit,
+                     KeyCommitted done) override;
+  // createKeyThen, waiting for `done`.
   Status createKey(const ApiKey& k, const AuditEvent& ev, std::optional<int> owner_key_limit) override;
   // Commits every key with its audit event in one transaction. Each key is its own
   // savepoint: one that fails (e.g. NAME_TAKEN, KEY_LIMIT_REACHED) is rolled back alone and
