@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "common/await.h"
+#include "common/background.h"
 #include "store/audit_chain.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_internal.h"
@@ -467,6 +468,10 @@ struct SqliteStore::Impl {
   }
 
   void checkpointLoop() {
+    // Background work like the usage flush: on a busy core, copying pages and syncing the
+    // database file must not take scheduler slices from the threads answering requests
+    // (verifications never wait for it). It holds the writer only for the RESTART step.
+    runAsBackgroundThread();
     std::unique_lock lock(ck_mu);
     for (;;) {
       ck_cv.wait(lock, [&] { return ck_wanted || ck_stop; });

@@ -3,7 +3,7 @@
 // a mutex (management traffic is light and the verify hot path never reaches the store),
 // reads outside transactions use a second connection under its own mutex.
 // Ownership: owns its connections and its checkpoint thread (WAL checkpoints run there, off
-// the request path); all closed and joined on destruction.
+// the request path, at background priority); all closed and joined on destruction.
 // Durability: journal_mode=WAL with synchronous=FULL, so a commit that returned survives
 // power loss; foreign keys on; busy timeout so a concurrent `sqlite3` reader never fails us.
 // Group commit: concurrent key creations share one transaction (one fsync) — see
