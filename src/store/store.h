@@ -5,7 +5,8 @@
 // Contract, checked by tests/store/store_conformance.h for every backend:
 // - Every write that changes a domain object takes the AuditEvent that describes it and
 //   commits both in one transaction: no audit, no change.
-// - A write returns only after it is durably committed.
+// - A write returns only after it is durably committed (createKeyThen: its callback runs
+//   only after).
 // - Every query is scoped by tenant id; an object of another tenant is NOT_FOUND.
 // - Unique names collide with kConflict/NAME_TAKEN (a key's public key id or digest with
 //   kConflict/PUBLIC_KEY_TAKEN); nothing is changed on any error.
