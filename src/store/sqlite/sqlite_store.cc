@@ -18,6 +18,7 @@
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_internal.h"
 #include "store/sqlite/sqlite_stmt.h"
+#include "store/sqlite/wal_write_buffer.h"
 
 namespace keyward {
 namespace {
@@ -831,9 +832,11 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, int cache_mib) {
   auto impl = std::make_unique<Impl>();
+  // The write connection's WAL appends go out in one write per commit (wal_write_buffer.h;
+  // safe because this connection commits with synchronous=FULL, set below).
   const int rc = sqlite3_open_v2(path.c_str(), &impl->db,
                                  SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                                 nullptr);
+                                 sqlite_detail::walWriteBufferVfs());
   if (rc != SQLITE_OK) {
     return fail(ErrorKind::kUnavailable, "STORE_OPEN_FAILED",
                 "cannot open SQLite database '" + path + "': " + sqlite3_errstr(rc));
