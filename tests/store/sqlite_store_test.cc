@@ -16,32 +16,13 @@
 #include "crypto/key_codec.h"
 #include "store/sqlite/migrations.h"
 #include "store_conformance.h"
+#include "temp_dir.h"
 
 namespace keyward {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace store_testing;
-
-// A directory under $TMPDIR (or /tmp), removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "keyward-store-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 class SqliteBackend {
  public:

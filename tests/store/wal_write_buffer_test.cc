@@ -11,27 +11,14 @@
 #include <filesystem>
 #include <string>
 
+#include "temp_dir.h"
+
 namespace keyward::sqlite_detail {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "keyward-wal-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using store_testing::TempDir;
 
 // A connection, through the buffering VFS or the default one, set up like keyward's writer.
 class Conn {
