@@ -16,13 +16,19 @@
 #include "crypto/key_codec.h"
 #include "store/sqlite/migrations.h"
 #include "store_conformance.h"
-#include "temp_dir.h"
+#include "common/temp_dir.h"
 
 namespace keyward {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace store_testing;
+
+// Named for this suite, so a directory left by a crashed run says where it came from.
+class TempDir : public testing_support::TempDir {
+ public:
+  TempDir() : testing_support::TempDir("keyward-store") {}
+};
 
 class SqliteBackend {
  public:

@@ -11,14 +11,17 @@
 #include <filesystem>
 #include <string>
 
-#include "temp_dir.h"
+#include "common/temp_dir.h"
 
 namespace keyward::sqlite_detail {
 namespace {
 
 namespace fs = std::filesystem;
 
-using store_testing::TempDir;
+class TempDir : public testing_support::TempDir {
+ public:
+  TempDir() : testing_support::TempDir("keyward-wal") {}
+};
 
 // A connection, through the buffering VFS or the default one, set up like keyward's writer.
 class Conn {
