@@ -306,19 +306,28 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     }
     net::post(server_.blocking, [self = this->shared_from_this(), req = std::move(req), keep_alive]() mutable {
       Response resp = self->server_.router.handle(req);
-      Worker& w = self->worker_;
-      // `self` moves along, so this pool thread holds no reference once it has posted.
-      Reply reply = [self = std::move(self), &w, keep_alive](Response r) mutable {
-        net::post(w.ioc, [self = std::move(self), r = std::move(r), keep_alive]() mutable {
-          self->send(std::move(r), keep_alive);
-        });
-      };
+      Reply reply = backOnIoThread<Response>(std::move(self), [keep_alive](Session& s, Response r) {
+        s.send(std::move(r), keep_alive);
+      });
       if (!resp.later) return reply(std::move(resp));
       // A handler that answers later (a key creation waiting for its group commit): `reply`
       // runs on whichever pool thread commits, and this one is free for the next request.
       auto later = std::move(resp.later);
       later(std::move(reply));
     });
+  }
+
+  // A function to call once, from any thread, with a `T`: it runs `then(session, value)` on
+  // this connection's I/O thread. It holds the connection alive until then; `self` moves
+  // into it, so the calling thread keeps no reference once it has called it.
+  template <class T, class Then>
+  static auto backOnIoThread(std::shared_ptr<Session> self, Then then) {
+    Worker& w = self->worker_;
+    return [self = std::move(self), &w, then = std::move(then)](T value) mutable {
+      net::post(w.ioc, [self = std::move(self), then = std::move(then), value = std::move(value)]() mutable {
+        then(*self, std::move(value));
+      });
+    };
   }
 
   // Runs `work` on the blocking pool, then `then(*this, its result)` back on this
@@ -328,11 +337,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     net::post(server_.blocking, [self = this->shared_from_this(), work = std::move(work),
                                  then = std::move(then)]() mutable {
       auto result = work();
-      Worker& w = self->worker_;
-      // `self` moves along, so this pool thread holds no reference once it has posted.
-      net::post(w.ioc, [self = std::move(self), then = std::move(then), result = std::move(result)]() mutable {
-        then(*self, std::move(result));
-      });
+      backOnIoThread<decltype(result)>(std::move(self), std::move(then))(std::move(result));
     });
   }
 
