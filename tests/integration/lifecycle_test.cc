@@ -153,10 +153,14 @@ TEST(ServerLifecycle, SigtermClosesIdleKeepAliveConnectionsAndExits) {
   EXPECT_TRUE(conn.closedByServer()) << conn.error().message();
 }
 
-// Sends `body` to `target` with Expect: 100-continue, SIGTERMs the server once the headers
-// are in, then the body: the request must still be answered with 201, and committed.
-void expectInFlightCreationToFinish(ServerProcess& server, const std::string& target, const std::string& body) {
+// Starts a server and POSTs {"name": name} to `target` with Expect: 100-continue, SIGTERMs
+// the server once the headers are in, then sends the body: the request must still be
+// answered with 201 and committed, not just answered: after a restart, GET `target` lists it.
+void expectInFlightCreationToFinish(const std::string& target, const std::string& name) {
+  ServerProcess server;
+  ASSERT_TRUE(server.start());
   const std::string token = server.bootstrapToken();
+  const std::string body = R"({"name":")" + name + R"("})";
   auto conn_owner = std::make_unique<RawConnection>(server.port());
   RawConnection& conn = *conn_owner;
   ASSERT_TRUE(conn.connected());
@@ -176,29 +180,20 @@ void expectInFlightCreationToFinish(ServerProcess& server, const std::string& ta
   EXPECT_TRUE(conn.closedByServer()) << conn.error().message();
   conn_owner.reset();
   EXPECT_EQ(server.waitForExit(std::chrono::seconds(30)), 0) << server.stderrText();
+
+  ASSERT_TRUE(server.start());
+  const Reply list = server.admin("GET", target);
+  EXPECT_NE(list.body.find("\"" + name + "\""), std::string::npos) << list.body;
 }
 
 TEST(ServerLifecycle, SigtermLetsAnInFlightRequestFinish) {
-  ServerProcess server;
-  ASSERT_TRUE(server.start());
-  expectInFlightCreationToFinish(server, "/v1/tenants", R"({"name":"in-flight"})");
-
-  // It was committed, not just answered.
-  ASSERT_TRUE(server.start());
-  const Reply list = server.admin("GET", "/v1/tenants");
-  EXPECT_NE(list.body.find("\"in-flight\""), std::string::npos) << list.body;
+  expectInFlightCreationToFinish("/v1/tenants", "in-flight");
 }
 
 // A key creation is answered only once its group commit is durable, by whichever thread
 // committed it; a shutdown meanwhile still waits for that answer.
 TEST(ServerLifecycle, SigtermLetsAnInFlightKeyCreationFinish) {
-  ServerProcess server;
-  ASSERT_TRUE(server.start());
-  expectInFlightCreationToFinish(server, "/v1/tenants/system/keys", R"({"name":"in-flight-key"})");
-
-  ASSERT_TRUE(server.start());
-  const Reply list = server.admin("GET", "/v1/tenants/system/keys");
-  EXPECT_NE(list.body.find("\"in-flight-key\""), std::string::npos) << list.body;
+  expectInFlightCreationToFinish("/v1/tenants/system/keys", "in-flight-key");
 }
 
 // Many clients creating keys at once: every creation is answered 201 with its own key, every
