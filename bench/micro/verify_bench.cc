@@ -5,13 +5,19 @@
 // 10 million keys loaded. Key sets are built with keyward's own codec, digest and compileRecord, and share one
 // compiled access (a role granting service_tickets:edit), as keys of one owner and role do.
 //
+// Also measures the machine itself (BM_MemoryAccess): the latency of one dependent random
+// memory access, which bounds what any index can do once its keys no longer fit in cache.
+//
 // Flags (besides Google Benchmark's): --sizes=1000,100000,1000000,10000000
 //
 // Thread safety: Google Benchmark may run a benchmark on several threads; the data set is
 // built once per size under a mutex before any thread enters its timed loop.
 #include <benchmark/benchmark.h>
+#include <sys/mman.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -52,8 +58,18 @@ struct KeySet {
 std::mutex g_mu;
 std::unique_ptr<KeySet> g_set;
 
-// Builds (or reuses) the key set of size n. Only one set is alive at a time, so the 10 M
-// set does not share memory with the smaller ones.
+// The block BM_MemoryAccess chases through.
+struct ChaseBlock {
+  bool huge = false;
+  char* mem = nullptr;
+  char* start = nullptr;
+  ~ChaseBlock() { std::free(mem); }
+};
+
+// Built once per page size (Google Benchmark calls a benchmark several times while it sizes
+// the run); keySet() frees it, so it never shares memory with a key set.
+std::unique_ptr<ChaseBlock> g_chase;
+
 // The compiled access every benchmark key carries: "Ticket Editor" (edit and inquire
 // service_tickets), compiled once and shared, as AccessIndex::loadAll shares it.
 std::shared_ptr<const verify::KeyAccess> sharedAccess() {
@@ -69,10 +85,13 @@ std::shared_ptr<const verify::KeyAccess> sharedAccess() {
   return kAccess;
 }
 
+// Builds (or reuses) the key set of size n. Only one set is alive at a time, so the 10 M
+// set does not share memory with the smaller ones.
 KeySet& keySet(size_t n) {
   std::lock_guard lock(g_mu);
   if (g_set && g_set->n == n) return *g_set;
   g_set.reset();
+  g_chase.reset();
   auto set = std::make_unique<KeySet>();
   set->n = n;
   const UnixSeconds now = set->clock.now();
@@ -134,6 +153,49 @@ void BM_Digest(benchmark::State& state) {
 
 void BM_GenerateKey(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(crypto::generateKey("kw"));
+  state.SetItemsProcessed(state.iterations());
+}
+
+// One dependent random memory access, the unit a lookup in a large index pays: a pointer
+// chase through one random cycle over all 64-byte lines of a 256 MiB block (larger than any
+// cache), with the block on 4 KiB pages (as the index's 1 M-key slot tables and entries are)
+// or advised as 2 MiB pages. Arg: 0 = 4 KiB pages, 1 = 2 MiB pages. The verify of a key
+// waits on two such accesses in sequence (the slot, then the entry), so with 1 M keys its
+// cost is about BM_Verify with 1 k keys plus twice this (docs/benchmarks.md, "Targets").
+ChaseBlock* chaseBlock(bool huge) {
+  auto& block = g_chase;
+  if (block && block->huge == huge) return block.get();
+  block.reset();
+  constexpr size_t kBytes = size_t(256) << 20, kLine = 64, kLines = kBytes / kLine;
+  constexpr size_t kHuge = size_t(2) << 20;
+  auto b = std::make_unique<ChaseBlock>();
+  b->huge = huge;
+  b->mem = static_cast<char*>(std::aligned_alloc(kHuge, kBytes));
+  if (!b->mem) return nullptr;
+  ::madvise(b->mem, kBytes, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+  std::vector<std::uint32_t> order(kLines);
+  for (size_t i = 0; i < kLines; ++i) order[i] = std::uint32_t(i);
+  std::shuffle(order.begin(), order.end(), std::mt19937_64(7));
+  for (size_t i = 0; i < kLines; ++i) {
+    char* next = b->mem + size_t(order[(i + 1) % kLines]) * kLine;
+    std::memcpy(b->mem + size_t(order[i]) * kLine, &next, sizeof next);
+  }
+  b->start = b->mem + size_t(order[0]) * kLine;
+  block = std::move(b);
+  return block.get();
+}
+
+void BM_MemoryAccess(benchmark::State& state) {
+  ChaseBlock* block = chaseBlock(state.range(0) != 0);
+  if (!block) {
+    state.SkipWithError("out of memory");
+    return;
+  }
+  char* p = block->start;
+  for (auto _ : state) {
+    std::memcpy(&p, p, sizeof p);
+    benchmark::DoNotOptimize(p);
+  }
   state.SetItemsProcessed(state.iterations());
 }
 
@@ -218,6 +280,7 @@ int main(int argc, char** argv) {
   benchmark::RegisterBenchmark("BM_KeyFormatCheck", BM_KeyFormatCheck);
   benchmark::RegisterBenchmark("BM_Digest", BM_Digest);
   benchmark::RegisterBenchmark("BM_GenerateKey", BM_GenerateKey);
+  benchmark::RegisterBenchmark("BM_MemoryAccess", BM_MemoryAccess)->Arg(0)->Arg(1);
   // Grouped by size so each key set is built once and freed before the next.
   for (long n : sizes) {
     benchmark::RegisterBenchmark("BM_IndexLookup", BM_IndexLookup)->Arg(n);
