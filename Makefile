@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 LISTEN ?= 127.0.0.1:8420
 DB ?= sqlite:./data/keyward.db
 
-.PHONY: all deps configure build run test bench clean
+.PHONY: all deps configure build run test sanitize bench clean
 
 all: build
 
@@ -26,6 +26,16 @@ run: build
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+# Every test again in a build with sanitizers (RelWithDebInfo, in build-sanitize/):
+# AddressSanitizer with LeakSanitizer and UndefinedBehaviorSanitizer, or another
+# -fsanitize= list in SANITIZE. About 20 minutes on 2 cores from scratch, most of it the build.
+SANITIZE ?= address,undefined
+SANITIZE_BUILD_DIR ?= build-sanitize
+sanitize: deps
+	cmake -S . -B $(SANITIZE_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKEYWARD_SANITIZE=$(SANITIZE)
+	cmake --build $(SANITIZE_BUILD_DIR) -j $(JOBS)
+	cd $(SANITIZE_BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
 # The benchmark suite (docs/benchmarks.md): its own Release build without tests, then
 # micro-benchmarks, HTTP load against keyward and two nginx peers, management figures.

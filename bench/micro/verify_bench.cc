@@ -156,12 +156,7 @@ void BM_GenerateKey(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
-// One dependent random memory access, the unit a lookup in a large index pays: a pointer
-// chase through one random cycle over all 64-byte lines of a 256 MiB block (larger than any
-// cache), with the block on 4 KiB pages (as the index's 1 M-key slot tables and entries are)
-// or advised as 2 MiB pages. Arg: 0 = 4 KiB pages, 1 = 2 MiB pages. The verify of a key
-// waits on two such accesses in sequence (the slot, then the entry), so with 1 M keys its
-// cost is about BM_Verify with 1 k keys plus twice this (docs/benchmarks.md, "Targets").
+// A 256 MiB block (larger than any cache) whose 64-byte lines form one random cycle.
 ChaseBlock* chaseBlock(bool huge) {
   auto& block = g_chase;
   if (block && block->huge == huge) return block.get();
@@ -185,6 +180,12 @@ ChaseBlock* chaseBlock(bool huge) {
   return block.get();
 }
 
+// One dependent random memory access, the unit a lookup in a large index pays: a pointer
+// chase through one random cycle over all 64-byte lines of a 256 MiB block (larger than any
+// cache), with the block on 4 KiB pages (as the index's 1 M-key slot tables and entries are)
+// or advised as 2 MiB pages. Arg: 0 = 4 KiB pages, 1 = 2 MiB pages. The verify of a key
+// waits on two such accesses in sequence (the slot, then the entry), so with 1 M keys it
+// costs at least BM_Verify with 1 k keys plus twice this (docs/benchmarks.md, "Targets").
 void BM_MemoryAccess(benchmark::State& state) {
   ChaseBlock* block = chaseBlock(state.range(0) != 0);
   if (!block) {

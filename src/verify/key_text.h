@@ -72,7 +72,8 @@ class SmallText {
   }
   void init(std::string_view s) {
     if (s.size() <= kTag) {
-      std::memcpy(raw_, s.data(), s.size());
+      // An empty view may have a null data(), which memcpy must not be given even for 0 bytes.
+      if (!s.empty()) std::memcpy(raw_, s.data(), s.size());
       raw_[kTag] = char(s.size());
       return;
     }
@@ -136,7 +137,7 @@ class CompactText {
   char* heap() const noexcept { return reinterpret_cast<char*>(bits_); }
   void setInline(std::string_view s) noexcept {
     bits_ = (std::uint64_t(s.size()) << 1) | 1;
-    std::memcpy(reinterpret_cast<char*>(&bits_) + 1, s.data(), s.size());
+    if (!s.empty()) std::memcpy(reinterpret_cast<char*>(&bits_) + 1, s.data(), s.size());  // see SmallText::init
   }
   void init(std::string_view s) {
     if (s.size() <= 7) {
