@@ -589,7 +589,9 @@ def targets(res):
                          f"{c['load'].split('; ')[-1]}")
             elif "cpu_us_per_request" in c:
                 limit = (f"{need:,}/s on the server's one core needs at most {1e6 / need:.0f} µs of CPU a key; "
-                         f"this run: {cpu_text(c)} µs (user + kernel); {c['load'].split('; ')[-1]}")
+                         f"this run: {cpu_text(c)} µs (user + kernel), a cap of "
+                         f"{1e6 / c['cpu_us_per_request']:,.0f}/s with the core fully busy; "
+                         f"{c['load'].split('; ')[-1]}")
             rows.append((f"durable creation >= {need:,}/s with {c['clients']} client(s)", f"{c['rps']:,.0f}/s",
                          c["rps"] >= need, limit))
         rows.append(("no acknowledged key lost", f"{g['lost']} lost of {g['acked']}", g["lost"] == 0, "-"))
