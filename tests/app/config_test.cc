@@ -3,12 +3,13 @@
 #include "app/config.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
+
+#include "common/temp_dir.h"
 
 namespace keyward::app {
 namespace {
@@ -17,16 +18,6 @@ namespace fs = std::filesystem;
 
 class ConfigTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "keyward-config-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
   std::string writeToml(const std::string& body, const std::string& name = "keyward.toml") {
     const fs::path p = dir_ / name;
     std::ofstream(p) << body;
@@ -52,7 +43,9 @@ class ConfigTest : public ::testing::Test {
     return c ? Error{} : c.error();
   }
 
-  fs::path dir_;
+  // Removed with everything in it when the test ends, after the members declared below.
+  const testing_support::TempDir tmp_{"keyward-config"};
+  const fs::path dir_ = tmp_.path();
   std::map<std::string, std::string> env_;
 };
 

@@ -3,13 +3,13 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 #include <memory>
 #include <string>
 
 #include "common/clock.h"
+#include "common/temp_dir.h"
 #include "core/audit_log.h"
 #include "core/authenticator.h"
 #include "core/bootstrap.h"
@@ -39,9 +39,6 @@ void expectError(const R& r, ErrorKind kind, std::string_view code) {
 class CoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "keyward-core-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
     auto opened = SqliteStore::open((dir_ / "keyward.db").string());
     ASSERT_TRUE(opened) << opened.error().message;
     store_ = std::move(*opened);
@@ -70,8 +67,6 @@ class CoreTest : public ::testing::Test {
     tenants_.reset();
     audit_.reset();
     store_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
   }
 
   // The actor a management request presenting `secret` would run as.
@@ -114,7 +109,9 @@ class CoreTest : public ::testing::Test {
     return p ? p->items : std::vector<AuditEvent>{};
   }
 
-  std::filesystem::path dir_;
+  // Removed with everything in it when the test ends, after the members declared below.
+  const testing_support::TempDir tmp_{"keyward-core"};
+  const std::filesystem::path dir_ = tmp_.path();
   ManualClock clock_{kT0};
   verify::KeyIndex index_;
   verify::Verifier verifier_{index_, clock_};

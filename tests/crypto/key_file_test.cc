@@ -3,11 +3,12 @@
 #include "crypto/key_file.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 #include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
+
+#include "common/temp_dir.h"
 
 namespace keyward::crypto {
 namespace {
@@ -16,16 +17,9 @@ namespace fs = std::filesystem;
 
 class KeyFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "keyward-keyfile-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  fs::path dir_;
+  // Removed with everything in it when the test ends, after the members declared below.
+  const testing_support::TempDir tmp_{"keyward-keyfile"};
+  const fs::path dir_ = tmp_.path();
   const KeyFileSpec spec_{"test key file", "TEST_KEY_FILE"};
 };
 

@@ -6,7 +6,6 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <boost/json.hpp>
 #include <cctype>
@@ -21,6 +20,7 @@
 #include "common/await.h"
 #include "common/clock.h"
 #include "common/ip.h"
+#include "common/temp_dir.h"
 #include "core/audit_log.h"
 #include "core/authenticator.h"
 #include "core/bootstrap.h"
@@ -122,9 +122,6 @@ inline bool isRfc3339(const json::value& v) {
 class RouterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "keyward-http-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
     auto opened = SqliteStore::open((dir_ / "keyward.db").string());
     ASSERT_TRUE(opened) << opened.error().message;
     store_ = std::move(*opened);
@@ -164,8 +161,6 @@ class RouterTest : public ::testing::Test {
     audit_.reset();
     access_.reset();
     store_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
   }
 
   // Rebuilds the router with `proxies` as the configured trusted_proxies.
@@ -397,7 +392,9 @@ class RouterTest : public ::testing::Test {
 
   static inline const std::string kUseAdmin = "\x01use-admin";
 
-  std::filesystem::path dir_;
+  // Removed with everything in it when the test ends, after the members declared below.
+  const testing_support::TempDir tmp_{"keyward-http"};
+  const std::filesystem::path dir_ = tmp_.path();
   ManualClock clock_{kT0};
   verify::KeyIndex index_;
   verify::Verifier verifier_{index_, clock_};

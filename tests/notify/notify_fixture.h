@@ -3,7 +3,6 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 #include <map>
@@ -14,6 +13,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/temp_dir.h"
 #include "crypto/digest.h"
 #include "crypto/random.h"
 #include "notify/alert_scheduler.h"
@@ -64,9 +64,6 @@ class FakePoster final : public notify::HttpPoster {
 class NotifyTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "keyward-notify-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
     store_ = openStore();
     tenant_.id = "ten_acme";
     tenant_.name = "acme";
@@ -75,8 +72,6 @@ class NotifyTest : public ::testing::Test {
   }
   void TearDown() override {
     store_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
   }
 
   std::unique_ptr<SqliteStore> openStore() {
@@ -169,7 +164,9 @@ class NotifyTest : public ::testing::Test {
     return store_->listDeliveries(tenant_.id, f).value().items;
   }
 
-  std::filesystem::path dir_;
+  // Removed with everything in it when the test ends, after the members declared below.
+  const testing_support::TempDir tmp_{"keyward-notify"};
+  const std::filesystem::path dir_ = tmp_.path();
   ManualClock clock_{kT0};
   std::unique_ptr<SqliteStore> store_;
   Tenant tenant_;
