@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "common/clock.h"
-#include "core/model.h"
+#include "core/principal.h"
 
 namespace keyward::bench {
 

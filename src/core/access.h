@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "common/result.h"
-#include "core/model.h"
+#include "core/principal.h"
 
 namespace keyward {
 

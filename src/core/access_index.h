@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "common/result.h"
-#include "core/model.h"
+#include "core/principal.h"
 #include "core/roles.h"
 #include "store/store.h"
 #include "verify/key_index.h"

@@ -9,7 +9,7 @@
 
 #include "common/clock.h"
 #include "core/access.h"
-#include "core/model.h"
+#include "core/principal.h"
 #include "store/store.h"
 
 namespace keyward {

@@ -9,7 +9,7 @@
 
 #include "common/ip.h"
 #include "common/result.h"
-#include "core/model.h"
+#include "core/principal.h"
 #include "verify/verifier.h"
 
 namespace keyward {

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "core/audit_log.h"
-#include "core/model.h"
+#include "core/principal.h"
 #include "store/store.h"
 
 namespace keyward {

@@ -25,7 +25,7 @@
 
 #include "common/clock.h"
 #include "core/audit_log.h"
-#include "core/model.h"
+#include "core/principal.h"
 #include "sign/jwt.h"
 #include "sign/signing_keys.h"
 #include "store/store.h"

@@ -15,7 +15,7 @@
 #include "core/access_index.h"
 #include "core/audit_log.h"
 #include "core/jwt_service.h"
-#include "core/model.h"
+#include "core/principal.h"
 #include "core/validation.h"
 #include "store/store.h"
 #include "verify/key_index.h"

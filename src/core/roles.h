@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "common/result.h"
-#include "core/model.h"
+#include "core/principal.h"
 #include "verify/permissions.h"
 
 namespace keyward {

@@ -18,7 +18,7 @@
 
 #include "core/access_index.h"
 #include "core/audit_log.h"
-#include "core/model.h"
+#include "core/principal.h"
 #include "store/store.h"
 
 namespace keyward {

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "common/result.h"
-#include "core/model.h"
+#include "core/principal.h"
 
 namespace keyward::http {
 

@@ -12,7 +12,7 @@
 #include <string>
 
 #include "common/clock.h"
-#include "core/model.h"
+#include "core/principal.h"
 #include "http/message.h"
 
 namespace keyward::http {

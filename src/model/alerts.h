@@ -1,4 +1,4 @@
-// alert_records.h — the records of expiry alerts as the store keeps them: in-app
+// alerts.h — the records of expiry alerts as the store keeps them: in-app
 // notifications, planned deliveries (e-mail, webhook) with their attempts, tenant webhook
 // configurations and the scheduler's lease. See docs/architecture.md "Expiry alerts".
 // Thread safety: plain values. Ownership: every record owns its strings.
@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "common/clock.h"
-#include "core/model.h"
+#include "model/audit.h"
+#include "model/page.h"
+#include "model/principal.h"
 
 namespace keyward {
 

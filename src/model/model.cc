@@ -1,6 +1,38 @@
-#include "core/model.h"
+#include "model/model.h"
 
+// The names of the model's enums, as the API, the store and the console spell them.
 namespace keyward {
+
+std::string_view toString(Action a) {
+  switch (a) {
+    case Action::kInquire: return "inquire";
+    case Action::kAdd: return "add";
+    case Action::kEdit: return "edit";
+    case Action::kDelete: return "delete";
+  }
+  return "inquire";
+}
+
+std::string_view toString(Level l) {
+  switch (l) {
+    case Level::kNone: return "none";
+    case Level::kMine: return "mine";
+    case Level::kAll: return "all";
+  }
+  return "none";
+}
+
+std::optional<Action> parseAction(std::string_view s) {
+  for (Action a : {Action::kInquire, Action::kAdd, Action::kEdit, Action::kDelete})
+    if (toString(a) == s) return a;
+  return std::nullopt;
+}
+
+std::optional<Level> parseLevel(std::string_view s) {
+  for (Level l : {Level::kNone, Level::kMine, Level::kAll})
+    if (toString(l) == s) return l;
+  return std::nullopt;
+}
 
 std::string_view toString(KeyState s) {
   switch (s) {
@@ -25,6 +57,20 @@ std::string_view toString(PrincipalKind k) {
     case PrincipalKind::kServiceUser: return "service_user";
   }
   return "key";
+}
+
+std::string_view httpSignatureAlgorithmName(KeyAlgorithm alg) {
+  return alg == KeyAlgorithm::kEd25519 ? "ed25519" : "ecdsa-p256-sha256";
+}
+
+std::string_view joseAlgorithmName(KeyAlgorithm alg) {
+  return alg == KeyAlgorithm::kEd25519 ? "EdDSA" : "ES256";
+}
+
+std::optional<KeyAlgorithm> parseKeyAlgorithm(std::string_view name) {
+  if (name == "ed25519" || name == "EdDSA") return KeyAlgorithm::kEd25519;
+  if (name == "ecdsa-p256-sha256" || name == "ES256") return KeyAlgorithm::kEcdsaP256Sha256;
+  return std::nullopt;
 }
 
 }  // namespace keyward

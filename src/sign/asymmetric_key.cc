@@ -191,20 +191,6 @@ const char* digestName(KeyAlgorithm alg) {
 
 }  // namespace
 
-std::string_view httpSignatureAlgorithmName(KeyAlgorithm alg) {
-  return alg == KeyAlgorithm::kEd25519 ? "ed25519" : "ecdsa-p256-sha256";
-}
-
-std::string_view joseAlgorithmName(KeyAlgorithm alg) {
-  return alg == KeyAlgorithm::kEd25519 ? "EdDSA" : "ES256";
-}
-
-std::optional<KeyAlgorithm> parseKeyAlgorithm(std::string_view name) {
-  if (name == "ed25519" || name == "EdDSA") return KeyAlgorithm::kEd25519;
-  if (name == "ecdsa-p256-sha256" || name == "ES256") return KeyAlgorithm::kEcdsaP256Sha256;
-  return std::nullopt;
-}
-
 AsymmetricKey::AsymmetricKey(AsymmetricKey&& other) noexcept
     : pkey_(std::exchange(other.pkey_, nullptr)), alg_(other.alg_), has_private_(std::exchange(other.has_private_, false)) {}
 

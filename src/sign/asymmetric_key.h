@@ -20,22 +20,21 @@
 #include <string_view>
 
 #include "common/result.h"
+#include "model/signing_key.h"
 #include "sign/base64.h"
 
 typedef struct evp_pkey_st EVP_PKEY;
 
 namespace keyward::sign {
 
-enum class KeyAlgorithm { kEd25519, kEcdsaP256Sha256 };
+using keyward::KeyAlgorithm;  // model/signing_key.h
 
 inline constexpr size_t kSignatureSize = 64;  // both algorithms, raw encoding
 
-// RFC 9421 §6.2 names: "ed25519", "ecdsa-p256-sha256".
-std::string_view httpSignatureAlgorithmName(KeyAlgorithm alg);
-// RFC 7518 / RFC 8037 names: "EdDSA", "ES256".
-std::string_view joseAlgorithmName(KeyAlgorithm alg);
-// Accepts either naming ("ed25519"/"EdDSA", "ecdsa-p256-sha256"/"ES256").
-std::optional<KeyAlgorithm> parseKeyAlgorithm(std::string_view name);
+// The algorithm names are the model's (model/signing_key.h).
+using keyward::httpSignatureAlgorithmName;
+using keyward::joseAlgorithmName;
+using keyward::parseKeyAlgorithm;
 
 class AsymmetricKey {
  public:

@@ -25,6 +25,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "model/signing_key.h"
 #include "sign/asymmetric_key.h"
 
 namespace keyward::sign {
@@ -58,15 +59,7 @@ Result<Bytes> sealPrivateKey(const MasterKey& master, std::string_view tenant_id
 Result<Bytes> unsealPrivateKey(const MasterKey& master, std::string_view tenant_id, std::string_view kid,
                                std::span<const std::uint8_t> sealed);
 
-// One signing key as the store will keep it.
-struct SigningKeyRecord {
-  std::string kid;  // RFC 7638 thumbprint of the public key
-  KeyAlgorithm algorithm = KeyAlgorithm::kEcdsaP256Sha256;
-  UnixSeconds created_at = 0;
-  std::optional<UnixSeconds> retired_at;
-  std::string public_pem;  // SPKI
-  Bytes sealed_private;    // sealPrivateKey(PKCS#8 DER)
-};
+using keyward::SigningKeyRecord;  // the record is the model's (model/signing_key.h)
 
 // ES256 is the default (widest JOSE support); EdDSA on request.
 Result<SigningKeyRecord> newSigningKey(const MasterKey& master, std::string_view tenant_id, UnixSeconds now,

@@ -12,7 +12,7 @@
 #include <optional>
 #include <string>
 
-#include "core/model.h"
+#include "model/audit.h"
 #include "crypto/digest.h"
 
 namespace keyward {

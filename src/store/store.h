@@ -20,9 +20,7 @@
 #include <vector>
 
 #include "common/result.h"
-#include "core/model.h"
-#include "sign/signing_keys.h"
-#include "store/alert_records.h"
+#include "model/model.h"
 #include "store/audit_chain.h"
 
 namespace keyward {
@@ -194,7 +192,7 @@ class Store {
   // Every tenant id that has audit events, deleted tenants included (their trail outlives
   // them, and retention must still reach it).
   virtual Result<std::vector<std::string>> listAuditTenants() = 0;
-  // ---- Expiry alerts (store/alert_records.h, docs/architecture.md "Expiry alerts") ----
+  // ---- Expiry alerts (model/alerts.h, docs/architecture.md "Expiry alerts") ----
   // Leader election among nodes sharing the database: takes or renews lease `name` for
   // `holder` until `now + ttl` when it is free, expired, or already held by `holder`.
   // Returns whether `holder` holds it now. At most one holder at any `now`.
@@ -231,18 +229,18 @@ class Store {
   virtual Result<Webhook> getWebhook(std::string_view tenant_id) = 0;
   virtual Status deleteWebhook(std::string_view tenant_id, const AuditEvent& ev) = 0;
 
-  // ---- JWT signing keys (sign/signing_keys.h, docs/architecture.md "JWT keys") ----
+  // ---- JWT signing keys (model/signing_key.h, sign/signing_keys.h, docs/architecture.md "JWT keys") ----
   // Adds `key` as the tenant's newest signing key and, in the same transaction, retires
   // (retired_at = key.created_at) every key of the tenant that was not retired yet: one
   // signer at a time. The private key arrives sealed; the store never sees it in clear.
   // A kid the tenant already has is kConflict/SIGNING_KEY_EXISTS.
-  virtual Status addSigningKey(std::string_view tenant_id, const sign::SigningKeyRecord& key,
+  virtual Status addSigningKey(std::string_view tenant_id, const SigningKeyRecord& key,
                                const AuditEvent& ev) = 0;
   // The tenant's signing keys, oldest first (by created_at, then insertion), retired ones included.
-  virtual Result<std::vector<sign::SigningKeyRecord>> listSigningKeys(std::string_view tenant_id) = 0;
+  virtual Result<std::vector<SigningKeyRecord>> listSigningKeys(std::string_view tenant_id) = 0;
   // Every tenant's signing keys (start-up load of the in-memory key rings).
   virtual Status forEachSigningKey(
-      const std::function<void(std::string_view tenant_id, sign::SigningKeyRecord&&)>& fn) = 0;
+      const std::function<void(std::string_view tenant_id, SigningKeyRecord&&)>& fn) = 0;
 };
 
 }  // namespace keyward

@@ -4,37 +4,6 @@
 
 namespace keyward::verify {
 
-std::string_view toString(Action a) {
-  switch (a) {
-    case Action::kInquire: return "inquire";
-    case Action::kAdd: return "add";
-    case Action::kEdit: return "edit";
-    case Action::kDelete: return "delete";
-  }
-  return "inquire";
-}
-
-std::string_view toString(Level l) {
-  switch (l) {
-    case Level::kNone: return "none";
-    case Level::kMine: return "mine";
-    case Level::kAll: return "all";
-  }
-  return "none";
-}
-
-std::optional<Action> parseAction(std::string_view s) {
-  for (Action a : {Action::kInquire, Action::kAdd, Action::kEdit, Action::kDelete})
-    if (toString(a) == s) return a;
-  return std::nullopt;
-}
-
-std::optional<Level> parseLevel(std::string_view s) {
-  for (Level l : {Level::kNone, Level::kMine, Level::kAll})
-    if (toString(l) == s) return l;
-  return std::nullopt;
-}
-
 namespace {
 
 Scope unionOf(const Scope& a, const Scope& b) {

@@ -16,20 +16,19 @@
 #include <unordered_set>
 #include <vector>
 
+#include "model/permission.h"
+
 namespace keyward::verify {
 
-enum class Action : std::uint8_t { kInquire = 0, kAdd = 1, kEdit = 2, kDelete = 3 };
-inline constexpr size_t kActionCount = 4;
-// Ordered: a higher level grants everything a lower one does.
-enum class Level : std::uint8_t { kNone = 0, kMine = 1, kAll = 2 };
-
-std::string_view toString(Action a);
-std::string_view toString(Level l);
-std::optional<Action> parseAction(std::string_view s);
-std::optional<Level> parseLevel(std::string_view s);
-
-// The module name that stands for every module (Portal Administrator, Global Viewer).
-inline constexpr std::string_view kAnyModule = "*";
+// Action, Level and the module wildcard are the model's (model/permission.h); the compiled
+// form below is the verifier's.
+using keyward::Action;
+using keyward::kActionCount;
+using keyward::kAnyModule;
+using keyward::Level;
+using keyward::parseAction;
+using keyward::parseLevel;
+using keyward::toString;
 
 struct StringHash {
   using is_transparent = void;

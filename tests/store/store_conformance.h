@@ -2530,10 +2530,10 @@ TYPED_TEST_P(StoreConformance, DeletingATenantRemovesItsAlertsAndWebhook) {
 // ---- JWT signing keys (migration 8) ----
 
 namespace signing_testing {
-inline sign::SigningKeyRecord signingKey(std::string kid, UnixSeconds created_at) {
-  sign::SigningKeyRecord k;
+inline SigningKeyRecord signingKey(std::string kid, UnixSeconds created_at) {
+  SigningKeyRecord k;
   k.kid = std::move(kid);
-  k.algorithm = sign::KeyAlgorithm::kEcdsaP256Sha256;
+  k.algorithm = KeyAlgorithm::kEcdsaP256Sha256;
   k.created_at = created_at;
   k.public_pem = "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n";
   k.sealed_private = {0x01, 0x02, 0x00, 0xff, 0x7f};  // opaque to the store, NUL included
@@ -2549,7 +2549,7 @@ TYPED_TEST_P(StoreConformance, SigningKeysRoundTripAndANewOneRetiresTheOthers) {
   auto first = signing_testing::signingKey("kid-1", kT0);
   ASSERT_TRUE(s.addSigningKey(t.id, first, event(t.id, "signing_key.create", "kid-1")));
   auto second = signing_testing::signingKey("kid-2", kT0 + 10);
-  second.algorithm = sign::KeyAlgorithm::kEd25519;
+  second.algorithm = KeyAlgorithm::kEd25519;
   ASSERT_TRUE(s.addSigningKey(t.id, second, event(t.id, "signing_key.rotate", "kid-2")));
   ASSERT_TRUE(s.addSigningKey(other.id, signing_testing::signingKey("kid-1", kT0), event(other.id, "signing_key.create", "kid-1")));
   ASSERT_NO_FATAL_FAILURE(this->reopen());
@@ -2561,14 +2561,14 @@ TYPED_TEST_P(StoreConformance, SigningKeysRoundTripAndANewOneRetiresTheOthers) {
   EXPECT_EQ((*keys)[0].sealed_private, first.sealed_private);
   EXPECT_EQ((*keys)[0].public_pem, first.public_pem);
   EXPECT_EQ((*keys)[1].kid, "kid-2");
-  EXPECT_EQ((*keys)[1].algorithm, sign::KeyAlgorithm::kEd25519);
+  EXPECT_EQ((*keys)[1].algorithm, KeyAlgorithm::kEd25519);
   EXPECT_FALSE((*keys)[1].retired_at);
   // Tenants are apart: the other tenant's kid-1 is its own and not retired.
   auto theirs = this->store().listSigningKeys(other.id).value();
   ASSERT_EQ(theirs.size(), 1u);
   EXPECT_FALSE(theirs[0].retired_at);
   int seen = 0;
-  ASSERT_TRUE(this->store().forEachSigningKey([&](std::string_view, sign::SigningKeyRecord&&) { ++seen; }));
+  ASSERT_TRUE(this->store().forEachSigningKey([&](std::string_view, SigningKeyRecord&&) { ++seen; }));
   EXPECT_EQ(seen, 3);
   EXPECT_EQ(this->auditActions(t.id).back(), "signing_key.rotate");
 }

@@ -14,10 +14,10 @@ using sqlite_detail::Stmt;
 constexpr const char* kSigningKeyCols = "kid, alg, public_pem, sealed_private, created_at, retired_at";
 
 // The kSigningKeyCols of a row, starting at column `first` (1 when tenant_id comes first).
-Result<sign::SigningKeyRecord> readSigningKey(const Stmt& s, int first = 0) {
-  sign::SigningKeyRecord k;
+Result<SigningKeyRecord> readSigningKey(const Stmt& s, int first = 0) {
+  SigningKeyRecord k;
   k.kid = s.text(first);
-  const auto alg = sign::parseKeyAlgorithm(s.text(first + 1));
+  const auto alg = parseKeyAlgorithm(s.text(first + 1));
   if (!alg) return fail(ErrorKind::kInternal, "STORE_CORRUPT", "signing key '" + k.kid + "' has an unknown algorithm");
   k.algorithm = *alg;
   k.public_pem = s.text(first + 2);
@@ -45,7 +45,7 @@ Status runWrite(SqliteStore::Impl& impl, Stmt& s, std::string_view what) {
 
 }  // namespace
 
-Status SqliteStore::addSigningKey(std::string_view tenant_id, const sign::SigningKeyRecord& key,
+Status SqliteStore::addSigningKey(std::string_view tenant_id, const SigningKeyRecord& key,
                                   const AuditEvent& ev) {
   auto c = sqlite_detail::connections(*impl_);
   std::lock_guard lock(c.mu);
@@ -68,20 +68,20 @@ Status SqliteStore::addSigningKey(std::string_view tenant_id, const sign::Signin
     Stmt add(c.db,
              "INSERT INTO signing_keys (tenant_id, kid, alg, public_pem, sealed_private, created_at, retired_at) "
              "VALUES (?,?,?,?,?,?,?)");
-    add.bind(tenant_id).bind(key.kid).bind(sign::joseAlgorithmName(key.algorithm)).bind(key.public_pem)
+    add.bind(tenant_id).bind(key.kid).bind(joseAlgorithmName(key.algorithm)).bind(key.public_pem)
         .bindBlob(key.sealed_private).bind(key.created_at).bind(key.retired_at);
     if (auto st = runWrite(*impl_, add, "add signing key"); !st) return st;
     return sqlite_detail::insertAudit(*impl_, ev);
   });
 }
 
-Result<std::vector<sign::SigningKeyRecord>> SqliteStore::listSigningKeys(std::string_view tenant_id) {
+Result<std::vector<SigningKeyRecord>> SqliteStore::listSigningKeys(std::string_view tenant_id) {
   auto c = sqlite_detail::connections(*impl_);
   std::lock_guard lock(c.rmu);
   Stmt s(c.rdb, std::string("SELECT ") + kSigningKeyCols +
                     " FROM signing_keys WHERE tenant_id = ? ORDER BY created_at, rowid");
   s.bind(tenant_id);
-  std::vector<sign::SigningKeyRecord> out;
+  std::vector<SigningKeyRecord> out;
   auto st = stepAll(*impl_, s, [&](const Stmt& r) -> Status {
     auto k = readSigningKey(r);
     if (!k) return std::unexpected(k.error());
@@ -93,7 +93,7 @@ Result<std::vector<sign::SigningKeyRecord>> SqliteStore::listSigningKeys(std::st
 }
 
 Status SqliteStore::forEachSigningKey(
-    const std::function<void(std::string_view tenant_id, sign::SigningKeyRecord&&)>& fn) {
+    const std::function<void(std::string_view tenant_id, SigningKeyRecord&&)>& fn) {
   auto c = sqlite_detail::connections(*impl_);
   std::lock_guard lock(c.rmu);
   Stmt s(c.rdb, std::string("SELECT tenant_id, ") + kSigningKeyCols +

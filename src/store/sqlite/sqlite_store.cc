@@ -98,9 +98,9 @@ std::string encodePermissions(const std::vector<Permission>& v) {
     if (i) out += '\n';
     out += v[i].module;
     out += '\t';
-    out += verify::toString(v[i].action);
+    out += toString(v[i].action);
     out += '\t';
-    out += verify::toString(v[i].level);
+    out += toString(v[i].level);
   }
   return out;
 }
@@ -110,8 +110,8 @@ std::vector<Permission> decodePermissions(std::string_view column) {
   for (const auto& line : splitLines(column)) {
     auto fields = split(line, '\t');
     if (fields.size() != 3) continue;
-    auto action = verify::parseAction(fields[1]);
-    auto level = verify::parseLevel(fields[2]);
+    auto action = parseAction(fields[1]);
+    auto level = parseLevel(fields[2]);
     // Fail closed: a line that cannot be read grants nothing rather than guessing.
     if (!action || !level) continue;
     out.push_back(Permission{std::move(fields[0]), *action, *level});

@@ -146,10 +146,10 @@ class SqliteStore final : public Store {
   Status putWebhook(const Webhook& w, const AuditEvent& ev) override;
   Result<Webhook> getWebhook(std::string_view tenant_id) override;
   Status deleteWebhook(std::string_view tenant_id, const AuditEvent& ev) override;
-  Status addSigningKey(std::string_view tenant_id, const sign::SigningKeyRecord& key, const AuditEvent& ev) override;
-  Result<std::vector<sign::SigningKeyRecord>> listSigningKeys(std::string_view tenant_id) override;
+  Status addSigningKey(std::string_view tenant_id, const SigningKeyRecord& key, const AuditEvent& ev) override;
+  Result<std::vector<SigningKeyRecord>> listSigningKeys(std::string_view tenant_id) override;
   Status forEachSigningKey(
-      const std::function<void(std::string_view tenant_id, sign::SigningKeyRecord&&)>& fn) override;
+      const std::function<void(std::string_view tenant_id, SigningKeyRecord&&)>& fn) override;
 
   struct Impl;
 
