@@ -277,10 +277,9 @@ int runServe(const Config& cfg) {
   opt.tls_key_file = cfg.tls_key_file;
   opt.on_warning = [](std::string_view what) { spdlog::warn("{}", what); };
   if (cfg.access_log) {
-    opt.on_request = [](const http::Request& r, int status, double ms) {
+    opt.on_request = [&router](const http::Request& r, int status, double ms) {
       // Paths only: queries are not logged, and no endpoint takes a secret in its path.
-      const bool hot = r.path == "/v1/keys/verify" || r.path == "/v1/authz";
-      const auto level = hot ? spdlog::level::debug : spdlog::level::info;
+      const auto level = router.isHot(r) ? spdlog::level::debug : spdlog::level::info;
       if (!spdlog::should_log(level)) return;  // the hot path logs nothing by default: format nothing
       spdlog::log(level, "http {} {} {} {:.2f}ms from {}", r.method, r.path, status, ms,
                   r.peer ? formatIp(*r.peer) : std::string("-"));

@@ -1,9 +1,11 @@
-// router.h — the HTTP API as a pure function from Request to Response.
+// router.h — the HTTP API as a pure function from Request to Response, over the route table
+// of http/routes.h (method, pattern, handler and the attributes it acts on).
 // Thread safety: handle() is safe from any thread; the router is immutable after construction.
 // Ownership: borrows the services in Deps, which the composition root keeps alive longer.
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -20,6 +22,7 @@
 #include "core/signed_requests.h"
 #include "core/tenant_service.h"
 #include "http/message.h"
+#include "http/routes.h"
 #include "notify/alert_service.h"
 #include "store/store.h"
 #include "verify/verifier.h"
@@ -65,21 +68,31 @@ struct Ctx {
   std::string_view bearer() const;
 };
 
-using Handler = Response (*)(Ctx&);
-
 class Router {
  public:
-  explicit Router(Deps deps);
+  // `routes` must outlive the router (apiRoutes() is static); tests may pass their own.
+  explicit Router(Deps deps, std::span<const RouteSpec> routes = apiRoutes());
   Response handle(const Request& req) const;
+  // Whether the request's path is one that is answered on the I/O thread (RunOn::kIoThread),
+  // whatever its method: a wrong method there gets its 405 inline too.
+  bool runsInline(const Request& req) const;
+  // Whether the request is verification traffic (RouteSpec::hot): the access log's level.
+  bool isHot(const Request& req) const;
 
  private:
   struct Route {
-    std::string method;
-    std::vector<std::string> segments;  // "{}" matches one path segment
-    Handler handler;
+    const RouteSpec* spec;
+    std::vector<std::string> segments;  // kExact: the pattern's segments ("{}" matches one)
   };
+  // The route for (method, path) with its parameters; null when none matches, with `allowed`
+  // listing the methods of the routes whose pattern matched the path (for 405).
+  const Route* find(std::string_view method, std::string_view path, std::vector<std::string>& params,
+                    std::string& allowed) const;
+
   Deps deps_;
   std::vector<Route> routes_;
+  std::vector<const RouteSpec*> hot_;
+  std::vector<std::string> inline_paths_;
 };
 
 }  // namespace keyward::http

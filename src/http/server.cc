@@ -96,15 +96,6 @@ void serialize(const Response& resp, bool keep_alive, bool chunked, bool with_bo
   if (!chunked && with_body) out += resp.body;
 }
 
-// Endpoints answered on the I/O thread: the verify hot path and the trivial probes. Every
-// other endpoint may wait for the database (a durable commit is an fsync) and runs on the
-// blocking pool, so a management request never stalls the verifications queued behind it on
-// the same I/O thread, and concurrent key creations reach the store together (group commit).
-bool answeredInline(const Request& req) {
-  return req.path == "/v1/keys/verify" || req.path == "/v1/authz" || req.path == "/healthz" ||
-         req.path == "/v1/version";
-}
-
 class Connection {
  public:
   virtual ~Connection() = default;
@@ -299,7 +290,11 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       logged_.path = req.path;
       logged_.peer = req.peer;
     }
-    if (answeredInline(req)) {
+    // Routes marked RunOn::kIoThread (http/routes.h) are answered here; every other one may
+    // wait for the database (a durable commit is an fsync) and runs on the blocking pool, so
+    // a management request never stalls the verifications queued behind it on this thread,
+    // and concurrent key creations reach the store together (group commit).
+    if (server_.router.runsInline(req)) {
       Response resp = server_.router.handle(req);
       parser_.recycle(std::move(req));  // before send(): it may parse a pipelined request
       return send(std::move(resp), keep_alive);
