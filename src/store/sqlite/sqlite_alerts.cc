@@ -3,6 +3,7 @@
 // store's connections through sqlite_internal.h.
 #include <sqlite3.h>
 
+#include "store/codecs.h"
 #include "store/sqlite/sqlite_internal.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -12,6 +13,9 @@ namespace {
 using sqlite_detail::Stmt;
 using sqlite_detail::clampLimit;
 using sqlite_detail::finishPage;
+using store_codec::decodeRecipientKind;
+using store_codec::joinLines;
+using store_codec::splitLines;
 
 constexpr std::string_view kNotificationCols =
     "seq, id, tenant_id, recipient_id, recipient_kind, key_id, key_name, kind, alert_day, expires_at, "
@@ -20,15 +24,13 @@ constexpr std::string_view kDeliveryCols =
     "seq, id, tenant_id, key_id, expires_at, alert_day, kind, channel, recipient, address, payload, status, "
     "attempts, next_attempt_at, last_error, created_at, updated_at";
 
-
 Notification readNotification(const Stmt& s) {
   Notification n;
   n.seq = s.i64(0);
   n.id = s.text(1);
   n.tenant_id = s.text(2);
   n.recipient_id = s.text(3);
-  n.recipient_kind = s.text(4) == toString(PrincipalKind::kServiceUser) ? PrincipalKind::kServiceUser
-                                                                          : PrincipalKind::kUser;
+  n.recipient_kind = decodeRecipientKind(s.text(4));
   n.key_id = s.text(5);
   n.key_name = s.text(6);
   n.kind = s.text(7);
@@ -64,23 +66,6 @@ AlertDelivery readDelivery(const Stmt& s) {
 }
 
 // Webhook events are stored one per line (names hold no newline: the service validates them).
-std::string joinLines(const std::vector<std::string>& v) {
-  std::string out;
-  for (size_t i = 0; i < v.size(); ++i) out += (i ? "\n" : "") + v[i];
-  return out;
-}
-
-std::vector<std::string> splitLines(std::string_view s) {
-  std::vector<std::string> out;
-  while (!s.empty()) {
-    const size_t at = s.find('\n');
-    out.emplace_back(s.substr(0, at));
-    if (at == std::string_view::npos) break;
-    s.remove_prefix(at + 1);
-  }
-  return out;
-}
-
 Webhook readWebhook(const Stmt& s) {
   Webhook w;
   w.tenant_id = s.text(0);

@@ -15,6 +15,7 @@
 #include "common/await.h"
 #include "common/background.h"
 #include "store/audit_chain.h"
+#include "store/codecs.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_internal.h"
 #include "store/sqlite/sqlite_stmt.h"
@@ -23,124 +24,15 @@
 namespace keyward {
 namespace {
 
-std::string joinLines(const std::vector<std::string>& v) {
-  std::string out;
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (i) out += '\n';
-    out += v[i];
-  }
-  return out;
-}
-
-std::vector<std::string> split(std::string_view s, char sep) {
-  std::vector<std::string> out;
-  while (!s.empty()) {
-    const size_t at = s.find(sep);
-    out.emplace_back(s.substr(0, at));
-    if (at == std::string_view::npos) break;
-    s.remove_prefix(at + 1);
-  }
-  return out;
-}
-
-std::vector<std::string> splitLines(std::string_view s) { return split(s, '\n'); }
-
-// Role assignments, one per line: "<role>" (unscoped), "<role>\t*" (every resource) or
-// "<role>\t<res1>\t<res2>..." (those resources). A migration-1 row, one role name per line,
-// reads as unscoped assignments. Core guarantees names and resource ids hold no control
-// characters and no resource is "*", so the encoding needs no escaping.
-std::string encodeAssignments(const std::vector<RoleAssignment>& v) {
-  std::string out;
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (i) out += '\n';
-    out += v[i].role;
-    if (v[i].all_resources) {
-      out += "\t*";
-      continue;
-    }
-    for (const auto& r : v[i].resources) {
-      out += '\t';
-      out += r;
-    }
-  }
-  return out;
-}
-
-std::vector<RoleAssignment> decodeAssignments(std::string_view column) {
-  std::vector<RoleAssignment> out;
-  for (const auto& line : splitLines(column)) {
-    if (line.empty()) continue;  // an empty role name names no role
-    auto fields = split(line, '\t');
-    RoleAssignment a;
-    a.role = std::move(fields.front());
-    if (fields.size() == 2 && fields[1] == "*") {
-      a.all_resources = true;
-    } else {
-      for (size_t i = 1; i < fields.size(); ++i) a.resources.push_back(std::move(fields[i]));
-    }
-    out.push_back(std::move(a));
-  }
-  return out;
-}
-
-// Whether an assignments column gives out `role`: the whole first field of a line must
-// match, so "Admin" never matches "Admin2" or a resource that happens to be called "Admin".
-bool holdsRole(std::string_view column, std::string_view role) {
-  for (const auto& line : splitLines(column))
-    if (std::string_view(line).substr(0, line.find('\t')) == role) return true;
-  return false;
-}
-
-// Permissions, one per line: "<module>\t<action>\t<level>".
-std::string encodePermissions(const std::vector<Permission>& v) {
-  std::string out;
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (i) out += '\n';
-    out += v[i].module;
-    out += '\t';
-    out += toString(v[i].action);
-    out += '\t';
-    out += toString(v[i].level);
-  }
-  return out;
-}
-
-std::vector<Permission> decodePermissions(std::string_view column) {
-  std::vector<Permission> out;
-  for (const auto& line : splitLines(column)) {
-    auto fields = split(line, '\t');
-    if (fields.size() != 3) continue;
-    auto action = parseAction(fields[1]);
-    auto level = parseLevel(fields[2]);
-    // Fail closed: a line that cannot be read grants nothing rather than guessing.
-    if (!action || !level) continue;
-    out.push_back(Permission{std::move(fields[0]), *action, *level});
-  }
-  return out;
-}
-
-// Whether a permissions column names `module` itself (not "*": that one stays valid for
-// whatever modules exist).
-bool namesModule(std::string_view column, std::string_view module) {
-  for (const auto& p : decodePermissions(column))
-    if (p.module == module) return true;
-  return false;
-}
-
-std::optional<OwnerRef> readOwner(const std::optional<std::string>& kind, std::optional<std::string> id) {
-  if (!id) return std::nullopt;
-  // An unreadable kind keeps the owner (as a service user): dropping it would turn the key
-  // into a standalone principal with its roles unbounded by any owner, i.e. fail open.
-  OwnerRef o{PrincipalKind::kServiceUser, std::move(*id)};
-  if (kind && *kind == toString(PrincipalKind::kUser)) o.kind = PrincipalKind::kUser;
-  return o;
-}
-
-std::string joinCidrs(const std::vector<Cidr>& v) {
-  std::vector<std::string> parts;
-  for (const auto& c : v) parts.push_back(formatCidr(c));
-  return joinLines(parts);
-}
+using store_codec::decodeAssignments;
+using store_codec::decodePermissions;
+using store_codec::encodeAllowlist;
+using store_codec::encodeAssignments;
+using store_codec::encodePermissions;
+using store_codec::holdsRole;
+using store_codec::namesModule;
+using store_codec::ownerIdText;
+using store_codec::ownerKindText;
 
 using sqlite_detail::Stmt;
 using sqlite_detail::clampLimit;
@@ -187,18 +79,6 @@ KeyGroup readGroup(const Stmt& s) {
   return KeyGroup{s.text(0), s.text(1), s.text(2), s.text(3), s.i64(4), s.i64(5), s.i64(6), s.text(7)};
 }
 
-// An allowlist column: one CIDR a line. Fail closed: a rule that cannot be read becomes
-// "::/128" (the unspecified address, never a client), so a damaged allowlist never turns
-// into "any address".
-std::vector<Cidr> readAllowlist(std::string_view text) {
-  std::vector<Cidr> out;
-  for (const auto& c : splitLines(text)) {
-    auto parsed = parseCidr(c);
-    out.push_back(parsed ? *parsed : Cidr{IpAddress{}, 128});
-  }
-  return out;
-}
-
 // The digest a rotation replaced, when the column holds one.
 std::optional<crypto::Digest> readPreviousDigest(const Stmt& s, int col) {
   if (s.isNull(col)) return std::nullopt;
@@ -220,7 +100,7 @@ ApiKey readKey(const Stmt& s) {
   k.enabled = s.i64(8) != 0;
   k.revoked_at = s.optI64(9);
   k.expires_at = s.optI64(10).value_or(kNever);
-  k.ip_allowlist = readAllowlist(s.text(11));
+  k.ip_allowlist = store_codec::decodeAllowlist(s.text(11));
   k.metadata_json = s.text(12);
   k.roles = decodeAssignments(s.text(13));
   k.created_by = s.text(14);
@@ -228,7 +108,7 @@ ApiKey readKey(const Stmt& s) {
   k.updated_at = s.i64(16);
   k.last_used_at = s.optI64(17);
   k.seq = s.i64(18);
-  k.owner = readOwner(s.optText(19), s.optText(20));
+  k.owner = store_codec::decodeOwner(s.optText(19), s.optText(20));
   k.not_before = s.optI64(21);
   k.previous_digest = readPreviousDigest(s, 22);
   k.previous_start = s.text(23);
@@ -260,11 +140,11 @@ ApiKey readIndexKey(const Stmt& s) {
   k.enabled = s.i64(5) != 0;
   k.revoked_at = s.optI64(6);
   k.expires_at = s.optI64(7).value_or(kNever);
-  if (!s.isNull(8)) k.ip_allowlist = readAllowlist(s.text(8));
+  if (!s.isNull(8)) k.ip_allowlist = store_codec::decodeAllowlist(s.text(8));
   k.metadata_json = s.text(9);
   if (!s.isNull(10)) k.roles = decodeAssignments(s.text(10));
   k.last_used_at = s.optI64(11);
-  k.owner = readOwner(s.optText(12), s.optText(13));
+  k.owner = store_codec::decodeOwner(s.optText(12), s.optText(13));
   k.not_before = s.optI64(14);
   k.previous_digest = readPreviousDigest(s, 15);
   k.previous_expires_at = s.i64(16);
@@ -333,16 +213,6 @@ Role readRole(const Stmt& s) {
   r.updated_at = s.i64(8);
   r.seq = s.i64(9);
   return r;
-}
-
-std::optional<std::string_view> ownerKind(const ApiKey& k) {
-  if (!k.owner) return std::nullopt;
-  return toString(k.owner->kind);
-}
-
-std::optional<std::string_view> ownerId(const ApiKey& k) {
-  if (!k.owner) return std::nullopt;
-  return std::string_view(k.owner->id);
 }
 
 AuditEvent readAudit(const Stmt& s) {
@@ -693,9 +563,9 @@ struct SqliteStore::Impl {
     s.bind(k.id).bind(k.tenant_id).bind(k.name).bind(k.description).bind(k.group_id).bind(k.kind)
         .bindBlob(k.digest).bind(k.start).bind(k.enabled).bind(k.revoked_at);
     if (k.expires_at == kNever) s.bindNull(); else s.bind(k.expires_at);
-    s.bind(joinCidrs(k.ip_allowlist)).bind(k.metadata_json).bind(encodeAssignments(k.roles))
+    s.bind(encodeAllowlist(k.ip_allowlist)).bind(k.metadata_json).bind(encodeAssignments(k.roles))
         .bind(k.created_by).bind(k.created_at).bind(k.updated_at).bind(k.last_used_at)
-        .bind(ownerKind(k)).bind(ownerId(k)).bind(k.not_before).bind(k.purpose).bind(k.credential_mode);
+        .bind(ownerKindText(k)).bind(ownerIdText(k)).bind(k.not_before).bind(k.purpose).bind(k.credential_mode);
     if (k.public_id.empty()) s.bindNull(); else s.bind(k.public_id);
     s.bind(k.public_key_pem).bind(k.key_algorithm);
     return run(s, "insert key");
@@ -1292,8 +1162,8 @@ Status SqliteStore::updateKey(const ApiKey& k, const AuditEvent& ev) {
            "updated_at = ?, not_before = ?, purpose = ? WHERE tenant_id = ? AND id = ?");
     s.bind(k.description).bind(k.group_id).bind(k.enabled).bind(k.revoked_at);
     if (k.expires_at == kNever) s.bindNull(); else s.bind(k.expires_at);
-    s.bind(joinCidrs(k.ip_allowlist)).bind(k.metadata_json).bind(encodeAssignments(k.roles))
-        .bind(ownerKind(k)).bind(ownerId(k)).bind(k.updated_at).bind(k.not_before).bind(k.purpose).bind(k.tenant_id).bind(k.id);
+    s.bind(encodeAllowlist(k.ip_allowlist)).bind(k.metadata_json).bind(encodeAssignments(k.roles))
+        .bind(ownerKindText(k)).bind(ownerIdText(k)).bind(k.updated_at).bind(k.not_before).bind(k.purpose).bind(k.tenant_id).bind(k.id);
     if (auto st = impl_->run(s, "update key"); !st) return st;
     if (sqlite3_changes(impl_->db) == 0) return notFound("key");
     return impl_->insertAudit(ev);
