@@ -1,10 +1,11 @@
 // The expiry-alert part of the SQLite backend (store.h "Expiry alerts"): leases,
-// notifications, deliveries and webhooks. Kept apart from sqlite_store.cc; it reaches the
-// store's connections through sqlite_internal.h.
+// notifications, deliveries and webhooks. It reaches the store's connections through
+// sqlite_internal.h, like every aggregate's file.
 #include <sqlite3.h>
 
 #include "store/codecs.h"
 #include "store/sqlite/sqlite_internal.h"
+#include "store/sqlite/sqlite_rows.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace keyward {
@@ -169,11 +170,11 @@ Status SqliteStore::releaseLease(std::string_view name, std::string_view holder)
 Result<std::vector<ApiKey>> SqliteStore::keysExpiringBetween(UnixSeconds from, UnixSeconds to) {
   auto c = sqlite_detail::connections(*impl_);
   std::lock_guard lock(c.rmu);
-  Stmt s(c.rdb, "SELECT " + std::string(sqlite_detail::keyColumns()) +
+  Stmt s(c.rdb, "SELECT " + std::string(sqlite_detail::kKeyCols) +
                     " FROM api_keys WHERE revoked_at IS NULL AND expires_at IS NOT NULL AND expires_at > ? "
                     "AND expires_at <= ? ORDER BY expires_at, seq");
   s.bind(from).bind(to);
-  return rows<ApiKey>(*impl_, s, sqlite_detail::readKeyRow);
+  return rows<ApiKey>(*impl_, s, sqlite_detail::readKey);
 }
 
 Result<int> SqliteStore::recordAlertPlan(const AlertPlan& plan) {
