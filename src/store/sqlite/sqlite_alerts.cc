@@ -1,9 +1,11 @@
 // The expiry-alert part of the SQLite backend (store.h "Expiry alerts"): leases,
-// notifications, deliveries and webhooks. Kept apart from sqlite_store.cc; it reaches the
-// store's connections through sqlite_internal.h.
+// notifications, deliveries and webhooks. It reaches the store's connections through
+// sqlite_internal.h, like every aggregate's file.
 #include <sqlite3.h>
 
+#include "store/codecs.h"
 #include "store/sqlite/sqlite_internal.h"
+#include "store/sqlite/sqlite_rows.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace keyward {
@@ -12,6 +14,9 @@ namespace {
 using sqlite_detail::Stmt;
 using sqlite_detail::clampLimit;
 using sqlite_detail::finishPage;
+using store_codec::decodeRecipientKind;
+using store_codec::joinLines;
+using store_codec::splitLines;
 
 constexpr std::string_view kNotificationCols =
     "seq, id, tenant_id, recipient_id, recipient_kind, key_id, key_name, kind, alert_day, expires_at, "
@@ -20,15 +25,13 @@ constexpr std::string_view kDeliveryCols =
     "seq, id, tenant_id, key_id, expires_at, alert_day, kind, channel, recipient, address, payload, status, "
     "attempts, next_attempt_at, last_error, created_at, updated_at";
 
-
 Notification readNotification(const Stmt& s) {
   Notification n;
   n.seq = s.i64(0);
   n.id = s.text(1);
   n.tenant_id = s.text(2);
   n.recipient_id = s.text(3);
-  n.recipient_kind = s.text(4) == toString(PrincipalKind::kServiceUser) ? PrincipalKind::kServiceUser
-                                                                          : PrincipalKind::kUser;
+  n.recipient_kind = decodeRecipientKind(s.text(4));
   n.key_id = s.text(5);
   n.key_name = s.text(6);
   n.kind = s.text(7);
@@ -64,23 +67,6 @@ AlertDelivery readDelivery(const Stmt& s) {
 }
 
 // Webhook events are stored one per line (names hold no newline: the service validates them).
-std::string joinLines(const std::vector<std::string>& v) {
-  std::string out;
-  for (size_t i = 0; i < v.size(); ++i) out += (i ? "\n" : "") + v[i];
-  return out;
-}
-
-std::vector<std::string> splitLines(std::string_view s) {
-  std::vector<std::string> out;
-  while (!s.empty()) {
-    const size_t at = s.find('\n');
-    out.emplace_back(s.substr(0, at));
-    if (at == std::string_view::npos) break;
-    s.remove_prefix(at + 1);
-  }
-  return out;
-}
-
 Webhook readWebhook(const Stmt& s) {
   Webhook w;
   w.tenant_id = s.text(0);
@@ -184,11 +170,11 @@ Status SqliteStore::releaseLease(std::string_view name, std::string_view holder)
 Result<std::vector<ApiKey>> SqliteStore::keysExpiringBetween(UnixSeconds from, UnixSeconds to) {
   auto c = sqlite_detail::connections(*impl_);
   std::lock_guard lock(c.rmu);
-  Stmt s(c.rdb, "SELECT " + std::string(sqlite_detail::keyColumns()) +
+  Stmt s(c.rdb, "SELECT " + std::string(sqlite_detail::kKeyCols) +
                     " FROM api_keys WHERE revoked_at IS NULL AND expires_at IS NOT NULL AND expires_at > ? "
                     "AND expires_at <= ? ORDER BY expires_at, seq");
   s.bind(from).bind(to);
-  return rows<ApiKey>(*impl_, s, sqlite_detail::readKeyRow);
+  return rows<ApiKey>(*impl_, s, sqlite_detail::readKey);
 }
 
 Result<int> SqliteStore::recordAlertPlan(const AlertPlan& plan) {

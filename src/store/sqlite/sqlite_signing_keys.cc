@@ -1,6 +1,5 @@
 // The JWT signing-key part of the SQLite backend (store.h "JWT signing keys", migration 8).
-// Kept apart from sqlite_store.cc; it reaches the store's connections through
-// sqlite_internal.h. Private keys arrive and leave sealed: nothing here can open them.
+// It reaches the store's connections through sqlite_internal.h, like every aggregate's file. Private keys arrive and leave sealed: nothing here can open them.
 #include <sqlite3.h>
 
 #include "store/sqlite/sqlite_internal.h"
