@@ -16,208 +16,21 @@
 #include <tuple>
 #include <vector>
 
+#include "cli/access_options.h"
 #include "cli/access_syntax.h"
+#include "cli/common_options.h"
 #include "cli/http_client.h"
+#include "cli/json_fields.h"
 #include "cli/output.h"
+#include "cli/printing.h"
+#include "cli/requests.h"
+#include "cli/session.h"
+#include "cli/tenant_collection.h"
+#include "cli/terminal_input.h"
 #include "sign/basic_auth.h"
 
 namespace keyward::cli {
 namespace {
-
-namespace json = boost::json;
-
-constexpr int kExitOk = 0;
-constexpr int kExitRefused = 1;  // the server answered with an error, or a key is not valid
-constexpr int kExitUsage = 2;    // bad invocation, or no usable answer from the server
-
-// Connection and output settings. Each leaf command owns its own instance: CLI11 applies
-// environment variables to the options of every subcommand, parsed or not, so options of
-// different commands bound to one variable would overwrite a value given on the command line.
-struct Globals {
-  std::string addr = "http://127.0.0.1:8420";
-  std::string token;
-  std::string ca_file;
-  bool json = false;
-};
-
-struct Reply {
-  int status = 0;
-  std::string body;
-  json::value doc;  // the parsed body; null when the body is empty
-};
-
-// Percent-encodes a path segment or query value. Ids are URL-safe today, but a user may
-// paste anything, and it must not be able to change which endpoint is called.
-std::string encode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
-std::string toText(const json::value& v, std::string_view if_null = "-") {
-  switch (v.kind()) {
-    case json::kind::null: return std::string(if_null);
-    case json::kind::string: return std::string(v.get_string());
-    case json::kind::bool_: return v.get_bool() ? "true" : "false";
-    case json::kind::int64: return std::to_string(v.get_int64());
-    case json::kind::uint64: return std::to_string(v.get_uint64());
-    case json::kind::array: {
-      std::string out;
-      for (const auto& e : v.get_array()) out += (out.empty() ? "" : ", ") + toText(e);
-      return out.empty() ? std::string(if_null) : out;
-    }
-    default: return json::serialize(v);
-  }
-}
-
-// A field of a JSON object as display text; absent and null both show as `if_null`.
-std::string field(const json::value& doc, std::string_view key, std::string_view if_null = "-") {
-  const auto* o = doc.if_object();
-  if (!o) return std::string(if_null);
-  const auto* v = o->if_contains(key);
-  return v ? toText(*v, if_null) : std::string(if_null);
-}
-
-std::string days(const json::value& doc, std::string_view key, std::string_view if_null) {
-  const std::string v = field(doc, key, "");
-  return v.empty() ? std::string(if_null) : v + "d";
-}
-
-// Runs the requests of one command. Every failure is reported here, once: the message goes
-// to stderr and the exit status is set, so commands only handle the success path.
-class Session {
- public:
-  Session(const Globals& g, int& exit_code) : g_(g), exit_code_(exit_code) {}
-
-  // `json_reply`: the success body must be JSON (every endpoint but the JSON Lines export).
-  // With `sink`, a successful reply's body is handed to it as it arrives (Reply::body empty).
-  std::optional<Reply> call(std::string_view method, const std::string& target, const json::object* body = nullptr,
-                            bool json_reply = true, const BodySink* sink = nullptr) {
-    if (!client_) {
-      if (g_.addr.find('@') != std::string::npos) {
-        return usage("credentials in --addr are not supported; pass the admin key with --token or KEYWARD_TOKEN");
-      }
-      auto ep = parseAddress(g_.addr);
-      if (!ep) return usage("invalid --addr \"" + sanitize(g_.addr) + "\": " + ep.error().message);
-      client_.emplace(std::move(*ep), g_.ca_file);
-    }
-    std::vector<std::pair<std::string, std::string>> headers{{"Accept", "application/json"}};
-    if (!g_.token.empty()) headers.emplace_back("Authorization", "Bearer " + g_.token);
-    const std::string text = body ? json::serialize(*body) : std::string();
-    auto resp = client_->request(method, target, text, headers, sink);
-    if (!resp) return usage(resp.error().message);
-    Reply r{resp->status, std::move(resp->body), nullptr};
-    if (!r.body.empty()) {
-      boost::system::error_code ec;
-      r.doc = json::parse(r.body, ec);
-      if (ec) r.doc = nullptr;
-    }
-    if (r.status >= 400) return refused(r);
-    if (json_reply && !r.body.empty() && r.doc.is_null()) {
-      return failed(kExitRefused, "error: the server's reply is not JSON (HTTP " + std::to_string(r.status) + ")");
-    }
-    return r;
-  }
-
-  std::nullopt_t usage(std::string_view message) { return failed(kExitUsage, "error: " + std::string(message)); }
-
-  // For --json: the server's body exactly as received, so scripts see what the API documents.
-  void printRaw(const Reply& r) const {
-    std::cout << r.body;
-    if (!r.body.empty() && r.body.back() != '\n') std::cout << '\n';
-  }
-
-  bool json() const { return g_.json; }
-  void setExit(int code) { exit_code_ = code; }
-
- private:
-  std::nullopt_t failed(int code, const std::string& message) {
-    std::cerr << message << '\n';
-    exit_code_ = code;
-    return std::nullopt;
-  }
-
-  // RFC 9457 problem body: detail, code and, for input errors, the field at fault.
-  std::nullopt_t refused(const Reply& r) {
-    const std::string detail = field(r.doc, "detail", "");
-    const std::string code = field(r.doc, "code", "");
-    if (detail.empty() && code.empty()) {
-      return failed(kExitRefused, "error: the server answered HTTP " + std::to_string(r.status));
-    }
-    std::string msg = "error: " + sanitize(detail.empty() ? "request failed" : detail) + " (" +
-                      sanitize(code.empty() ? "HTTP " + std::to_string(r.status) : code);
-    if (const std::string f = field(r.doc, "field", ""); !f.empty()) msg += ", field " + sanitize(f);
-    msg += ")";
-    return failed(kExitRefused, msg);
-  }
-
-  const Globals& g_;
-  int& exit_code_;
-  std::optional<HttpClient> client_;
-};
-
-// CLI11 runs callbacks inside parse(); an exception escaping there would abort the process
-// with a stack of CLI11 frames. Anything unexpected becomes an ordinary error message.
-std::function<void()> guarded(int& exit_code, std::function<void()> fn) {
-  return [&exit_code, fn = std::move(fn)] {
-    try {
-      fn();
-    } catch (const std::exception& e) {
-      std::cerr << "error: " << e.what() << '\n';
-      exit_code = kExitUsage;
-    }
-  };
-}
-
-std::shared_ptr<Globals> addConnectionOptions(CLI::App* cmd) {
-  auto shared = std::make_shared<Globals>();
-  Globals& g = *shared;
-  cmd->add_option("--addr", g.addr, "Server address: http://HOST:PORT or https://HOST:PORT")
-      ->envname("KEYWARD_ADDR")
-      ->capture_default_str()
-      ->group("Connection");
-  cmd->add_option("--token", g.token,
-                  "Admin key, sent as 'Authorization: Bearer'. Prefer the environment variable: "
-                  "command-line arguments are visible to other users in ps")
-      ->envname("KEYWARD_TOKEN")
-      ->group("Connection");
-  cmd->add_option("--ca-file", g.ca_file, "PEM file of CAs to trust for https (default: the system store)")
-      ->envname("KEYWARD_CA_FILE")
-      ->group("Connection");
-  cmd->add_flag("--json", g.json, "Print the server's JSON response unchanged (for scripts)")->group("Output");
-  return shared;
-}
-
-void addTenantOption(CLI::App* cmd, std::string& tenant) {
-  cmd->add_option("--tenant", tenant, "Tenant id")->envname("KEYWARD_TENANT")->required();
-}
-
-// Parses --metadata; the API wants a JSON object, and a typo is better caught before sending.
-std::optional<json::object> metadataObject(Session& s, const std::string& text) {
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  if (ec || !v.is_object()) {
-    s.usage("--metadata must be a JSON object, e.g. '{\"team\":\"billing\"}'");
-    return std::nullopt;
-  }
-  return std::move(v.as_object());
-}
-
-json::array stringArray(const std::vector<std::string>& values) {
-  json::array a;
-  for (const auto& v : values) a.emplace_back(v);
-  return a;
-}
 
 // --- rendering ---------------------------------------------------------------------------
 
@@ -258,18 +71,6 @@ std::string renderGroup(const json::value& g) {
 
 std::vector<std::string> groupRow(const json::value& g) {
   return {field(g, "id"), field(g, "name"), field(g, "description", ""), field(g, "created_at")};
-}
-
-// The access-control fields of a record, as one line of text each.
-const json::value& member(const json::value& doc, std::string_view key) {
-  static const json::value kNull;
-  const auto* o = doc.if_object();
-  const auto* v = o ? o->if_contains(key) : nullptr;
-  return v ? *v : kNull;
-}
-std::string rolesOf(const json::value& doc) { return describeAssignments(member(doc, "roles")); }
-std::string ownerOf(const json::value& doc, std::string_view if_none) {
-  return describeOwner(member(doc, "owner"), if_none);
 }
 
 std::string renderKey(const json::value& k) {
@@ -315,63 +116,6 @@ std::vector<std::string> keyRow(const json::value& k) {
           ownerOf(k, "-"),
           field(k, "expires_at", "never"),
           field(k, "last_used_at", "never")};
-}
-
-// --- lists -------------------------------------------------------------------------------
-
-struct ListOptions {
-  int limit = 0;  // 0: the server's default page size
-  std::string cursor;
-  bool all = false;
-};
-
-void addListOptions(CLI::App* cmd, ListOptions& o) {
-  cmd->add_option("--limit", o.limit, "Page size (1-500; default: the server's, 50)")->check(CLI::Range(1, 500));
-  cmd->add_option("--cursor", o.cursor, "Start after this cursor (printed when more results exist)");
-  cmd->add_flag("--all", o.all, "Follow next_cursor and list every page");
-}
-
-// GETs one page, or every page with --all. `query` holds filters already encoded as
-// "&name=value" pairs. Prints a table (or the JSON) and a hint when more pages exist.
-void runList(Session& s, const std::string& path, std::string query, const ListOptions& o,
-             const std::vector<std::string>& headers, std::vector<std::string> (*row)(const json::value&),
-             std::string_view noun) {
-  if (o.limit > 0) query += "&limit=" + std::to_string(o.limit);
-  json::array items;
-  std::string cursor = o.cursor;
-  std::optional<Reply> last;
-  while (true) {
-    std::string q = query + (cursor.empty() ? "" : "&cursor=" + encode(cursor));
-    if (!q.empty()) q[0] = '?';
-    last = s.call("GET", path + q);
-    if (!last) return;
-    const auto* page = last->doc.if_object();
-    const auto* page_items = page ? page->if_contains("items") : nullptr;
-    if (!page_items || !page_items->is_array()) {
-      s.usage("the server's reply has no items list");
-      s.setExit(kExitRefused);
-      return;
-    }
-    for (const auto& it : page_items->get_array()) items.push_back(it);
-    cursor = field(last->doc, "next_cursor", "");
-    if (!o.all || cursor.empty()) break;
-  }
-  if (s.json()) {
-    if (!o.all) {
-      s.printRaw(*last);
-    } else {
-      json::object merged;
-      merged["items"] = std::move(items);
-      merged["next_cursor"] = nullptr;
-      std::cout << json::serialize(merged) << '\n';
-    }
-    return;
-  }
-  Table table(headers);
-  for (const auto& it : items) table.addRow(row(it));
-  std::cout << table.render();
-  if (items.empty()) std::cerr << "no " << noun << " found\n";
-  if (!cursor.empty()) std::cerr << "more " << noun << " exist: add --all, or --cursor " << cursor << '\n';
 }
 
 // --- expiry options shared by keys create and keys update --------------------------------
@@ -438,21 +182,6 @@ json::object tenantBody(const TenantSettings& t, const CLI::App* cmd) {
   if (cmd->count("--max-keys-per-service-user") > 0) b["max_keys_per_service_user"] = t.max_keys_per_service_user;
   if (cmd->count("--never-expiring") > 0) b["allow_never_expiring"] = t.never_expiring == "allow";
   return b;
-}
-
-void printOne(Session& s, const Reply& r, std::string (*render)(const json::value&)) {
-  if (s.json())
-    s.printRaw(r);
-  else
-    std::cout << render(r.doc);
-}
-
-// For replies that carry no record to render (204 on delete, or a one-line summary).
-void printDone(Session& s, const Reply& r, const std::string& message) {
-  if (s.json())
-    s.printRaw(r);
-  else
-    std::cout << message << '\n';
 }
 
 void registerTenants(CLI::App& app, int& exit_code) {
@@ -613,107 +342,6 @@ void registerGroups(CLI::App& app, int& exit_code) {
 }
 
 // --- keys --------------------------------------------------------------------------------
-
-
-std::string trim(std::string s) {
-  const char* ws = " \t\r\n";
-  const size_t b = s.find_first_not_of(ws);
-  if (b == std::string::npos) return {};
-  return s.substr(b, s.find_last_not_of(ws) - b + 1);
-}
-
-// Reads one line of stdin without its line end. On a terminal the typed text is not
-// echoed, and `prompt` (when not null) is shown on stderr first.
-std::string readSecretLine(const char* prompt) {
-  std::string line;
-  termios old{};
-  const bool have_tty = ::isatty(STDIN_FILENO) && ::tcgetattr(STDIN_FILENO, &old) == 0;
-  if (have_tty) {
-    termios quiet = old;
-    quiet.c_lflag &= ~tcflag_t(ECHO);
-    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-    if (prompt) std::cerr << prompt << std::flush;
-  }
-  std::getline(std::cin, line);
-  if (have_tty) {
-    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-    std::cerr << '\n';
-  }
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  return line;
-}
-
-// Reads the key to verify from stdin: a secret passed as an argument is visible in ps and
-// lands in shell history.
-std::string readKeyFromStdin() { return trim(readSecretLine("API key: ")); }
-
-// A user's password: never an argument value (ps, shell history). With --password-stdin
-// the first line of stdin, without a prompt; otherwise typed twice on a terminal, or the
-// first line of stdin when it is not one. Kept byte for byte apart from the line end:
-// spaces may be part of a password. An empty optional means a usage error was reported.
-std::optional<std::string> readPassword(Session& s, bool from_stdin) {
-  const bool ask = !from_stdin && ::isatty(STDIN_FILENO);
-  std::string password = readSecretLine(ask ? "Password: " : nullptr);
-  if (ask && readSecretLine("Repeat the password: ") != password) {
-    s.usage("the two passwords differ");
-    return std::nullopt;
-  }
-  if (password.empty()) {
-    s.usage("no password given: type it when asked, or pipe it with --password-stdin");
-    return std::nullopt;
-  }
-  return password;
-}
-
-CLI::Option* addRepeatable(CLI::App* cmd, const std::string& name, std::vector<std::string>& into,
-                           const std::string& help) {
-  // One value per flag, so `--ip 10.0.0.0/8 KEY_ID` does not swallow the positional id.
-  return cmd->add_option(name, into, help)->allow_extra_args(false);
-}
-
-// --- access control: options shared by keys, users and service users -------------------
-
-constexpr const char* kRoleHelp =
-    "Role to grant; repeat for several. NAME for an unscoped role, NAME=RES1,RES2 for a "
-    "resource-scoped role on those resources, NAME=* for all its resources "
-    "(e.g. --role 'Cloud Account Viewer=acc-1,acc-2')";
-
-// Parses every value of a repeatable option with `parse` into a JSON array.
-template <class Parse>
-std::optional<json::array> parsedList(Session& s, const std::vector<std::string>& values, std::string_view option,
-                                      Parse parse) {
-  json::array out;
-  for (const auto& v : values) {
-    auto parsed = parse(v);
-    if (!parsed) {
-      s.usage(std::string(option) + " " + parsed.error().message);
-      return std::nullopt;
-    }
-    out.push_back(std::move(*parsed));
-  }
-  return out;
-}
-
-struct RoleOptions {
-  std::vector<std::string> specs;
-  bool clear = false;
-};
-
-// --role (repeatable) and, for updates, --clear-roles.
-void addRoleOptions(CLI::App* cmd, RoleOptions& o, bool update) {
-  auto* role = addRepeatable(cmd, "--role", o.specs,
-                             update ? std::string("Replace the roles with these. ") + kRoleHelp : kRoleHelp);
-  if (update) cmd->add_flag("--clear-roles", o.clear, "Remove every role")->excludes(role);
-}
-
-// Puts "roles" into `body` when --role or --clear-roles was given. False (and a usage
-// error reported) when a --role value does not parse.
-bool putRoles(Session& s, json::object& body, const RoleOptions& o) {
-  if (o.specs.empty() && !o.clear) return true;
-  auto roles = parsedList(s, o.specs, "--role", parseRoleAssignment);
-  if (roles) body["roles"] = std::move(*roles);
-  return roles.has_value();
-}
 
 struct OwnerOptions {
   std::string user;
@@ -1163,123 +791,6 @@ void registerKeys(CLI::App& app, int& exit_code) {
   }
 }
 
-// --- access control: tenant-scoped collections ------------------------------------------
-// users, service-users, user-groups, roles and modules share one shape:
-// /v1/tenants/{tenant}/<segment>[/{id}]. The plumbing below is written once; each family
-// adds only its options, its request body and how its records look.
-
-struct Noun {
-  std::string segment;   // the URL segment, also the command's name: "service-users"
-  std::string singular;  // "service user"
-  std::string plural;    // "service users"
-  std::string id_help;   // help of the positional id
-  std::string (*render)(const json::value&);
-  std::vector<std::string> headers;
-  std::vector<std::string> (*row)(const json::value&);
-};
-
-// `path` is the collection's path (create, list) or the object's (get, update, delete).
-using Run = std::function<void(Session& s, const CLI::App& cmd, const std::string& path, const std::string& id)>;
-
-// A leaf command with --tenant and the connection options. With `takes_id`, the object
-// id is the positional argument and `path` names the object. Callers add their options
-// to the returned command.
-CLI::App* tenantCommand(CLI::App* parent, const Noun& n, const std::string& name, const std::string& help,
-                        bool takes_id, int& exit_code, Run run) {
-  auto* cmd = parent->add_subcommand(name, help);
-  auto tenant = std::make_shared<std::string>();
-  auto id = std::make_shared<std::string>();
-  addTenantOption(cmd, *tenant);
-  if (takes_id) cmd->add_option("id", *id, n.id_help)->required();
-  auto g = addConnectionOptions(cmd);
-  cmd->callback(guarded(exit_code, [cmd, tenant, id, g, &exit_code, n = &n, run = std::move(run)] {
-    Session s(*g, exit_code);
-    std::string path = "/v1/tenants/" + encode(*tenant) + "/" + n->segment;
-    if (!id->empty()) path += "/" + encode(*id);
-    run(s, *cmd, path, *id);
-  }));
-  return cmd;
-}
-
-// Builds a create or update body from the parsed options; nullopt after a usage error.
-using BodyBuilder = std::function<std::optional<json::object>(Session& s, const CLI::App& cmd)>;
-
-CLI::App* addCreate(CLI::App* parent, const Noun& n, const std::string& help, int& exit_code, BodyBuilder build) {
-  return tenantCommand(parent, n, "create", help, false, exit_code,
-                       [n = &n, build = std::move(build)](Session& s, const CLI::App& cmd, const std::string& path,
-                                                          const std::string&) {
-                         auto body = build(s, cmd);
-                         if (!body) return;
-                         if (auto r = s.call("POST", path, &*body)) printOne(s, *r, n->render);
-                       });
-}
-
-CLI::App* addUpdate(CLI::App* parent, const Noun& n, const std::string& help, int& exit_code, BodyBuilder build) {
-  return tenantCommand(parent, n, "update", help, true, exit_code,
-                       [n = &n, build = std::move(build)](Session& s, const CLI::App& cmd, const std::string& path,
-                                                          const std::string&) {
-                         auto body = build(s, cmd);
-                         if (!body) return;
-                         if (body->empty()) {
-                           s.usage("nothing to update: give at least one option (see keyward " + n->segment +
-                                   " update --help)");
-                           return;
-                         }
-                         if (auto r = s.call("PATCH", path, &*body)) printOne(s, *r, n->render);
-                       });
-}
-
-void addList(CLI::App* parent, const Noun& n, const std::string& help, bool paged, int& exit_code) {
-  auto l = std::make_shared<ListOptions>();
-  auto* cmd = tenantCommand(parent, n, "list", help, false, exit_code,
-                            [n = &n, l](Session& s, const CLI::App&, const std::string& path, const std::string&) {
-                              runList(s, path, "", *l, n->headers, n->row, n->plural);
-                            });
-  if (paged) addListOptions(cmd, *l);
-}
-
-void addGet(CLI::App* parent, const Noun& n, int& exit_code) {
-  tenantCommand(parent, n, "get", "Show one " + n.singular, true, exit_code,
-                [n = &n](Session& s, const CLI::App&, const std::string& path, const std::string&) {
-                  if (auto r = s.call("GET", path)) printOne(s, *r, n->render);
-                });
-}
-
-void addDelete(CLI::App* parent, const Noun& n, const std::string& help, int& exit_code) {
-  tenantCommand(parent, n, "delete", help, true, exit_code,
-                [n = &n](Session& s, const CLI::App&, const std::string& path, const std::string& id) {
-                  if (auto r = s.call("DELETE", path)) printDone(s, *r, "Deleted " + n->singular + " " + sanitize(id));
-                });
-}
-
-// enable / disable: PATCH {"disabled": ...} on a user or service user.
-void addEnableDisable(CLI::App* parent, const Noun& n, const std::string& enable_help,
-                      const std::string& disable_help, int& exit_code) {
-  for (const bool enable : {true, false}) {
-    tenantCommand(parent, n, enable ? "enable" : "disable", enable ? enable_help : disable_help, true, exit_code,
-                  [n = &n, enable](Session& s, const CLI::App&, const std::string& path, const std::string& id) {
-                    json::object body{{"disabled", !enable}};
-                    if (auto r = s.call("PATCH", path, &body)) {
-                      std::string what = n->singular;
-                      what[0] = char(std::toupper(static_cast<unsigned char>(what[0])));
-                      printDone(s, *r, what + " " + sanitize(id) + " is now " + (enable ? "enabled" : "disabled"));
-                    }
-                  });
-  }
-}
-
-// Copies the string options that were given into `body` under their JSON names.
-void putGiven(json::object& body, const CLI::App& cmd,
-              std::initializer_list<std::tuple<const char*, const char*, const std::string*>> options) {
-  for (const auto& [option, name, value] : options) {
-    const CLI::Option* given = cmd.get_option_no_throw(option);  // not every command has every option
-    if (given && given->count() > 0) body[name] = *value;
-  }
-}
-
-std::string enabledState(const json::value& p) { return field(p, "disabled") == "true" ? "disabled" : "enabled"; }
-std::string createdLine(const json::value& o) { return field(o, "created_at") + " by " + field(o, "created_by"); }
-
 // --- users -------------------------------------------------------------------------------
 
 std::string renderUser(const json::value& u) {
@@ -1388,24 +899,6 @@ std::vector<std::string> serviceUserRow(const json::value& u) {
 
 const Noun kServiceUsers{"service-users", "service user", "service users", "Service user id", renderServiceUser,
                          {"ID", "NAME", "STATE", "ROLES", "DESCRIPTION"}, serviceUserRow};
-
-struct NamedOptions {
-  std::string name;
-  std::string description;
-  RoleOptions roles;
-  bool disabled = false;
-};
-
-// Name and description: the body of every named object's create and update.
-BodyBuilder namedBody(std::shared_ptr<NamedOptions> o) {
-  return [o](Session& s, const CLI::App& c) -> std::optional<json::object> {
-    json::object body;
-    putGiven(body, c, {{"--name", "name", &o->name}, {"--description", "description", &o->description}});
-    if (!putRoles(s, body, o->roles)) return std::nullopt;
-    if (o->disabled) body["disabled"] = true;
-    return body;
-  };
-}
 
 void registerServiceUsers(CLI::App& app, int& exit_code) {
   auto* svc = app.add_subcommand("service-users", "Manage service users: non-human principals that own keys");
