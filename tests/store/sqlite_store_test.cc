@@ -15,7 +15,7 @@
 
 #include "crypto/key_codec.h"
 #include "store/sqlite/migrations.h"
-#include "store_conformance.h"
+#include "conformance/keys.h"
 #include "common/temp_dir.h"
 
 namespace keyward {
