@@ -7,8 +7,9 @@
 // namespace scope:
 //   KEYWARD_STORE_CONFORMANCE(Postgres, PostgresBackend);
 // Each part also has its own macro (KEYWARD_STORE_CONFORMANCE_KEYS, ...), for a backend that
-// compiles the parts in several .cc files; GoogleTest fails the binary if a registered part is
-// never instantiated, so a part left out does not go unnoticed.
+// compiles the parts in several .cc files so they build in parallel. Such a backend should still
+// include this header in one of them: every part is then registered in the binary, and GoogleTest
+// fails it (GoogleTestVerification.UninstantiatedTypeParameterizedTestSuite) if one is never run.
 #pragma once
 
 #include "alerts.h"
