@@ -2,7 +2,7 @@
 // Thread safety: implementations must be safe to call from any thread.
 // Ownership: the composition root (src/app/) constructs the backend; core/ borrows it.
 //
-// Contract, checked by tests/store/store_conformance.h for every backend:
+// Contract, checked by the conformance suite in tests/store/conformance/ for every backend:
 // - Every write that changes a domain object takes the AuditEvent that describes it and
 //   commits both in one transaction: no audit, no change.
 // - A write returns only after it is durably committed (createKeyThen: its callback runs

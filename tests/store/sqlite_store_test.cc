@@ -15,7 +15,7 @@
 
 #include "crypto/key_codec.h"
 #include "store/sqlite/migrations.h"
-#include "store_conformance.h"
+#include "conformance/conformance.h"
 #include "common/temp_dir.h"
 
 namespace keyward {
@@ -46,11 +46,11 @@ class SqliteBackend {
 };
 
 }  // namespace
+}  // namespace keyward
 
-namespace store_testing {
-INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, StoreConformance, ::testing::Types<SqliteBackend>);
-}
+KEYWARD_STORE_CONFORMANCE(Sqlite, SqliteBackend);
 
+namespace keyward {
 namespace {
 
 // A raw connection for looking at the file from outside the store.
