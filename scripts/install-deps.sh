@@ -18,6 +18,8 @@ PACKAGES=(
   curl ca-certificates
   # make bench: HTTP load generator, the nginx peers, charts, the orchestration script, profiling
   wrk nginx-light gnuplot-nox python3 linux-perf
+  # make lint / make format: .clang-format is tuned for Debian 12's clang-format 14
+  clang-format cppcheck
 )
 
 missing=()
