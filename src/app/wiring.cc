@@ -50,8 +50,9 @@ Result<LoadReport> Services::load() {
 }
 
 http::Deps Services::routerDeps(std::vector<Cidr> trusted_proxies, bool tls) {
-  return http::Deps{tenants, groups, keys,  principals, roles, sessions, audit, auth, verifier, store,
-                    clock,   std::move(trusted_proxies), tls, &alerts, &signed_requests, &jwt};
+  return http::Deps{tenants, groups, keys, principals, roles, sessions, audit, auth, verifier,
+                    [&s = store] { return s.ping(); }, clock, std::move(trusted_proxies), tls, &alerts,
+                    &signed_requests, &jwt};
 }
 
 Result<std::unique_ptr<Services>> wire(Store& store, const Clock& clock, sign::MasterKey master_key,
