@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <toml++/toml.h>
 
+#include "app/store_url.h"
 #include "common/ip.h"
 
 namespace keyward::app {
@@ -50,7 +51,7 @@ Status apply(Config& c, const std::string& name, const std::string& value, const
       return bad("must be HOST:PORT, e.g. 127.0.0.1:8420 or [::1]:8420");
     c.listen = value;
   } else if (name == "db") {
-    if (!value.starts_with("sqlite:") || value.size() == 7) return bad("must be sqlite:PATH, e.g. sqlite:./data/keyward.db");
+    if (auto url = parseStoreUrl(value); !url) return bad(url.error().message);
     c.db = value;
   } else if (name == "bootstrap_token_file") {
     c.bootstrap_token_file = value;

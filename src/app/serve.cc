@@ -15,31 +15,19 @@
 #include <iostream>
 #include <sstream>
 
+#include "app/store_url.h"
+#include "app/wiring.h"
 #include "common/clock.h"
-#include "core/access_index.h"
-#include "core/audit_log.h"
 #include "core/audit_retention.h"
-#include "core/authenticator.h"
 #include "core/bootstrap.h"
-#include "core/group_service.h"
-#include "core/jwt_service.h"
-#include "core/key_service.h"
-#include "core/principal_service.h"
-#include "core/role_service.h"
-#include "core/session_service.h"
-#include "core/tenant_service.h"
 #include "core/usage_flusher.h"
 #include "crypto/key_file.h"
 #include "crypto/random.h"
-#include "http/router.h"
 #include "http/server.h"
 #include "notify/alert_scheduler.h"
-#include "notify/alert_service.h"
 #include "notify/mailer.h"
 #include "notify/webhook.h"
 #include "store/sqlite/sqlite_store.h"
-#include "verify/key_index.h"
-#include "verify/verifier.h"
 
 namespace keyward::app {
 namespace {
@@ -130,140 +118,10 @@ Result<sign::MasterKey> loadOrCreateMasterKey(const std::string& path) {
   return key;
 }
 
-}  // namespace
-
-int runServe(const Config& cfg) {
-  // SIGINT/SIGTERM stay pending (not fatal) until the server is ready to shut down
-  // gracefully: a stop during start-up must not kill us between saving the bootstrap key
-  // and printing it. Threads started below inherit the mask; only this thread unblocks.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  auto log = spdlog::stderr_color_mt("keyward");
-  spdlog::set_default_logger(log);
-  spdlog::set_level(spdlog::level::from_str(cfg.log_level));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
-
-  const size_t colon = cfg.listen.rfind(':');
-  std::string host = cfg.listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  const auto port = static_cast<unsigned short>(std::stoi(cfg.listen.substr(colon + 1)));
-
-  const std::string db_path = cfg.db.substr(std::string("sqlite:").size());
-  if (auto parent = std::filesystem::path(db_path).parent_path(); !parent.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(parent, ec);
-  }
-  auto store = SqliteStore::open(db_path);
-  if (!store) {
-    spdlog::error("{}", store.error().message);
-    return 1;
-  }
-  spdlog::info("store: sqlite {} (WAL, synchronous=FULL), migrations applied", db_path);
-
-  SystemClock clock;
-  auto secret = bootstrapIfEmpty(**store, clock);
-  if (!secret) {
-    spdlog::error("bootstrap failed: {}", secret.error().message);
-    return 1;
-  }
-  if (*secret && !cfg.bootstrap_token_file.empty()) {
-    if (auto st = writeSecretFile(cfg.bootstrap_token_file, **secret); !st) {
-      spdlog::error("{}", st.error().message);
-      return 1;
-    }
-  }
-
-  verify::KeyIndex index;
-  index.setLastUseResolution(cfg.last_use_resolution);
-  AccessIndex access(**store, index);
-  const auto load_start = std::chrono::steady_clock::now();
-  auto loaded = access.loadAll();
-  if (!loaded) {
-    spdlog::error("cannot load keys: {}", loaded.error().message);
-    return 1;
-  }
-  spdlog::info("verify index: {} keys loaded in {} ms", *loaded,
-               std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - load_start)
-                   .count());
-
-  verify::Verifier verifier(index, clock);
-  AuditLog audit(**store, clock);
-  TenantService tenants(**store, clock, audit);
-  GroupService groups(**store, clock, audit);
-  const std::string master_key_path =
-      !cfg.master_key_file.empty() ? cfg.master_key_file
-                                   : (std::filesystem::path(db_path).parent_path() / "master.key").string();
-  auto master_key = loadOrCreateMasterKey(master_key_path);
-  if (!master_key) {
-    spdlog::error("{}", master_key.error().message);
-    return 1;
-  }
-  JwtSettings jwt_settings;
-  jwt_settings.audience = cfg.jwt_audience;
-  jwt_settings.algorithm = *sign::parseKeyAlgorithm(cfg.jwt_algorithm);  // validated by loadConfig
-  JwtService jwt(**store, clock, audit, *master_key, jwt_settings);
-  if (auto n = jwt.loadAll(); !n) {
-    spdlog::error("cannot load JWT signing keys: {}", n.error().message);
-    return 1;
-  } else {
-    spdlog::info("jwt: {} signing keys loaded; master key {}", *n, master_key_path);
-  }
-  KeyService keys(**store, clock, audit, access, index, &jwt);
-  PrincipalService principals(**store, clock, audit, access);
-  RoleService roles(**store, clock, audit, access);
-  SessionOptions session_options;
-  session_options.idle_timeout = cfg.session_idle_timeout;
-  session_options.absolute_timeout = cfg.session_absolute_timeout;
-  SessionService sessions(**store, clock, audit, access, session_options);
-  Authenticator auth(verifier);
-  std::vector<Cidr> proxies;
-  for (const auto& p : cfg.trusted_proxies) proxies.push_back(*parseCidr(p));  // validated by loadConfig
-  const std::string webhook_key_path =
-      !cfg.webhook_key_file.empty() ? cfg.webhook_key_file
-                                    : (std::filesystem::path(db_path).parent_path() / "webhook.key").string();
-  auto webhook_key = notify::loadOrCreateWebhookKey(webhook_key_path);
-  if (!webhook_key) {
-    spdlog::error("{}", webhook_key.error().message);
-    return 1;
-  }
-  notify::WebhookSecrets webhook_secrets(std::move(*webhook_key));
-  auto mailer = makeMailer(cfg);
-  if (!mailer) {
-    spdlog::error("{}", mailer.error().message);
-    return 1;
-  }
-  auto poster = notify::makeCurlPoster();
-  notify::AlertService alerts(**store, clock, audit, webhook_secrets);
-  sign::SignaturePolicy signature_policy;
-  signature_policy.window = cfg.signature_window;
-  SignedRequestVerifier signed_requests(index, verifier, clock, signature_policy);
-  http::Router router(http::Deps{tenants, groups, keys, principals, roles, sessions, audit, auth, verifier, **store,
-                                 clock, proxies, !cfg.tls_cert_file.empty(), &alerts, &signed_requests, &jwt});
-
-  UsageFlusher flusher(**store, index, verifier, std::chrono::seconds(cfg.flush_interval));
-  flusher.start();
-  AuditRetention retention(audit, clock, cfg.audit_retention_days, [](const Result<std::int64_t>& r) {
-    if (!r) spdlog::error("audit retention: {}", r.error().message);
-    else if (*r > 0) spdlog::info("audit retention: removed {} events past the retention period", *r);
-  });
-  retention.start();
-  notify::SchedulerOptions alert_options;
-  alert_options.holder = leaseHolder();
-  alert_options.interval = std::chrono::seconds(cfg.alert_interval);
-  notify::AlertScheduler scheduler(**store, clock, mailer->get(), *poster, webhook_secrets, alert_options,
-                                   [](const Result<notify::RunReport>& r) {
-                                     if (!r) spdlog::error("expiry alerts: {}", r.error().message);
-                                     else if (r->planned + r->sent + r->failed + r->skipped > 0)
-                                       spdlog::info("expiry alerts: {} planned, {} sent, {} failed, {} skipped",
-                                                    r->planned, r->sent, r->failed, r->skipped);
-                                   });
-  spdlog::info("expiry alerts: every {} s; e-mail {}", cfg.alert_interval,
-               cfg.smtp_url.empty() ? std::string("off (no smtp_url)") : "via " + cfg.smtp_url);
-  scheduler.start();
-
+// The HTTP server's options from the configuration, with the access log (paths only).
+// `router` must outlive the server.
+http::ServerOptions serverOptions(const Config& cfg, const std::string& host, unsigned short port,
+                                  const http::Router& router) {
   http::ServerOptions opt;
   opt.host = host;
   opt.port = port;
@@ -285,7 +143,182 @@ int runServe(const Config& cfg) {
                   r.peer ? formatIp(*r.peer) : std::string("-"));
     };
   }
-  http::Server server(router, opt);
+  return opt;
+}
+
+// The keys kept outside the database: the JWT master key and the webhook signing key, each
+// created on first start (beside the database unless configured elsewhere).
+struct KeyFiles {
+  sign::MasterKey master_key;
+  std::string master_key_path;
+  std::vector<std::uint8_t> webhook_key;
+};
+
+Result<KeyFiles> loadKeyFiles(const Config& cfg, const std::filesystem::path& key_dir) {
+  std::string master_key_path = !cfg.master_key_file.empty() ? cfg.master_key_file : (key_dir / "master.key").string();
+  auto master_key = loadOrCreateMasterKey(master_key_path);
+  if (!master_key) return std::unexpected(master_key.error());
+  const std::string webhook_key_path =
+      !cfg.webhook_key_file.empty() ? cfg.webhook_key_file : (key_dir / "webhook.key").string();
+  auto webhook_key = notify::loadOrCreateWebhookKey(webhook_key_path);
+  if (!webhook_key) return std::unexpected(webhook_key.error());
+  return KeyFiles{std::move(*master_key), std::move(master_key_path), std::move(*webhook_key)};
+}
+
+// The work the server does besides answering requests: flushing usage counters, audit
+// retention and expiry alerts, each on its own background thread.
+class BackgroundJobs {
+ public:
+  BackgroundJobs(const Config& cfg, Store& store, Services& services, const Clock& clock, notify::Mailer* mailer)
+      : poster_(notify::makeCurlPoster()),
+        flusher_(store, services.index, services.verifier, std::chrono::seconds(cfg.flush_interval)),
+        retention_(services.audit, clock, cfg.audit_retention_days,
+                   [](const Result<std::int64_t>& r) {
+                     if (!r) spdlog::error("audit retention: {}", r.error().message);
+                     else if (*r > 0) spdlog::info("audit retention: removed {} events past the retention period", *r);
+                   }),
+        scheduler_(store, clock, mailer, *poster_, services.webhook_secrets, alertOptions(cfg),
+                   [](const Result<notify::RunReport>& r) {
+                     if (!r) spdlog::error("expiry alerts: {}", r.error().message);
+                     else if (r->planned + r->sent + r->failed + r->skipped > 0)
+                       spdlog::info("expiry alerts: {} planned, {} sent, {} failed, {} skipped", r->planned, r->sent,
+                                    r->failed, r->skipped);
+                   }) {
+    spdlog::info("expiry alerts: every {} s; e-mail {}", cfg.alert_interval,
+                 cfg.smtp_url.empty() ? std::string("off (no smtp_url)") : "via " + cfg.smtp_url);
+  }
+
+  void start() {
+    flusher_.start();
+    retention_.start();
+    scheduler_.start();
+  }
+  // The scheduler first (it may still write), the usage flush last (its final flush).
+  void stop() {
+    scheduler_.stop();
+    retention_.stop();
+    flusher_.stop();
+  }
+
+ private:
+  static notify::SchedulerOptions alertOptions(const Config& cfg) {
+    notify::SchedulerOptions o;
+    o.holder = leaseHolder();
+    o.interval = std::chrono::seconds(cfg.alert_interval);
+    return o;
+  }
+
+  std::unique_ptr<notify::HttpPoster> poster_;
+  UsageFlusher flusher_;
+  AuditRetention retention_;
+  notify::AlertScheduler scheduler_;
+};
+
+// Group commit figures of the SQLite backend, logged at shutdown.
+void logGroupCommit(const Store& store) {
+  const auto* sqlite = dynamic_cast<const SqliteStore*>(&store);
+  if (!sqlite) return;
+  if (const auto gc = sqlite->groupCommitStats(); gc.commits > 0) {
+    spdlog::info("group commit: {} keys created in {} commits (mean {:.1f}, largest {})", gc.keys, gc.commits,
+                 double(gc.keys) / double(gc.commits), gc.max_batch);
+  }
+}
+
+sigset_t blockStopSignals() {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  return stop_signals;
+}
+
+void setUpLogging(const std::string& level) {
+  auto log = spdlog::stderr_color_mt("keyward");
+  spdlog::set_default_logger(log);
+  spdlog::set_level(spdlog::level::from_str(level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+}
+
+// "HOST:PORT" or "[V6]:PORT" (validated by loadConfig) as the host to bind and the port.
+std::pair<std::string, unsigned short> splitListen(const std::string& listen) {
+  const size_t colon = listen.rfind(':');
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  return {host, static_cast<unsigned short>(std::stoi(listen.substr(colon + 1)))};
+}
+
+WiringOptions wiringOptions(const Config& cfg) {
+  WiringOptions o;
+  o.last_use_resolution = cfg.last_use_resolution;
+  o.jwt.audience = cfg.jwt_audience;
+  o.jwt.algorithm = *sign::parseKeyAlgorithm(cfg.jwt_algorithm);  // validated by loadConfig
+  o.sessions.idle_timeout = cfg.session_idle_timeout;
+  o.sessions.absolute_timeout = cfg.session_absolute_timeout;
+  o.signatures.window = cfg.signature_window;
+  for (const auto& p : cfg.trusted_proxies) o.trusted_proxies.push_back(*parseCidr(p));  // validated by loadConfig
+  o.tls = !cfg.tls_cert_file.empty();
+  return o;
+}
+
+}  // namespace
+
+int runServe(const Config& cfg) {
+  // SIGINT/SIGTERM stay pending (not fatal) until the server is ready to shut down
+  // gracefully: a stop during start-up must not kill us between saving the bootstrap key
+  // and printing it. Threads started below inherit the mask; only this thread unblocks.
+  const sigset_t stop_signals = blockStopSignals();
+  setUpLogging(cfg.log_level);
+  const auto [host, port] = splitListen(cfg.listen);
+
+  auto url = parseStoreUrl(cfg.db);  // validated by loadConfig
+  auto store = openStore(*url);
+  if (!store) {
+    spdlog::error("{}", store.error().message);
+    return 1;
+  }
+  spdlog::info("store: {}, migrations applied", describe(*url));
+  // The key files live beside the database unless configured elsewhere.
+  const auto key_dir = std::filesystem::path(url->path).parent_path();
+
+  SystemClock clock;
+  auto secret = bootstrapIfEmpty(**store, clock);
+  if (!secret) {
+    spdlog::error("bootstrap failed: {}", secret.error().message);
+    return 1;
+  }
+  if (*secret && !cfg.bootstrap_token_file.empty()) {
+    if (auto st = writeSecretFile(cfg.bootstrap_token_file, **secret); !st) {
+      spdlog::error("{}", st.error().message);
+      return 1;
+    }
+  }
+
+  auto key_files = loadKeyFiles(cfg, key_dir);
+  if (!key_files) {
+    spdlog::error("{}", key_files.error().message);
+    return 1;
+  }
+  auto mailer = makeMailer(cfg);
+  if (!mailer) {
+    spdlog::error("{}", mailer.error().message);
+    return 1;
+  }
+  LoadReport loaded;
+  auto wired = wire(**store, clock, std::move(key_files->master_key), notify::WebhookSecrets(std::move(key_files->webhook_key)),
+                    wiringOptions(cfg), &loaded);
+  if (!wired) {
+    spdlog::error("{}", wired.error().message);
+    return 1;
+  }
+  Services& services = **wired;
+  spdlog::info("verify index: {} keys loaded in {} ms", loaded.keys, loaded.key_load_time.count());
+  spdlog::info("jwt: {} signing keys loaded; master key {}", loaded.signing_keys, key_files->master_key_path);
+  const http::Router& router = services.router;
+  BackgroundJobs jobs(cfg, **store, services, clock, mailer->get());
+  jobs.start();
+
+  http::Server server(router, serverOptions(cfg, host, port, router));
   auto bound = server.start();
   if (!bound) {
     spdlog::error("{}", bound.error().message);
@@ -302,13 +335,8 @@ int runServe(const Config& cfg) {
     pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);  // a pending stop is handled now
   });
   spdlog::info("shutting down: in-flight requests finished, flushing usage counters");
-  scheduler.stop();
-  retention.stop();
-  flusher.stop();
-  if (const auto gc = (*store)->groupCommitStats(); gc.commits > 0) {
-    spdlog::info("group commit: {} keys created in {} commits (mean {:.1f}, largest {})", gc.keys, gc.commits,
-                 double(gc.keys) / double(gc.commits), gc.max_batch);
-  }
+  jobs.stop();
+  logGroupCommit(**store);
   spdlog::info("stopped");
   return 0;
 }

@@ -61,12 +61,12 @@ Response exportAudit(Ctx& c) {
   };
   auto cursor = std::make_shared<Cursor>(Cursor{std::move(*allowed), false});
   cursor->filter.page.limit = 500;
-  Store& store = c.deps.store;
+  const AuditLog& audit = c.deps.audit;
   const std::string tenant = c.params[0];
   Response resp{200, "application/x-ndjson", {}, ""};
-  resp.stream = [cursor, &store, tenant]() -> Result<std::optional<std::string>> {
+  resp.stream = [cursor, &audit, tenant]() -> Result<std::optional<std::string>> {
     if (cursor->done) return std::optional<std::string>();
-    auto page = store.listAudit(tenant, cursor->filter);
+    auto page = audit.exportPage(tenant, cursor->filter);
     if (!page) return std::unexpected(page.error());
     std::string out;
     for (const auto& e : page->items) {

@@ -111,7 +111,7 @@ Result<PageRequest> pageFrom(const Query& q) {
 Response getHealthz(Ctx&) { return Response{200, "application/json", {}, "{\"status\":\"ok\"}"}; }
 
 Response getReadyz(Ctx& c) {
-  if (auto st = c.deps.store.ping(); !st) {
+  if (auto st = c.deps.readiness(); !st) {
     return problem(503, "NOT_READY", "the store is not ready: " + st.error().message, c.req.path);
   }
   return Response{200, "application/json", {}, "{\"status\":\"ready\"}"};

@@ -4,6 +4,7 @@
 // Ownership: borrows the services in Deps, which the composition root keeps alive longer.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -24,7 +25,6 @@
 #include "http/message.h"
 #include "http/routes.h"
 #include "notify/alert_service.h"
-#include "store/store.h"
 #include "verify/verifier.h"
 
 namespace keyward::http {
@@ -39,7 +39,8 @@ struct Deps {
   AuditLog& audit;
   Authenticator& auth;
   verify::Verifier& verifier;
-  Store& store;
+  // Readiness (GET /readyz): whether the store is reachable and migrated.
+  std::function<Status()> readiness;
   const Clock& clock;
   std::vector<Cidr> trusted_proxies;
   bool tls = false;  // session cookies are marked Secure when served over TLS

@@ -4,10 +4,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "common/clock.h"
 #include "crypto/digest.h"
+#include "model/page.h"
 
 namespace keyward {
 
@@ -33,6 +35,16 @@ struct VerifyFailureCount {
   std::string reason;     // e.g. "DISABLED"
   std::int64_t count = 0;
   UnixSeconds last_at = 0;
+};
+
+// Which audit events a list or an export returns.
+struct AuditFilter {
+  std::optional<std::string> action;
+  std::optional<std::string> actor;
+  std::optional<std::string> target;
+  std::optional<UnixSeconds> since;  // inclusive
+  std::optional<UnixSeconds> until;  // exclusive
+  PageRequest page;
 };
 
 }  // namespace keyward

@@ -13,6 +13,7 @@
 #include "common/ip.h"
 #include "crypto/digest.h"
 #include "model/permission.h"
+#include "model/page.h"
 #include "model/principal.h"
 
 namespace keyward {
@@ -84,6 +85,18 @@ struct ApiKey {
     if (expires_at <= now) return KeyState::kExpired;
     return enabled ? KeyState::kActive : KeyState::kDisabled;
   }
+};
+
+// Which keys a list returns.
+struct KeyFilter {
+  std::optional<std::string> group_id;
+  std::optional<std::string> owner_id;
+  // Level "mine": only keys created by or owned by this principal id.
+  std::optional<std::string> mine_of;
+  std::optional<KeyState> state;  // none: every state except revoked
+  std::optional<std::string> kind;     // "simple" | "advanced"
+  std::optional<std::string> purpose;  // "builtin_plugin" | "third_party"
+  PageRequest page;
 };
 
 }  // namespace keyward

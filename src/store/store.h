@@ -25,26 +25,6 @@
 
 namespace keyward {
 
-struct KeyFilter {
-  std::optional<std::string> group_id;
-  std::optional<std::string> owner_id;
-  // Level "mine": only keys created by or owned by this principal id.
-  std::optional<std::string> mine_of;
-  std::optional<KeyState> state;  // none: every state except revoked
-  std::optional<std::string> kind;     // "simple" | "advanced"
-  std::optional<std::string> purpose;  // "builtin_plugin" | "third_party"
-  PageRequest page;
-};
-
-struct AuditFilter {
-  std::optional<std::string> action;
-  std::optional<std::string> actor;
-  std::optional<std::string> target;
-  std::optional<UnixSeconds> since;  // inclusive
-  std::optional<UnixSeconds> until;  // exclusive
-  PageRequest page;
-};
-
 // The KEY_LIMIT_REACHED refusal: `owner` already holds `held` live keys, the tenant's
 // `max_keys_per_service_user` = `limit`. Shared by every backend and by core (a key moved
 // to a full owner), so the message names the limit the same way everywhere.

@@ -1,5 +1,6 @@
-// core_fixture.h — a whole service stack on SQLite in a temporary directory, with a manual
-// clock, the verify index and a bootstrapped system administrator.
+// core_fixture.h — the server's whole service stack (app/wiring.h, through
+// common/test_stack.h) on a store in a temporary directory, with a manual clock, the verify
+// index and a bootstrapped system administrator.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -19,7 +20,7 @@
 #include "core/principal_service.h"
 #include "core/role_service.h"
 #include "core/tenant_service.h"
-#include "store/sqlite/sqlite_store.h"
+#include "common/test_stack.h"
 #include "verify/key_index.h"
 #include "verify/verifier.h"
 
@@ -39,34 +40,15 @@ void expectError(const R& r, ErrorKind kind, std::string_view code) {
 class CoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = SqliteStore::open((dir_ / "keyward.db").string());
-    ASSERT_TRUE(opened) << opened.error().message;
-    store_ = std::move(*opened);
-    audit_ = std::make_unique<AuditLog>(*store_, clock_);
-    tenants_ = std::make_unique<TenantService>(*store_, clock_, *audit_);
-    groups_ = std::make_unique<GroupService>(*store_, clock_, *audit_);
-    access_ = std::make_unique<AccessIndex>(*store_, index_);
-    keys_ = std::make_unique<KeyService>(*store_, clock_, *audit_, *access_, index_);
-    principals_ = std::make_unique<PrincipalService>(*store_, clock_, *audit_, *access_);
-    roles_ = std::make_unique<RoleService>(*store_, clock_, *audit_, *access_);
-
-    auto secret = bootstrapIfEmpty(*store_, clock_);
-    ASSERT_TRUE(secret) << secret.error().message;
-    ASSERT_TRUE(secret->has_value());
-    root_secret_ = **secret;
-    ASSERT_TRUE(access_->loadAll());
+    root_secret_ = stack_.admin_secret;
     root_ = actorFor(root_secret_);
   }
 
-  void TearDown() override {
-    roles_.reset();
-    principals_.reset();
-    keys_.reset();
-    access_.reset();
-    groups_.reset();
-    tenants_.reset();
-    audit_.reset();
-    store_.reset();
+  // Closes the store (a SQLite store checkpoints its WAL into the main file); the services
+  // over it go first. Nothing may use them afterwards.
+  void closeStore() {
+    stack_.services.reset();
+    stack_.store.reset();
   }
 
   // The actor a management request presenting `secret` would run as.
@@ -113,17 +95,20 @@ class CoreTest : public ::testing::Test {
   const testing_support::TempDir tmp_{"keyward-core"};
   const std::filesystem::path dir_ = tmp_.path();
   ManualClock clock_{kT0};
-  verify::KeyIndex index_;
-  verify::Verifier verifier_{index_, clock_};
-  Authenticator auth_{verifier_};
-  std::unique_ptr<SqliteStore> store_;
-  std::unique_ptr<AuditLog> audit_;
-  std::unique_ptr<TenantService> tenants_;
-  std::unique_ptr<GroupService> groups_;
-  std::unique_ptr<AccessIndex> access_;
-  std::unique_ptr<KeyService> keys_;
-  std::unique_ptr<PrincipalService> principals_;
-  std::unique_ptr<RoleService> roles_;
+  // The server's service graph (app/wiring.h) over a bootstrapped store.
+  testing_support::TestStack stack_ = testing_support::makeTestStack(dir_, clock_);
+  app::Services& services_ = *stack_.services;
+  verify::KeyIndex& index_ = services_.index;
+  verify::Verifier& verifier_ = services_.verifier;
+  Authenticator& auth_ = services_.auth;
+  Store* const store_ = stack_.store.get();
+  AuditLog* const audit_ = &services_.audit;
+  TenantService* const tenants_ = &services_.tenants;
+  GroupService* const groups_ = &services_.groups;
+  AccessIndex* const access_ = &services_.access;
+  KeyService* const keys_ = &services_.keys;
+  PrincipalService* const principals_ = &services_.principals;
+  RoleService* const roles_ = &services_.roles;
   std::string root_secret_;
   Actor root_;
   int admins_ = 0;

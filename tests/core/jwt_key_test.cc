@@ -22,21 +22,6 @@ using verify::Code;
 
 class JwtKeyTest : public CoreTest {
  protected:
-  void SetUp() override {
-    CoreTest::SetUp();
-    auto master = sign::MasterKey::generate();
-    ASSERT_TRUE(master);
-    master_ = std::make_unique<sign::MasterKey>(std::move(*master));
-    jwt_ = std::make_unique<JwtService>(*store_, clock_, *audit_, *master_, JwtSettings{});
-    ASSERT_TRUE(jwt_->loadAll());
-    keys_ = std::make_unique<KeyService>(*store_, clock_, *audit_, *access_, index_, jwt_.get());
-  }
-  void TearDown() override {
-    keys_.reset();
-    jwt_.reset();
-    CoreTest::TearDown();
-  }
-
   CreatedKey makeJwtKey(std::string_view tenant_id, const std::string& name, CreateKeyInput in = {}) {
     in.kind = "jwt";
     return makeKey(tenant_id, name, in);
@@ -51,8 +36,9 @@ class JwtKeyTest : public CoreTest {
     return verifier_.verify(r);
   }
 
-  std::unique_ptr<sign::MasterKey> master_;
-  std::unique_ptr<JwtService> jwt_;
+  // The wired JWT service and the master key that seals its signing keys.
+  JwtService* const jwt_ = &services_.jwt;
+  const sign::MasterKey* const master_ = &services_.master_key;
 };
 
 TEST_F(JwtKeyTest, CreatedTokenCarriesTheKeysClaimsAndVerifies) {

@@ -534,7 +534,7 @@ TEST_F(PrincipalsTest, IndexRebuiltAfterARestartGivesTheSameVerifyAnswers) {
   const std::vector<Answer> before = answers(index_);
 
   // A "restart": a new connection to the same database file and a fresh index built from it.
-  auto reopened = SqliteStore::open((dir_ / "keyward.db").string());
+  auto reopened = testing_support::openStoreAgain(dir_);
   ASSERT_TRUE(reopened) << reopened.error().message;
   verify::KeyIndex fresh;
   AccessIndex rebuilt(**reopened, fresh);
@@ -601,7 +601,7 @@ TEST_F(PrincipalsTest, PasswordsAreStoredOnlyAsArgon2idHashes) {
   }
 
   // Nor does the clear text reach the database files.
-  store_.reset();  // close: checkpoint the WAL into the main file
+  closeStore();  // close: checkpoint the WAL into the main file
   for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
     const std::filesystem::path p = dir_ / (std::string("keyward.db") + suffix);
     if (!std::filesystem::exists(p)) continue;

@@ -1,6 +1,7 @@
-// router_fixture.h — the HTTP router wired exactly as src/app/serve.cc wires it (SQLite in a
-// temporary directory, a manual clock, the verify index, a bootstrapped system administrator),
-// called in-process without sockets.
+// router_fixture.h — the HTTP router wired by the function src/app/serve.cc calls
+// (app/wiring.h, through common/test_stack.h: a store in a temporary directory, a manual
+// clock, the verify index, a bootstrapped system administrator), called in-process without
+// sockets.
 // Every response that passes through send() is also checked for the API's invariants:
 // `Cache-Control: no-store`, RFC 9457 shape for every error, and no issued secret anywhere.
 #pragma once
@@ -21,6 +22,7 @@
 #include "common/clock.h"
 #include "common/ip.h"
 #include "common/temp_dir.h"
+#include "common/test_stack.h"
 #include "core/audit_log.h"
 #include "core/authenticator.h"
 #include "core/bootstrap.h"
@@ -36,7 +38,6 @@
 #include "http/router.h"
 #include "notify/alert_service.h"
 #include "notify/webhook.h"
-#include "store/sqlite/sqlite_store.h"
 #include "verify/key_index.h"
 #include "verify/verifier.h"
 
@@ -122,46 +123,12 @@ inline bool isRfc3339(const json::value& v) {
 class RouterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = SqliteStore::open((dir_ / "keyward.db").string());
-    ASSERT_TRUE(opened) << opened.error().message;
-    store_ = std::move(*opened);
-    auto secret = bootstrapIfEmpty(*store_, clock_);
-    ASSERT_TRUE(secret) << secret.error().message;
-    ASSERT_TRUE(secret->has_value());
-    admin_ = **secret;
+    admin_ = stack_.admin_secret;
     secrets_.push_back(admin_);
-    access_ = std::make_unique<AccessIndex>(*store_, index_);
-    ASSERT_TRUE(access_->loadAll());
-    audit_ = std::make_unique<AuditLog>(*store_, clock_);
-    tenants_ = std::make_unique<TenantService>(*store_, clock_, *audit_);
-    groups_ = std::make_unique<GroupService>(*store_, clock_, *audit_);
-    auto master = sign::MasterKey::generate();
-    ASSERT_TRUE(master);
-    master_ = std::make_unique<sign::MasterKey>(std::move(*master));
-    jwt_ = std::make_unique<JwtService>(*store_, clock_, *audit_, *master_, JwtSettings{});
-    ASSERT_TRUE(jwt_->loadAll());
-    keys_ = std::make_unique<KeyService>(*store_, clock_, *audit_, *access_, index_, jwt_.get());
-    principals_ = std::make_unique<PrincipalService>(*store_, clock_, *audit_, *access_);
-    roles_ = std::make_unique<RoleService>(*store_, clock_, *audit_, *access_);
-    sessions_ = std::make_unique<SessionService>(*store_, clock_, *audit_, *access_);
-    alerts_ = std::make_unique<notify::AlertService>(*store_, clock_, *audit_, webhook_secrets_);
     useTrustedProxies({});
   }
 
-  void TearDown() override {
-    router_.reset();
-    alerts_.reset();
-    sessions_.reset();
-    roles_.reset();
-    principals_.reset();
-    keys_.reset();
-    jwt_.reset();
-    groups_.reset();
-    tenants_.reset();
-    audit_.reset();
-    access_.reset();
-    store_.reset();
-  }
+  void TearDown() override { router_.reset(); }
 
   // Rebuilds the router with `proxies` as the configured trusted_proxies.
   void useTrustedProxies(const std::vector<std::string>& proxies) {
@@ -171,9 +138,7 @@ class RouterTest : public ::testing::Test {
       ASSERT_TRUE(c) << p;
       cidrs.push_back(*c);
     }
-    router_ = std::make_unique<http::Router>(
-        http::Deps{*tenants_, *groups_, *keys_, *principals_, *roles_, *sessions_, *audit_, auth_, verifier_, *store_,
-                   clock_, std::move(cidrs), tls_, alerts_.get(), &signed_requests_, jwt_.get()});
+    router_ = std::make_unique<http::Router>(services_.routerDeps(std::move(cidrs), tls_));
   }
 
   static std::optional<IpAddress> ip(std::string_view text) {
@@ -396,23 +361,26 @@ class RouterTest : public ::testing::Test {
   const testing_support::TempDir tmp_{"keyward-http"};
   const std::filesystem::path dir_ = tmp_.path();
   ManualClock clock_{kT0};
-  verify::KeyIndex index_;
-  verify::Verifier verifier_{index_, clock_};
-  SignedRequestVerifier signed_requests_{index_, verifier_, clock_};
-  Authenticator auth_{verifier_};
-  std::unique_ptr<SqliteStore> store_;
-  std::unique_ptr<AuditLog> audit_;
-  std::unique_ptr<TenantService> tenants_;
-  std::unique_ptr<GroupService> groups_;
-  std::unique_ptr<AccessIndex> access_;
-  std::unique_ptr<sign::MasterKey> master_;
-  std::unique_ptr<JwtService> jwt_;
-  std::unique_ptr<KeyService> keys_;
-  std::unique_ptr<PrincipalService> principals_;
-  std::unique_ptr<RoleService> roles_;
-  std::unique_ptr<SessionService> sessions_;
-  notify::WebhookSecrets webhook_secrets_{std::vector<std::uint8_t>(32, 9)};
-  std::unique_ptr<notify::AlertService> alerts_;
+  // The server's service graph (app/wiring.h) over a bootstrapped store.
+  testing_support::TestStack stack_ = testing_support::makeTestStack(dir_, clock_);
+  app::Services& services_ = *stack_.services;
+  verify::KeyIndex& index_ = services_.index;
+  verify::Verifier& verifier_ = services_.verifier;
+  SignedRequestVerifier& signed_requests_ = services_.signed_requests;
+  Authenticator& auth_ = services_.auth;
+  Store* const store_ = stack_.store.get();
+  AuditLog* const audit_ = &services_.audit;
+  TenantService* const tenants_ = &services_.tenants;
+  GroupService* const groups_ = &services_.groups;
+  AccessIndex* const access_ = &services_.access;
+  const sign::MasterKey* const master_ = &services_.master_key;
+  JwtService* const jwt_ = &services_.jwt;
+  KeyService* const keys_ = &services_.keys;
+  PrincipalService* const principals_ = &services_.principals;
+  RoleService* const roles_ = &services_.roles;
+  SessionService* const sessions_ = &services_.sessions;
+  const notify::WebhookSecrets& webhook_secrets_ = services_.webhook_secrets;
+  notify::AlertService* const alerts_ = &services_.alerts;
   bool tls_ = false;
   std::unique_ptr<http::Router> router_;
   std::string admin_;                  // the bootstrap administrator's secret

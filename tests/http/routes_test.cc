@@ -81,9 +81,7 @@ constexpr http::RouteSpec kTestRoutes[] = {
 };
 
 TEST_F(RoutesTest, PrefixRoutesMatchTheRestOfThePathAndKeepTheirCachePolicy) {
-  http::Router router(http::Deps{*tenants_, *groups_, *keys_, *principals_, *roles_, *sessions_, *audit_, auth_,
-                                 verifier_, *store_, clock_, {}, false, alerts_.get(), &signed_requests_, jwt_.get()},
-                      kTestRoutes);
+  http::Router router(services_.routerDeps({}, false), kTestRoutes);
   Response asset = router.handle(request("GET", "/console/assets/app-3f2a.js"));
   EXPECT_EQ(asset.status, 200);
   EXPECT_EQ(asset.body, "asset:app-3f2a.js");
