@@ -1,4 +1,4 @@
-// result.h — the error type shared by every module and Result<T> (= std::expected<T, Error>).
+// result.h — the error type shared by every module and Result<T> (std::expected<T, Error>, [[nodiscard]]).
 // Thread safety: plain values. Ownership: an Error owns its strings.
 // Errors carry a kind (which maps to an HTTP status), a stable machine-readable code that
 // clients may switch on, a human message that never contains a secret, and, for input
@@ -30,8 +30,18 @@ struct Error {
   std::string field;    // for input errors: the JSON field at fault (dotted path)
 };
 
+// std::expected<T, Error> that may not be dropped: GCC 12's std::expected is not
+// [[nodiscard]], so an ignored failure would pass without a word. A caller that really does
+// not care says so with (void) and a comment.
 template <class T>
-using Result = std::expected<T, Error>;
+class [[nodiscard]] Result : public std::expected<T, Error> {
+ public:
+  using Base = std::expected<T, Error>;
+  using Base::Base;
+  constexpr Result() = default;
+  // From what std::expected's own operations (and_then, transform, ...) return.
+  constexpr Result(Base b) : Base(std::move(b)) {}  // NOLINT: implicit on purpose
+};
 using Status = Result<void>;
 
 inline std::unexpected<Error> fail(ErrorKind kind, std::string code, std::string message,
