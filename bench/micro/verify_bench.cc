@@ -50,8 +50,8 @@ struct KeySet {
   SystemClock clock;
   verify::KeyIndex index;
   verify::Verifier verifier{index, clock};
-  std::vector<Presented> valid;  // kSample keys drawn from the loaded set
-  std::vector<Presented> mixed;  // 90% of them, plus 10% well-formed keys that are not loaded
+  std::vector<Presented> valid;         // kSample keys drawn from the loaded set
+  std::vector<Presented> mixed;         // 90% of them, plus 10% well-formed keys that are not loaded
   std::vector<crypto::Digest> digests;  // digests of `valid`, for the lookup alone
 };
 
@@ -76,7 +76,8 @@ std::shared_ptr<const verify::KeyAccess> sharedAccess() {
   static const auto kAccess = [] {
     Role editor;
     editor.name = "Ticket Editor";
-    editor.permissions = {{"service_tickets", Action::kEdit, Level::kAll}, {"service_tickets", Action::kInquire, Level::kAll}};
+    editor.permissions = {{"service_tickets", Action::kEdit, Level::kAll},
+                          {"service_tickets", Action::kInquire, Level::kAll}};
     const TenantRoles roles({editor});
     ApiKey k;
     k.roles = {RoleAssignment{"Ticket Editor", false, {}}};

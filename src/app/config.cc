@@ -1,7 +1,8 @@
 #include "app/config.h"
 
-#include <cstdlib>
 #include <toml++/toml.h>
+
+#include <cstdlib>
 
 #include "app/store_url.h"
 #include "common/ip.h"
@@ -180,19 +181,25 @@ const std::vector<SettingInfo>& settings() {
       {"tls_key_file", "PEM private key for tls_cert_file"},
       {"trusted_proxies", "CIDRs of proxies whose X-Forwarded-For is believed (comma-separated)"},
       {"flush_interval", "seconds between flushes of last-used times and failure counters (default 5)"},
-      {"last_use_resolution", "a key's last use is stored at most once per this many seconds, and at its first use (default 600); the node that verified it shows the exact time"},
-      {"audit_retention_days", "days audit events are kept; older ones are removed daily, the hash chain stays verifiable (default 400; 0 keeps them forever)"},
+      {"last_use_resolution",
+       "a key's last use is stored at most once per this many seconds, and at its first use (default 600); the node that verified it shows the exact time"},
+      {"audit_retention_days",
+       "days audit events are kept; older ones are removed daily, the hash chain stays verifiable (default 400; 0 keeps them forever)"},
       {"session_idle_timeout", "seconds a console session survives without a request (default 1800)"},
       {"session_absolute_timeout", "seconds a console session lasts after sign-in, at most (default 43200)"},
       {"alert_interval", "seconds between expiry-alert runs (default 300)"},
-      {"signature_window", "seconds a key-pair signature's created time may differ from the server's clock; replays are refused within it (default 300)"},
-      {"smtp_url", "SMTP relay for alert e-mail, smtp://HOST:PORT or smtps://HOST:PORT (default none: e-mails are recorded as skipped)"},
+      {"signature_window",
+       "seconds a key-pair signature's created time may differ from the server's clock; replays are refused within it (default 300)"},
+      {"smtp_url",
+       "SMTP relay for alert e-mail, smtp://HOST:PORT or smtps://HOST:PORT (default none: e-mails are recorded as skipped)"},
       {"smtp_starttls", "none, try or required: STARTTLS on smtp:// (default try)"},
       {"smtp_user", "SMTP user name (default none: no authentication)"},
       {"smtp_password_file", "file holding the SMTP password (never given on the command line)"},
       {"smtp_from", "sender address of alert e-mail (required with smtp_url)"},
-      {"webhook_key_file", "file with the key webhook signing secrets are derived from; created (0600) if missing (default: webhook.key next to the database)"},
-      {"master_key_file", "file with the master key that seals JWT signing keys (base64 of 32 bytes); created (0600) if missing; back it up apart from the database (default: master.key next to the database)"},
+      {"webhook_key_file",
+       "file with the key webhook signing secrets are derived from; created (0600) if missing (default: webhook.key next to the database)"},
+      {"master_key_file",
+       "file with the master key that seals JWT signing keys (base64 of 32 bytes); created (0600) if missing; back it up apart from the database (default: master.key next to the database)"},
       {"jwt_audience", "the aud claim of JWT keys' tokens, checked on verification (default keyward)"},
       {"jwt_algorithm", "ES256 or EdDSA: algorithm of new JWT signing keys (default ES256)"},
       {"log_level", "trace, debug, info, warn or error (default info)"},
@@ -237,8 +244,8 @@ Result<Config> loadConfig(const std::string& config_file, const EnvLookup& env, 
     if (auto st = apply(c, name, value, "flag --" + flag); !st) return std::unexpected(st.error());
   }
   if (!c.smtp_url.empty() && c.smtp_from.empty()) {
-    return fail(ErrorKind::kInvalid, "INVALID_CONFIG", "smtp_url is set but smtp_from is not: alert e-mail needs a sender",
-                "smtp_from");
+    return fail(ErrorKind::kInvalid, "INVALID_CONFIG",
+                "smtp_url is set but smtp_from is not: alert e-mail needs a sender", "smtp_from");
   }
   return c;
 }

@@ -30,21 +30,21 @@ struct Config {
   std::string tls_key_file;
   std::vector<std::string> trusted_proxies;
   int flush_interval = 5;
-  int last_use_resolution = 600;  // a key's last use is stored at most once per this many seconds
-  int audit_retention_days = 400;  // 0: keep forever; default keeps a year plus a margin
+  int last_use_resolution = 600;         // a key's last use is stored at most once per this many seconds
+  int audit_retention_days = 400;        // 0: keep forever; default keeps a year plus a margin
   int session_idle_timeout = 1800;       // console sessions end after 30 idle minutes
   int session_absolute_timeout = 43200;  // and 12 hours after sign-in
   // Expiry alerts (docs/operations.md "Expiry alerts").
-  int alert_interval = 300;         // seconds between scheduler runs
-  int signature_window = 300;       // accepted |now - created| of a signed request, seconds
-  std::string smtp_url;             // smtp://host:port or smtps://host:port; empty: no e-mail
+  int alert_interval = 300;           // seconds between scheduler runs
+  int signature_window = 300;         // accepted |now - created| of a signed request, seconds
+  std::string smtp_url;               // smtp://host:port or smtps://host:port; empty: no e-mail
   std::string smtp_starttls = "try";  // none | try | required (smtp:// only)
   std::string smtp_user;
-  std::string smtp_password_file;   // the password never comes from a flag or the environment
+  std::string smtp_password_file;  // the password never comes from a flag or the environment
   std::string smtp_from;
-  std::string webhook_key_file;     // empty: webhook.key next to the database
+  std::string webhook_key_file;  // empty: webhook.key next to the database
   // JWT keys (docs/operations.md "JWT master key").
-  std::string master_key_file;      // empty: master.key next to the database
+  std::string master_key_file;  // empty: master.key next to the database
   std::string jwt_audience = "keyward";
   std::string jwt_algorithm = "ES256";  // ES256 | EdDSA: new signing keys' algorithm
   std::string log_level = "info";

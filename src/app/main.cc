@@ -7,9 +7,10 @@
 #include "cli/commands.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"keyward — self-hostable, multi-tenant API key management.\n"
-               "Run `keyward serve` to start the server; the other commands call its REST API.",
-               "keyward"};
+  CLI::App app{
+      "keyward — self-hostable, multi-tenant API key management.\n"
+      "Run `keyward serve` to start the server; the other commands call its REST API.",
+      "keyward"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("keyward ") + KEYWARD_VERSION);
   int exit_code = 0;

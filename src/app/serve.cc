@@ -58,8 +58,7 @@ void printBootstrap(const std::string& secret, const std::string& listen, const 
   if (!cfg.bootstrap_token_file.empty()) {
     std::cout << " Also written to " << cfg.bootstrap_token_file << " (mode 0600).\n";
   }
-  std::cout << "================================================================================\n"
-            << std::endl;
+  std::cout << "================================================================================\n" << std::endl;
 }
 
 // The SMTP password from its file (first line); never from a flag, never logged.
@@ -158,8 +157,8 @@ Result<KeyFiles> loadKeyFiles(const Config& cfg, const std::filesystem::path& ke
   std::string master_key_path = !cfg.master_key_file.empty() ? cfg.master_key_file : (key_dir / "master.key").string();
   auto master_key = loadOrCreateMasterKey(master_key_path);
   if (!master_key) return std::unexpected(master_key.error());
-  const std::string webhook_key_path =
-      !cfg.webhook_key_file.empty() ? cfg.webhook_key_file : (key_dir / "webhook.key").string();
+  const std::string webhook_key_path = !cfg.webhook_key_file.empty() ? cfg.webhook_key_file
+                                                                     : (key_dir / "webhook.key").string();
   auto webhook_key = notify::loadOrCreateWebhookKey(webhook_key_path);
   if (!webhook_key) return std::unexpected(webhook_key.error());
   return KeyFiles{std::move(*master_key), std::move(master_key_path), std::move(*webhook_key)};
@@ -305,8 +304,8 @@ int runServe(const Config& cfg) {
     return 1;
   }
   LoadReport loaded;
-  auto wired = wire(**store, clock, std::move(key_files->master_key), notify::WebhookSecrets(std::move(key_files->webhook_key)),
-                    wiringOptions(cfg), &loaded);
+  auto wired = wire(**store, clock, std::move(key_files->master_key),
+                    notify::WebhookSecrets(std::move(key_files->webhook_key)), wiringOptions(cfg), &loaded);
   if (!wired) {
     spdlog::error("{}", wired.error().message);
     return 1;

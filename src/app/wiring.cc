@@ -37,22 +37,35 @@ Result<LoadReport> Services::load() {
   LoadReport report;
   const auto start = std::chrono::steady_clock::now();
   auto keys_loaded = access.loadAll();
-  if (!keys_loaded) return fail(keys_loaded.error().kind, keys_loaded.error().code,
-                                "cannot load keys: " + keys_loaded.error().message);
+  if (!keys_loaded)
+    return fail(keys_loaded.error().kind, keys_loaded.error().code, "cannot load keys: " + keys_loaded.error().message);
   report.keys = *keys_loaded;
-  report.key_load_time =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  report.key_load_time = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                               start);
   auto signing = jwt.loadAll();
-  if (!signing) return fail(signing.error().kind, signing.error().code,
-                            "cannot load JWT signing keys: " + signing.error().message);
+  if (!signing)
+    return fail(signing.error().kind, signing.error().code, "cannot load JWT signing keys: " + signing.error().message);
   report.signing_keys = *signing;
   return report;
 }
 
 http::Deps Services::routerDeps(std::vector<Cidr> trusted_proxies, bool tls) {
-  return http::Deps{tenants, groups, keys, principals, roles, sessions, audit, auth, verifier,
-                    [&s = store] { return s.ping(); }, clock, std::move(trusted_proxies), tls, &alerts,
-                    &signed_requests, &jwt};
+  return http::Deps{tenants,
+                    groups,
+                    keys,
+                    principals,
+                    roles,
+                    sessions,
+                    audit,
+                    auth,
+                    verifier,
+                    [&s = store] { return s.ping(); },
+                    clock,
+                    std::move(trusted_proxies),
+                    tls,
+                    &alerts,
+                    &signed_requests,
+                    &jwt};
 }
 
 Result<std::unique_ptr<Services>> wire(Store& store, const Clock& clock, sign::MasterKey master_key,

@@ -32,7 +32,9 @@ namespace json = boost::json;
 constexpr std::array<std::string_view, 4> kActions = {"inquire", "add", "edit", "delete"};
 constexpr std::array<std::string_view, 3> kLevels = {"all", "mine", "none"};
 
-inline std::unexpected<Error> bad(std::string message) { return fail(ErrorKind::kInvalid, "USAGE", std::move(message)); }
+inline std::unexpected<Error> bad(std::string message) {
+  return fail(ErrorKind::kInvalid, "USAGE", std::move(message));
+}
 
 template <size_t N>
 inline bool oneOf(std::string_view s, const std::array<std::string_view, N>& allowed) {
@@ -63,7 +65,9 @@ inline Result<json::object> moduleAndAction(std::string_view module, std::string
   return json::object{{"module", module}, {"action", action}};
 }
 
-inline std::string text(const json::value& v) { return v.is_string() ? std::string(v.get_string()) : json::serialize(v); }
+inline std::string text(const json::value& v) {
+  return v.is_string() ? std::string(v.get_string()) : json::serialize(v);
+}
 
 // " (a, b)", " (all resources)" or "" for an object carrying resources / all_resources.
 inline std::string scopeSuffix(const json::object& o) {
@@ -110,7 +114,8 @@ inline Result<json::value> parseRoleAssignment(std::string_view spec) {
 
 inline Result<json::value> parsePermission(std::string_view spec) {
   const auto parts = splitN(spec, ':', 3);
-  if (parts.size() != 3) return bad("'" + std::string(spec) + "': a permission is MODULE:ACTION:LEVEL, e.g. keys:inquire:all");
+  if (parts.size() != 3)
+    return bad("'" + std::string(spec) + "': a permission is MODULE:ACTION:LEVEL, e.g. keys:inquire:all");
   auto o = moduleAndAction(parts[0], parts[1], spec);
   if (!o) return std::unexpected(o.error());
   if (!oneOf(parts[2], kLevels)) return bad("'" + std::string(spec) + "': the level must be one of all, mine, none");

@@ -1,5 +1,3 @@
-#include "cli/nouns.h"
-
 #include <boost/json.hpp>
 #include <memory>
 #include <string>
@@ -7,6 +5,7 @@
 
 #include "cli/common_options.h"
 #include "cli/json_fields.h"
+#include "cli/nouns.h"
 #include "cli/printing.h"
 #include "cli/requests.h"
 #include "cli/session.h"
@@ -15,9 +14,9 @@ namespace keyward::cli {
 namespace {
 
 std::vector<std::string> deliveryRow(const json::value& d) {
-  return {field(d, "id"),        field(d, "channel"),  field(d, "recipient"), field(d, "key_id"),
-          field(d, "alert_day"), field(d, "kind"),     field(d, "status"),    field(d, "attempts"),
-          field(d, "last_error", "")};
+  return {field(d, "id"),     field(d, "channel"),   field(d, "recipient"),
+          field(d, "key_id"), field(d, "alert_day"), field(d, "kind"),
+          field(d, "status"), field(d, "attempts"),  field(d, "last_error", "")};
 }
 
 }  // namespace
@@ -28,7 +27,8 @@ void registerAlerts(CLI::App& app, int& exit_code) {
   struct DeliveryOptions {
     std::string tenant, key, channel, status;
   };
-  auto* cmd = cmd_group->add_subcommand("deliveries", "List alert deliveries (e-mail, webhook) and their attempts, newest first");
+  auto* cmd = cmd_group->add_subcommand("deliveries",
+                                        "List alert deliveries (e-mail, webhook) and their attempts, newest first");
   auto d = std::make_shared<DeliveryOptions>();
   auto o = std::make_shared<ListOptions>();
   addTenantOption(cmd, d->tenant);

@@ -1,5 +1,3 @@
-#include "cli/nouns.h"
-
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cstdint>
@@ -13,6 +11,7 @@
 #include "cli/common_options.h"
 #include "cli/http_client.h"
 #include "cli/json_fields.h"
+#include "cli/nouns.h"
 #include "cli/output.h"
 #include "cli/printing.h"
 #include "cli/requests.h"
@@ -42,8 +41,9 @@ void addAuditFilters(CLI::App* cmd, AuditOptions& o) {
 // "&name=value..." for the filters given (runList turns the first '&' into '?').
 std::string auditQuery(const AuditOptions& o) {
   std::string q;
-  for (auto [name, value] : {std::pair{"action", &o.action}, std::pair{"actor", &o.actor}, std::pair{"target", &o.target},
-                             std::pair{"since", &o.since}, std::pair{"until", &o.until}}) {
+  for (auto [name, value] :
+       {std::pair{"action", &o.action}, std::pair{"actor", &o.actor}, std::pair{"target", &o.target},
+        std::pair{"since", &o.since}, std::pair{"until", &o.until}}) {
     if (!value->empty()) q += std::string("&") + name + "=" + encode(*value);
   }
   return q;
@@ -52,8 +52,8 @@ std::string auditQuery(const AuditOptions& o) {
 std::string auditPath(const AuditOptions& o) { return "/v1/tenants/" + encode(o.tenant) + "/audit"; }
 
 std::vector<std::string> auditRow(const json::value& e) {
-  return {field(e, "seq"), field(e, "at"), field(e, "actor"), field(e, "action"), field(e, "target"),
-          field(e, "outcome"), field(e, "client_ip")};
+  return {field(e, "seq"),    field(e, "at"),      field(e, "actor"),    field(e, "action"),
+          field(e, "target"), field(e, "outcome"), field(e, "client_ip")};
 }
 
 }  // namespace
@@ -76,8 +76,9 @@ void registerAudit(CLI::App& app, int& exit_code) {
     }));
   }
   {
-    auto* cmd = audit->add_subcommand(
-        "verify", "Recompute the tenant's hash chain; exit 0 when intact, 1 with the first broken link");
+    auto* cmd =
+        audit->add_subcommand("verify",
+                              "Recompute the tenant's hash chain; exit 0 when intact, 1 with the first broken link");
     auto o = std::make_shared<AuditOptions>();
     addTenantOption(cmd, o->tenant);
     auto g = addConnectionOptions(cmd);

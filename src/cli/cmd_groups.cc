@@ -1,5 +1,3 @@
-#include "cli/nouns.h"
-
 #include <boost/json.hpp>
 #include <memory>
 #include <string>
@@ -7,6 +5,7 @@
 
 #include "cli/common_options.h"
 #include "cli/json_fields.h"
+#include "cli/nouns.h"
 #include "cli/output.h"
 #include "cli/printing.h"
 #include "cli/requests.h"

@@ -116,9 +116,9 @@ void addKeysUpdate(CLI::App* keys, int& exit_code) {
 
 void addKeysEnableDisable(CLI::App* keys, int& exit_code) {
   for (const bool enable : {true, false}) {
-    auto* cmd = keys->add_subcommand(
-        enable ? "enable" : "disable",
-        enable ? "Enable a disabled key: it verifies again" : "Disable a key: it stops verifying until enabled again");
+    auto* cmd = keys->add_subcommand(enable ? "enable" : "disable",
+                                     enable ? "Enable a disabled key: it verifies again"
+                                            : "Disable a key: it stops verifying until enabled again");
     auto o = std::make_shared<KeyOptions>();
     addTenantOption(cmd, o->tenant);
     cmd->add_option("id", o->id, "Key id")->required();
@@ -129,7 +129,8 @@ void addKeysEnableDisable(CLI::App* keys, int& exit_code) {
       body["enabled"] = enable;
       auto r = s.call("PATCH", keysPath(*o) + "/" + encode(o->id), &body);
       if (!r) return;
-      printDone(s, *r, std::string("Key ") + sanitize(field(r->doc, "id")) + " is now " + sanitize(field(r->doc, "state")));
+      printDone(s, *r,
+                std::string("Key ") + sanitize(field(r->doc, "id")) + " is now " + sanitize(field(r->doc, "state")));
     }));
   }
 }
@@ -159,7 +160,8 @@ std::string renderKey(const json::value& k) {
       {"Tenant", field(k, "tenant_id")},
       {"Description", field(k, "description", "")},
       {"Group", field(k, "group_id")},
-      {"Kind", field(k, "kind") + (field(k, "credential_mode", "").empty() ? "" : " (" + field(k, "credential_mode") + ")")},
+      {"Kind",
+       field(k, "kind") + (field(k, "credential_mode", "").empty() ? "" : " (" + field(k, "credential_mode") + ")")},
       {"Purpose", field(k, "purpose")},
       {"State", field(k, "state")},
       {"Start", field(k, "start")},
@@ -191,8 +193,8 @@ void addExpiryOptions(CLI::App* cmd, ExpiryOptions& e, std::string_view default_
   auto* in = cmd->add_option("--expires-in-days", e.in_days,
                              "Expire this many days from now (" + std::string(default_text) + ")");
   auto* at = cmd->add_option("--expires-at", e.at, "Expire at this RFC 3339 time, e.g. 2026-01-31T00:00:00Z");
-  auto* never =
-      cmd->add_flag("--never-expires", e.never, "The key never expires (refused when the tenant sets max_expiry_days)");
+  auto* never = cmd->add_flag("--never-expires", e.never,
+                              "The key never expires (refused when the tenant sets max_expiry_days)");
   in->excludes(at)->excludes(never);
   at->excludes(never);
 }
@@ -211,7 +213,8 @@ void addOwnerOptions(CLI::App* cmd, OwnerOptions& o, bool update) {
                               "The key acts on behalf of this service user (id); counts against the tenant's "
                               "max_keys_per_service_user");
   user->excludes(svc);
-  if (update) cmd->add_flag("--no-owner", o.none, "The key no longer acts on behalf of anyone")->excludes(user)->excludes(svc);
+  if (update)
+    cmd->add_flag("--no-owner", o.none, "The key no longer acts on behalf of anyone")->excludes(user)->excludes(svc);
 }
 
 void putOwner(json::object& body, const OwnerOptions& o) {

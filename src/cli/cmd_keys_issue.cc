@@ -65,8 +65,7 @@ void printSecretOnce(const json::value& doc, std::string_view what) {
       return;
     }
     std::cout << "Private key (PKCS#8 PEM; give it to the client, it signs requests with keyid \""
-              << sanitize(field(key, "keyid")) << "\"):\n"
-              ;
+              << sanitize(field(key, "keyid")) << "\"):\n";
     // A PEM is printed line by line: each line is sanitised, the line breaks kept.
     std::istringstream lines(secret);
     for (std::string line; std::getline(lines, line);) std::cout << sanitize(line) << '\n';
@@ -79,7 +78,8 @@ void printSecretOnce(const json::value& doc, std::string_view what) {
   } else {
     std::cout << "Secret: " << sanitize(field(doc, "secret")) << '\n';
   }
-  std::cout << "This " << what << " is shown only once: store it now. keyward keeps only a digest and cannot show "
+  std::cout << "This " << what
+            << " is shown only once: store it now. keyward keeps only a digest and cannot show "
                "it again.\n";
 }
 
@@ -88,10 +88,22 @@ std::optional<std::int64_t> parseDurationSeconds(std::string_view text) {
   if (text.empty()) return std::nullopt;
   std::int64_t unit = 1;
   switch (text.back()) {
-    case 's': unit = 1; text.remove_suffix(1); break;
-    case 'm': unit = 60; text.remove_suffix(1); break;
-    case 'h': unit = 3600; text.remove_suffix(1); break;
-    case 'd': unit = 86400; text.remove_suffix(1); break;
+    case 's':
+      unit = 1;
+      text.remove_suffix(1);
+      break;
+    case 'm':
+      unit = 60;
+      text.remove_suffix(1);
+      break;
+    case 'h':
+      unit = 3600;
+      text.remove_suffix(1);
+      break;
+    case 'd':
+      unit = 86400;
+      text.remove_suffix(1);
+      break;
     default: break;
   }
   if (text.empty() || text.size() > 12) return std::nullopt;

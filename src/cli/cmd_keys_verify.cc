@@ -111,9 +111,10 @@ void addKeysVerify(CLI::App* keys, int& exit_code) {
   cmd->add_option("--tenant", o->tenant, "The tenant whose API is being called; a key of another tenant fails")
       ->envname("KEYWARD_TENANT");
   cmd->add_option("--ip", o->ip, "The client address the resource server saw; checked against the allowlist");
-  auto* permission = addRepeatable(cmd, "--permission", o->checks,
-                "Require this permission, MODULE:ACTION[:RESOURCE] with ACTION one of inquire, add, edit, "
-                "delete (e.g. billing:edit or cloud_accounts:inquire:acc-1); repeat for several");
+  auto* permission =
+      addRepeatable(cmd, "--permission", o->checks,
+                    "Require this permission, MODULE:ACTION[:RESOURCE] with ACTION one of inquire, add, edit, "
+                    "delete (e.g. billing:edit or cloud_accounts:inquire:acc-1); repeat for several");
   cmd->add_option("--resource-owner", o->resource_owner,
                   "Owner (user or service user id) of the resources in --permission: a grant at level "
                   "'mine' then counts only when it is the key's owner")

@@ -1,11 +1,10 @@
-#include "cli/nouns.h"
-
 #include <boost/json.hpp>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "cli/json_fields.h"
+#include "cli/nouns.h"
 #include "cli/output.h"
 #include "cli/tenant_collection.h"
 
@@ -22,14 +21,15 @@ std::vector<std::string> moduleRow(const json::value& m) {
   return {field(m, "name"), field(m, "builtin"), field(m, "description", "")};
 }
 
-const Noun kModules{"modules", "module", "modules", "Module name", renderModule,
-                    {"NAME", "BUILTIN", "DESCRIPTION"}, moduleRow};
+const Noun kModules{"modules", "module", "modules", "Module name", renderModule, {"NAME", "BUILTIN", "DESCRIPTION"},
+                    moduleRow};
 
 }  // namespace
 
 void registerModules(CLI::App& app, int& exit_code) {
-  auto* modules = app.add_subcommand(
-      "modules", "Manage modules: the names permissions refer to (register your own API's areas here)");
+  auto* modules =
+      app.add_subcommand("modules",
+                         "Manage modules: the names permissions refer to (register your own API's areas here)");
   modules->require_subcommand(1);
   {
     auto o = std::make_shared<NamedOptions>();

@@ -1,5 +1,3 @@
-#include "cli/nouns.h"
-
 #include <boost/json.hpp>
 #include <memory>
 #include <string>
@@ -7,6 +5,7 @@
 
 #include "cli/common_options.h"
 #include "cli/json_fields.h"
+#include "cli/nouns.h"
 #include "cli/output.h"
 #include "cli/printing.h"
 #include "cli/requests.h"
@@ -16,12 +15,9 @@ namespace keyward::cli {
 namespace {
 
 std::vector<std::string> notificationRow(const json::value& n) {
-  return {field(n, "id"),
-          field(n, "read") == "true" ? "read" : "unread",
-          field(n, "kind"),
-          field(n, "key_name") + " (" + field(n, "key_id") + ")",
-          field(n, "expires_at"),
-          field(n, "message")};
+  return {field(n, "id"),         field(n, "read") == "true" ? "read" : "unread",
+          field(n, "kind"),       field(n, "key_name") + " (" + field(n, "key_id") + ")",
+          field(n, "expires_at"), field(n, "message")};
 }
 
 std::string renderNotification(const json::value& n) {

@@ -1,5 +1,3 @@
-#include "cli/nouns.h"
-
 #include <boost/json.hpp>
 #include <memory>
 #include <optional>
@@ -7,10 +5,11 @@
 #include <utility>
 #include <vector>
 
+#include "cli/access_options.h"
 #include "cli/access_syntax.h"
 #include "cli/common_options.h"
-#include "cli/access_options.h"
 #include "cli/json_fields.h"
+#include "cli/nouns.h"
 #include "cli/output.h"
 #include "cli/requests.h"
 #include "cli/session.h"
@@ -45,8 +44,10 @@ std::vector<std::string> roleRow(const json::value& r) {
           describePermissions(member(r, "permissions"))};
 }
 
-const Noun kRoles{"roles", "role", "roles", "Role id, e.g. rol_... or builtin-global-viewer", renderRole,
-                  {"ID", "NAME", "BUILTIN", "SCOPE", "PERMISSIONS"}, roleRow};
+const Noun kRoles{"roles",    "role",
+                  "roles",    "Role id, e.g. rol_... or builtin-global-viewer",
+                  renderRole, {"ID", "NAME", "BUILTIN", "SCOPE", "PERMISSIONS"},
+                  roleRow};
 
 struct RoleDefinition {
   std::string name;
@@ -60,8 +61,10 @@ struct RoleDefinition {
 BodyBuilder roleBody(std::shared_ptr<RoleDefinition> o, bool create) {
   return [o, create](Session& s, const CLI::App& c) -> std::optional<json::object> {
     json::object body;
-    putGiven(body, c, {{"--name", "name", &o->name}, {"--description", "description", &o->description},
-                       {"--scope-module", "scope_module", &o->scope_module}});
+    putGiven(body, c,
+             {{"--name", "name", &o->name},
+              {"--description", "description", &o->description},
+              {"--scope-module", "scope_module", &o->scope_module}});
     if (o->no_scope) body["scope_module"] = nullptr;
     if (create || !o->permissions.empty() || o->clear_permissions) {
       auto perms = parsedList(s, o->permissions, "--permission", parsePermission);

@@ -1,5 +1,3 @@
-#include "cli/nouns.h"
-
 #include <boost/json.hpp>
 #include <memory>
 #include <string>
@@ -7,6 +5,7 @@
 
 #include "cli/access_options.h"
 #include "cli/json_fields.h"
+#include "cli/nouns.h"
 #include "cli/output.h"
 #include "cli/requests.h"
 #include "cli/session.h"
@@ -32,8 +31,9 @@ std::vector<std::string> serviceUserRow(const json::value& u) {
   return {field(u, "id"), field(u, "name"), enabledState(u), rolesOf(u), field(u, "description", "")};
 }
 
-const Noun kServiceUsers{"service-users", "service user", "service users", "Service user id", renderServiceUser,
-                         {"ID", "NAME", "STATE", "ROLES", "DESCRIPTION"}, serviceUserRow};
+const Noun kServiceUsers{"service-users",   "service user",    "service users",
+                         "Service user id", renderServiceUser, {"ID", "NAME", "STATE", "ROLES", "DESCRIPTION"},
+                         serviceUserRow};
 
 }  // namespace
 
@@ -59,10 +59,8 @@ void registerServiceUsers(CLI::App& app, int& exit_code) {
     addRoleOptions(cmd, o->roles, true);
   }
   addEnableDisable(svc, kServiceUsers, "Enable a service user: its keys verify again",
-                   "Disable a service user: its keys stop verifying (OWNER_DISABLED) until it is enabled",
-                   exit_code);
-  addDelete(svc, kServiceUsers, "Delete a service user (refused while it owns keys that are not revoked)",
-            exit_code);
+                   "Disable a service user: its keys stop verifying (OWNER_DISABLED) until it is enabled", exit_code);
+  addDelete(svc, kServiceUsers, "Delete a service user (refused while it owns keys that are not revoked)", exit_code);
 }
 
 }  // namespace keyward::cli

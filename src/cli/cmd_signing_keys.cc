@@ -1,5 +1,3 @@
-#include "cli/nouns.h"
-
 #include <boost/json.hpp>
 #include <iostream>
 #include <memory>
@@ -8,6 +6,7 @@
 
 #include "cli/common_options.h"
 #include "cli/json_fields.h"
+#include "cli/nouns.h"
 #include "cli/output.h"
 #include "cli/printing.h"
 #include "cli/requests.h"
@@ -17,8 +16,8 @@ namespace keyward::cli {
 namespace {
 
 std::vector<std::string> signingKeyRow(const json::value& k) {
-  return {field(k, "kid"), field(k, "alg"), field(k, "status"), field(k, "created_at"), field(k, "retired_at"),
-          field(k, "published_until")};
+  return {field(k, "kid"),        field(k, "alg"),        field(k, "status"),
+          field(k, "created_at"), field(k, "retired_at"), field(k, "published_until")};
 }
 
 std::string renderSigningKey(const json::value& k) {
@@ -57,7 +56,8 @@ void registerSigningKeys(CLI::App& app, int& exit_code) {
     }));
   }
   {
-    auto* cmd = cmd_group->add_subcommand("rotate", "Start signing new JWTs with a new key; the old one stays in the JWKS");
+    auto* cmd = cmd_group->add_subcommand("rotate",
+                                          "Start signing new JWTs with a new key; the old one stays in the JWKS");
     cmd->footer(
         "Tokens signed by the old key keep verifying: it stays in the JWKS until the longest a JWT key\n"
         "can live (730 days) has passed since its retirement.\n");

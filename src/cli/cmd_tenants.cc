@@ -1,5 +1,3 @@
-#include "cli/nouns.h"
-
 #include <boost/json.hpp>
 #include <memory>
 #include <string>
@@ -7,6 +5,7 @@
 
 #include "cli/common_options.h"
 #include "cli/json_fields.h"
+#include "cli/nouns.h"
 #include "cli/output.h"
 #include "cli/printing.h"
 #include "cli/requests.h"
@@ -54,8 +53,8 @@ void addTenantSettings(CLI::App* cmd, TenantSettings& t, bool create) {
   cmd->add_option("--key-prefix", t.key_prefix, "Prefix of every key of the tenant: 2-12 of [a-z0-9] (default kw)");
   cmd->add_option("--default-expiry-days", t.default_expiry_days,
                   "Lifetime of a key created without an expiry (default 182)");
-  auto* max =
-      cmd->add_option("--max-expiry-days", t.max_expiry_days, "Longest lifetime a key may have (default: no limit)");
+  auto* max = cmd->add_option("--max-expiry-days", t.max_expiry_days,
+                              "Longest lifetime a key may have (default: no limit)");
   if (!create) {
     cmd->add_flag("--no-max-expiry", t.no_max_expiry, "Remove the limit on key lifetime")->excludes(max);
   }

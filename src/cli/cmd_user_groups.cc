@@ -1,14 +1,13 @@
-#include "cli/nouns.h"
-
 #include <boost/json.hpp>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "cli/common_options.h"
 #include "cli/access_options.h"
+#include "cli/common_options.h"
 #include "cli/json_fields.h"
+#include "cli/nouns.h"
 #include "cli/output.h"
 #include "cli/requests.h"
 #include "cli/session.h"
@@ -36,8 +35,9 @@ std::vector<std::string> userGroupRow(const json::value& g) {
           field(g, "subscriptions", "none")};
 }
 
-const Noun kUserGroups{"user-groups", "user group", "user groups", "User group id", renderUserGroup,
-                       {"ID", "NAME", "MEMBERS", "SUBSCRIPTIONS"}, userGroupRow};
+const Noun kUserGroups{"user-groups",   "user group",    "user groups",
+                       "User group id", renderUserGroup, {"ID", "NAME", "MEMBERS", "SUBSCRIPTIONS"},
+                       userGroupRow};
 
 struct UserGroupOptions {
   std::shared_ptr<NamedOptions> named = std::make_shared<NamedOptions>();
@@ -87,8 +87,8 @@ void registerUserGroups(CLI::App& app, int& exit_code) {
   addGet(groups, kUserGroups, exit_code);
   {
     auto o = std::make_shared<UserGroupOptions>();
-    auto* cmd = addUpdate(groups, kUserGroups, "Rename a user group or change its members or subscriptions",
-                          exit_code, userGroupBody(o));
+    auto* cmd = addUpdate(groups, kUserGroups, "Rename a user group or change its members or subscriptions", exit_code,
+                          userGroupBody(o));
     cmd->add_option("--name", o->named->name, "New name");
     cmd->add_option("--description", o->named->description, "New description");
     addUserGroupOptions(cmd, *o, true);

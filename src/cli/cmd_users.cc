@@ -1,5 +1,3 @@
-#include "cli/nouns.h"
-
 #include <boost/json.hpp>
 #include <memory>
 #include <optional>
@@ -9,6 +7,7 @@
 
 #include "cli/access_options.h"
 #include "cli/json_fields.h"
+#include "cli/nouns.h"
 #include "cli/output.h"
 #include "cli/requests.h"
 #include "cli/session.h"
@@ -35,8 +34,8 @@ std::vector<std::string> userRow(const json::value& u) {
   return {field(u, "id"), field(u, "email"), field(u, "display_name"), enabledState(u), rolesOf(u)};
 }
 
-const Noun kUsers{"users", "user", "users", "User id", renderUser,
-                  {"ID", "EMAIL", "DISPLAY NAME", "STATE", "ROLES"}, userRow};
+const Noun kUsers{"users", "user", "users", "User id", renderUser, {"ID", "EMAIL", "DISPLAY NAME", "STATE", "ROLES"},
+                  userRow};
 
 struct UserOptions {
   std::string email;
@@ -78,19 +77,19 @@ void registerUsers(CLI::App& app, int& exit_code) {
   addGet(users, kUsers, exit_code);
   {
     auto o = std::make_shared<UserOptions>();
-    auto* cmd = addUpdate(users, kUsers, "Change a user's e-mail, display name, password or roles", exit_code,
-                          [o](Session& s, const CLI::App& c) -> std::optional<json::object> {
-                            json::object body;
-                            putGiven(body, c, {{"--email", "email", &o->email},
-                                               {"--display-name", "display_name", &o->display_name}});
-                            if (!putRoles(s, body, o->roles)) return std::nullopt;
-                            if (o->change_password || o->password_stdin) {
-                              auto password = readPassword(s, o->password_stdin);
-                              if (!password) return std::nullopt;
-                              body["password"] = std::move(*password);
-                            }
-                            return body;
-                          });
+    auto* cmd = addUpdate(
+        users, kUsers, "Change a user's e-mail, display name, password or roles", exit_code,
+        [o](Session& s, const CLI::App& c) -> std::optional<json::object> {
+          json::object body;
+          putGiven(body, c, {{"--email", "email", &o->email}, {"--display-name", "display_name", &o->display_name}});
+          if (!putRoles(s, body, o->roles)) return std::nullopt;
+          if (o->change_password || o->password_stdin) {
+            auto password = readPassword(s, o->password_stdin);
+            if (!password) return std::nullopt;
+            body["password"] = std::move(*password);
+          }
+          return body;
+        });
     cmd->add_option("--email", o->email, "New e-mail address");
     cmd->add_option("--display-name", o->display_name, "New display name");
     cmd->add_flag("--change-password", o->change_password,

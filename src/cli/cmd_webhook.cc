@@ -1,5 +1,3 @@
-#include "cli/nouns.h"
-
 #include <boost/json.hpp>
 #include <iostream>
 #include <memory>
@@ -9,6 +7,7 @@
 
 #include "cli/common_options.h"
 #include "cli/json_fields.h"
+#include "cli/nouns.h"
 #include "cli/output.h"
 #include "cli/printing.h"
 #include "cli/requests.h"
@@ -50,7 +49,9 @@ void registerWebhook(CLI::App& app, int& exit_code) {
   cmd_group->require_subcommand(1);
   auto path = [](const std::string& tenant) { return "/v1/tenants/" + encode(tenant) + "/webhook"; };
   {
-    auto* cmd = cmd_group->add_subcommand("set", "Create or change the webhook; on creation its signing secret is printed once");
+    auto* cmd =
+        cmd_group->add_subcommand("set",
+                                  "Create or change the webhook; on creation its signing secret is printed once");
     auto tenant = std::make_shared<std::string>();
     auto url = std::make_shared<std::string>();
     auto events = std::make_shared<std::vector<std::string>>();
@@ -83,7 +84,8 @@ void registerWebhook(CLI::App& app, int& exit_code) {
     auto g = addConnectionOptions(cmd);
     cmd->callback(guarded(exit_code, [tenant, g, path, &exit_code] {
       Session s(*g, exit_code);
-      if (auto r = s.call("DELETE", path(*tenant))) printDone(s, *r, "Deleted the webhook of tenant " + sanitize(*tenant));
+      if (auto r = s.call("DELETE", path(*tenant)))
+        printDone(s, *r, "Deleted the webhook of tenant " + sanitize(*tenant));
     }));
   }
   {

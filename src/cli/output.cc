@@ -16,8 +16,8 @@ std::string sanitize(std::string_view text) {
 
 size_t displayWidth(std::string_view text) {
   // Continuation bytes (10xxxxxx) do not start a code point.
-  return size_t(
-      std::count_if(text.begin(), text.end(), [](char ch) { return (static_cast<unsigned char>(ch) & 0xC0) != 0x80; }));
+  return size_t(std::count_if(text.begin(), text.end(),
+                              [](char ch) { return (static_cast<unsigned char>(ch) & 0xC0) != 0x80; }));
 }
 
 Table::Table(std::vector<std::string> headers) : headers_(std::move(headers)) {}

@@ -11,17 +11,13 @@
 namespace keyward::cli {
 
 void printOne(Session& s, const Reply& r, std::string (*render)(const json::value&)) {
-  if (s.json())
-    s.printRaw(r);
-  else
-    std::cout << render(r.doc);
+  if (s.json()) s.printRaw(r);
+  else std::cout << render(r.doc);
 }
 
 void printDone(Session& s, const Reply& r, const std::string& message) {
-  if (s.json())
-    s.printRaw(r);
-  else
-    std::cout << message << '\n';
+  if (s.json()) s.printRaw(r);
+  else std::cout << message << '\n';
 }
 
 void runList(Session& s, const std::string& path, std::string query, const ListOptions& o,

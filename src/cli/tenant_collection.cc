@@ -76,8 +76,8 @@ void addDelete(CLI::App* parent, const Noun& n, const std::string& help, int& ex
                 });
 }
 
-void addEnableDisable(CLI::App* parent, const Noun& n, const std::string& enable_help,
-                      const std::string& disable_help, int& exit_code) {
+void addEnableDisable(CLI::App* parent, const Noun& n, const std::string& enable_help, const std::string& disable_help,
+                      int& exit_code) {
   for (const bool enable : {true, false}) {
     tenantCommand(parent, n, enable ? "enable" : "disable", enable ? enable_help : disable_help, true, exit_code,
                   [n = &n, enable](Session& s, const CLI::App&, const std::string& path, const std::string& id) {

@@ -51,8 +51,8 @@ void addGet(CLI::App* parent, const Noun& n, int& exit_code);
 void addDelete(CLI::App* parent, const Noun& n, const std::string& help, int& exit_code);
 
 // enable / disable: PATCH {"disabled": ...} on a user or service user.
-void addEnableDisable(CLI::App* parent, const Noun& n, const std::string& enable_help,
-                      const std::string& disable_help, int& exit_code);
+void addEnableDisable(CLI::App* parent, const Noun& n, const std::string& enable_help, const std::string& disable_help,
+                      int& exit_code);
 
 // Copies the string options that were given into `body` under their JSON names.
 void putGiven(json::object& body, const CLI::App& cmd,

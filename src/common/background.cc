@@ -1,9 +1,9 @@
 #include "common/background.h"
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <cerrno>
-#include <unistd.h>
 
 namespace keyward {
 

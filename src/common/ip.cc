@@ -54,8 +54,7 @@ Result<IpAddress> parseIp(std::string_view text) {
   IpAddress ip;
   if (text.find(':') == std::string_view::npos) {
     if (parseV4(text, ip)) return ip;
-    return invalidField("", "'" + std::string(text) + "' is not a valid IPv4 address",
-                        "INVALID_IP");
+    return invalidField("", "'" + std::string(text) + "' is not a valid IPv4 address", "INVALID_IP");
   }
   if (text.size() < 46) {
     char buf[64];
@@ -70,15 +69,14 @@ Result<Cidr> parseCidr(std::string_view text) {
   const size_t slash = text.find('/');
   auto ip = parseIp(text.substr(0, slash));
   if (!ip) {
-    return invalidField("", "'" + std::string(text) + "' is not a valid CIDR: " + ip.error().message,
-                        "INVALID_CIDR");
+    return invalidField("", "'" + std::string(text) + "' is not a valid CIDR: " + ip.error().message, "INVALID_CIDR");
   }
   const bool v4 = text.find(':') == std::string_view::npos;
   unsigned prefix = v4 ? 32 : 128;
-  if (slash != std::string_view::npos &&
-      !parseDecimal(text.substr(slash + 1), v4 ? 32 : 128, prefix)) {
-    return invalidField("", "'" + std::string(text) + "' has an invalid prefix length (0-" +
-                                (v4 ? std::string("32") : std::string("128")) + ")",
+  if (slash != std::string_view::npos && !parseDecimal(text.substr(slash + 1), v4 ? 32 : 128, prefix)) {
+    return invalidField("",
+                        "'" + std::string(text) + "' has an invalid prefix length (0-" +
+                            (v4 ? std::string("32") : std::string("128")) + ")",
                         "INVALID_CIDR");
   }
   Cidr c{*ip, std::uint8_t(v4 ? prefix + 96 : prefix)};
@@ -86,8 +84,7 @@ Result<Cidr> parseCidr(std::string_view text) {
   Cidr masked = c;
   for (unsigned bit = c.prefix; bit < 128; ++bit) masked.network.bytes[bit / 8] &= std::uint8_t(~(0x80 >> (bit % 8)));
   if (masked.network != c.network) {
-    return invalidField("", "'" + std::string(text) + "' has host bits set; did you mean '" +
-                                formatCidr(masked) + "'?",
+    return invalidField("", "'" + std::string(text) + "' has host bits set; did you mean '" + formatCidr(masked) + "'?",
                         "INVALID_CIDR");
   }
   return c;

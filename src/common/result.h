@@ -44,13 +44,11 @@ class [[nodiscard]] Result : public std::expected<T, Error> {
 };
 using Status = Result<void>;
 
-inline std::unexpected<Error> fail(ErrorKind kind, std::string code, std::string message,
-                                   std::string field = {}) {
+inline std::unexpected<Error> fail(ErrorKind kind, std::string code, std::string message, std::string field = {}) {
   return std::unexpected(Error{kind, std::move(code), std::move(message), std::move(field)});
 }
 
-inline std::unexpected<Error> invalidField(std::string field, std::string message,
-                                           std::string code = "INVALID_FIELD") {
+inline std::unexpected<Error> invalidField(std::string field, std::string message, std::string code = "INVALID_FIELD") {
   return fail(ErrorKind::kInvalid, std::move(code), std::move(message), std::move(field));
 }
 

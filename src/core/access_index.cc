@@ -69,7 +69,8 @@ std::string renderAssignments(const std::vector<RoleAssignment>& roles) {
 
 namespace {
 
-void appendScope(std::string& out, bool all, const std::unordered_set<std::string, verify::StringHash, std::equal_to<>>& ids) {
+void appendScope(std::string& out, bool all,
+                 const std::unordered_set<std::string, verify::StringHash, std::equal_to<>>& ids) {
   if (all) {
     out += ",\"all_resources\":true";
     return;
@@ -118,8 +119,8 @@ Result<TenantRoles> AccessIndex::rolesOf(std::string_view tenant_id) {
   return TenantRoles(std::move(*custom));
 }
 
-Result<std::shared_ptr<const verify::PermissionSet>> AccessIndex::permissionsOf(
-    std::string_view tenant_id, const std::vector<RoleAssignment>& roles) {
+Result<std::shared_ptr<const verify::PermissionSet>>
+AccessIndex::permissionsOf(std::string_view tenant_id, const std::vector<RoleAssignment>& roles) {
   auto defs = rolesOf(tenant_id);
   if (!defs) return std::unexpected(defs.error());
   return std::make_shared<const verify::PermissionSet>(compileAssignments(roles, defs->lookup()));
@@ -193,7 +194,8 @@ std::shared_ptr<verify::CompiledKey> compileRecord(const ApiKey& k) {
   if (k.credential_mode == "shared_secret") {
     c->credential = std::make_shared<const verify::KeyCredential>(verify::KeyCredential{k.public_id, nullptr});
   } else if (k.credential_mode == "key_pair") {
-    c->credential = std::make_shared<const verify::KeyCredential>(verify::KeyCredential{k.public_id, parsePublicKey(k.public_key_pem)});
+    c->credential = std::make_shared<const verify::KeyCredential>(verify::KeyCredential{
+        k.public_id, parsePublicKey(k.public_key_pem)});
   }
   c->last_used.store(k.last_used_at.value_or(0), std::memory_order_relaxed);
   return c;
@@ -226,8 +228,8 @@ void compiledEntries(const ApiKey& k, std::shared_ptr<verify::CompiledKey> c,
     prev->credential = c->credential;
     if (k.credential_mode == "key_pair") {
       // The replaced pair's own public key (its keyid is the previous handle's name).
-      prev->credential = std::make_shared<const verify::KeyCredential>(
-          verify::KeyCredential{"", parsePublicKey(k.previous_public_key_pem)});
+      prev->credential = std::make_shared<const verify::KeyCredential>(verify::KeyCredential{
+          "", parsePublicKey(k.previous_public_key_pem)});
     }
     out.push_back({*k.previous_digest, std::move(prev)});
   }
@@ -285,7 +287,8 @@ Status AccessIndex::refreshRole(std::string_view tenant_id, std::string_view rol
       auto principals = list(page);
       if (!principals) return std::unexpected(principals.error());
       for (const auto& p : principals->items) {
-        const bool holds = std::any_of(p.roles.begin(), p.roles.end(), [&](const RoleAssignment& a) { return a.role == role; });
+        const bool holds = std::any_of(p.roles.begin(), p.roles.end(),
+                                       [&](const RoleAssignment& a) { return a.role == role; });
         if (holds)
           if (auto st = refreshOwner(tenant_id, p.id); !st) return st;
       }

@@ -51,8 +51,7 @@ Result<const verify::Grant*> AuditLog::guard(const Actor& actor, std::string_vie
 }
 
 Status AuditLog::guardObject(const Actor& actor, const verify::Grant& grant, std::string_view module, Action action,
-                             std::string_view tenant_id, const Ownership& object,
-                             std::string_view audit_action) const {
+                             std::string_view tenant_id, const Ownership& object, std::string_view audit_action) const {
   if (grantCovers(actor.principal, grant, object)) return {};
   denied(actor, tenant_id, audit_action, object.id);
   return fail(ErrorKind::kForbidden, "FORBIDDEN",

@@ -2,8 +2,7 @@
 
 namespace keyward {
 
-Result<Principal> Authenticator::authenticate(std::string_view credential,
-                                              const std::optional<IpAddress>& client_ip) {
+Result<Principal> Authenticator::authenticate(std::string_view credential, const std::optional<IpAddress>& client_ip) {
   const auto out = verifier_.verify({credential, std::nullopt, client_ip, {}});
   // A key that grants nothing (no roles) identifies an integration, not a manager.
   if (!out.valid() || !out.key->access || !out.key->access->permissions || out.key->access->permissions->empty()) {

@@ -28,8 +28,8 @@ Result<KeyGroup> GroupService::create(const Actor& actor, std::string_view tenan
   if (auto t = store_.getTenant(tenant_id); !t) return std::unexpected(t.error());
   auto id = crypto::newId("grp");
   if (!id) return std::unexpected(id.error());
-  KeyGroup g{std::move(*id), std::string(tenant_id), in.name, in.description, clock_.now(), clock_.now(), 0,
-             actor.principal.subject_id};
+  KeyGroup g{std::move(*id), std::string(tenant_id), in.name, in.description,
+             clock_.now(),   clock_.now(),           0,       actor.principal.subject_id};
   auto ev = audit_.event(actor, tenant_id, "key_group.create", g.id, "{\"name\":" + jsonString(g.name) + "}");
   if (!ev) return std::unexpected(ev.error());
   if (auto st = store_.createGroup(g, *ev); !st) return std::unexpected(nameTaken(st.error(), g.name));

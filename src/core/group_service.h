@@ -24,8 +24,7 @@ struct UpdateGroupInput {
 
 class GroupService {
  public:
-  GroupService(Store& store, const Clock& clock, const AuditLog& audit)
-      : store_(store), clock_(clock), audit_(audit) {}
+  GroupService(Store& store, const Clock& clock, const AuditLog& audit) : store_(store), clock_(clock), audit_(audit) {}
 
   Result<KeyGroup> create(const Actor& actor, std::string_view tenant_id, const CreateGroupInput& in);
   Result<KeyGroup> get(const Actor& actor, std::string_view tenant_id, std::string_view id);

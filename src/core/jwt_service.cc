@@ -31,7 +31,8 @@ std::optional<std::string> unverifiedTenant(std::string_view token) {
 
 std::string JwtService::issuerFor(std::string_view tenant_id) { return "keyward:tenant:" + std::string(tenant_id); }
 
-Result<std::shared_ptr<const JwtService::Ring>> JwtService::buildRing(std::vector<sign::SigningKeyRecord> records) const {
+Result<std::shared_ptr<const JwtService::Ring>> JwtService::buildRing(std::vector<sign::SigningKeyRecord> records)
+    const {
   auto ring = std::make_shared<Ring>();
   for (auto& r : records) {
     auto pub = sign::AsymmetricKey::fromPublicPem(r.public_pem);
@@ -83,8 +84,8 @@ Result<sign::SigningKeyRecord> JwtService::addKey(const Actor& actor, std::strin
   auto key = sign::newSigningKey(master_, tenant_id, now, settings_.algorithm);
   if (!key) return std::unexpected(key.error());
   auto ev = audit_.event(actor, tenant_id, action, key->kid,
-                         "{\"kid\":" + jsonString(key->kid) + ",\"alg\":" +
-                             jsonString(sign::joseAlgorithmName(key->algorithm)) + "}");
+                         "{\"kid\":" + jsonString(key->kid) +
+                             ",\"alg\":" + jsonString(sign::joseAlgorithmName(key->algorithm)) + "}");
   if (!ev) return std::unexpected(ev.error());
   if (auto st = store_.addSigningKey(tenant_id, *key, *ev); !st) return std::unexpected(st.error());
   if (auto st = reloadTenant(tenant_id); !st) return std::unexpected(st.error());
@@ -189,14 +190,16 @@ std::vector<SigningKeyInfo> JwtService::infos(const Ring& ring, UnixSeconds now)
 }
 
 Result<std::vector<SigningKeyInfo>> JwtService::list(const Actor& actor, std::string_view tenant_id) {
-  if (auto st = guardAll(actor, Action::kInquire, tenant_id, "signing_key.list"); !st) return std::unexpected(st.error());
+  if (auto st = guardAll(actor, Action::kInquire, tenant_id, "signing_key.list"); !st)
+    return std::unexpected(st.error());
   auto ring = ringOf(tenant_id);
   if (!ring) return std::vector<SigningKeyInfo>{};
   return infos(*ring, clock_.now());
 }
 
 Result<SigningKeyInfo> JwtService::rotate(const Actor& actor, std::string_view tenant_id) {
-  if (auto st = guardAll(actor, Action::kEdit, tenant_id, "signing_key.rotate"); !st) return std::unexpected(st.error());
+  if (auto st = guardAll(actor, Action::kEdit, tenant_id, "signing_key.rotate"); !st)
+    return std::unexpected(st.error());
   std::lock_guard write(write_mu_);
   auto added = addKey(actor, tenant_id, "signing_key.rotate");
   if (!added) return std::unexpected(added.error());

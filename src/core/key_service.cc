@@ -135,8 +135,7 @@ Result<CreatedKey> KeyService::create(const Actor& actor, std::string_view tenan
   return awaitReply<Result<CreatedKey>>([&](CreateDone done) { createThen(actor, tenant_id, in, std::move(done)); });
 }
 
-void KeyService::createThen(const Actor& actor, std::string_view tenant_id, const CreateKeyInput& in,
-                            CreateDone done) {
+void KeyService::createThen(const Actor& actor, std::string_view tenant_id, const CreateKeyInput& in, CreateDone done) {
   auto prepared = prepareCreate(actor, tenant_id, in);
   if (!prepared) return done(std::unexpected(prepared.error()));
   // No write lock until the commit is done: concurrent creations must reach the store
@@ -153,7 +152,7 @@ void KeyService::createThen(const Actor& actor, std::string_view tenant_id, cons
 }
 
 Result<KeyService::PreparedKey> KeyService::prepareCreate(const Actor& actor, std::string_view tenant_id,
-                                                         const CreateKeyInput& in) {
+                                                          const CreateKeyInput& in) {
   auto grant = audit_.guard(actor, kModuleKeys, Action::kAdd, tenant_id, "key.create", in.name);
   if (!grant) return std::unexpected(grant.error());
   auto tenant = store_.getTenant(tenant_id);
@@ -180,7 +179,8 @@ Result<KeyService::PreparedKey> KeyService::prepareCreate(const Actor& actor, st
   auto id = crypto::newTimeOrderedId("key");
   if (!id) return std::unexpected(id.error());
   const bool key_pair = in.credential_mode == "key_pair";
-  auto secret = (key_pair || is_jwt) ? Result<std::string>(std::string()) : crypto::generateKey(tenant->settings.key_prefix);
+  auto secret = (key_pair || is_jwt) ? Result<std::string>(std::string())
+                                     : crypto::generateKey(tenant->settings.key_prefix);
   if (!secret) return std::unexpected(secret.error());
 
   ApiKey k;
@@ -295,7 +295,8 @@ Result<ApiKey> KeyService::update(const Actor& actor, std::string_view tenant_id
   if (!tenant) return std::unexpected(tenant.error());
   auto k = store_.getKey(tenant_id, id);
   if (!k) return k;
-  if (auto st = audit_.guardObject(actor, **grant, kModuleKeys, Action::kEdit, tenant_id, ownershipOf(*k), "key.update");
+  if (auto st = audit_.guardObject(actor, **grant, kModuleKeys, Action::kEdit, tenant_id, ownershipOf(*k),
+                                   "key.update");
       !st) {
     return std::unexpected(st.error());
   }
@@ -305,13 +306,15 @@ Result<ApiKey> KeyService::update(const Actor& actor, std::string_view tenant_id
     return fail(ErrorKind::kConflict, "KEY_REVOKED", "the key is revoked; revocation is final");
   }
   if (state == KeyState::kExpired && (in.enabled || in.expiry.given())) {
-    return fail(ErrorKind::kConflict, "KEY_EXPIRED",
-                "the key has expired and can no longer be enabled, disabled or extended; create a new key to replace it");
+    return fail(
+        ErrorKind::kConflict, "KEY_EXPIRED",
+        "the key has expired and can no longer be enabled, disabled or extended; create a new key to replace it");
   }
   if (k->kind == "jwt" && in.expiry.given()) {
-    return invalidField("expires_at",
-                        "a JWT key's expiry is the exp claim of its token; rotate the key to issue a token with a new expiry",
-                        "JWT_EXPIRY_FIXED");
+    return invalidField(
+        "expires_at",
+        "a JWT key's expiry is the exp claim of its token; rotate the key to issue a token with a new expiry",
+        "JWT_EXPIRY_FIXED");
   }
   std::vector<std::string> changed;
   if (in.description) {
@@ -407,7 +410,7 @@ Status KeyService::revoke(const Actor& actor, std::string_view tenant_id, std::s
 }
 
 Result<CreatedKey> KeyService::rotate(const Actor& actor, std::string_view tenant_id, std::string_view id,
-                                     const RotateKeyInput& in) {
+                                      const RotateKeyInput& in) {
   auto write = access_.writeLock();  // commit and index update in one order
   auto grant = audit_.guard(actor, kModuleKeys, Action::kEdit, tenant_id, "key.rotate", id);
   if (!grant) return std::unexpected(grant.error());
@@ -415,7 +418,8 @@ Result<CreatedKey> KeyService::rotate(const Actor& actor, std::string_view tenan
   if (!tenant) return std::unexpected(tenant.error());
   auto k = store_.getKey(tenant_id, id);
   if (!k) return std::unexpected(k.error());
-  if (auto st = audit_.guardObject(actor, **grant, kModuleKeys, Action::kEdit, tenant_id, ownershipOf(*k), "key.rotate");
+  if (auto st = audit_.guardObject(actor, **grant, kModuleKeys, Action::kEdit, tenant_id, ownershipOf(*k),
+                                   "key.rotate");
       !st) {
     return std::unexpected(st.error());
   }
@@ -449,7 +453,8 @@ Result<CreatedKey> KeyService::rotate(const Actor& actor, std::string_view tenan
   if (!key_pair && in.key_pair.public_key) {
     return fail(ErrorKind::kInvalid, "INVALID_FIELD", "only a key-pair key takes a public_key", "public_key");
   }
-  auto secret = (key_pair || is_jwt) ? Result<std::string>(std::string()) : crypto::generateKey(tenant->settings.key_prefix);
+  auto secret = (key_pair || is_jwt) ? Result<std::string>(std::string())
+                                     : crypto::generateKey(tenant->settings.key_prefix);
   if (!secret) return std::unexpected(secret.error());
 
   // Only the secret being replaced survives as the previous one; an older one (a rotation
@@ -484,7 +489,8 @@ Result<CreatedKey> KeyService::rotate(const Actor& actor, std::string_view tenan
   const std::string detail = "{\"grace_seconds\":" + std::to_string(in.grace_seconds) +
                              ",\"previous_start\":" + jsonString(k->previous_start) +
                              ",\"previous_expires_at\":" + std::to_string(k->previous_expires_at) +
-                             ",\"start\":" + jsonString(k->start) + ",\"expires_at\":" + jsonExpiry(k->expires_at) + "}";
+                             ",\"start\":" + jsonString(k->start) + ",\"expires_at\":" + jsonExpiry(k->expires_at) +
+                             "}";
   auto ev = audit_.event(actor, tenant_id, "key.rotate", k->id, detail);
   if (!ev) return std::unexpected(ev.error());
   if (auto st = store_.rotateKey(*k, *ev); !st) return std::unexpected(st.error());

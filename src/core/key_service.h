@@ -55,7 +55,7 @@ struct UpdateKeyInput {
   std::optional<std::vector<std::string>> ip_allowlist;
   std::optional<std::string> metadata_json;
   std::optional<std::vector<RoleAssignment>> roles;
-  std::optional<std::optional<OwnerRef>> owner;  // nullopt inside: the key no longer has an owner
+  std::optional<std::optional<OwnerRef>> owner;          // nullopt inside: the key no longer has an owner
   std::optional<std::optional<UnixSeconds>> not_before;  // nullopt inside: valid at once
   std::optional<std::string> purpose;
 };
@@ -96,8 +96,7 @@ class KeyService {
   Result<CreatedKey> create(const Actor& actor, std::string_view tenant_id, const CreateKeyInput& in);
   Result<ApiKey> get(const Actor& actor, std::string_view tenant_id, std::string_view id);
   Result<Page<ApiKey>> list(const Actor& actor, std::string_view tenant_id, const KeyFilter& filter);
-  Result<ApiKey> update(const Actor& actor, std::string_view tenant_id, std::string_view id,
-                        const UpdateKeyInput& in);
+  Result<ApiKey> update(const Actor& actor, std::string_view tenant_id, std::string_view id, const UpdateKeyInput& in);
   Status revoke(const Actor& actor, std::string_view tenant_id, std::string_view id);
   // Issues a new secret for the same key record (name, roles, owner, group, allowlist and
   // metadata are kept) and returns it once. The replaced secret verifies, flagged as

@@ -16,7 +16,7 @@ namespace keyward {
 // Who is calling: derived from a verified credential (a key or a console session), never
 // from what the client claims.
 struct Principal {
-  std::string key_id;      // the key used; "" for a console session
+  std::string key_id;  // the key used; "" for a console session
   PrincipalKind kind = PrincipalKind::kKey;
   std::string subject_id;  // whose permissions apply: the key's owner, the signed-in user, or the key
   std::string tenant_id;

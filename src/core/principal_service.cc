@@ -53,7 +53,8 @@ Result<User> PrincipalService::createUser(const Actor& actor, std::string_view t
   u.created_at = u.updated_at = clock_.now();
   auto ev = audit_.event(actor, tenant_id, "user.create", u.id, "{\"email\":" + jsonString(u.email) + "}");
   if (!ev) return std::unexpected(ev.error());
-  if (auto st = store_.createUser(u, *ev); !st) return std::unexpected(nameTaken(st.error(), "a user with e-mail", "email", u.email));
+  if (auto st = store_.createUser(u, *ev); !st)
+    return std::unexpected(nameTaken(st.error(), "a user with e-mail", "email", u.email));
   return store_.getUser(tenant_id, u.id);
 }
 
@@ -62,7 +63,8 @@ Result<User> PrincipalService::getUser(const Actor& actor, std::string_view tena
                            [&] { return store_.getUser(tenant_id, id); });
 }
 
-Result<Page<User>> PrincipalService::listUsers(const Actor& actor, std::string_view tenant_id, const PageRequest& page) {
+Result<Page<User>> PrincipalService::listUsers(const Actor& actor, std::string_view tenant_id,
+                                               const PageRequest& page) {
   auto g = audit_.guard(actor, kModuleUsers, Action::kInquire, tenant_id, "user.list", tenant_id);
   if (!g) return std::unexpected(g.error());
   if (auto t = store_.getTenant(tenant_id); !t) return std::unexpected(t.error());
@@ -124,7 +126,8 @@ Result<User> PrincipalService::updateUser(const Actor& actor, std::string_view t
   if (changed.size() == 1 && in.disabled) action = *in.disabled ? "user.disable" : "user.enable";
   auto ev = audit_.event(actor, tenant_id, action, u->id, changedDetail(changed));
   if (!ev) return std::unexpected(ev.error());
-  if (auto st = store_.updateUser(*u, *ev); !st) return std::unexpected(nameTaken(st.error(), "a user with e-mail", "email", u->email));
+  if (auto st = store_.updateUser(*u, *ev); !st)
+    return std::unexpected(nameTaken(st.error(), "a user with e-mail", "email", u->email));
   if (access_changed) {
     if (auto st = access_.refreshOwner(tenant_id, u->id); !st) return std::unexpected(st.error());
   }
@@ -297,8 +300,8 @@ Result<Page<UserGroup>> PrincipalService::listUserGroups(const Actor& actor, std
   return list;
 }
 
-Result<UserGroup> PrincipalService::updateUserGroup(const Actor& actor, std::string_view tenant_id,
-                                                    std::string_view id, const UpdateUserGroupInput& in) {
+Result<UserGroup> PrincipalService::updateUserGroup(const Actor& actor, std::string_view tenant_id, std::string_view id,
+                                                    const UpdateUserGroupInput& in) {
   auto g = readGuarded<UserGroup>(audit_, actor, kModuleUserGroups, Action::kEdit, tenant_id, id, "user_group.update",
                                   [&] { return store_.getUserGroup(tenant_id, id); });
   if (!g) return g;

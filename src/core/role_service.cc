@@ -11,7 +11,8 @@ namespace keyward {
 namespace {
 
 Error builtinRoleRefused() {
-  return Error{ErrorKind::kConflict, "BUILTIN_ROLE", "built-in roles cannot be edited or deleted; create a custom role", ""};
+  return Error{ErrorKind::kConflict, "BUILTIN_ROLE", "built-in roles cannot be edited or deleted; create a custom role",
+               ""};
 }
 
 }  // namespace

@@ -70,11 +70,9 @@ const std::vector<Role>& builtinRoles() {
               everything(Level::kAll, {Action::kInquire, Action::kAdd, Action::kEdit, Action::kDelete})),
       builtin(kRoleGlobalAdmin, "Everything in the tenant (Trend Micro SecureCloud)",
               everything(Level::kAll, {Action::kInquire, Action::kAdd, Action::kEdit, Action::kDelete})),
-      builtin(kRoleGlobalViewer, "Inquire everything, change nothing",
-              everything(Level::kAll, {Action::kInquire})),
+      builtin(kRoleGlobalViewer, "Inquire everything, change nothing", everything(Level::kAll, {Action::kInquire})),
       builtin(kRoleCloudAccountViewer, "Inquire the cloud accounts it is given, or all of them",
-              {{std::string(kModuleCloudAccounts), Action::kInquire, Level::kAll}},
-              std::string(kModuleCloudAccounts)),
+              {{std::string(kModuleCloudAccounts), Action::kInquire, Level::kAll}}, std::string(kModuleCloudAccounts)),
       builtin(kRoleVerifier, "Verify keys and learn the exact reason a verification failed",
               {{std::string(kModuleVerification), Action::kInquire, Level::kAll}}),
   };
@@ -112,8 +110,7 @@ verify::PermissionSet compileAssignments(const std::vector<RoleAssignment>& role
   return set;
 }
 
-Status validateAssignments(const std::vector<RoleAssignment>& roles, const RoleLookup& lookup,
-                           std::string_view field) {
+Status validateAssignments(const std::vector<RoleAssignment>& roles, const RoleLookup& lookup, std::string_view field) {
   if (roles.size() > 32) return invalidField(std::string(field), "at most 32 role assignments");
   std::set<std::string> seen;
   for (size_t i = 0; i < roles.size(); ++i) {
@@ -136,7 +133,8 @@ Status validateAssignments(const std::vector<RoleAssignment>& roles, const RoleL
       }
       if (a.resources.size() > 1000) return invalidField(at + ".resources", "at most 1000 resources");
       for (const auto& r : a.resources)
-        if (!saneId(r)) return invalidField(at + ".resources", "resource ids are 1-128 printable characters and not \"*\"");
+        if (!saneId(r))
+          return invalidField(at + ".resources", "resource ids are 1-128 printable characters and not \"*\"");
     } else if (a.all_resources || !a.resources.empty()) {
       return invalidField(at, "role '" + a.role + "' is not scoped to resources; give it without \"resources\"");
     }

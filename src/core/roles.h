@@ -52,8 +52,7 @@ verify::PermissionSet compileAssignments(const std::vector<RoleAssignment>& role
 // resources or all_resources (SecureCloud: "you must specify at least one account ... or
 // All accounts"); an unscoped role takes no scope; resource ids are sane. `field` is the
 // JSON field for error messages ("roles").
-Status validateAssignments(const std::vector<RoleAssignment>& roles, const RoleLookup& lookup,
-                           std::string_view field);
+Status validateAssignments(const std::vector<RoleAssignment>& roles, const RoleLookup& lookup, std::string_view field);
 
 // A permission matrix is sane: known modules (`module_known`), no duplicates.
 Status validatePermissions(const std::vector<Permission>& perms,

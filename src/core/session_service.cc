@@ -70,8 +70,7 @@ void SessionService::recordFailureLocked(const std::string& key, UnixSeconds now
   f.count++;
 }
 
-UnixSeconds SessionService::retryAfter(std::string_view tenant_id, std::string_view email,
-                                       std::string_view client_ip) {
+UnixSeconds SessionService::retryAfter(std::string_view tenant_id, std::string_view email, std::string_view client_ip) {
   std::lock_guard lock(mu_);
   const UnixSeconds now = clock_.now();
   const std::string acct = "acct:" + std::string(tenant_id) + "/" + normalizeEmail(email).value_or(std::string(email));
@@ -119,7 +118,8 @@ Result<SignedIn> SessionService::login(std::string_view tenant_id, std::string_v
     failures_.erase(acct);
     if (sessions_.size() > 100'000) {
       std::erase_if(sessions_, [&](const auto& kv) {
-        return kv.second.last_seen + options_.idle_timeout <= now || kv.second.created_at + options_.absolute_timeout <= now;
+        return kv.second.last_seen + options_.idle_timeout <= now ||
+               kv.second.created_at + options_.absolute_timeout <= now;
       });
     }
     sessions_[digestKey(*token)] = Session{user->tenant_id, user->id, *csrf, digestKey(user->password_hash), now, now};
@@ -157,9 +157,10 @@ Result<Principal> SessionService::authenticate(std::string_view token, std::opti
     if (unsafe) {
       const std::string_view given = csrf.value_or("");
       const bool match = given.size() == live->csrf.size() &&
-                         crypto::constantTimeEqual(
-                             std::span(reinterpret_cast<const std::uint8_t*>(given.data()), given.size()),
-                             std::span(reinterpret_cast<const std::uint8_t*>(live->csrf.data()), live->csrf.size()));
+                         crypto::constantTimeEqual(std::span(reinterpret_cast<const std::uint8_t*>(given.data()),
+                                                             given.size()),
+                                                   std::span(reinterpret_cast<const std::uint8_t*>(live->csrf.data()),
+                                                             live->csrf.size()));
       if (!match) {
         return fail(ErrorKind::kForbidden, "CSRF_TOKEN_INVALID",
                     "a signed-in change needs the session's CSRF token in the X-CSRF-Token header");

@@ -24,10 +24,10 @@
 namespace keyward {
 
 struct SessionOptions {
-  UnixSeconds idle_timeout = 30 * 60;         // signed out after 30 minutes without a request
-  UnixSeconds absolute_timeout = 12 * 3600;   // and 12 hours after signing in, whatever happens
-  int max_failures = 5;                       // failed sign-ins per account or address ...
-  UnixSeconds failure_window = 15 * 60;       // ... within this window before 429
+  UnixSeconds idle_timeout = 30 * 60;        // signed out after 30 minutes without a request
+  UnixSeconds absolute_timeout = 12 * 3600;  // and 12 hours after signing in, whatever happens
+  int max_failures = 5;                      // failed sign-ins per account or address ...
+  UnixSeconds failure_window = 15 * 60;      // ... within this window before 429
 };
 
 struct SignedIn {

@@ -26,8 +26,8 @@ Status validateName(std::string_view field, std::string_view name) {
 
 Status validateDescription(std::string_view field, std::string_view text) {
   if (text.size() > kMaxDescriptionBytes) {
-    return invalidField(std::string(field), std::string(field) + " must be at most " +
-                                                std::to_string(kMaxDescriptionBytes) + " bytes");
+    return invalidField(std::string(field),
+                        std::string(field) + " must be at most " + std::to_string(kMaxDescriptionBytes) + " bytes");
   }
   return {};
 }
@@ -57,17 +57,20 @@ Result<UnixSeconds> resolveExpiry(const ExpiryInput& in, const TenantSettings& s
   if (int(bool(in.in_days)) + int(bool(in.at)) + int(in.never) > 1) {
     return invalidField("expires_in_days", "give only one of expires_in_days, expires_at, never_expires");
   }
-  const std::optional<UnixSeconds> limit =
-      s.max_expiry_days ? std::optional(now + UnixSeconds(*s.max_expiry_days) * 86400) : std::nullopt;
-  const std::string policy =
-      s.max_expiry_days ? "the tenant allows keys to live at most " + std::to_string(*s.max_expiry_days) + " days"
-                        : std::string();
+  const std::optional<UnixSeconds> limit = s.max_expiry_days
+                                               ? std::optional(now + UnixSeconds(*s.max_expiry_days) * 86400)
+                                               : std::nullopt;
+  const std::string policy = s.max_expiry_days ? "the tenant allows keys to live at most " +
+                                                     std::to_string(*s.max_expiry_days) + " days"
+                                               : std::string();
   if (in.never) {
     if (!s.allow_never_expiring) {
-      return invalidField("never_expires", "never-expiring keys are not allowed: the tenant's allow_never_expiring is false",
+      return invalidField("never_expires",
+                          "never-expiring keys are not allowed: the tenant's allow_never_expiring is false",
                           "EXPIRY_EXCEEDS_POLICY");
     }
-    if (limit) return invalidField("never_expires", "never-expiring keys are not allowed: " + policy, "EXPIRY_EXCEEDS_POLICY");
+    if (limit)
+      return invalidField("never_expires", "never-expiring keys are not allowed: " + policy, "EXPIRY_EXCEEDS_POLICY");
     return kNever;
   }
   UnixSeconds at;
@@ -84,13 +87,15 @@ Result<UnixSeconds> resolveExpiry(const ExpiryInput& in, const TenantSettings& s
     }
     at = now + UnixSeconds(days) * 86400;
   }
-  if (limit && at > *limit) return invalidField(field, "expiry too far in the future: " + policy, "EXPIRY_EXCEEDS_POLICY");
+  if (limit && at > *limit)
+    return invalidField(field, "expiry too far in the future: " + policy, "EXPIRY_EXCEEDS_POLICY");
   return at;
 }
 
 Result<std::vector<Cidr>> parseAllowlist(const std::vector<std::string>& entries) {
   if (entries.size() > kMaxAllowlistEntries) {
-    return invalidField("ip_allowlist", "ip_allowlist holds at most " + std::to_string(kMaxAllowlistEntries) + " entries");
+    return invalidField("ip_allowlist",
+                        "ip_allowlist holds at most " + std::to_string(kMaxAllowlistEntries) + " entries");
   }
   std::vector<Cidr> out;
   for (size_t i = 0; i < entries.size(); ++i) {
@@ -148,8 +153,8 @@ Result<std::string> normalizeEmail(std::string_view email) {
   while (!email.empty() && email.front() == ' ') email.remove_prefix(1);
   while (!email.empty() && email.back() == ' ') email.remove_suffix(1);
   const size_t at = email.find('@');
-  bool ok = !email.empty() && email.size() <= 254 && at != std::string_view::npos && at > 0 &&
-            at + 1 < email.size() && email.find('@', at + 1) == std::string_view::npos;
+  bool ok = !email.empty() && email.size() <= 254 && at != std::string_view::npos && at > 0 && at + 1 < email.size() &&
+            email.find('@', at + 1) == std::string_view::npos;
   std::string out;
   for (unsigned char c : email) {
     if (c <= 0x20 || c == 0x7f) ok = false;

@@ -10,17 +10,14 @@
 
 namespace keyward::crypto {
 
-inline constexpr std::string_view kBase62Alphabet =
-    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+inline constexpr std::string_view kBase62Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 // Encodes the bytes as a base62 number padded with '0' to `width` characters.
 // `width` must be large enough (62^width >= 256^bytes); callers pass constants.
 std::string base62EncodeFixed(std::span<const std::uint8_t> bytes, size_t width);
 std::string base62EncodeFixed(std::uint64_t value, size_t width);
 
-inline bool isBase62(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
+inline bool isBase62(char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
 
 // The value of one base62 digit, or -1 for a character outside the alphabet.
 inline int base62Digit(char c) {

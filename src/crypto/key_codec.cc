@@ -39,8 +39,8 @@ std::uint32_t crc32Of(std::string_view body) {
     std::memcpy(&lo, p, 4);  // little-endian loads: x86-64 and arm64 alike
     std::memcpy(&hi, p + 4, 4);
     lo ^= crc;
-    crc = t[7][lo & 0xff] ^ t[6][(lo >> 8) & 0xff] ^ t[5][(lo >> 16) & 0xff] ^ t[4][lo >> 24] ^
-          t[3][hi & 0xff] ^ t[2][(hi >> 8) & 0xff] ^ t[1][(hi >> 16) & 0xff] ^ t[0][hi >> 24];
+    crc = t[7][lo & 0xff] ^ t[6][(lo >> 8) & 0xff] ^ t[5][(lo >> 16) & 0xff] ^ t[4][lo >> 24] ^ t[3][hi & 0xff] ^
+          t[2][(hi >> 8) & 0xff] ^ t[1][(hi >> 16) & 0xff] ^ t[0][hi >> 24];
   }
   for (; n > 0; --n, ++p) crc = (crc >> 8) ^ t[0][(crc ^ *p) & 0xff];
   return crc ^ 0xFFFFFFFFu;
@@ -84,7 +84,8 @@ bool isWellFormedKey(std::string_view key) {
   const size_t sep = key.size() - tail - 1;
   if (key[sep] != '_' || !isValidKeyPrefix(key.substr(0, sep))) return false;
   bool all = true;
-  for (size_t i = sep + 1; i < key.size() - kKeyChecksumChars; ++i) all &= kIsBase62[static_cast<unsigned char>(key[i])];
+  for (size_t i = sep + 1; i < key.size() - kKeyChecksumChars; ++i)
+    all &= kIsBase62[static_cast<unsigned char>(key[i])];
   if (!all) return false;
   // The checksum is compared as a number: decoding six digits is cheaper than encoding the
   // CRC into a string, and fixed-width base62 is one-to-one, so the answer is the same.

@@ -43,7 +43,7 @@ Result<std::string> loadOrCreateKeyFile(const std::string& path, const KeyFileSp
       continue;
     }
     if (fd < 0) return std::unexpected(keyFileError(path, spec, std::strerror(errno)));
-    struct stat st{};
+    struct stat st {};
     if (::fstat(fd, &st) != 0 || (st.st_mode & 077) != 0) {
       ::close(fd);
       return std::unexpected(keyFileError(path, spec, "must be readable by its owner only (chmod 600)"));

@@ -28,8 +28,9 @@ Result<std::string> newId(std::string_view prefix) {
 Result<std::string> newTimeOrderedId(std::string_view prefix) {
   std::array<std::uint8_t, 10> raw{};
   if (auto st = randomBytes(raw); !st) return std::unexpected(st.error());
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::system_clock::now().time_since_epoch()).count();
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   std::string id(prefix);
   id += '_';
   // 62^9 ms is 427,000 years: fixed width, and base62's alphabet is in ASCII order, so the

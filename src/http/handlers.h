@@ -99,7 +99,8 @@ class Query {
   Status onlyAllow(std::initializer_list<std::string_view> names) const;
   // A filter that takes one of `allowed`: its value, nullopt when absent, or INVALID_FIELD
   // naming the parameter and the values it takes.
-  Result<std::optional<std::string>> oneOf(std::string_view name, std::initializer_list<std::string_view> allowed) const;
+  Result<std::optional<std::string>> oneOf(std::string_view name,
+                                           std::initializer_list<std::string_view> allowed) const;
 
  private:
   std::vector<std::pair<std::string, std::string>> params_;

@@ -14,8 +14,8 @@ constexpr std::string_view kCookie = "kw_session";
 
 std::string sessionCookie(const Ctx& c, std::string_view value, UnixSeconds max_age) {
   // HttpOnly: page scripts cannot read it; SameSite=Strict: other sites cannot send it.
-  std::string cookie = std::string(kCookie) + "=" + std::string(value) + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
-                       std::to_string(max_age);
+  std::string cookie = std::string(kCookie) + "=" + std::string(value) +
+                       "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(max_age);
   if (c.deps.tls) cookie += "; Secure";
   return cookie;
 }

@@ -1,12 +1,11 @@
 // GET /v1/tenants/{tenant_id}/jwks.json (public), GET /v1/tenants/{tenant_id}/signing-keys,
 // POST /v1/tenants/{tenant_id}/signing-keys/rotate — JWT keys' tenant signing keys.
-#include "http/handlers.h"
-#include "http/json_input.h"
-#include "http/render.h"
-
 #include <boost/json/parse.hpp>
 
 #include "common/time.h"
+#include "http/handlers.h"
+#include "http/json_input.h"
+#include "http/render.h"
 
 namespace keyward::http {
 namespace {

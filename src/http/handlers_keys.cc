@@ -1,10 +1,10 @@
 // /v1/tenants/{tenant_id}/keys[/{key_id}] and .../verify-failures
 #include "common/time.h"
-#include "sign/basic_auth.h"
 #include "http/handlers.h"
 #include "http/json_input.h"
 #include "http/problem.h"
 #include "http/render.h"
+#include "sign/basic_auth.h"
 
 namespace keyward::http {
 namespace {
@@ -16,7 +16,8 @@ ExpiryInput readExpiry(JsonReader& r, std::optional<Error>& error) {
   if (auto at = r.optString("expires_at")) {
     auto parsed = parseRfc3339(*at);
     if (parsed) e.at = *parsed;
-    else if (!error) error = Error{ErrorKind::kInvalid, "INVALID_FIELD", "expires_at: " + parsed.error().message, "expires_at"};
+    else if (!error)
+      error = Error{ErrorKind::kInvalid, "INVALID_FIELD", "expires_at: " + parsed.error().message, "expires_at"};
   }
   e.never = r.optBool("never_expires").value_or(false);
   return e;
@@ -29,7 +30,8 @@ std::optional<std::optional<UnixSeconds>> readNotBefore(JsonReader& r, std::opti
   if (!*text) return std::optional<UnixSeconds>();
   auto parsed = parseRfc3339(**text);
   if (!parsed) {
-    if (!error) error = Error{ErrorKind::kInvalid, "INVALID_FIELD", "not_before: " + parsed.error().message, "not_before"};
+    if (!error)
+      error = Error{ErrorKind::kInvalid, "INVALID_FIELD", "not_before: " + parsed.error().message, "not_before"};
     return std::nullopt;
   }
   return std::optional<UnixSeconds>(*parsed);
@@ -71,8 +73,9 @@ Response createKey(Ctx& c) {
                                   in.key_pair.public_key ? "public_key" : "algorithm"});
   }
   if (in.key_pair.public_key && r.has("algorithm")) {
-    return errorResponse(c, Error{ErrorKind::kInvalid, "INVALID_FIELD",
-                                  "algorithm is for a generated pair; a supplied public key brings its own", "algorithm"});
+    return errorResponse(c,
+                         Error{ErrorKind::kInvalid, "INVALID_FIELD",
+                               "algorithm is for a generated pair; a supplied public key brings its own", "algorithm"});
   }
   if (auto st = r.finish(); !st) return errorResponse(c, st.error());
   if (error) return errorResponse(c, *error);
@@ -161,8 +164,8 @@ Response updateKey(Ctx& c) {
   }
   if (auto st = r.finish(); !st) return errorResponse(c, st.error());
   if (error) return errorResponse(c, *error);
-  if (!in.description && !in.group_id && !in.enabled && !in.expiry.given() && !in.ip_allowlist &&
-      !in.metadata_json && !in.roles && !in.owner && !in.not_before && !in.purpose) {
+  if (!in.description && !in.group_id && !in.enabled && !in.expiry.given() && !in.ip_allowlist && !in.metadata_json &&
+      !in.roles && !in.owner && !in.not_before && !in.purpose) {
     return errorResponse(c, Error{ErrorKind::kInvalid, "EMPTY_UPDATE", "the request changes nothing", ""});
   }
   auto k = c.deps.keys.update(*actor, c.params[0], c.params[1], in);

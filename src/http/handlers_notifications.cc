@@ -102,7 +102,8 @@ Response listNotifications(Ctx& c) {
   if (!page) return errorResponse(c, page.error());
   bool unread = false;
   if (auto v = q.get("unread")) {
-    if (*v != "true" && *v != "false") return errorResponse(c, invalidField("unread", "unread must be true or false").error());
+    if (*v != "true" && *v != "false")
+      return errorResponse(c, invalidField("unread", "unread must be true or false").error());
     unread = *v == "true";
   }
   auto list = alertsOf(c)->listNotifications(*actor, unread, *page);
@@ -170,7 +171,8 @@ Response listAlertDeliveries(Ctx& c) {
   if (!actor) return errorResponse(c, actor.error());
   if (!alertsOf(c)) return alertsUnavailable(c);
   Query q(c.req.query);
-  if (auto st = q.onlyAllow({"limit", "cursor", "key_id", "channel", "status"}); !st) return errorResponse(c, st.error());
+  if (auto st = q.onlyAllow({"limit", "cursor", "key_id", "channel", "status"}); !st)
+    return errorResponse(c, st.error());
   auto page = pageFrom(q);
   if (!page) return errorResponse(c, page.error());
   DeliveryFilter f;

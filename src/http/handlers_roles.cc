@@ -48,9 +48,9 @@ Response updateRole(Ctx& c) {
   if (!actor) return errorResponse(c, actor.error());
   JsonReader r(c.req.body);
   if (r.has("name")) {
-    return errorResponse(c, Error{ErrorKind::kInvalid, "IMMUTABLE_FIELD",
-                                  "a role's name cannot be changed: assignments refer to it; create a new role",
-                                  "name"});
+    return errorResponse(c,
+                         Error{ErrorKind::kInvalid, "IMMUTABLE_FIELD",
+                               "a role's name cannot be changed: assignments refer to it; create a new role", "name"});
   }
   UpdateRoleInput in;
   in.description = r.optString("description");

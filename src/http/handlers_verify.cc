@@ -5,12 +5,12 @@
 
 #include "common/json_text.h"
 #include "common/time.h"
-#include "sign/basic_auth.h"
-#include "sign/jwt.h"
 #include "core/access.h"
 #include "http/handlers.h"
 #include "http/json_input.h"
 #include "http/problem.h"
+#include "sign/basic_auth.h"
+#include "sign/jwt.h"
 
 namespace keyward::http {
 namespace {
@@ -29,8 +29,8 @@ void appendRfc3339(std::string& out, UnixSeconds t) {
     return;
   }
   const auto secs = (tp - day).count();
-  const int fields[6] = {y, int(unsigned(ymd.month())), int(unsigned(ymd.day())), int(secs / 3600),
-                         int(secs / 60 % 60), int(secs % 60)};
+  const int fields[6] = {
+      y, int(unsigned(ymd.month())), int(unsigned(ymd.day())), int(secs / 3600), int(secs / 60 % 60), int(secs % 60)};
   char buf[22] = {'"'};
   char* p = buf + 1;
   auto two = [&p](int v) {
@@ -108,7 +108,8 @@ bool hasBasicScheme(std::string_view value) {
 }
 std::optional<BasicCredential> parseBasic(std::string_view value) {
   value = trimmed(value);
-  auto parsed = sign::parseBasicAuthorization(hasBasicScheme(value) ? std::string(value) : "Basic " + std::string(value));
+  auto parsed = sign::parseBasicAuthorization(hasBasicScheme(value) ? std::string(value)
+                                                                    : "Basic " + std::string(value));
   if (!parsed) return std::nullopt;
   return std::move(*parsed);
 }
@@ -241,8 +242,9 @@ Response verifyKey(Ctx& c) {
     sign::HttpRequest sreq;
     sreq.method = signed_request->method;
     if (!setTargetUri(sreq, signed_request->target_uri)) {
-      return errorResponse(c, Error{ErrorKind::kInvalid, "INVALID_FIELD",
-                                    "signature.target_uri must be an absolute http or https URI", "signature.target_uri"});
+      return errorResponse(c,
+                           Error{ErrorKind::kInvalid, "INVALID_FIELD",
+                                 "signature.target_uri must be an absolute http or https URI", "signature.target_uri"});
     }
     sreq.headers = std::move(signed_request->headers);
     sreq.body = std::move(signed_request->body);
@@ -296,10 +298,12 @@ Response authz(Ctx& c) {
                      "X-Keyward-Module must be set and X-Keyward-Action must be one of inquire, add, edit, delete",
                      c.req.path);
     }
-    check = {module, *action, resource.empty() ? std::nullopt : std::optional<std::string_view>(resource), std::nullopt};
+    check = {module, *action, resource.empty() ? std::nullopt : std::optional<std::string_view>(resource),
+             std::nullopt};
     checks = {&check, 1};
   }
-  verify::Request vreq{key, tenant.empty() ? std::nullopt : std::optional<std::string_view>(tenant), c.client_ip, checks};
+  verify::Request vreq{key, tenant.empty() ? std::nullopt : std::optional<std::string_view>(tenant), c.client_ip,
+                       checks};
   std::optional<BasicCredential> basic;
   const std::string_view auth = trimmed(c.req.header("authorization"));
   if (hasBasicScheme(auth)) {

@@ -27,7 +27,8 @@ std::optional<std::vector<RoleAssignment>> JsonReader::optAssignments(std::strin
     RoleAssignment a;
     auto role = memberString(o, "role");
     if (!role) {
-      setError(at + ".role", "role is required and must be a string", o.contains("role") ? "INVALID_FIELD" : "MISSING_FIELD");
+      setError(at + ".role", "role is required and must be a string",
+               o.contains("role") ? "INVALID_FIELD" : "MISSING_FIELD");
       return std::nullopt;
     }
     a.role = *role;
@@ -73,11 +74,13 @@ std::optional<std::optional<OwnerRef>> JsonReader::optOwner(std::string_view nam
   auto type = memberString(o, "type");
   auto id = memberString(o, "id");
   if (!type || (*type != "user" && *type != "service_user")) {
-    setError(n + ".type", "type must be \"user\" or \"service_user\"", o.contains("type") ? "INVALID_FIELD" : "MISSING_FIELD");
+    setError(n + ".type", "type must be \"user\" or \"service_user\"",
+             o.contains("type") ? "INVALID_FIELD" : "MISSING_FIELD");
     return std::nullopt;
   }
   if (!id || id->empty()) {
-    setError(n + ".id", "id is required and must be a non-empty string", o.contains("id") ? "INVALID_FIELD" : "MISSING_FIELD");
+    setError(n + ".id", "id is required and must be a non-empty string",
+             o.contains("id") ? "INVALID_FIELD" : "MISSING_FIELD");
     return std::nullopt;
   }
   return std::optional<OwnerRef>(OwnerRef{*type == "user" ? PrincipalKind::kUser : PrincipalKind::kServiceUser, *id});
@@ -182,7 +185,8 @@ std::optional<SignedRequestInput> JsonReader::optSignedRequest(std::string_view 
   for (auto [member, slot] : {std::pair{"method", &in.method}, std::pair{"target_uri", &in.target_uri}}) {
     const auto* m = o.if_contains(member);
     if (!m || !m->is_string() || m->as_string().empty()) {
-      setError(n + "." + member, n + "." + member + " must be a non-empty string", m ? "INVALID_FIELD" : "MISSING_FIELD");
+      setError(n + "." + member, n + "." + member + " must be a non-empty string",
+               m ? "INVALID_FIELD" : "MISSING_FIELD");
       return std::nullopt;
     }
     *slot = std::string(m->as_string());

@@ -1,7 +1,6 @@
 #include "http/json_reader.h"
 
 #include <algorithm>
-
 #include <boost/json/parse.hpp>
 #include <boost/json/parser.hpp>
 #include <boost/json/serialize.hpp>
@@ -54,9 +53,7 @@ const boost::json::value* StrictJsonReader::field(std::string_view name) {
   return v;
 }
 
-bool StrictJsonReader::has(std::string_view name) const {
-  return doc_.is_object() && doc_.as_object().contains(name);
-}
+bool StrictJsonReader::has(std::string_view name) const { return doc_.is_object() && doc_.as_object().contains(name); }
 
 bool StrictJsonReader::isNull(std::string_view name) const {
   if (!doc_.is_object()) return false;

@@ -49,8 +49,7 @@ class StrictJsonReader {
   std::optional<std::string> optStringOrObjectText(std::string_view name);
   // A string or null (null -> inner nullopt), for fields that can be cleared.
   std::optional<std::optional<std::string>> optNullableString(std::string_view name);
-  std::optional<std::optional<std::int64_t>> optNullableInt(std::string_view name, std::int64_t lo,
-                                                            std::int64_t hi);
+  std::optional<std::optional<std::int64_t>> optNullableInt(std::string_view name, std::int64_t lo, std::int64_t hi);
 
   // Fails with the first problem seen, or UNKNOWN_FIELD naming a field nobody read.
   Status finish();

@@ -8,8 +8,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <optional>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "common/clock.h"
 #include "core/principal.h"

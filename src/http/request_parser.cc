@@ -140,8 +140,7 @@ int RequestParser::onHeadersComplete(http_parser* p) {
   r.path.assign(target.substr(0, q));
   if (q != std::string_view::npos) r.query.assign(target.substr(q + 1));
   if ((p->flags & F_CONTENTLENGTH) && p->content_length > s.body_limit_) {
-    s.fail(413, "BODY_TOO_LARGE",
-           "the request body exceeds the limit of " + std::to_string(s.body_limit_) + " bytes");
+    s.fail(413, "BODY_TOO_LARGE", "the request body exceeds the limit of " + std::to_string(s.body_limit_) + " bytes");
     return -1;
   }
   const bool has_body = (p->flags & F_CHUNKED) || ((p->flags & F_CONTENTLENGTH) && p->content_length > 0);
@@ -154,8 +153,7 @@ int RequestParser::onHeadersComplete(http_parser* p) {
 int RequestParser::onBody(http_parser* p, const char* at, std::size_t n) {
   auto& s = self(p);
   if (s.request_.body.size() + n > s.body_limit_) {
-    s.fail(413, "BODY_TOO_LARGE",
-           "the request body exceeds the limit of " + std::to_string(s.body_limit_) + " bytes");
+    s.fail(413, "BODY_TOO_LARGE", "the request body exceeds the limit of " + std::to_string(s.body_limit_) + " bytes");
     return 1;
   }
   s.request_.body.append(at, n);

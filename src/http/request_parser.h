@@ -79,7 +79,7 @@ class RequestParser {
   State state_ = State::kNeedMore;
   ParseFailure failure_;
   Request request_;
-  Request spare_;                   // a recycled request, emptied: the next one after request_
+  Request spare_;                     // a recycled request, emptied: the next one after request_
   std::vector<std::string> strings_;  // emptied header names and values, capacity kept
   std::string target_;
   std::size_t header_bytes_ = 0;

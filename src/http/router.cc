@@ -98,8 +98,8 @@ bool Router::isHot(const Request& req) const {
   return false;
 }
 
-const Router::Route* Router::find(std::string_view method, std::string_view path,
-                                  std::vector<std::string>& params, std::string& allowed) const {
+const Router::Route* Router::find(std::string_view method, std::string_view path, std::vector<std::string>& params,
+                                  std::string& allowed) const {
   const auto segments = split(path);
   for (const auto& r : routes_) {
     std::vector<std::string> p;

@@ -74,7 +74,7 @@ void serialize(const Response& resp, bool keep_alive, bool chunked, bool with_bo
   for (size_t i = 0; i < resp.headers.size(); ++i) {
     const auto& h = resp.headers[i];
     if (asciiIEquals(h.name, "cache-control")) continue;  // written once below
-    bool later = false;  // a later header of the same name replaces this one
+    bool later = false;                                   // a later header of the same name replaces this one
     for (size_t j = i + 1; j < resp.headers.size() && !later; ++j) later = asciiIEquals(resp.headers[j].name, h.name);
     if (later) continue;
     out += h.name;
@@ -157,8 +157,8 @@ struct Server::Impl {
   net::thread_pool blocking{std::max(1u, opt.blocking_threads)};
   tcp::acceptor acceptor{workers.front()->ioc};
   net::steady_timer accept_pause{workers.front()->ioc};  // accept handler only
-  bool accept_starved = false;  // accept handler only: out of descriptors, warned once
-  std::size_t next_worker = 0;  // accept handler only
+  bool accept_starved = false;                           // accept handler only: out of descriptors, warned once
+  std::size_t next_worker = 0;                           // accept handler only
   std::atomic<bool> stopping{false};
   std::atomic<TimePoint::rep> stop_deadline{0};
   std::optional<net::signal_set> signals;
@@ -236,14 +236,12 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       if (in_begin_ == in_end_) in_begin_ = in_end_ = 0;
     }
     switch (parser_.state()) {
-      case RequestParser::State::kComplete:
-        return handle();
+      case RequestParser::State::kComplete: return handle();
       case RequestParser::State::kFailed: {
         const ParseFailure& f = parser_.failure();
         return send(problem(f.status, f.code, f.detail, parser_.target()), false);
       }
-      case RequestParser::State::kNeedMore:
-        break;
+      case RequestParser::State::kNeedMore: break;
     }
     if (parser_.expectsContinue() && !continue_sent_) {
       continue_sent_ = true;
@@ -262,7 +260,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     idle_ = !parser_.started();
     if (idle_ && server_.stopping) return closeSocket();
     const auto& o = server_.opt;
-    const auto wait = parser_.headersComplete() ? o.read_timeout
+    const auto wait = parser_.headersComplete()     ? o.read_timeout
                       : parser_.started() || first_ ? o.header_timeout
                                                     : o.idle_timeout;
     deadline_ = SteadyClock::now() + wait;
@@ -329,11 +327,11 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   // connection's I/O thread. The connection stays alive in between; `work` may use `this`.
   template <class Work, class Then>
   void offload(Work work, Then then) {
-    net::post(server_.blocking, [self = this->shared_from_this(), work = std::move(work),
-                                 then = std::move(then)]() mutable {
-      auto result = work();
-      backOnIoThread<decltype(result)>(std::move(self), std::move(then))(std::move(result));
-    });
+    net::post(server_.blocking,
+              [self = this->shared_from_this(), work = std::move(work), then = std::move(then)]() mutable {
+                auto result = work();
+                backOnIoThread<decltype(result)>(std::move(self), std::move(then))(std::move(result));
+              });
   }
 
   void send(Response resp, bool keep_alive) {
@@ -342,9 +340,8 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     if (resp.stream && !head_) return sendStream(std::move(resp));
     serialize(resp, keep_alive_, resp.stream != nullptr, !head_, out_);
     deadline_ = SteadyClock::now() + server_.opt.read_timeout;
-    net::async_write(stream_, net::buffer(out_), [self = this->shared_from_this()](error_code ec, std::size_t) {
-      self->responseDone(ec);
-    });
+    net::async_write(stream_, net::buffer(out_),
+                     [self = this->shared_from_this()](error_code ec, std::size_t) { self->responseDone(ec); });
   }
 
   void responseDone(error_code ec) {
@@ -557,9 +554,13 @@ Result<unsigned short> Server::start() {
                         ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
     error_code ec;
     im.tls->use_certificate_chain_file(im.opt.tls_cert_file, ec);
-    if (ec) return fail(ErrorKind::kInvalid, "TLS_CONFIG", "cannot load TLS certificate '" + im.opt.tls_cert_file + "': " + ec.message());
+    if (ec)
+      return fail(ErrorKind::kInvalid, "TLS_CONFIG",
+                  "cannot load TLS certificate '" + im.opt.tls_cert_file + "': " + ec.message());
     im.tls->use_private_key_file(im.opt.tls_key_file, ssl::context::pem, ec);
-    if (ec) return fail(ErrorKind::kInvalid, "TLS_CONFIG", "cannot load TLS key '" + im.opt.tls_key_file + "': " + ec.message());
+    if (ec)
+      return fail(ErrorKind::kInvalid, "TLS_CONFIG",
+                  "cannot load TLS key '" + im.opt.tls_key_file + "': " + ec.message());
   }
   error_code ec;
   const auto address = net::ip::make_address(im.opt.host, ec);

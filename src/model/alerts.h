@@ -53,10 +53,10 @@ struct AlertDelivery {
   UnixSeconds expires_at = 0;
   std::string alert_day;
   std::string kind;
-  std::string channel;    // "email" | "webhook"
-  std::string recipient;  // user id, or "webhook"
-  std::string address;    // e-mail address or webhook URL at planning time
-  std::string payload_json;  // the event (webhook body; the e-mail is written from it)
+  std::string channel;             // "email" | "webhook"
+  std::string recipient;           // user id, or "webhook"
+  std::string address;             // e-mail address or webhook URL at planning time
+  std::string payload_json;        // the event (webhook body; the e-mail is written from it)
   std::string status = "pending";  // pending | sent | failed | skipped | cancelled
   int attempts = 0;
   UnixSeconds next_attempt_at = 0;

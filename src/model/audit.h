@@ -17,11 +17,11 @@ struct AuditEvent {
   std::int64_t seq = 0;  // store-assigned, increasing
   std::string id;
   std::string tenant_id;
-  std::string actor;      // key id of the credential used, or "bootstrap"/"system"
-  std::string action;     // e.g. "key.create"
-  std::string target;     // object id
+  std::string actor;   // key id of the credential used, or "bootstrap"/"system"
+  std::string action;  // e.g. "key.create"
+  std::string target;  // object id
   std::string client_ip;
-  std::string outcome;    // "success" | "denied" | "failure"
+  std::string outcome;             // "success" | "denied" | "failure"
   std::string detail_json = "{}";  // never holds a secret
   UnixSeconds at = 0;
   crypto::Digest prev_hash{};  // store-assigned: the tenant's previous event's hash

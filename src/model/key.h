@@ -12,8 +12,8 @@
 #include "common/clock.h"
 #include "common/ip.h"
 #include "crypto/digest.h"
-#include "model/permission.h"
 #include "model/page.h"
+#include "model/permission.h"
 #include "model/principal.h"
 
 namespace keyward {
@@ -39,20 +39,20 @@ struct ApiKey {
   std::string name;  // unique per tenant, immutable
   std::string description;
   std::optional<std::string> group_id;
-  std::string kind = "simple";  // "simple" | "advanced"
+  std::string kind = "simple";          // "simple" | "advanced"
   std::string purpose = "third_party";  // "builtin_plugin" | "third_party" (Veeam), any kind
   // Advanced keys (Veeam "Advanced Key", ConnectWise API member keys): "shared_secret" for a
   // public identifier plus a private secret sent together as HTTP Basic; "" for simple keys.
   std::string credential_mode;
-  std::string public_id;    // advanced keys: the non-secret public key id, shown in lists and audit
+  std::string public_id;  // advanced keys: the non-secret public key id, shown in lists and audit
   // Key-pair mode: the client's public key (SPKI PEM) and its algorithm ("ed25519" |
   // "ecdsa-p256-sha256"); public_id is its RFC 7638 thumbprint, the `keyid` of its signatures,
   // and digest is verify::handleFor("keyid", public_id).
   std::string public_key_pem;
   std::string key_algorithm;
   std::string previous_public_key_pem;  // the pair a rotation replaced (verifies during the grace)
-  crypto::Digest digest{};  // SHA-256 of the secret (an advanced key's private part); never the secret
-  std::string start;        // recognisable, non-secret first characters
+  crypto::Digest digest{};              // SHA-256 of the secret (an advanced key's private part); never the secret
+  std::string start;                    // recognisable, non-secret first characters
   bool enabled = true;
   std::optional<UnixSeconds> revoked_at;
   UnixSeconds expires_at = kNever;
@@ -60,7 +60,7 @@ struct ApiKey {
   std::string metadata_json = "{}";
   std::vector<RoleAssignment> roles;
   std::optional<OwnerRef> owner;  // none: a standalone key is its own principal
-  std::string created_by;  // id of the principal that created it (user, service user or key)
+  std::string created_by;         // id of the principal that created it (user, service user or key)
   UnixSeconds created_at = 0;
   UnixSeconds updated_at = 0;
   std::optional<UnixSeconds> last_used_at;
@@ -93,7 +93,7 @@ struct KeyFilter {
   std::optional<std::string> owner_id;
   // Level "mine": only keys created by or owned by this principal id.
   std::optional<std::string> mine_of;
-  std::optional<KeyState> state;  // none: every state except revoked
+  std::optional<KeyState> state;       // none: every state except revoked
   std::optional<std::string> kind;     // "simple" | "advanced"
   std::optional<std::string> purpose;  // "builtin_plugin" | "third_party"
   PageRequest page;

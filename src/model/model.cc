@@ -63,9 +63,7 @@ std::string_view httpSignatureAlgorithmName(KeyAlgorithm alg) {
   return alg == KeyAlgorithm::kEd25519 ? "ed25519" : "ecdsa-p256-sha256";
 }
 
-std::string_view joseAlgorithmName(KeyAlgorithm alg) {
-  return alg == KeyAlgorithm::kEd25519 ? "EdDSA" : "ES256";
-}
+std::string_view joseAlgorithmName(KeyAlgorithm alg) { return alg == KeyAlgorithm::kEd25519 ? "EdDSA" : "ES256"; }
 
 std::optional<KeyAlgorithm> parseKeyAlgorithm(std::string_view name) {
   if (name == "ed25519" || name == "EdDSA") return KeyAlgorithm::kEd25519;

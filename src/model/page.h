@@ -10,8 +10,8 @@
 namespace keyward {
 
 struct PageRequest {
-  int limit = 50;            // 1..500
-  std::int64_t after = 0;    // seq of the last item of the previous page
+  int limit = 50;          // 1..500
+  std::int64_t after = 0;  // seq of the last item of the previous page
 };
 
 template <class T>

@@ -30,7 +30,7 @@ struct SigningKeyRecord {
   KeyAlgorithm algorithm = KeyAlgorithm::kEcdsaP256Sha256;
   UnixSeconds created_at = 0;
   std::optional<UnixSeconds> retired_at;
-  std::string public_pem;                 // SPKI
+  std::string public_pem;                    // SPKI
   std::vector<std::uint8_t> sealed_private;  // sign::sealPrivateKey(PKCS#8 DER)
 };
 

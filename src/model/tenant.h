@@ -16,7 +16,7 @@ inline constexpr std::string_view kSystemTenantId = "system";
 
 struct TenantSettings {
   std::string key_prefix = "kw";
-  int default_expiry_days = 182;  // about six months (SecureCloud's default)
+  int default_expiry_days = 182;       // about six months (SecureCloud's default)
   std::optional<int> max_expiry_days;  // policy: no key may live longer; none = unlimited
   int expiry_alert_days = 14;          // BloxOne: daily alerts from 14 days before expiry
   int max_keys_per_service_user = 10;  // BloxOne: up to 10 keys per service user

@@ -1,14 +1,12 @@
 #include "notify/alert_scheduler.h"
 
-#include "common/background.h"
-
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
-
-#include <algorithm>
 #include <map>
 #include <set>
 
+#include "common/background.h"
 #include "common/json_text.h"
 #include "common/time.h"
 #include "crypto/random.h"
@@ -127,12 +125,11 @@ Result<Email> emailFrom(const AlertDelivery& d) {
   const std::string name = "'" + str("key_name") + "'";
   if (d.kind == kAlertExpired) m.subject = "[keyward] API key " + name + " has expired";
   else if (days_left == 0) m.subject = "[keyward] API key " + name + " expires today";
-  else m.subject = "[keyward] API key " + name + " expires in " + std::to_string(days_left) + (days_left == 1 ? " day" : " days");
-  m.body = str("message") + "\n\n" +
-           "Tenant:  " + str("tenant_id") + "\n" +
-           "Key:     " + str("key_name") + " (" + str("key_id") + ")\n" +
-           "Expires: " + str("expires_at") + "\n" +
-           "Details: " + str("path") + "\n\n" +
+  else
+    m.subject = "[keyward] API key " + name + " expires in " + std::to_string(days_left) +
+                (days_left == 1 ? " day" : " days");
+  m.body = str("message") + "\n\n" + "Tenant:  " + str("tenant_id") + "\n" + "Key:     " + str("key_name") + " (" +
+           str("key_id") + ")\n" + "Expires: " + str("expires_at") + "\n" + "Details: " + str("path") + "\n\n" +
            (d.kind == kAlertExpired ? std::string("The key no longer verifies. Rotate it or create a new one.\n")
                                     : std::string("Rotate the key before it expires to avoid an outage.\n")) +
            "\nYou receive this because you own the key or your user group subscribes to account alerts.\n";
@@ -272,7 +269,8 @@ Result<int> AlertScheduler::planKey(const ApiKey& k, const Tenant& tenant, UnixS
     d.next_attempt_at = now;
     d.created_at = now;
     d.updated_at = now;
-    auto ev = systemEvent(*ev_id, k.tenant_id, "alert.queue", k.id, "success", deliveryDetail(d, 0, "pending", ""), now);
+    auto ev = systemEvent(*ev_id, k.tenant_id, "alert.queue", k.id, "success", deliveryDetail(d, 0, "pending", ""),
+                          now);
     plan.deliveries.push_back({std::move(d), std::move(ev)});
     return {};
   };

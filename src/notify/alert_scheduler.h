@@ -37,10 +37,10 @@ struct SchedulerOptions {
 
 struct RunReport {
   bool leader = false;
-  int planned = 0;   // new rows (notifications + deliveries)
+  int planned = 0;  // new rows (notifications + deliveries)
   int sent = 0;
-  int failed = 0;    // attempts that failed (retried later or given up)
-  int skipped = 0;   // deliveries that could not be sent (no SMTP, no webhook, key changed)
+  int failed = 0;   // attempts that failed (retried later or given up)
+  int skipped = 0;  // deliveries that could not be sent (no SMTP, no webhook, key changed)
 };
 
 // UTC calendar day of `t`, as days since 1970-01-01 and as "YYYY-MM-DD".
@@ -52,8 +52,8 @@ class AlertScheduler {
   using Report = std::function<void(const Result<RunReport>&)>;
 
   // `mailer` may be null: no SMTP configured, e-mails are recorded as skipped.
-  AlertScheduler(Store& store, const Clock& clock, Mailer* mailer, HttpPoster& poster,
-                 const WebhookSecrets& secrets, SchedulerOptions options, Report report = {});
+  AlertScheduler(Store& store, const Clock& clock, Mailer* mailer, HttpPoster& poster, const WebhookSecrets& secrets,
+                 SchedulerOptions options, Report report = {});
   ~AlertScheduler() { stop(); }
 
   void start();

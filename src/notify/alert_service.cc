@@ -13,8 +13,8 @@ const std::vector<std::string>& webhookEvents() {
   return kEvents;
 }
 
-Status AlertService::guardTenant(const Actor& actor, std::string_view module, Action action,
-                                 std::string_view tenant_id, std::string_view audit_action) const {
+Status AlertService::guardTenant(const Actor& actor, std::string_view module, Action action, std::string_view tenant_id,
+                                 std::string_view audit_action) const {
   if (auto g = audit_.guard(actor, module, action, tenant_id, audit_action, tenant_id); !g) {
     return std::unexpected(g.error());
   }

@@ -18,8 +18,8 @@ namespace {
 std::string hmacHex(std::span<const std::uint8_t> key, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), int(key.size()), reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-       out, &len);
+  HMAC(EVP_sha256(), key.data(), int(key.size()), reinterpret_cast<const unsigned char*>(data.data()), data.size(), out,
+       &len);
   return crypto::toHex(std::span<const std::uint8_t>(out, len));
 }
 
@@ -99,7 +99,8 @@ Result<std::vector<std::uint8_t>> loadOrCreateWebhookKey(const std::string& path
   while (!text->empty() && (text->back() == '\n' || text->back() == '\r' || text->back() == ' ')) text->pop_back();
   auto key = fromHex(*text);
   if (!key || key->size() < 32) {
-    return fail(ErrorKind::kInternal, spec.code, spec.label + " '" + path + "': must hold at least 64 hexadecimal characters");
+    return fail(ErrorKind::kInternal, spec.code,
+                spec.label + " '" + path + "': must hold at least 64 hexadecimal characters");
   }
   return *key;
 }
@@ -122,7 +123,7 @@ bool isWebhookUrl(std::string_view url) {
   const std::string_view authority = rest.substr(0, end);
   if (authority.find('@') != std::string_view::npos) return false;  // no credentials in the URL
   const std::string_view host = authority.substr(0, authority.starts_with('[') ? authority.find(']') + 1
-                                                                                 : authority.find(':'));
+                                                                               : authority.find(':'));
   return !host.empty();
 }
 

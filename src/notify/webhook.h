@@ -44,15 +44,14 @@ struct HttpHeader {
 };
 
 struct PostResult {
-  int status = 0;  // the HTTP status; 0 when no response arrived
+  int status = 0;     // the HTTP status; 0 when no response arrived
   std::string error;  // transport error (connect, TLS, timeout); "" when a response arrived
 };
 
 class HttpPoster {
  public:
   virtual ~HttpPoster() = default;
-  virtual PostResult post(const std::string& url, const std::vector<HttpHeader>& headers,
-                          const std::string& body) = 0;
+  virtual PostResult post(const std::string& url, const std::vector<HttpHeader>& headers, const std::string& body) = 0;
 };
 
 // libcurl: no redirects are followed (a 3xx is a failure), TLS peers are verified.

@@ -1,7 +1,5 @@
 #include "sign/asymmetric_key.h"
 
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -13,6 +11,8 @@
 #include <openssl/x509.h>
 
 #include <array>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <memory>
 
 #include "crypto/digest.h"
@@ -23,15 +23,33 @@ namespace {
 constexpr size_t kCoordinateSize = 32;  // P-256 field element and Ed25519 public key
 constexpr size_t kMaxPemSize = 16 * 1024;
 
-struct BioFree { void operator()(BIO* b) const { BIO_free(b); } };
-struct PkeyFree { void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); } };
-struct PkeyCtxFree { void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); } };
-struct MdCtxFree { void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); } };
-struct BnFree { void operator()(BIGNUM* b) const { BN_free(b); } };
-struct EcdsaSigFree { void operator()(ECDSA_SIG* s) const { ECDSA_SIG_free(s); } };
-struct ParamBldFree { void operator()(OSSL_PARAM_BLD* b) const { OSSL_PARAM_BLD_free(b); } };
-struct ParamFree { void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); } };
-struct P8Free { void operator()(PKCS8_PRIV_KEY_INFO* p) const { PKCS8_PRIV_KEY_INFO_free(p); } };
+struct BioFree {
+  void operator()(BIO* b) const { BIO_free(b); }
+};
+struct PkeyFree {
+  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+};
+struct PkeyCtxFree {
+  void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
+};
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+struct BnFree {
+  void operator()(BIGNUM* b) const { BN_free(b); }
+};
+struct EcdsaSigFree {
+  void operator()(ECDSA_SIG* s) const { ECDSA_SIG_free(s); }
+};
+struct ParamBldFree {
+  void operator()(OSSL_PARAM_BLD* b) const { OSSL_PARAM_BLD_free(b); }
+};
+struct ParamFree {
+  void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
+};
+struct P8Free {
+  void operator()(PKCS8_PRIV_KEY_INFO* p) const { PKCS8_PRIV_KEY_INFO_free(p); }
+};
 using BioPtr = std::unique_ptr<BIO, BioFree>;
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
 
@@ -39,9 +57,7 @@ auto invalidKey(std::string message) {
   return fail(ErrorKind::kInvalid, "INVALID_PUBLIC_KEY", std::move(message), "public_key");
 }
 
-auto opensslFailure(std::string_view what) {
-  return internalError("OpenSSL failed to " + std::string(what));
-}
+auto opensslFailure(std::string_view what) { return internalError("OpenSSL failed to " + std::string(what)); }
 
 // Never prompt on a terminal for a passphrase: an encrypted key is simply refused.
 int noPassphrase(char*, int, int, void*) { return -1; }
@@ -192,7 +208,9 @@ const char* digestName(KeyAlgorithm alg) {
 }  // namespace
 
 AsymmetricKey::AsymmetricKey(AsymmetricKey&& other) noexcept
-    : pkey_(std::exchange(other.pkey_, nullptr)), alg_(other.alg_), has_private_(std::exchange(other.has_private_, false)) {}
+    : pkey_(std::exchange(other.pkey_, nullptr)),
+      alg_(other.alg_),
+      has_private_(std::exchange(other.has_private_, false)) {}
 
 AsymmetricKey& AsymmetricKey::operator=(AsymmetricKey&& other) noexcept {
   if (this != &other) {
@@ -237,7 +255,8 @@ Result<AsymmetricKey> AsymmetricKey::fromPublicPem(std::string_view pem) {
 Result<AsymmetricKey> AsymmetricKey::fromPublicJwk(const boost::json::object& jwk) {
   const auto kty = stringMember(jwk, "kty");
   const auto crv = stringMember(jwk, "crv");
-  Result<PkeyPtr> pkey = invalidKey("the JWK must be {\"kty\":\"OKP\",\"crv\":\"Ed25519\"} or {\"kty\":\"EC\",\"crv\":\"P-256\"}");
+  Result<PkeyPtr> pkey =
+      invalidKey("the JWK must be {\"kty\":\"OKP\",\"crv\":\"Ed25519\"} or {\"kty\":\"EC\",\"crv\":\"P-256\"}");
   KeyAlgorithm alg = KeyAlgorithm::kEd25519;
   if (kty == "OKP" && crv == "Ed25519") {
     if (auto st = checkPublicJwkMembers(jwk, alg); !st) return std::unexpected(st.error());

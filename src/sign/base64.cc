@@ -6,8 +6,7 @@ namespace keyward::sign {
 namespace {
 
 bool isBase64Char(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
-         c == '/';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
 }
 
 auto malformed(std::string_view what) {
@@ -20,9 +19,7 @@ std::span<const std::uint8_t> asBytes(std::string_view s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
 
-std::string_view asText(std::span<const std::uint8_t> b) {
-  return {reinterpret_cast<const char*>(b.data()), b.size()};
-}
+std::string_view asText(std::span<const std::uint8_t> b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
 
 std::string base64Encode(std::span<const std::uint8_t> data) {
   std::string out(4 * ((data.size() + 2) / 3), '\0');

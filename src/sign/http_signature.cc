@@ -15,7 +15,6 @@ auto sigFail(const char* code, std::string message) {
   return fail(ErrorKind::kUnauthenticated, code, std::move(message));
 }
 
-
 std::string lowercase(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = asciiLower(c);
@@ -31,7 +30,8 @@ std::string_view trim(std::string_view s) {
 bool isFieldName(std::string_view name) {
   if (name.empty()) return false;
   for (char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
     if (!ok) return false;  // also rejects upper case: RFC 9421 §2.1 names are lowercased
   }
   return true;
@@ -126,7 +126,8 @@ Result<std::string> componentValue(const HttpRequest& r, std::string_view name) 
     }
     return sigFail(sigerr::kUnsupported, "the component " + std::string(name) + " is not supported");
   }
-  if (!isFieldName(name)) return sigFail(sigerr::kMalformed, "\"" + std::string(name) + "\" is not a lowercase field name");
+  if (!isFieldName(name))
+    return sigFail(sigerr::kMalformed, "\"" + std::string(name) + "\" is not a lowercase field name");
   auto value = combinedHeader(r, name);
   if (!value) return sigFail(sigerr::kInvalid, "the covered field " + std::string(name) + " is absent or invalid");
   return *value;
@@ -161,7 +162,8 @@ Result<std::string> signatureBase(const HttpRequest& request, const sf::InnerLis
 }
 
 std::string contentDigestField(std::string_view body, DigestAlgorithm alg) {
-  return std::string(alg == DigestAlgorithm::kSha256 ? "sha-256" : "sha-512") + "=:" + base64Encode(digestOf(body, alg)) + ":";
+  return std::string(alg == DigestAlgorithm::kSha256 ? "sha-256" : "sha-512") +
+         "=:" + base64Encode(digestOf(body, alg)) + ":";
 }
 
 Status verifyContentDigest(const HttpRequest& request) {
@@ -223,7 +225,8 @@ HttpSignatureVerifier::HttpSignatureVerifier(const Clock& clock, ReplayCache* re
 Status HttpSignatureVerifier::checkCoverage(const HttpRequest& request, const SignatureParams& p) const {
   const auto& c = p.components;
   if (c.size() > policy_.max_components) return sigFail(sigerr::kCoverage, "too many covered components");
-  if (policy_.require_method && !covers(c, "@method")) return sigFail(sigerr::kCoverage, "the signature must cover @method");
+  if (policy_.require_method && !covers(c, "@method"))
+    return sigFail(sigerr::kCoverage, "the signature must cover @method");
   if (policy_.require_target && !covers(c, "@target-uri") &&
       !(covers(c, "@authority") && covers(c, "@path") && covers(c, "@query"))) {
     return sigFail(sigerr::kCoverage, "the signature must cover @target-uri, or @authority, @path and @query");
@@ -231,14 +234,16 @@ Status HttpSignatureVerifier::checkCoverage(const HttpRequest& request, const Si
   if (policy_.require_content_digest_with_body && hasBody(request) && !covers(c, "content-digest")) {
     return sigFail(sigerr::kCoverage, "a request with a body must cover content-digest");
   }
-  if (policy_.require_created && !p.created) return sigFail(sigerr::kCoverage, "the signature must have a created parameter");
+  if (policy_.require_created && !p.created)
+    return sigFail(sigerr::kCoverage, "the signature must have a created parameter");
   return {};
 }
 
 Status HttpSignatureVerifier::checkTime(const SignatureParams& p) const {
   const UnixSeconds now = clock_.now();
   if (p.created) {
-    if (*p.created < now - policy_.window) return sigFail(sigerr::kExpired, "created is older than the accepted window");
+    if (*p.created < now - policy_.window)
+      return sigFail(sigerr::kExpired, "created is older than the accepted window");
     if (*p.created > now + policy_.window) return sigFail(sigerr::kExpired, "created is too far in the future");
   }
   if (p.expires && now > *p.expires) return sigFail(sigerr::kExpired, "the signature expired");
@@ -256,10 +261,8 @@ Status HttpSignatureVerifier::rememberOnce(const SignatureParams& p, std::string
   UnixSeconds until = (p.created ? *p.created : now) + policy_.window;
   if (p.expires) until = std::min(until, *p.expires);
   switch (replay_->checkAndRemember(crypto::sha256(material), until, now)) {
-    case ReplayCache::Outcome::kFresh:
-      return {};
-    case ReplayCache::Outcome::kReplayed:
-      return sigFail(sigerr::kReplayed, "this signature was already used");
+    case ReplayCache::Outcome::kFresh: return {};
+    case ReplayCache::Outcome::kReplayed: return sigFail(sigerr::kReplayed, "this signature was already used");
     case ReplayCache::Outcome::kFull:
       return fail(ErrorKind::kTooManyRequests, sigerr::kReplayCacheFull, "too many signed requests; retry shortly");
   }
@@ -291,8 +294,8 @@ Result<VerifiedSignature> HttpSignatureVerifier::verify(const HttpRequest& reque
     if (auto st = verifyContentDigest(request); !st) return std::unexpected(st.error());
   }
   if (auto st = rememberOnce(params, *base); !st) return std::unexpected(st.error());
-  return VerifiedSignature{params.label, params.keyid, key.algorithm(), params.components, params.created, params.nonce,
-                           params.tag};
+  return VerifiedSignature{params.label,   params.keyid, key.algorithm(), params.components,
+                           params.created, params.nonce, params.tag};
 }
 
 Result<VerifiedSignature> HttpSignatureVerifier::verify(const HttpRequest& request, const KeyLookup& lookup) const {
@@ -317,7 +320,8 @@ Result<SignedHeaders> signRequest(const HttpRequest& request, const AsymmetricKe
   if (options.nonce) covered.params.emplace_back("nonce", sf::BareItem::ofString(*options.nonce));
   covered.params.emplace_back("keyid", sf::BareItem::ofString(options.keyid));
   if (options.include_alg) {
-    covered.params.emplace_back("alg", sf::BareItem::ofString(std::string(httpSignatureAlgorithmName(key.algorithm()))));
+    covered.params.emplace_back("alg",
+                                sf::BareItem::ofString(std::string(httpSignatureAlgorithmName(key.algorithm()))));
   }
   auto base = signatureBase(request, covered);
   if (!base) return std::unexpected(base.error());

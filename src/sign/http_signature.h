@@ -35,17 +35,17 @@
 namespace keyward::sign {
 
 namespace sigerr {
-inline constexpr const char* kMissing = "SIGNATURE_MISSING";          // no Signature-Input/Signature (or label)
-inline constexpr const char* kMalformed = "SIGNATURE_MALFORMED";      // headers not valid RFC 8941/9421
-inline constexpr const char* kUnsupported = "SIGNATURE_UNSUPPORTED";  // a component or parameter we do not handle
-inline constexpr const char* kCoverage = "COVERAGE_INSUFFICIENT";     // policy: required components/params missing
-inline constexpr const char* kExpired = "SIGNATURE_EXPIRED";          // created outside ±window, or past expires
-inline constexpr const char* kAlgorithm = "ALGORITHM_MISMATCH";       // alg param differs from the key's algorithm
-inline constexpr const char* kInvalid = "SIGNATURE_INVALID";          // the signature does not verify
-inline constexpr const char* kDigest = "DIGEST_MISMATCH";             // Content-Digest differs from the body
+inline constexpr const char* kMissing = "SIGNATURE_MISSING";             // no Signature-Input/Signature (or label)
+inline constexpr const char* kMalformed = "SIGNATURE_MALFORMED";         // headers not valid RFC 8941/9421
+inline constexpr const char* kUnsupported = "SIGNATURE_UNSUPPORTED";     // a component or parameter we do not handle
+inline constexpr const char* kCoverage = "COVERAGE_INSUFFICIENT";        // policy: required components/params missing
+inline constexpr const char* kExpired = "SIGNATURE_EXPIRED";             // created outside ±window, or past expires
+inline constexpr const char* kAlgorithm = "ALGORITHM_MISMATCH";          // alg param differs from the key's algorithm
+inline constexpr const char* kInvalid = "SIGNATURE_INVALID";             // the signature does not verify
+inline constexpr const char* kDigest = "DIGEST_MISMATCH";                // Content-Digest differs from the body
 inline constexpr const char* kDigestUnsupported = "DIGEST_UNSUPPORTED";  // no sha-256/sha-512 member
-inline constexpr const char* kReplayed = "SIGNATURE_REPLAYED";        // seen before within the window
-inline constexpr const char* kReplayCacheFull = "REPLAY_CACHE_FULL";  // cannot remember more (fails closed)
+inline constexpr const char* kReplayed = "SIGNATURE_REPLAYED";           // seen before within the window
+inline constexpr const char* kReplayCacheFull = "REPLAY_CACHE_FULL";     // cannot remember more (fails closed)
 }  // namespace sigerr
 
 // The request as received. Header names in any case, values as received (repeated fields
@@ -87,12 +87,12 @@ std::string contentDigestField(std::string_view body, DigestAlgorithm alg);
 Status verifyContentDigest(const HttpRequest& request);
 
 struct SignaturePolicy {
-  UnixSeconds window = 300;                    // accepted |now - created|, seconds
-  bool require_created = true;                 // the `created` parameter must be present
-  bool require_method = true;                  // `@method` covered
-  bool require_target = true;                  // `@target-uri`, or `@authority`+`@path`+`@query`
+  UnixSeconds window = 300;                      // accepted |now - created|, seconds
+  bool require_created = true;                   // the `created` parameter must be present
+  bool require_method = true;                    // `@method` covered
+  bool require_target = true;                    // `@target-uri`, or `@authority`+`@path`+`@query`
   bool require_content_digest_with_body = true;  // `content-digest` covered when the body is not empty
-  std::size_t max_components = 32;             // bounds the work an attacker can ask for
+  std::size_t max_components = 32;               // bounds the work an attacker can ask for
 };
 
 // One signature from the request, parsed but not yet verified.

@@ -1,10 +1,9 @@
 #include "sign/jwt.h"
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-
-#include <algorithm>
 #include <limits>
 
 namespace keyward::sign {
@@ -103,7 +102,8 @@ Result<JwtClaims> readClaims(const boost::json::object& payload) {
 
 Status checkHeader(const boost::json::object& header, std::string_view expected_typ) {
   for (std::string_view p : {"crit", "jku", "jwk", "x5u", "x5c"}) {
-    if (header.contains(p)) return jwtFail(jwterr::kHeader, "the header parameter \"" + std::string(p) + "\" is not accepted");
+    if (header.contains(p))
+      return jwtFail(jwterr::kHeader, "the header parameter \"" + std::string(p) + "\" is not accepted");
   }
   auto typ = stringClaim(header, "typ");
   if (!typ || normalizedTyp(*typ) != normalizedTyp(expected_typ)) {
@@ -149,7 +149,8 @@ Result<std::string> encodeJwt(const JwtClaims& claims, const AsymmetricKey& key,
   if (claims.nbf) payload["nbf"] = *claims.nbf;
   payload["exp"] = claims.exp;
   payload["jti"] = claims.jti;
-  std::string input = base64UrlEncode(boost::json::serialize(header)) + "." + base64UrlEncode(boost::json::serialize(payload));
+  std::string input = base64UrlEncode(boost::json::serialize(header)) + "." +
+                      base64UrlEncode(boost::json::serialize(payload));
   auto sig = key.sign(input);
   if (!sig) return std::unexpected(sig.error());
   return input + "." + base64UrlEncode(*sig);
@@ -192,7 +193,8 @@ Result<ValidatedJwt> JwtValidator::validate(std::string_view token, const JwtKey
   }
   const UnixSeconds now = clock_.now();
   if (now >= claims->exp + options_.leeway) return jwtFail(jwterr::kExpired, "the token expired");
-  if (claims->nbf && *claims->nbf > now + options_.leeway) return jwtFail(jwterr::kNotYetValid, "the token is not valid yet");
+  if (claims->nbf && *claims->nbf > now + options_.leeway)
+    return jwtFail(jwterr::kNotYetValid, "the token is not valid yet");
   if (claims->iat > now + options_.leeway) return jwtFail(jwterr::kNotYetValid, "the token was issued in the future");
   return ValidatedJwt{kid, key->algorithm(), std::move(*claims)};
 }

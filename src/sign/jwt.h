@@ -38,28 +38,28 @@ inline constexpr std::string_view kJwtType = "kw+jwt";
 inline constexpr UnixSeconds kDefaultJwtLeeway = 30;
 
 namespace jwterr {
-inline constexpr const char* kMalformed = "TOKEN_MALFORMED";            // not 3 strict base64url JSON parts
-inline constexpr const char* kHeader = "TOKEN_HEADER_INVALID";          // typ wrong, forbidden parameter, bad kid
-inline constexpr const char* kUnknownKey = "TOKEN_KEY_UNKNOWN";         // no key under this kid
-inline constexpr const char* kAlgorithm = "TOKEN_ALGORITHM_MISMATCH";   // alg is not the key's algorithm
+inline constexpr const char* kMalformed = "TOKEN_MALFORMED";           // not 3 strict base64url JSON parts
+inline constexpr const char* kHeader = "TOKEN_HEADER_INVALID";         // typ wrong, forbidden parameter, bad kid
+inline constexpr const char* kUnknownKey = "TOKEN_KEY_UNKNOWN";        // no key under this kid
+inline constexpr const char* kAlgorithm = "TOKEN_ALGORITHM_MISMATCH";  // alg is not the key's algorithm
 inline constexpr const char* kSignature = "TOKEN_SIGNATURE_INVALID";
-inline constexpr const char* kClaims = "TOKEN_CLAIMS_INVALID";          // a required claim missing or mistyped
+inline constexpr const char* kClaims = "TOKEN_CLAIMS_INVALID";  // a required claim missing or mistyped
 inline constexpr const char* kIssuer = "TOKEN_ISSUER_MISMATCH";
 inline constexpr const char* kAudience = "TOKEN_AUDIENCE_MISMATCH";
 inline constexpr const char* kExpired = "TOKEN_EXPIRED";
-inline constexpr const char* kNotYetValid = "TOKEN_NOT_YET_VALID";      // nbf or iat in the future
+inline constexpr const char* kNotYetValid = "TOKEN_NOT_YET_VALID";  // nbf or iat in the future
 }  // namespace jwterr
 
 struct JwtClaims {
   std::string iss;
-  std::string sub;     // the key id
+  std::string sub;               // the key id
   std::vector<std::string> aud;  // one audience is encoded as a string
   std::string tenant;
   std::vector<std::string> roles;
   UnixSeconds iat = 0;
   UnixSeconds exp = 0;
   std::optional<UnixSeconds> nbf;
-  std::string jti;     // returned so the caller can check revocation
+  std::string jti;  // returned so the caller can check revocation
 };
 
 // Signs `claims` with `key` (which must hold a private key): header

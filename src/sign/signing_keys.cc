@@ -15,7 +15,9 @@ constexpr std::uint8_t kSealVersion = 1;
 constexpr std::size_t kNonceSize = 12;
 constexpr std::size_t kTagSize = 16;
 
-struct CipherCtxFree { void operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); } };
+struct CipherCtxFree {
+  void operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); }
+};
 using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree>;
 
 void appendLengthPrefixed(std::string& out, std::string_view s) {
@@ -87,7 +89,8 @@ Result<Bytes> sealPrivateKey(const MasterKey& master, std::string_view tenant_id
   int len = 0;
   std::uint8_t* ct = out.data() + 1 + kNonceSize;
   if (!ctx || EVP_EncryptInit_ex2(ctx.get(), EVP_aes_256_gcm(), master.bytes().data(), nonce.data(), nullptr) != 1 ||
-      EVP_EncryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(aad.data()), int(aad.size())) != 1 ||
+      EVP_EncryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(aad.data()),
+                        int(aad.size())) != 1 ||
       EVP_EncryptUpdate(ctx.get(), ct, &len, pkcs8_der.data(), int(pkcs8_der.size())) != 1 ||
       EVP_EncryptFinal_ex(ctx.get(), ct + len, &len) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, int(kTagSize), ct + pkcs8_der.size()) != 1) {
@@ -108,7 +111,8 @@ Result<Bytes> unsealPrivateKey(const MasterKey& master, std::string_view tenant_
   CipherCtx ctx(EVP_CIPHER_CTX_new());
   int len = 0, total = 0;
   if (!ctx || EVP_DecryptInit_ex2(ctx.get(), EVP_aes_256_gcm(), master.bytes().data(), nonce, nullptr) != 1 ||
-      EVP_DecryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(aad.data()), int(aad.size())) != 1 ||
+      EVP_DecryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(aad.data()),
+                        int(aad.size())) != 1 ||
       EVP_DecryptUpdate(ctx.get(), plain.data(), &len, ct, int(ct_len)) != 1) {
     OPENSSL_cleanse(plain.data(), plain.size());
     return unsealFailed();

@@ -20,11 +20,22 @@ bool isAlpha(char c) { return (c >= 'A' && c <= 'Z') || isLcAlpha(c); }
 bool isTchar(char c) {
   if (isAlpha(c) || isDigit(c)) return true;
   switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
-    case '.': case '^': case '_': case '`': case '|': case '~':
-      return true;
-    default:
-      return false;
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~': return true;
+    default: return false;
   }
 }
 
@@ -36,8 +47,12 @@ class Parser {
 
   bool atEnd() const { return pos_ >= in_.size(); }
   char peek() const { return atEnd() ? '\0' : in_[pos_]; }
-  void skipSp() { while (!atEnd() && in_[pos_] == ' ') ++pos_; }
-  void skipOws() { while (!atEnd() && (in_[pos_] == ' ' || in_[pos_] == '\t')) ++pos_; }
+  void skipSp() {
+    while (!atEnd() && in_[pos_] == ' ') ++pos_;
+  }
+  void skipOws() {
+    while (!atEnd() && (in_[pos_] == ' ' || in_[pos_] == '\t')) ++pos_;
+  }
 
   Result<Dictionary> dictionary() {
     Dictionary dict;
@@ -346,10 +361,8 @@ Result<std::string> serialize(const BareItem& item) {
       }
       return t;
     }
-    case T::kByteSequence:
-      return ":" + base64Encode(item.bytes) + ":";
-    case T::kBoolean:
-      return std::string(item.boolean ? "?1" : "?0");
+    case T::kByteSequence: return ":" + base64Encode(item.bytes) + ":";
+    case T::kBoolean: return std::string(item.boolean ? "?1" : "?0");
   }
   return malformed("unknown item type");
 }

@@ -53,8 +53,8 @@ struct InnerList {
 
 struct Member {
   bool is_inner_list = false;
-  Item item;        // when !is_inner_list
-  InnerList list;   // when is_inner_list
+  Item item;       // when !is_inner_list
+  InnerList list;  // when is_inner_list
 };
 
 using Dictionary = std::vector<std::pair<std::string, Member>>;

@@ -12,8 +12,8 @@
 #include <optional>
 #include <string>
 
-#include "model/audit.h"
 #include "crypto/digest.h"
+#include "model/audit.h"
 
 namespace keyward {
 
@@ -22,7 +22,7 @@ crypto::Digest auditHash(const AuditEvent& e, const crypto::Digest& prev);
 
 // Where verification found the chain broken, or nothing when it is whole.
 struct AuditBreak {
-  std::int64_t seq = 0;   // the first event whose link or content does not check out
+  std::int64_t seq = 0;  // the first event whose link or content does not check out
   std::string event_id;
   // "altered": the event's content does not match its hash; "link": the event before it
   // was removed or altered; "truncated": events after it (up to the recorded head) are gone.

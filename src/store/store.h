@@ -46,8 +46,7 @@ class Store {
 
   // First start: creates the system tenant and the bootstrap key in one transaction.
   // kConflict/ALREADY_BOOTSTRAPPED when any tenant exists.
-  virtual Status bootstrap(const Tenant& system, const ApiKey& admin_key,
-                           const std::vector<AuditEvent>& events) = 0;
+  virtual Status bootstrap(const Tenant& system, const ApiKey& admin_key, const std::vector<AuditEvent>& events) = 0;
   virtual Result<bool> isEmpty() = 0;
 
   // Tenants
@@ -65,8 +64,7 @@ class Store {
   virtual Result<Page<KeyGroup>> listGroups(std::string_view tenant_id, const PageRequest& page) = 0;
   virtual Status updateGroup(const KeyGroup& g, const AuditEvent& ev) = 0;
   // kConflict/GROUP_NOT_EMPTY while it holds non-revoked keys.
-  virtual Status deleteGroup(std::string_view tenant_id, std::string_view id,
-                             const AuditEvent& ev) = 0;
+  virtual Status deleteGroup(std::string_view tenant_id, std::string_view id, const AuditEvent& ev) = 0;
 
   // Keys
   // With `owner_key_limit`, kConflict/KEY_LIMIT_REACHED when the key's owner already holds
@@ -83,8 +81,7 @@ class Store {
     done(createKey(k, ev, owner_key_limit));
   }
   virtual Result<ApiKey> getKey(std::string_view tenant_id, std::string_view id) = 0;
-  virtual Result<Page<ApiKey>> listKeys(std::string_view tenant_id, const KeyFilter& filter,
-                                        UnixSeconds now) = 0;
+  virtual Result<Page<ApiKey>> listKeys(std::string_view tenant_id, const KeyFilter& filter, UnixSeconds now) = 0;
   // Replaces every mutable field (name, digest, rotation and creation fields are kept).
   virtual Status updateKey(const ApiKey& k, const AuditEvent& ev) = 0;
   // Rotation: replaces the digest, start, expiry, public id (a JWT key's token id, a key
@@ -158,8 +155,7 @@ class Store {
 
   // Audit events that stand alone (denied attempts); changes bring theirs along.
   virtual Status appendAudit(const AuditEvent& ev) = 0;
-  virtual Result<Page<AuditEvent>> listAudit(std::string_view tenant_id,
-                                             const AuditFilter& filter) = 0;
+  virtual Result<Page<AuditEvent>> listAudit(std::string_view tenant_id, const AuditFilter& filter) = 0;
   // Every event of a tenant matching the filter (its page limit ignored, its cursor used),
   // oldest first, without holding them all in memory; `fn` returns false to stop early.
   virtual Status forEachAudit(std::string_view tenant_id, const AuditFilter& filter,
@@ -198,8 +194,7 @@ class Store {
   // One principal's notifications in the tenant, newest first (cursor = seq).
   virtual Result<Page<Notification>> listNotifications(std::string_view tenant_id, std::string_view recipient_id,
                                                        bool unread_only, const PageRequest& page) = 0;
-  virtual Result<std::int64_t> countUnreadNotifications(std::string_view tenant_id,
-                                                        std::string_view recipient_id) = 0;
+  virtual Result<std::int64_t> countUnreadNotifications(std::string_view tenant_id, std::string_view recipient_id) = 0;
   // Marks one of the recipient's notifications read (idempotent: the first read time is
   // kept). Another recipient's or tenant's notification is NOT_FOUND.
   virtual Result<Notification> markNotificationRead(std::string_view tenant_id, std::string_view recipient_id,
@@ -214,13 +209,11 @@ class Store {
   // (retired_at = key.created_at) every key of the tenant that was not retired yet: one
   // signer at a time. The private key arrives sealed; the store never sees it in clear.
   // A kid the tenant already has is kConflict/SIGNING_KEY_EXISTS.
-  virtual Status addSigningKey(std::string_view tenant_id, const SigningKeyRecord& key,
-                               const AuditEvent& ev) = 0;
+  virtual Status addSigningKey(std::string_view tenant_id, const SigningKeyRecord& key, const AuditEvent& ev) = 0;
   // The tenant's signing keys, oldest first (by created_at, then insertion), retired ones included.
   virtual Result<std::vector<SigningKeyRecord>> listSigningKeys(std::string_view tenant_id) = 0;
   // Every tenant's signing keys (start-up load of the in-memory key rings).
-  virtual Status forEachSigningKey(
-      const std::function<void(std::string_view tenant_id, SigningKeyRecord&&)>& fn) = 0;
+  virtual Status forEachSigningKey(const std::function<void(std::string_view tenant_id, SigningKeyRecord&&)>& fn) = 0;
 };
 
 }  // namespace keyward

@@ -15,8 +15,8 @@
 
 #include <array>
 #include <atomic>
-#include <cstring>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -43,8 +43,8 @@ struct KeyAccess {
   std::string owner_id;
   bool owner_disabled = false;
   std::shared_ptr<const PermissionSet> permissions;  // the key's roles ∩ its owner's permissions
-  std::string roles_json;        // the key's role assignments, pre-rendered for verify replies
-  std::string permissions_json;  // the effective permissions, pre-rendered likewise
+  std::string roles_json;                            // the key's role assignments, pre-rendered for verify replies
+  std::string permissions_json;                      // the effective permissions, pre-rendered likewise
 };
 
 // What an advanced key proves possession with, besides its index handle.
@@ -78,7 +78,7 @@ struct CompiledKey {
   bool revoked = false;
   bool previous_secret = false;
   mutable std::atomic<bool> last_used_dirty{false};
-  std::vector<Cidr> ip_allowlist;  // empty: any address
+  std::vector<Cidr> ip_allowlist;           // empty: any address
   std::shared_ptr<const KeyAccess> access;  // null: no owner and no roles
   // Advanced keys only (null for simple and JWT keys, so they pay 16 bytes, not 48).
   std::shared_ptr<const KeyCredential> credential;

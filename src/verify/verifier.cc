@@ -54,7 +54,7 @@ bool granted(const CompiledKey& key, std::span<const PermissionCheck> checks) {
     if (level == Level::kNone) return false;
     if (level == Level::kMine && c.resource_owner) {
       const std::string_view principal = key.access->owner_id.empty() ? std::string_view(key.id)
-                                                                       : std::string_view(key.access->owner_id);
+                                                                      : std::string_view(key.access->owner_id);
       if (*c.resource_owner != principal) return false;
     }
   }
@@ -71,8 +71,8 @@ Outcome Verifier::verify(const Request& req) {
     out.code = req.handle ? Code::kNotFound : Code::kMalformed;
   } else if (!req.handle && !(out.key = index_.find(crypto::sha256(req.key)))) {
     out.code = Code::kNotFound;
-  } else if (!req.handle && (out.key->credential ? std::string_view(out.key->credential->public_id) : std::string_view()) !=
-                                req.public_id.value_or(std::string_view())) {
+  } else if (!req.handle && (out.key->credential ? std::string_view(out.key->credential->public_id)
+                                                 : std::string_view()) != req.public_id.value_or(std::string_view())) {
     // An advanced key's private part alone, or with another public key, is no credential;
     // nor is a simple key dressed as a Basic credential. Nothing about the key is revealed.
     out.key = nullptr;

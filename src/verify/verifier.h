@@ -21,12 +21,20 @@
 namespace keyward::verify {
 
 enum class Code {
-  kValid, kMalformed, kNotFound, kDisabled, kExpired, kRevoked, kIpNotAllowed, kTenantMismatch,
-  kOwnerDisabled, kInsufficientPermissions,
-  kNotYetValid,  // before the key's not_before
-  kRotated,      // a secret replaced by rotation whose grace period has ended
+  kValid,
+  kMalformed,
+  kNotFound,
+  kDisabled,
+  kExpired,
+  kRevoked,
+  kIpNotAllowed,
+  kTenantMismatch,
+  kOwnerDisabled,
+  kInsufficientPermissions,
+  kNotYetValid,       // before the key's not_before
+  kRotated,           // a secret replaced by rotation whose grace period has ended
   kSignatureInvalid,  // a key-pair request whose signature (or its policy) failed
-  kInvalidToken, // a JWT whose signature or claims fail (RFC 8725 checks); set by the caller
+  kInvalidToken,      // a JWT whose signature or claims fail (RFC 8725 checks); set by the caller
 };
 std::string_view toString(Code c);
 
@@ -43,8 +51,8 @@ struct PermissionCheck {
 
 struct Request {
   std::string_view key;
-  std::optional<std::string_view> tenant_id;  // the tenant whose API is being called
-  std::optional<IpAddress> client_ip;         // the address the resource server saw
+  std::optional<std::string_view> tenant_id;          // the tenant whose API is being called
+  std::optional<IpAddress> client_ip;                 // the address the resource server saw
   std::span<const PermissionCheck> permissions = {};  // every one must be granted
   // With an advanced key's Basic credential: the public part, which must name the key whose
   // private part `key` is. A simple key is never presented with one.

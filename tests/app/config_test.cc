@@ -100,8 +100,8 @@ TEST_F(ConfigTest, FlagsOverrideEnvironmentAndFile) {
   auto c = load(file, {{"listen", "127.0.0.1:0"}});
   ASSERT_TRUE(c) << c.error().message;
   EXPECT_EQ(c->listen, "127.0.0.1:0");
-  EXPECT_EQ(c->threads, 8u);         // environment beats the file
-  EXPECT_EQ(c->log_level, "warn");   // the file beats the default
+  EXPECT_EQ(c->threads, 8u);        // environment beats the file
+  EXPECT_EQ(c->log_level, "warn");  // the file beats the default
 }
 
 TEST_F(ConfigTest, KeywardConfigNamesTheFileWhenNoFlagDoes) {
@@ -169,14 +169,29 @@ TEST_F(ConfigTest, BadFlagValueNamesTheFlag) {
 
 TEST_F(ConfigTest, BadValuesAreRefused) {
   const std::vector<std::pair<std::string, std::string>> bad = {
-      {"listen", "localhost"},        {"listen", "127.0.0.1:70000"}, {"listen", "127.0.0.1:port"},
-      {"db", "postgres://x"},         {"db", "sqlite:"},             {"threads", "257"},
-      {"threads", "four"},            {"body_limit", "10"},          {"header_timeout", "0"},
-      {"idle_timeout", "86401"},      {"shutdown_timeout", "-5"},    {"flush_interval", ""},
-      {"log_level", "verbose"},       {"access_log", "yes"},         {"trusted_proxies", "10.0.0.1/8"},
-      {"trusted_proxies", "10/8"},    {"session_idle_timeout", "0"}, {"session_absolute_timeout", "59"},
-      {"session_absolute_timeout", "2592001"}, {"audit_retention_days", "-1"}, {"audit_retention_days", "36501"},
-      {"last_use_resolution", "0"},   {"last_use_resolution", "a minute"},
+      {"listen", "localhost"},
+      {"listen", "127.0.0.1:70000"},
+      {"listen", "127.0.0.1:port"},
+      {"db", "postgres://x"},
+      {"db", "sqlite:"},
+      {"threads", "257"},
+      {"threads", "four"},
+      {"body_limit", "10"},
+      {"header_timeout", "0"},
+      {"idle_timeout", "86401"},
+      {"shutdown_timeout", "-5"},
+      {"flush_interval", ""},
+      {"log_level", "verbose"},
+      {"access_log", "yes"},
+      {"trusted_proxies", "10.0.0.1/8"},
+      {"trusted_proxies", "10/8"},
+      {"session_idle_timeout", "0"},
+      {"session_absolute_timeout", "59"},
+      {"session_absolute_timeout", "2592001"},
+      {"audit_retention_days", "-1"},
+      {"audit_retention_days", "36501"},
+      {"last_use_resolution", "0"},
+      {"last_use_resolution", "a minute"},
   };
   for (const auto& [name, value] : bad) {
     auto c = load("", {{name, value}});
@@ -212,10 +227,10 @@ TEST_F(ConfigTest, EverySettingHasOneNameInAllThreePlaces) {
     EXPECT_FALSE(s.help.empty()) << s.name;
   }
   // Each documented setting is accepted by name as a flag (bad values aside).
-  for (const char* name : {"listen", "db", "threads", "body_limit", "header_timeout", "read_timeout",
-                           "idle_timeout", "shutdown_timeout", "tls_cert_file", "tls_key_file",
-                           "trusted_proxies", "flush_interval", "last_use_resolution", "log_level", "access_log",
-                           "bootstrap_token_file", "session_idle_timeout", "session_absolute_timeout"}) {
+  for (const char* name :
+       {"listen", "db", "threads", "body_limit", "header_timeout", "read_timeout", "idle_timeout", "shutdown_timeout",
+        "tls_cert_file", "tls_key_file", "trusted_proxies", "flush_interval", "last_use_resolution", "log_level",
+        "access_log", "bootstrap_token_file", "session_idle_timeout", "session_absolute_timeout"}) {
     EXPECT_TRUE(names.count(name)) << name;
   }
   env_["KEYWARD_FLUSH_INTERVAL"] = "9";
@@ -230,9 +245,7 @@ TEST_F(ConfigTest, EverySettingHasOneNameInAllThreePlaces) {
   EXPECT_EQ(c->session_idle_timeout, 600);
 }
 
-TEST_F(ConfigTest, UnknownFlagIsAnError) {
-  EXPECT_EQ(refused("", {{"colour", "blue"}}).field, "colour");
-}
+TEST_F(ConfigTest, UnknownFlagIsAnError) { EXPECT_EQ(refused("", {{"colour", "blue"}}).field, "colour"); }
 
 }  // namespace
 }  // namespace keyward::app
@@ -247,7 +260,8 @@ TEST_F(ConfigTest, ExpiryAlertSettingsHaveDefaultsAndAreValidated) {
   EXPECT_EQ(c->smtp_url, "");
   EXPECT_EQ(c->smtp_starttls, "try");
   EXPECT_EQ(c->webhook_key_file, "");
-  c = load(writeToml("alert_interval = 60\nsmtp_url = \"smtps://mail.example.com:465\"\nsmtp_from = "
+  c =
+      load(writeToml("alert_interval = 60\nsmtp_url = \"smtps://mail.example.com:465\"\nsmtp_from = "
                      "\"keyward@example.com\"\nsmtp_user = \"keyward\"\nsmtp_password_file = \"/run/secrets/smtp\"\n"
                      "smtp_starttls = \"required\"\nwebhook_key_file = \"/var/lib/keyward/webhook.key\"\n"));
   ASSERT_TRUE(c) << c.error().message;
@@ -282,7 +296,8 @@ TEST_F(ConfigTest, JwtSettingsHaveDefaultsAndAreValidated) {
   EXPECT_EQ(c->master_key_file, "");
   EXPECT_EQ(c->jwt_audience, "keyward");
   EXPECT_EQ(c->jwt_algorithm, "ES256");
-  c = load(writeToml("master_key_file = \"/var/lib/keyward/master.key\"\njwt_audience = \"https://api.example.com\"\n"
+  c =
+      load(writeToml("master_key_file = \"/var/lib/keyward/master.key\"\njwt_audience = \"https://api.example.com\"\n"
                      "jwt_algorithm = \"EdDSA\"\n"));
   ASSERT_TRUE(c) << c.error().message;
   EXPECT_EQ(c->master_key_file, "/var/lib/keyward/master.key");

@@ -46,8 +46,8 @@ TEST(CliPermissionSyntax, ModuleActionLevel) {
 }
 
 TEST(CliPermissionSyntax, UnknownActionOrLevelOrMissingPartIsRefused) {
-  for (const char* bad : {"billing", "billing:edit", ":edit:all", "billing:view:all", "billing:edit:some",
-                          "billing:edit:all:extra"}) {
+  for (const char* bad :
+       {"billing", "billing:edit", ":edit:all", "billing:view:all", "billing:edit:some", "billing:edit:all:extra"}) {
     EXPECT_FALSE(parsePermission(bad).has_value()) << bad;
   }
   EXPECT_NE(parsePermission("billing:view:all").error().message.find("inquire, add, edit, delete"), std::string::npos);
@@ -55,8 +55,7 @@ TEST(CliPermissionSyntax, UnknownActionOrLevelOrMissingPartIsRefused) {
 }
 
 TEST(CliPermissionCheckSyntax, ResourceIsOptionalAndMayHoldColons) {
-  EXPECT_EQ(parsed(parsePermissionCheck("billing:inquire")),
-            json::parse(R"({"module":"billing","action":"inquire"})"));
+  EXPECT_EQ(parsed(parsePermissionCheck("billing:inquire")), json::parse(R"({"module":"billing","action":"inquire"})"));
   EXPECT_EQ(parsed(parsePermissionCheck("cloud_accounts:inquire:acc-1")),
             json::parse(R"({"module":"cloud_accounts","action":"inquire","resource":"acc-1"})"));
   EXPECT_EQ(parsed(parsePermissionCheck("storage:delete:urn:bucket:7")),
@@ -70,19 +69,20 @@ TEST(CliPermissionCheckSyntax, MalformedChecksAreRefused) {
 }
 
 TEST(CliAccessText, AssignmentsReadAsNamesWithTheirScope) {
-  const auto roles = json::parse(
-      R"([{"role":"Billing Operator"},{"role":"Cloud Account Viewer","resources":["acc-1","acc-2"]},)"
-      R"({"role":"CRM Editor","all_resources":true}])");
-  EXPECT_EQ(describeAssignments(roles), "Billing Operator, Cloud Account Viewer (acc-1, acc-2), CRM Editor (all resources)");
+  const auto roles =
+      json::parse(R"([{"role":"Billing Operator"},{"role":"Cloud Account Viewer","resources":["acc-1","acc-2"]},)"
+                  R"({"role":"CRM Editor","all_resources":true}])");
+  EXPECT_EQ(describeAssignments(roles),
+            "Billing Operator, Cloud Account Viewer (acc-1, acc-2), CRM Editor (all resources)");
   EXPECT_EQ(describeAssignments(json::array()), "none");
   EXPECT_EQ(describeAssignments(nullptr, "-"), "-");
 }
 
 TEST(CliAccessText, PermissionsShowLevelAndOnlyALimitedScope) {
-  const auto perms = json::parse(
-      R"([{"module":"billing","action":"edit","level":"mine","all_resources":true},)"
-      R"({"module":"cloud_accounts","action":"inquire","level":"all","resources":["acc-1"]},)"
-      R"({"module":"crm","action":"add","level":"all"}])");
+  const auto perms =
+      json::parse(R"([{"module":"billing","action":"edit","level":"mine","all_resources":true},)"
+                  R"({"module":"cloud_accounts","action":"inquire","level":"all","resources":["acc-1"]},)"
+                  R"({"module":"crm","action":"add","level":"all"}])");
   EXPECT_EQ(describePermissions(perms), "billing:edit:mine, cloud_accounts:inquire:all (acc-1), crm:add:all");
   EXPECT_EQ(describePermissions(json::array()), "none");
 }

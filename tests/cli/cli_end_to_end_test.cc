@@ -2,9 +2,9 @@
 // then runs the `keyward` CLI as a subprocess against it, as a user or script would.
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -123,8 +123,14 @@ class CliEndToEnd : public ::testing::Test {
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
     std::ofstream(dir_ / "empty").close();
-    std::vector<std::string> args{KEYWARD_BINARY, "serve", "--listen", "127.0.0.1:0", "--db",
-                                  "sqlite:" + (dir_ / "k.db").string(), "--bootstrap-token-file", (dir_ / "tok").string()};
+    std::vector<std::string> args{KEYWARD_BINARY,
+                                  "serve",
+                                  "--listen",
+                                  "127.0.0.1:0",
+                                  "--db",
+                                  "sqlite:" + (dir_ / "k.db").string(),
+                                  "--bootstrap-token-file",
+                                  (dir_ / "tok").string()};
     args.insert(args.end(), server_args_.begin(), server_args_.end());
     server_ = spawn(args, environment({}), dir_ / "empty", dir_ / "server.out", dir_ / "server.err");
     ASSERT_GT(server_, 0);
@@ -220,8 +226,8 @@ TEST_F(CliEndToEnd, CreatedTenantAppearsInTheTenantList) {
 
 TEST_F(CliEndToEnd, GroupsCanBeCreatedListedAndDeleted) {
   const std::string tenant = createTenant("acme");
-  auto created =
-      cli({"groups", "create", "--tenant", tenant, "--name", "billing", "--description", "Billing jobs", "--json"});
+  auto created = cli({"groups", "create", "--tenant", tenant, "--name", "billing", "--description", "Billing jobs",
+                      "--json"});
   ASSERT_EQ(created.exit_code, 0) << created.err;
   const std::string group = std::string(created.json().at("id").as_string());
 
@@ -318,8 +324,11 @@ TEST_F(CliEndToEnd, KeyPairKeysPrintTheGeneratedPrivateKeyOnceOrTakeTheClientsPu
   EXPECT_NE(generated.out.find("Key id (keyid)"), std::string::npos) << generated.out;
   EXPECT_NE(generated.out.find("ecdsa-p256-sha256"), std::string::npos);
 
-  const std::filesystem::path pub = std::filesystem::temp_directory_path() / ("keyward-cli-pub-" + std::to_string(::getpid()) + ".pem");
-  ASSERT_EQ(std::system(("openssl genpkey -algorithm ed25519 2>/dev/null | openssl pkey -pubout -out " + pub.string()).c_str()), 0);
+  const std::filesystem::path pub = std::filesystem::temp_directory_path() /
+                                    ("keyward-cli-pub-" + std::to_string(::getpid()) + ".pem");
+  ASSERT_EQ(std::system(("openssl genpkey -algorithm ed25519 2>/dev/null | openssl pkey -pubout -out " + pub.string())
+                            .c_str()),
+            0);
   auto supplied = cli({"keys", "create", "--tenant", tenant, "--name", "client", "--kind", "advanced",
                        "--credential-mode", "key_pair", "--public-key-file", pub.string(), "--json"});
   std::filesystem::remove(pub);
@@ -333,7 +342,8 @@ TEST_F(CliEndToEnd, KeyPairKeysPrintTheGeneratedPrivateKeyOnceOrTakeTheClientsPu
 
 TEST_F(CliEndToEnd, JwtKeyPrintsItsTokenOnceAndSigningKeysAndJwksAreShown) {
   const std::string tenant = createTenant("acme");
-  auto created = cli({"keys", "create", "--tenant", tenant, "--name", "partner", "--kind", "jwt", "--expires-in-days", "30"});
+  auto created = cli({"keys", "create", "--tenant", tenant, "--name", "partner", "--kind", "jwt", "--expires-in-days",
+                      "30"});
   ASSERT_EQ(created.exit_code, 0) << created.err;
   EXPECT_NE(created.out.find("shown only once"), std::string::npos) << created.out;
   std::smatch m;
@@ -564,7 +574,8 @@ TEST_F(CliEndToEnd, OwnedKeyVerifiesWithPermissionsUntilItsOwnerIsDisabled) {
 
 TEST_F(CliEndToEnd, KeyOwnerCanBeChangedAndRemoved) {
   const std::string tenant = createTenant("acme");
-  auto svc = cli({"service-users", "create", "--tenant", tenant, "--name", "sync", "--role", "Global Viewer", "--json"});
+  auto svc = cli({"service-users", "create", "--tenant", tenant, "--name", "sync", "--role", "Global Viewer",
+                  "--json"});
   ASSERT_EQ(svc.exit_code, 0) << svc.err;
   const std::string owner = std::string(svc.json().at("id").as_string());
   const auto k = createKey(tenant, "k1");
@@ -584,8 +595,8 @@ TEST_F(CliEndToEnd, KeyOwnerCanBeChangedAndRemoved) {
 TEST_F(CliEndToEnd, UserPasswordComesFromStdinAndSignsIn) {
   const std::string tenant = createTenant("acme");
   const std::string password = "correct horse battery staple";
-  auto created = cli({"users", "create", "--tenant", tenant, "--email", "Ana@Example.com", "--display-name", "Ana Silva",
-                      "--role", "Cloud Account Viewer=acc-1,acc-2", "--password-stdin", "--json"},
+  auto created = cli({"users", "create", "--tenant", tenant, "--email", "Ana@Example.com", "--display-name",
+                      "Ana Silva", "--role", "Cloud Account Viewer=acc-1,acc-2", "--password-stdin", "--json"},
                      password + "\n");
   ASSERT_EQ(created.exit_code, 0) << created.err;
   const auto user = created.json();
@@ -609,7 +620,8 @@ TEST_F(CliEndToEnd, UserPasswordComesFromStdinAndSignsIn) {
   EXPECT_NE(list.out.find("Cloud Account Viewer (acc-1, acc-2)"), std::string::npos) << list.out;
 
   const std::string id = std::string(user.at("id").as_string());
-  ASSERT_EQ(cli({"users", "update", "--tenant", tenant, id, "--password-stdin"}, "another long password\n").exit_code, 0);
+  ASSERT_EQ(cli({"users", "update", "--tenant", tenant, id, "--password-stdin"}, "another long password\n").exit_code,
+            0);
   login["password"] = "another long password";
   auto again = http.request("POST", "/v1/auth/login", json::serialize(login));
   ASSERT_TRUE(again.has_value());
@@ -623,8 +635,9 @@ TEST_F(CliEndToEnd, UserPasswordComesFromStdinAndSignsIn) {
 
 TEST_F(CliEndToEnd, UserPasswordProblemsAreReported) {
   const std::string tenant = createTenant("acme");
-  const std::vector<std::string> create{"users", "create", "--tenant", tenant, "--email", "bo@example.com",
-                                        "--display-name", "Bo", "--password-stdin"};
+  const std::vector<std::string> create{"users",          "create",  "--tenant",
+                                        tenant,           "--email", "bo@example.com",
+                                        "--display-name", "Bo",      "--password-stdin"};
   auto empty = cli(create, "");
   EXPECT_EQ(empty.exit_code, 2);
   EXPECT_NE(empty.err.find("no password given"), std::string::npos) << empty.err;
@@ -638,7 +651,8 @@ TEST_F(CliEndToEnd, UserPasswordProblemsAreReported) {
 
 TEST_F(CliEndToEnd, RoleAssignmentSyntaxErrorsAreCaughtBeforeOrByTheServer) {
   const std::string tenant = createTenant("acme");
-  auto malformed = cli({"service-users", "create", "--tenant", tenant, "--name", "s", "--role", "Cloud Account Viewer=a,,b"});
+  auto malformed = cli({"service-users", "create", "--tenant", tenant, "--name", "s", "--role",
+                        "Cloud Account Viewer=a,,b"});
   EXPECT_EQ(malformed.exit_code, 2);
   EXPECT_NE(malformed.err.find("--role"), std::string::npos) << malformed.err;
   auto unscoped = cli({"service-users", "create", "--tenant", tenant, "--name", "s", "--role", "Cloud Account Viewer"});
@@ -664,8 +678,8 @@ TEST_F(CliEndToEnd, RolesAndModulesInUseCannotBeDeleted) {
 
   auto roles = cli({"roles", "list", "--tenant", tenant});
   ASSERT_EQ(roles.exit_code, 0) << roles.err;
-  for (const char* s : {"Portal Administrator", "Cloud Account Viewer", "per cloud_accounts resource", "CRM Editor",
-                        "crm:edit:all"})
+  for (const char* s :
+       {"Portal Administrator", "Cloud Account Viewer", "per cloud_accounts resource", "CRM Editor", "crm:edit:all"})
     EXPECT_NE(roles.out.find(s), std::string::npos) << s;
 
   auto module_in_use = cli({"modules", "delete", "--tenant", tenant, "crm"});
@@ -737,7 +751,8 @@ TEST_F(CliEndToEnd, AuditExportLargerThanOneReadIsStreamedWhole) {
   keyward::cli::HttpClient http(*ep);
   for (int i = 0; i < 400; ++i) {
     json::object body{{"name", "bulk-" + std::to_string(i)}};
-    auto r = http.request("POST", "/v1/tenants/" + t + "/keys", json::serialize(body), {{"Authorization", "Bearer " + token_}});
+    auto r = http.request("POST", "/v1/tenants/" + t + "/keys", json::serialize(body),
+                          {{"Authorization", "Bearer " + token_}});
     ASSERT_TRUE(r.has_value());
     ASSERT_EQ(r->status, 201) << r->body;
   }
@@ -789,8 +804,10 @@ TEST_F(CliEndToEnd, AuditExportWritesEveryEventInOrderAndVerifyFindsAnAlteredRow
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((dir_ / "k.db").string().c_str(), &db), SQLITE_OK);
   sqlite3_busy_timeout(db, 5000);
-  const std::string sql = "UPDATE audit_events SET outcome = 'denied' WHERE seq = (SELECT MIN(seq) FROM "
-                          "audit_events WHERE tenant_id = '" + t + "')";
+  const std::string sql =
+      "UPDATE audit_events SET outcome = 'denied' WHERE seq = (SELECT MIN(seq) FROM "
+      "audit_events WHERE tenant_id = '" +
+      t + "')";
   EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(db);
 

@@ -37,9 +37,9 @@ TEST(ParseIp, RejectsLeadingZerosInIpv4Octets) {
 }
 
 TEST(ParseIp, RejectsShortAndMalformedIpv4Forms) {
-  for (const char* s : {"10", "10.1", "10.1.2", "10.1.2.3.4", "256.0.0.1", "1.2.3.256", "1.2.3.",
-                        ".1.2.3", "1..2.3", "a.b.c.d", "1.2.3.4 ", " 1.2.3.4", "1.2.3.-4", "+1.2.3.4",
-                        "0x0a.0.0.1", "", "1.2.3.4/32", "4294967295", "1234.1.1.1"}) {
+  for (const char* s :
+       {"10", "10.1", "10.1.2", "10.1.2.3.4", "256.0.0.1", "1.2.3.256", "1.2.3.", ".1.2.3", "1..2.3", "a.b.c.d",
+        "1.2.3.4 ", " 1.2.3.4", "1.2.3.-4", "+1.2.3.4", "0x0a.0.0.1", "", "1.2.3.4/32", "4294967295", "1234.1.1.1"}) {
     EXPECT_FALSE(parseIp(s)) << "accepted '" << s << "'";
   }
 }
@@ -55,8 +55,8 @@ TEST(ParseIp, AcceptsIpv6TextForms) {
 }
 
 TEST(ParseIp, RejectsZoneIdsAndMalformedIpv6) {
-  for (const char* s : {"fe80::1%eth0", "fe80::1%1", "2001:db8:::1", "2001:db8::1::2", "12345::1",
-                        "2001:db8::g", ":", "1:2:3:4:5:6:7:8:9", "[::1]", "::1 ", "2001:db8::/32"}) {
+  for (const char* s : {"fe80::1%eth0", "fe80::1%1", "2001:db8:::1", "2001:db8::1::2", "12345::1", "2001:db8::g", ":",
+                        "1:2:3:4:5:6:7:8:9", "[::1]", "::1 ", "2001:db8::/32"}) {
     EXPECT_FALSE(parseIp(s)) << "accepted '" << s << "'";
   }
 }
@@ -105,9 +105,8 @@ TEST(ParseCidr, RejectsLeadingZerosInAddressOrPrefix) {
 }
 
 TEST(ParseCidr, RejectsPrefixOutOfRange) {
-  for (const char* s : {"10.0.0.0/33", "0.0.0.0/99", "2001:db8::/129", "::/200", "10.0.0.0/-1",
-                        "10.0.0.0/", "::/", "10.0.0.0/+8", "10.0.0.0/8/8", "10.0.0.0/ 8",
-                        "10.0.0.0/4294967304", "10.0.0.0/a"}) {
+  for (const char* s : {"10.0.0.0/33", "0.0.0.0/99", "2001:db8::/129", "::/200", "10.0.0.0/-1", "10.0.0.0/", "::/",
+                        "10.0.0.0/+8", "10.0.0.0/8/8", "10.0.0.0/ 8", "10.0.0.0/4294967304", "10.0.0.0/a"}) {
     auto r = parseCidr(s);
     ASSERT_FALSE(r) << "accepted '" << s << "'";
     EXPECT_EQ(r.error().code, "INVALID_CIDR");
@@ -122,21 +121,21 @@ TEST(ParseCidr, RejectsHostBitsSetAndSuggestsTheNetwork) {
   EXPECT_FALSE(parseCidr("192.168.1.1/24"));
   EXPECT_FALSE(parseCidr("10.128.0.0/8"));
   EXPECT_FALSE(parseCidr("2001:db8::1/32"));
-  EXPECT_TRUE(parseCidr("2001:db8:8000::/33"));  // bit 33 is the network's last bit
+  EXPECT_TRUE(parseCidr("2001:db8:8000::/33"));   // bit 33 is the network's last bit
   EXPECT_FALSE(parseCidr("2001:db8:4000::/33"));  // bit 34 set: a host bit
 }
 
 TEST(ParseCidr, RejectsZoneIdsAndGarbage) {
-  for (const char* s : {"fe80::%eth0/64", "fe80::/64%eth0", "", "/8", "any", "*", "10.0.0.0/8 ",
-                        " 10.0.0.0/8", "10.0.0.0-10.0.0.255"}) {
+  for (const char* s : {"fe80::%eth0/64", "fe80::/64%eth0", "", "/8", "any", "*", "10.0.0.0/8 ", " 10.0.0.0/8",
+                        "10.0.0.0-10.0.0.255"}) {
     EXPECT_FALSE(parseCidr(s)) << "accepted '" << s << "'";
   }
 }
 
 TEST(ParseCidr, CanonicalTextParsesBackToTheSameRange) {
   // The store keeps allowlists as canonical text and parses them again on load.
-  for (const char* s : {"10.0.0.0/8", "0.0.0.0/0", "10.1.2.3", "192.168.128.0/17", "2001:db8::/32", "::/0",
-                        "::1", "::ffff:10.0.0.0/104", "::ffff:0:0/96", "fe80::/10", "2001:db8:0:0:1::/80"}) {
+  for (const char* s : {"10.0.0.0/8", "0.0.0.0/0", "10.1.2.3", "192.168.128.0/17", "2001:db8::/32", "::/0", "::1",
+                        "::ffff:10.0.0.0/104", "::ffff:0:0/96", "fe80::/10", "2001:db8:0:0:1::/80"}) {
     const Cidr c = cidr(s);
     auto again = parseCidr(formatCidr(c));
     ASSERT_TRUE(again) << s << " -> " << formatCidr(c);

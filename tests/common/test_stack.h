@@ -38,7 +38,7 @@ inline std::vector<TestBackend> testBackends() { return {sqliteBackend()}; }
 
 struct TestStack {
   std::unique_ptr<Store> store;
-  std::string admin_secret;  // the bootstrap administrator's key
+  std::string admin_secret;                 // the bootstrap administrator's key
   std::unique_ptr<app::Services> services;  // declared last: destroyed before the store it borrows
 };
 

@@ -29,8 +29,8 @@ verify::PermissionSet compiled(const std::vector<RoleAssignment>& roles, const T
   return compileAssignments(roles, defs.lookup());
 }
 
-Principal principal(std::string tenant, const std::vector<RoleAssignment>& roles, const TenantRoles& defs = kBuiltinOnly,
-                    std::string subject = "usr_me") {
+Principal principal(std::string tenant, const std::vector<RoleAssignment>& roles,
+                    const TenantRoles& defs = kBuiltinOnly, std::string subject = "usr_me") {
   Principal p;
   p.kind = PrincipalKind::kUser;
   p.subject_id = std::move(subject);
@@ -119,9 +119,9 @@ TEST(Authorize, SystemTenantPrincipalActsInEveryTenant) {
 TEST(Authorize, PlatformOperationsAreForTheSystemTenantOnly) {
   // Veeam's Portal Administrator of a tenant does everything inside it, but is no operator.
   const Principal admin = principal("ten_a", {role(kRolePortalAdministrator)});
-  for (auto [action, tenant] : {std::pair{Action::kAdd, ""}, std::pair{Action::kInquire, ""},
-                                std::pair{Action::kDelete, "ten_a"}, std::pair{Action::kEdit, "ten_a"},
-                                std::pair{Action::kDelete, "ten_b"}}) {
+  for (auto [action, tenant] :
+       {std::pair{Action::kAdd, ""}, std::pair{Action::kInquire, ""}, std::pair{Action::kDelete, "ten_a"},
+        std::pair{Action::kEdit, "ten_a"}, std::pair{Action::kDelete, "ten_b"}}) {
     auto g = authorize(admin, kModuleTenants, action, tenant);
     ASSERT_FALSE(g) << verify::toString(action) << " '" << tenant << "'";
     EXPECT_EQ(g.error().kind, ErrorKind::kForbidden);
@@ -257,9 +257,9 @@ TEST(BuiltinRoles, EveryTenantHasTheFiveWithStableIds) {
   }
   EXPECT_EQ(names, (std::vector<std::string>{"Portal Administrator", "Global Admin", "Global Viewer",
                                              "Cloud Account Viewer", "Verifier"}));
-  EXPECT_EQ(ids, (std::vector<std::string>{"builtin-portal-administrator", "builtin-global-admin",
-                                           "builtin-global-viewer", "builtin-cloud-account-viewer",
-                                           "builtin-verifier"}));
+  EXPECT_EQ(ids,
+            (std::vector<std::string>{"builtin-portal-administrator", "builtin-global-admin", "builtin-global-viewer",
+                                      "builtin-cloud-account-viewer", "builtin-verifier"}));
   EXPECT_EQ(findBuiltinRole("portal administrator"), nullptr);
   EXPECT_EQ(findBuiltinRole("Umbrella"), nullptr);
   EXPECT_EQ(findBuiltinRole(kRoleCloudAccountViewer)->scope_module, "cloud_accounts");
@@ -457,8 +457,10 @@ TEST(KeyAccess, IvantiKeyOnBehalfOfAUserInARoleActsWithinBoth) {
   const TenantRoles defs({customRole("Service Desk Analyst", {{"service_tickets", Action::kInquire, Level::kAll},
                                                               {"service_tickets", Action::kAdd, Level::kAll},
                                                               {"service_tickets", Action::kEdit, Level::kMine}})});
-  const OwnerState analyst = ownerState(PrincipalKind::kUser, "usr_analyst", {role("Service Desk Analyst"), role(kRoleVerifier)});
-  const auto c = AccessIndex::compile(keyOf({role("Service Desk Analyst")}, OwnerRef{PrincipalKind::kUser, "usr_analyst"}),
+  const OwnerState analyst = ownerState(PrincipalKind::kUser, "usr_analyst",
+                                        {role("Service Desk Analyst"), role(kRoleVerifier)});
+  const auto c = AccessIndex::compile(keyOf({role("Service Desk Analyst")},
+                                            OwnerRef{PrincipalKind::kUser, "usr_analyst"}),
                                       defs, &analyst);
   ASSERT_TRUE(c->access);
   EXPECT_EQ(c->access->owner_kind, "user");
@@ -469,7 +471,8 @@ TEST(KeyAccess, IvantiKeyOnBehalfOfAUserInARoleActsWithinBoth) {
   EXPECT_EQ(p.level("verification", Action::kInquire), Level::kNone);  // the user's, not the key's
 
   // A key given more than its owner holds acts with the owner's permissions only.
-  const auto wide = AccessIndex::compile(keyOf({role(kRolePortalAdministrator)}, OwnerRef{PrincipalKind::kUser, "usr_analyst"}),
+  const auto wide = AccessIndex::compile(keyOf({role(kRolePortalAdministrator)},
+                                               OwnerRef{PrincipalKind::kUser, "usr_analyst"}),
                                          defs, &analyst);
   const auto& q = *wide->access->permissions;
   EXPECT_EQ(q.level("service_tickets", Action::kAdd), Level::kAll);
@@ -495,10 +498,11 @@ TEST(KeyAccess, ConnectWiseApiMemberKeyHasTheMembersRole) {
 }
 
 TEST(KeyAccess, SecureCloudKeyIsLimitedToTheAccountsBothAllow) {
-  const OwnerState owner =
-      ownerState(PrincipalKind::kUser, "usr_1", {scopedRole(kRoleCloudAccountViewer, {"acc-A", "acc-B"})});
-  const auto c = AccessIndex::compile(
-      keyOf({allResources(kRoleCloudAccountViewer)}, OwnerRef{PrincipalKind::kUser, "usr_1"}), kBuiltinOnly, &owner);
+  const OwnerState owner = ownerState(PrincipalKind::kUser, "usr_1",
+                                      {scopedRole(kRoleCloudAccountViewer, {"acc-A", "acc-B"})});
+  const auto c = AccessIndex::compile(keyOf({allResources(kRoleCloudAccountViewer)},
+                                            OwnerRef{PrincipalKind::kUser, "usr_1"}),
+                                      kBuiltinOnly, &owner);
   const auto& p = *c->access->permissions;
   EXPECT_TRUE(p.allows("cloud_accounts", Action::kInquire, "acc-A"));
   EXPECT_TRUE(p.allows("cloud_accounts", Action::kInquire, "acc-B"));
@@ -517,7 +521,8 @@ TEST(KeyAccess, DisabledOwnerIsCarriedToTheKey) {
 }
 
 TEST(KeyAccess, OwnerThatCannotBeFoundFailsClosed) {
-  const auto c = AccessIndex::compile(keyOf({role(kRoleGlobalViewer)}, OwnerRef{PrincipalKind::kServiceUser, "svc_gone"}),
+  const auto c = AccessIndex::compile(keyOf({role(kRoleGlobalViewer)},
+                                            OwnerRef{PrincipalKind::kServiceUser, "svc_gone"}),
                                       kBuiltinOnly, nullptr);
   ASSERT_TRUE(c->access);
   EXPECT_TRUE(c->access->owner_disabled);

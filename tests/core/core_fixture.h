@@ -11,16 +11,16 @@
 
 #include "common/clock.h"
 #include "common/temp_dir.h"
+#include "common/test_stack.h"
+#include "core/access_index.h"
 #include "core/audit_log.h"
 #include "core/authenticator.h"
 #include "core/bootstrap.h"
 #include "core/group_service.h"
-#include "core/access_index.h"
 #include "core/key_service.h"
 #include "core/principal_service.h"
 #include "core/role_service.h"
 #include "core/tenant_service.h"
-#include "common/test_stack.h"
 #include "verify/key_index.h"
 #include "verify/verifier.h"
 

@@ -76,7 +76,7 @@ TEST_F(JwtKeyTest, RevocationAndDisablingTakeEffectAtOnceThoughTheSignatureStill
   CreatedKey a = makeJwtKey(t.id, "a");
   CreatedKey b = makeJwtKey(t.id, "b");
   ASSERT_TRUE(keys_->revoke(root_, t.id, a.key.id));
-  EXPECT_TRUE(jwt_->validate(a.secret));  // signature and claims are fine...
+  EXPECT_TRUE(jwt_->validate(a.secret));                // signature and claims are fine...
   EXPECT_EQ(verifyJwt(a.secret).code, Code::kRevoked);  // ...the key is not
   UpdateKeyInput off;
   off.enabled = false;

@@ -105,9 +105,7 @@ TEST_F(KeyServiceTest, AllowlistIsEnforcedByTheVerifier) {
   CreateKeyInput in;
   in.ip_allowlist = {"10.0.0.0/8"};
   CreatedKey k = makeKey(t.id, "fenced", in);
-  auto at = [&](std::string_view ip) {
-    return verifier_.verify({k.secret, std::nullopt, parseIp(ip).value()}).code;
-  };
+  auto at = [&](std::string_view ip) { return verifier_.verify({k.secret, std::nullopt, parseIp(ip).value()}).code; };
   EXPECT_EQ(at("10.1.2.3"), Code::kValid);
   EXPECT_EQ(at("::ffff:10.1.2.3"), Code::kValid);
   EXPECT_EQ(at("192.0.2.1"), Code::kIpNotAllowed);

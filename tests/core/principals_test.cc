@@ -101,7 +101,8 @@ class PrincipalsTest : public CoreTest {
     return other.verify(req).code;
   }
 
-  static PermissionCheck may(std::string_view module, Action action, std::optional<std::string_view> resource = std::nullopt) {
+  static PermissionCheck may(std::string_view module, Action action,
+                             std::optional<std::string_view> resource = std::nullopt) {
     return PermissionCheck{module, action, resource, std::nullopt};
   }
 
@@ -117,7 +118,8 @@ TEST_F(PrincipalsTest, ServiceUserHoldsTenKeysAndTheEleventhIsRefusedNamingTheLi
   for (int i = 0; i < 10; ++i) mustCreate("bot-key-" + std::to_string(i), input({role(kRoleGlobalViewer)}, svc(bot)));
   auto eleventh = createKey("bot-key-10", input({role(kRoleGlobalViewer)}, svc(bot)));
   expectError(eleventh, ErrorKind::kConflict, "KEY_LIMIT_REACHED");
-  EXPECT_NE(eleventh.error().message.find("max_keys_per_service_user = 10"), std::string::npos) << eleventh.error().message;
+  EXPECT_NE(eleventh.error().message.find("max_keys_per_service_user = 10"), std::string::npos)
+      << eleventh.error().message;
   EXPECT_NE(eleventh.error().message.find("10 keys"), std::string::npos) << eleventh.error().message;
   KeyFilter f;
   f.owner_id = bot.id;
@@ -293,7 +295,8 @@ TEST_F(PrincipalsTest, RoleInUseCannotBeDeletedNorCanABuiltinRole) {
   expectError(roles_->remove(admin_, tenant_, "builtin-global-viewer"), ErrorKind::kConflict, "BUILTIN_ROLE");
   UpdateRoleInput edit;
   edit.description = "mine now";
-  expectError(roles_->update(admin_, tenant_, "builtin-portal-administrator", edit), ErrorKind::kConflict, "BUILTIN_ROLE");
+  expectError(roles_->update(admin_, tenant_, "builtin-portal-administrator", edit), ErrorKind::kConflict,
+              "BUILTIN_ROLE");
 }
 
 // ---- no escalation ------------------------------------------------------------------------
@@ -347,11 +350,13 @@ TEST_F(PrincipalsTest, PrincipalCannotAssignAUserOrServiceUserARoleBeyondItsOwn)
   ASSERT_TRUE(ok) << ok.error().message;
   UpdateServiceUserInput raise;
   raise.roles = std::vector<RoleAssignment>{role(kRoleGlobalAdmin)};
-  expectError(principals_->updateServiceUser(people_admin, tenant_, ok->id, raise), ErrorKind::kForbidden, "ESCALATION");
+  expectError(principals_->updateServiceUser(people_admin, tenant_, ok->id, raise), ErrorKind::kForbidden,
+              "ESCALATION");
   const User plain = makeUser("plain@example.com", {});
   UpdateUserInput raise_user;
   raise_user.roles = std::vector<RoleAssignment>{role(kRoleVerifier)};
-  expectError(principals_->updateUser(people_admin, tenant_, plain.id, raise_user), ErrorKind::kForbidden, "ESCALATION");
+  expectError(principals_->updateUser(people_admin, tenant_, plain.id, raise_user), ErrorKind::kForbidden,
+              "ESCALATION");
   EXPECT_TRUE(principals_->getUser(admin_, tenant_, plain.id)->roles.empty());
   EXPECT_EQ(principals_->getServiceUser(admin_, tenant_, ok->id)->roles,
             (std::vector<RoleAssignment>{role("People Admin")}));
@@ -374,11 +379,14 @@ TEST_F(PrincipalsTest, PrincipalCannotCreateOrWidenARoleBeyondWhatItHolds) {
   EXPECT_NE(r.error().message.find("'*:inquire'"), std::string::npos) << r.error().message;
 
   auto ok = roles_->create(role_admin, tenant_,
-                           {"Key Reader", "", {{"keys", Action::kInquire, Level::kAll}, {"keys", Action::kEdit, Level::kMine}},
+                           {"Key Reader",
+                            "",
+                            {{"keys", Action::kInquire, Level::kAll}, {"keys", Action::kEdit, Level::kMine}},
                             std::nullopt});
   ASSERT_TRUE(ok) << ok.error().message;
   UpdateRoleInput widen;
-  widen.permissions = std::vector<Permission>{{"keys", Action::kInquire, Level::kAll}, {"keys", Action::kDelete, Level::kAll}};
+  widen.permissions = std::vector<Permission>{{"keys", Action::kInquire, Level::kAll},
+                                              {"keys", Action::kDelete, Level::kAll}};
   expectError(roles_->update(role_admin, tenant_, ok->id, widen), ErrorKind::kForbidden, "ESCALATION");
   EXPECT_EQ(roles_->get(admin_, tenant_, ok->id)->permissions.size(), 2u);
   auto listed = roles_->list(admin_, tenant_);
@@ -479,11 +487,12 @@ TEST_F(MineTest, KeysCanBeCreatedOnlyForThePrincipalItself) {
 
 TEST_F(PrincipalsTest, IndexRebuiltAfterARestartGivesTheSameVerifyAnswers) {
   registerModule("service_tickets");
-  makeRole("Ticket Agent", {{"service_tickets", Action::kInquire, Level::kAll},
-                            {"service_tickets", Action::kEdit, Level::kMine}});
+  makeRole("Ticket Agent",
+           {{"service_tickets", Action::kInquire, Level::kAll}, {"service_tickets", Action::kEdit, Level::kMine}});
   const ServiceUser bot = makeServiceUser("bot", {role("Ticket Agent"), role(kRoleVerifier)});
   const ServiceUser off = makeServiceUser("off", {role(kRoleGlobalViewer)});
-  const User alice = makeUser("alice@example.com", {RoleAssignment{std::string(kRoleCloudAccountViewer), false, {"acc-A", "acc-B"}}});
+  const User alice = makeUser("alice@example.com",
+                              {RoleAssignment{std::string(kRoleCloudAccountViewer), false, {"acc-A", "acc-B"}}});
   std::vector<CreatedKey> keys = {
       mustCreate("bot-1", input({role("Ticket Agent"), role(kRoleVerifier)}, svc(bot))),
       mustCreate("bot-2", input({role("Ticket Agent"), role(kRoleVerifier)}, svc(bot))),

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-
 #include <chrono>
 
 #include "core/audit_retention.h"
@@ -54,9 +53,7 @@ TEST_F(AccessTest, TenantAdministratorManagesOnlyItsOwnTenant) {
   EXPECT_TRUE(keys_->revoke(admin_a, a.id, mine->key.id));
 
   // Another tenant: it does not exist as far as this admin can tell.
-  auto expectNotFound = [](const Error& e) {
-    EXPECT_EQ(e.kind, ErrorKind::kNotFound) << e.code;
-  };
+  auto expectNotFound = [](const Error& e) { EXPECT_EQ(e.kind, ErrorKind::kNotFound) << e.code; };
   expectNotFound(keys_->get(admin_a, b.id, kb.key.id).error());
   expectNotFound(keys_->list(admin_a, b.id, {}).error());
   in.name = "planted";

@@ -2,14 +2,13 @@
 // with a manual clock: throttling of failed sign-ins per account and per address, idle and
 // absolute timeouts, CSRF tokens, sessions ending when their user is disabled or deleted,
 // and the audit trail of sign-ins.
-#include "core/session_service.h"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <string>
 #include <vector>
 
+#include "core/session_service.h"
 #include "core_fixture.h"
 
 namespace keyward {
@@ -126,7 +125,7 @@ TEST_F(SessionsTest, FiveFailuresForAnAccountThrottleItFromAnyAddressUntilTheWin
   for (int i = 0; i < 5; ++i) {
     clock_.advance(10);
     expectError(login("alice@example.com", kWrong, "192.0.2." + std::to_string(i + 1)), ErrorKind::kUnauthenticated,
-               "SIGN_IN_FAILED");
+                "SIGN_IN_FAILED");
   }
   // Even the right password, from an address that never failed, is refused now.
   auto throttled = login("alice@example.com", kPassword, kAway);
@@ -150,7 +149,7 @@ TEST_F(SessionsTest, FiveFailuresForAnAccountThrottleItFromAnyAddressUntilTheWin
 TEST_F(SessionsTest, FiveFailuresFromAnAddressThrottleItForEveryAccount) {
   for (int i = 0; i < 5; ++i)
     expectError(login("guess" + std::to_string(i) + "@example.com", kWrong, kHome), ErrorKind::kUnauthenticated,
-               "SIGN_IN_FAILED");
+                "SIGN_IN_FAILED");
   expectError(login("alice@example.com", kPassword, kHome), ErrorKind::kTooManyRequests, "TOO_MANY_SIGN_IN_ATTEMPTS");
   EXPECT_GT(sessions_->retryAfter(tenant_, "alice@example.com", kHome), 0);
   mustLogin("alice@example.com", kAway);  // the account itself is fine elsewhere
@@ -159,9 +158,11 @@ TEST_F(SessionsTest, FiveFailuresFromAnAddressThrottleItForEveryAccount) {
 }
 
 TEST_F(SessionsTest, FailuresSpreadOverMoreThanTheWindowDoNotThrottle) {
-  for (int i = 0; i < 4; ++i) expectError(login("alice@example.com", kWrong), ErrorKind::kUnauthenticated, "SIGN_IN_FAILED");
+  for (int i = 0; i < 4; ++i)
+    expectError(login("alice@example.com", kWrong), ErrorKind::kUnauthenticated, "SIGN_IN_FAILED");
   clock_.advance(15 * 60);
-  for (int i = 0; i < 4; ++i) expectError(login("alice@example.com", kWrong), ErrorKind::kUnauthenticated, "SIGN_IN_FAILED");
+  for (int i = 0; i < 4; ++i)
+    expectError(login("alice@example.com", kWrong), ErrorKind::kUnauthenticated, "SIGN_IN_FAILED");
   mustLogin();
 }
 

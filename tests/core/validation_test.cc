@@ -156,9 +156,9 @@ TEST(Names, RulesForNames) {
   EXPECT_TRUE(validateName("name", "billing-sync"));
   EXPECT_TRUE(validateName("name", "Billing sync (prod)"));
   EXPECT_TRUE(validateName("name", std::string(kMaxNameBytes, 'x')));
-  for (std::string bad : {std::string(), std::string(kMaxNameBytes + 1, 'x'), std::string("a\nb"),
-                          std::string("tab\there"), std::string(" lead"), std::string("trail "),
-                          std::string("nul\0x", 5), std::string("del\x7f")}) {
+  for (std::string bad :
+       {std::string(), std::string(kMaxNameBytes + 1, 'x'), std::string("a\nb"), std::string("tab\there"),
+        std::string(" lead"), std::string("trail "), std::string("nul\0x", 5), std::string("del\x7f")}) {
     auto st = validateName("name", bad);
     ASSERT_FALSE(st) << bad;
     EXPECT_EQ(st.error().field, "name");

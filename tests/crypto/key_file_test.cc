@@ -33,7 +33,7 @@ TEST_F(KeyFileTest, AMissingFileIsCreatedOwnerOnlyOnceAndThenReadBack) {
   auto first = loadOrCreateKeyFile(path, spec_, make);
   ASSERT_TRUE(first) << first.error().message;
   EXPECT_EQ(*first, "c2VjcmV0\n");
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   auto again = loadOrCreateKeyFile(path, spec_, make);

@@ -29,13 +29,13 @@ struct Endpoint {
 };
 
 // Shorthands for the most common rows.
-constexpr Row kHidden = {404, 404, 404, 401, 401};     // another tenant, or no such tenant/object
-constexpr Row kPlatform = {403, 403, 403, 401, 401};   // for system-tenant principals only
-constexpr Row kRead = {200, 200, 200, 401, 401};       // everyone with a role reads it
+constexpr Row kHidden = {404, 404, 404, 401, 401};       // another tenant, or no such tenant/object
+constexpr Row kPlatform = {403, 403, 403, 401, 401};     // for system-tenant principals only
+constexpr Row kRead = {200, 200, 200, 401, 401};         // everyone with a role reads it
 constexpr Row kReadNotMine = {200, 200, 403, 401, 401};  // "mine" cannot read what it did not create
 constexpr Row kAdminOnly(int ok) { return {ok, 403, 403, 401, 401}; }
 constexpr Row kAdminAndMine(int ok) { return {ok, 403, ok, 401, 401}; }
-constexpr Row kMissingWrite = {404, 403, 404, 401, 401};      // viewer refused before the lookup
+constexpr Row kMissingWrite = {404, 403, 404, 401, 401};         // viewer refused before the lookup
 constexpr Row kMissingWriteNoGrant = {404, 403, 403, 401, 401};  // "mine" lacks the action too
 
 #define T "/v1/tenants/{t}"
@@ -77,8 +77,8 @@ const Endpoint kEndpoints[] = {
     {"PATCH", T "/service-users/{svc}", R"({"description":"x"})", kAdminOnly(200), kHidden, kMissingWrite},
     {"DELETE", T "/service-users/{svc}", "", kAdminOnly(204), kHidden, kMissingWriteNoGrant},
     // user groups
-    {"POST", T "/user-groups", R"({"name":"new-{n}","subscriptions":["account_alerts"]})", kAdminAndMine(201),
-     kHidden, kHidden},
+    {"POST", T "/user-groups", R"({"name":"new-{n}","subscriptions":["account_alerts"]})", kAdminAndMine(201), kHidden,
+     kHidden},
     {"GET", T "/user-groups", "", kRead, kHidden, kHidden},
     {"GET", T "/user-groups/{ugroup}", "", kReadNotMine, kHidden, kHidden},
     {"PATCH", T "/user-groups/{ugroup}", R"({"description":"x"})", kAdminOnly(200), kHidden, kMissingWrite},
@@ -164,15 +164,20 @@ class AccessMatrix : public RouterTest, public ::testing::WithParamInterface<End
     Objects o = rel == kOther ? other_ : same_;
     if (rel == kMissing) {
       if (names_object) {
-        o = Objects{same_.tenant, "grp_missing", "key_missing", "usr_missing", "svc_missing",
-                    "ugr_missing", "rol_missing", "nomodule"};
+        o = Objects{same_.tenant,  "grp_missing", "key_missing", "usr_missing",
+                    "svc_missing", "ugr_missing", "rol_missing", "nomodule"};
       } else {
         o.tenant = "ten_missing";  // a collection or tenant endpoint: the tenant does not exist
       }
     }
-    for (auto [from, to] : {std::pair<std::string_view, const std::string&>{"{t}", o.tenant}, {"{group}", o.group},
-                            {"{key}", o.key}, {"{user}", o.user}, {"{svc}", o.svc}, {"{ugroup}", o.ugroup},
-                            {"{role}", o.role}, {"{module}", o.module}}) {
+    for (auto [from, to] : {std::pair<std::string_view, const std::string&>{"{t}", o.tenant},
+                            {"{group}", o.group},
+                            {"{key}", o.key},
+                            {"{user}", o.user},
+                            {"{svc}", o.svc},
+                            {"{ugroup}", o.ugroup},
+                            {"{role}", o.role},
+                            {"{module}", o.module}}) {
       replaceAll(path, from, to);
     }
     replaceAll(path, "{n}", "c" + std::to_string(cell));
@@ -182,10 +187,10 @@ class AccessMatrix : public RouterTest, public ::testing::WithParamInterface<End
   // Everything of one tenant, and nothing of any other (not even the list of tenants).
   std::string tenantSnapshot(const std::string& t) {
     std::string s;
-    for (const char* what : {"/keys?limit=500&state=active", "/keys?limit=500&state=disabled",
-                             "/keys?limit=500&state=expired", "/keys?limit=500&state=revoked", "/key-groups?limit=500",
-                             "", "/audit?limit=500", "/users?limit=500", "/service-users?limit=500",
-                             "/user-groups?limit=500", "/roles", "/modules"}) {
+    for (const char* what :
+         {"/keys?limit=500&state=active", "/keys?limit=500&state=disabled", "/keys?limit=500&state=expired",
+          "/keys?limit=500&state=revoked", "/key-groups?limit=500", "", "/audit?limit=500", "/users?limit=500",
+          "/service-users?limit=500", "/user-groups?limit=500", "/roles", "/modules"}) {
       Response r = get("/v1/tenants/" + t + what);
       EXPECT_EQ(r.status, 200) << what;
       s += r.body;
@@ -258,12 +263,14 @@ class MineLevel : public RouterTest {
         {"module":"roles","action":"edit","level":"mine"},{"module":"roles","action":"delete","level":"mine"}])");
     self_ = createServiceUser(t_, "self", R"(["Own keys and groups"])");
     peer_ = createServiceUser(t_, "peer", R"(["Own keys and groups"])");
-    CreatedKey k = createKey(t_, "self-key", R"("never_expires":true,"roles":["Own keys and groups"],)"
-                                             R"("owner":{"type":"service_user","id":")" + self_ + "\"}");
+    CreatedKey k = createKey(t_, "self-key",
+                             R"("never_expires":true,"roles":["Own keys and groups"],)"
+                             R"("owner":{"type":"service_user","id":")" +
+                                 self_ + "\"}");
     self_key_ = k.id;
     token_ = k.secret;
-    peer_key_ = createKey(t_, "peer-key", R"("roles":["Own keys and groups"],"owner":{"type":"service_user","id":")" +
-                                              peer_ + "\"}")
+    peer_key_ = createKey(t_, "peer-key",
+                          R"("roles":["Own keys and groups"],"owner":{"type":"service_user","id":")" + peer_ + "\"}")
                     .id;
     admin_key_ = createKey(t_, "admin-key").id;
   }
@@ -332,8 +339,8 @@ TEST_F(MineLevel, UserGroupsAndRolesItCreatedAreItsOwnOnly) {
   EXPECT_EQ(del(base() + "/user-groups/" + my_group, token_).status, 204);
 
   const std::string admins_role = createRole(t_, "Admin's", R"([{"module":"keys","action":"inquire","level":"mine"}])");
-  const std::string my_role =
-      createRole(t_, "Mine", R"([{"module":"keys","action":"inquire","level":"mine"}])", {}, token_);
+  const std::string my_role = createRole(t_, "Mine", R"([{"module":"keys","action":"inquire","level":"mine"}])", {},
+                                         token_);
   EXPECT_EQ(patch(base() + "/roles/" + my_role, R"({"description":"x"})", token_).status, 200);
   expectProblem(patch(base() + "/roles/" + admins_role, R"({"description":"x"})", token_), 403, "FORBIDDEN");
   expectProblem(del(base() + "/roles/" + admins_role, token_), 403, "FORBIDDEN");

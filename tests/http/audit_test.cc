@@ -40,9 +40,9 @@ TEST_F(AuditApi, EveryChangeIsRecordedWithActorTargetClientAndOutcome) {
   ASSERT_EQ(del(base_ + "/key-groups/" + group).status, 204);
 
   json::array events = auditOf(tenant_);
-  EXPECT_EQ(actions(events), (std::vector<std::string>{"key_group.create", "key_group.update", "key.create",
-                                                       "key.disable", "key.enable", "key.update", "key.revoke",
-                                                       "key_group.delete"}));
+  EXPECT_EQ(actions(events),
+            (std::vector<std::string>{"key_group.create", "key_group.update", "key.create", "key.disable", "key.enable",
+                                      "key.update", "key.revoke", "key_group.delete"}));
   const std::string actor = adminKeyId();
   ASSERT_FALSE(actor.empty());
   for (const auto& e : events) {

@@ -20,8 +20,8 @@ class ManagementAuth : public RouterTest {
 
   // Every management endpoint as (method, target, body) for tenant `t`, group `g`, key `k`.
   static std::vector<std::tuple<std::string, std::string, std::string>> endpoints(const std::string& t,
-                                                                                   const std::string& g,
-                                                                                   const std::string& k) {
+                                                                                  const std::string& g,
+                                                                                  const std::string& k) {
     const std::string tb = "/v1/tenants/" + t;
     return {
         {"POST", "/v1/tenants", R"({"name":"new"})"},
@@ -61,7 +61,8 @@ TEST_F(ManagementAuth, NoAuthorizationIs401WithWwwAuthenticateOnEveryEndpoint) {
 TEST_F(ManagementAuth, EveryBadCredentialGetsTheSame401) {
   const std::string revoked = makeCredential("system");
   const std::string disabled = makeCredential("system");
-  const std::string expired = createKey("system", "exp", R"("expires_in_days":1,"roles":["Portal Administrator"])").secret;
+  const std::string expired =
+      createKey("system", "exp", R"("expires_in_days":1,"roles":["Portal Administrator"])").secret;
   const std::string ip_bound =
       createKey("system", "ipb", R"("ip_allowlist":["203.0.113.0/24"],"roles":["Portal Administrator"])").secret;
   const std::string no_roles = createKey("system", "plain").secret;
@@ -76,9 +77,8 @@ TEST_F(ManagementAuth, EveryBadCredentialGetsTheSame401) {
   ASSERT_TRUE(unissued);
 
   std::string detail;
-  for (const std::string& cred :
-       {revoked, disabled, expired, ip_bound, no_roles, *unissued, std::string("kw_short"), std::string("garbage"),
-        admin_ + "x"}) {
+  for (const std::string& cred : {revoked, disabled, expired, ip_bound, no_roles, *unissued, std::string("kw_short"),
+                                  std::string("garbage"), admin_ + "x"}) {
     Response r = get("/v1/tenants", cred);
     expectProblem(r, 401, "UNAUTHENTICATED");
     EXPECT_FALSE(headerOf(r, "www-authenticate").empty());
@@ -89,7 +89,8 @@ TEST_F(ManagementAuth, EveryBadCredentialGetsTheSame401) {
 }
 
 TEST_F(ManagementAuth, CredentialMustBeABearerToken) {
-  for (const std::string& value : std::vector<std::string>{"Basic " + admin_, admin_, "Bearer", "Bearer ", "rest_api_key=" + admin_}) {
+  for (const std::string& value :
+       std::vector<std::string>{"Basic " + admin_, admin_, "Bearer", "Bearer ", "rest_api_key=" + admin_}) {
     Response r = send(request("GET", "/v1/tenants", "", {{"authorization", value}}));
     expectProblem(r, 401, "UNAUTHENTICATED");
   }
@@ -147,8 +148,8 @@ TEST_F(ManagementAuth, TenantAdministratorGets404ForAnotherTenantsObjects) {
   // Its own tenant path with another tenant's object id is also not found.
   expectProblem(get("/v1/tenants/" + mine_ + "/keys/" + their_key_.id, cred), 404, "NOT_FOUND");
   expectProblem(get("/v1/tenants/" + mine_ + "/key-groups/" + their_group_, cred), 404, "NOT_FOUND");
-  expectProblem(post("/v1/tenants/" + mine_ + "/keys", R"({"name":"x","group_id":")" + their_group_ + "\"}", cred),
-                404, "GROUP_NOT_FOUND");
+  expectProblem(post("/v1/tenants/" + mine_ + "/keys", R"({"name":"x","group_id":")" + their_group_ + "\"}", cred), 404,
+                "GROUP_NOT_FOUND");
   EXPECT_EQ(snapshot(theirs_), before);
 }
 

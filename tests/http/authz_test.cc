@@ -48,9 +48,7 @@ TEST_F(AuthzApi, AcceptsBearerToken) {
   expectAllowed(authz({{"authorization", "Bearer " + key_.secret}}), key_, tenant_);
 }
 
-TEST_F(AuthzApi, AcceptsXApiKeyHeader) {
-  expectAllowed(authz({{"x-api-key", key_.secret}}), key_, tenant_);
-}
+TEST_F(AuthzApi, AcceptsXApiKeyHeader) { expectAllowed(authz({{"x-api-key", key_.secret}}), key_, tenant_); }
 
 TEST_F(AuthzApi, AcceptsIvantiRestApiKeyForm) {
   expectAllowed(authz({{"authorization", "rest_api_key=" + key_.secret}}), key_, tenant_);

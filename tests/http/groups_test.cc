@@ -164,15 +164,16 @@ TEST_P(GroupsBadInput, PatchIsRejectedWithTheFieldAndChangesNothing) {
   EXPECT_EQ(snapshot(tenant_), before);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    All, GroupsBadInput,
-    ::testing::Values(BadGroup{"{", "MALFORMED_JSON", ""}, BadGroup{"[]", "MALFORMED_JSON", ""},
-                      BadGroup{"null", "MALFORMED_JSON", ""}, BadGroup{"  ", "MISSING_BODY", ""},
-                      BadGroup{R"({"name":"g","owner":"me"})", "UNKNOWN_FIELD", "owner"},
-                      BadGroup{R"({"name":["g"]})", "INVALID_FIELD", "name"},
-                      BadGroup{R"({"name":"g","description":7})", "INVALID_FIELD", "description"},
-                      BadGroup{R"({"name":"line\nbreak"})", "INVALID_FIELD", "name"}),
-    [](const ::testing::TestParamInfo<BadGroup>& info) { return paramName(info.param.body, info.index); });
+INSTANTIATE_TEST_SUITE_P(All, GroupsBadInput,
+                         ::testing::Values(BadGroup{"{", "MALFORMED_JSON", ""}, BadGroup{"[]", "MALFORMED_JSON", ""},
+                                           BadGroup{"null", "MALFORMED_JSON", ""}, BadGroup{"  ", "MISSING_BODY", ""},
+                                           BadGroup{R"({"name":"g","owner":"me"})", "UNKNOWN_FIELD", "owner"},
+                                           BadGroup{R"({"name":["g"]})", "INVALID_FIELD", "name"},
+                                           BadGroup{R"({"name":"g","description":7})", "INVALID_FIELD", "description"},
+                                           BadGroup{R"({"name":"line\nbreak"})", "INVALID_FIELD", "name"}),
+                         [](const ::testing::TestParamInfo<BadGroup>& info) {
+                           return paramName(info.param.body, info.index);
+                         });
 
 TEST_F(GroupsApi, CreateWithoutNameIsMissingField) {
   const std::string before = snapshot(tenant_);
@@ -182,8 +183,8 @@ TEST_F(GroupsApi, CreateWithoutNameIsMissingField) {
 
 TEST_F(GroupsApi, OverlongDescriptionIsRejected) {
   const std::string before = snapshot(tenant_);
-  expectProblem(post(base_, R"({"name":"g","description":")" + std::string(1025, 'd') + "\"}"), 400,
-                "INVALID_FIELD", "description");
+  expectProblem(post(base_, R"({"name":"g","description":")" + std::string(1025, 'd') + "\"}"), 400, "INVALID_FIELD",
+                "description");
   expectProblem(post(base_, R"({"name":")" + std::string(129, 'n') + "\"}"), 400, "INVALID_FIELD", "name");
   EXPECT_EQ(snapshot(tenant_), before);
 }

@@ -84,13 +84,13 @@ TEST(JsonInputAssignments, AnEntryNeitherNameNorObjectNamesItsIndex) {
 }
 
 TEST(JsonInputAssignments, AnUnknownMemberIsRefused) {
-  expectProblem(problemReading(R"({"roles":[{"role":"Verifier","resource":["a"]}]})", readRoles),
-                "UNKNOWN_FIELD", "roles[0].resource", "unknown field 'resource'");
+  expectProblem(problemReading(R"({"roles":[{"role":"Verifier","resource":["a"]}]})", readRoles), "UNKNOWN_FIELD",
+                "roles[0].resource", "unknown field 'resource'");
 }
 
 TEST(JsonInputAssignments, TheRoleIsRequiredAndAString) {
-  expectProblem(problemReading(R"({"roles":[{"resources":["a"]}]})", readRoles), "MISSING_FIELD",
-                "roles[0].role", "role is required and must be a string");
+  expectProblem(problemReading(R"({"roles":[{"resources":["a"]}]})", readRoles), "MISSING_FIELD", "roles[0].role",
+                "role is required and must be a string");
   expectProblem(problemReading(R"({"roles":["a",{"role":5}]})", readRoles), "INVALID_FIELD", "roles[1].role",
                 "role is required and must be a string");
 }
@@ -154,8 +154,8 @@ TEST(JsonInputOwner, TheTypeIsUserOrServiceUser) {
                 R"(type must be "user" or "service_user")");
   expectProblem(problemReading(R"({"owner":{"type":"key","id":"u"}})", readOwner), "INVALID_FIELD", "owner.type",
                 R"(type must be "user" or "service_user")");
-  expectProblem(problemReading(R"({"owner":{"type":"User","id":"u"}})", readOwner), "INVALID_FIELD",
-                "owner.type", R"(type must be "user" or "service_user")");
+  expectProblem(problemReading(R"({"owner":{"type":"User","id":"u"}})", readOwner), "INVALID_FIELD", "owner.type",
+                R"(type must be "user" or "service_user")");
 }
 
 TEST(JsonInputOwner, TheTypeIsCheckedBeforeTheId) {
@@ -290,16 +290,15 @@ TEST(JsonInputPermissionQueries, ALevelIsAnUnknownMemberHere) {
 TEST(JsonInputPermissionQueries, ModuleAndActionAsForPermissions) {
   expectProblem(problemReading(R"({"permissions":[{"action":"add"}]})", readQueries), "INVALID_FIELD",
                 "permissions[0].module", "module is required and must be a non-empty string");
-  expectProblem(problemReading(R"({"permissions":[{"module":"m","action":"all"}]})", readQueries),
-                "INVALID_FIELD", "permissions[0].action", "action must be one of inquire, add, edit, delete");
+  expectProblem(problemReading(R"({"permissions":[{"module":"m","action":"all"}]})", readQueries), "INVALID_FIELD",
+                "permissions[0].action", "action must be one of inquire, add, edit, delete");
 }
 
 TEST(JsonInputPermissionQueries, ResourceAndOwnerMustBeStrings) {
   expectProblem(problemReading(R"({"permissions":[{"module":"m","action":"add","resource":1}]})", readQueries),
                 "INVALID_FIELD", "permissions[0].resource", "resource must be a string");
-  expectProblem(
-      problemReading(R"({"permissions":[{"module":"m","action":"add","resource_owner":null}]})", readQueries),
-      "INVALID_FIELD", "permissions[0].resource_owner", "resource_owner must be a string");
+  expectProblem(problemReading(R"({"permissions":[{"module":"m","action":"add","resource_owner":null}]})", readQueries),
+                "INVALID_FIELD", "permissions[0].resource_owner", "resource_owner must be a string");
 }
 
 // ---- signed request (verify)
@@ -321,8 +320,9 @@ TEST(JsonInputSignedRequest, TheFullShapeIsAccepted) {
   EXPECT_EQ(in->target_uri, "https://api.example/v1/x?y=1");
   EXPECT_EQ(in->body, "{\"k\":1}");
   // In order, names as given, one pair per value of an array (none for an empty one).
-  const std::vector<std::pair<std::string, std::string>> headers{
-      {"Date", "Tue, 07 Jun 2022"}, {"x-multi", "a"}, {"x-multi", "b"}};
+  const std::vector<std::pair<std::string, std::string>> headers{{"Date", "Tue, 07 Jun 2022"},
+                                                                 {"x-multi", "a"},
+                                                                 {"x-multi", "b"}};
   EXPECT_EQ(in->headers, headers);
 }
 
@@ -341,13 +341,13 @@ TEST(JsonInputSignedRequest, NotAnObject) {
 }
 
 TEST(JsonInputSignedRequest, AnUnknownMemberIsRefused) {
-  expectProblem(problemReading(signedBody(R"("method":"GET","uri":"/")"), readSigned), "UNKNOWN_FIELD",
-                "request.uri", "unknown field 'uri'");
+  expectProblem(problemReading(signedBody(R"("method":"GET","uri":"/")"), readSigned), "UNKNOWN_FIELD", "request.uri",
+                "unknown field 'uri'");
 }
 
 TEST(JsonInputSignedRequest, MethodAndTargetAreNonEmptyStrings) {
-  expectProblem(problemReading(signedBody(R"("target_uri":"https://h/","headers":{})"), readSigned),
-                "MISSING_FIELD", "request.method", "request.method must be a non-empty string");
+  expectProblem(problemReading(signedBody(R"("target_uri":"https://h/","headers":{})"), readSigned), "MISSING_FIELD",
+                "request.method", "request.method must be a non-empty string");
   expectProblem(problemReading(signedBody(R"("method":"","target_uri":"https://h/","headers":{})"), readSigned),
                 "INVALID_FIELD", "request.method", "request.method must be a non-empty string");
   expectProblem(problemReading(signedBody(R"("method":"GET","headers":{})"), readSigned), "MISSING_FIELD",
@@ -357,15 +357,14 @@ TEST(JsonInputSignedRequest, MethodAndTargetAreNonEmptyStrings) {
 }
 
 TEST(JsonInputSignedRequest, TheBodyMustBeAString) {
-  expectProblem(
-      problemReading(signedBody(R"("method":"GET","target_uri":"https://h/","headers":{},"body":{"k":1})"),
-                     readSigned),
-      "INVALID_FIELD", "request.body", "request.body must be a string (the request body as received)");
+  expectProblem(problemReading(signedBody(R"("method":"GET","target_uri":"https://h/","headers":{},"body":{"k":1})"),
+                               readSigned),
+                "INVALID_FIELD", "request.body", "request.body must be a string (the request body as received)");
 }
 
 TEST(JsonInputSignedRequest, HeadersAreRequiredAnObjectOfAtMostAHundred) {
-  expectProblem(problemReading(signedBody(R"("method":"GET","target_uri":"https://h/")"), readSigned),
-                "MISSING_FIELD", "request.headers", "request.headers must be an object of at most 100 header fields");
+  expectProblem(problemReading(signedBody(R"("method":"GET","target_uri":"https://h/")"), readSigned), "MISSING_FIELD",
+                "request.headers", "request.headers must be an object of at most 100 header fields");
   expectProblem(problemReading(signedBody(R"("method":"GET","target_uri":"https://h/","headers":[])"), readSigned),
                 "INVALID_FIELD", "request.headers", "request.headers must be an object of at most 100 header fields");
 
@@ -380,9 +379,10 @@ TEST(JsonInputSignedRequest, HeadersAreRequiredAnObjectOfAtMostAHundred) {
 }
 
 TEST(JsonInputSignedRequest, AHeaderValueIsAStringOrAnArrayOfStrings) {
-  expectProblem(
-      problemReading(signedBody(R"("method":"GET","target_uri":"https://h/","headers":{"Digest":1})"), readSigned),
-      "INVALID_FIELD", "request.headers.Digest", "request.headers.Digest must be a string or an array of strings");
+  expectProblem(problemReading(signedBody(R"("method":"GET","target_uri":"https://h/","headers":{"Digest":1})"),
+                               readSigned),
+                "INVALID_FIELD", "request.headers.Digest",
+                "request.headers.Digest must be a string or an array of strings");
   expectProblem(problemReading(signedBody(R"("method":"GET","target_uri":"https://h/","headers":{"a":"x","b":["y",)"
                                           R"(null]})"),
                                readSigned),

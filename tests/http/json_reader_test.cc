@@ -76,9 +76,7 @@ TEST(StrictJsonReader, AnEmptyObjectWithNothingReadFinishes) {
 
 TEST(StrictJsonReader, NestingDeeperThanSixteenLevelsIsMalformed) {
   // The body object is level 1: fifteen arrays inside it still parse, sixteen do not.
-  const auto nested = [](int arrays) {
-    return "{\"a\":" + std::string(arrays, '[') + std::string(arrays, ']') + "}";
-  };
+  const auto nested = [](int arrays) { return "{\"a\":" + std::string(arrays, '[') + std::string(arrays, ']') + "}"; };
   StrictJsonReader ok(nested(15));
   EXPECT_TRUE(ok.has("a"));
   EXPECT_EQ(ok.optObjectText("a"), std::nullopt);  // an array, not an object
@@ -250,8 +248,8 @@ TEST(StrictJsonReader, TheInt64ExtremesAreIntegers) {
 
 TEST(StrictJsonReader, NumbersBeyondInt64AreNotIntegersEvenWithAWideRange) {
   // Beyond int64 Boost.JSON gives a uint64 or a double (infinity past 1e308); none converts.
-  for (const char* number : {"9223372036854775808", "18446744073709551615", "99999999999999999999", "1e19",
-                             "-1e19", "1e400", "-1e400"}) {
+  for (const char* number :
+       {"9223372036854775808", "18446744073709551615", "99999999999999999999", "1e19", "-1e19", "1e400", "-1e400"}) {
     SCOPED_TRACE(number);
     StrictJsonReader r(std::string(R"({"n":)") + number + "}");
     EXPECT_EQ(r.optInt("n", INT64_MIN, INT64_MAX), std::nullopt);

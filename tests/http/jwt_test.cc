@@ -2,12 +2,13 @@
 // POST /v1/keys/verify and GET /v1/authz with tokens, including RFC 8725 attacks (alg none,
 // algorithm confusion, kid with path characters, unknown kid, wrong audience, expired,
 // tampered, revoked).
+#include "sign/jwt.h"
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 #include "http/router_fixture.h"
 #include "sign/base64.h"
-#include "sign/jwt.h"
 
 namespace keyward::http_testing {
 namespace {
@@ -96,16 +97,16 @@ TEST_F(JwtApi, BadInputIsRefusedAndChangesNothing) {
                 "JWT_NEEDS_EXPIRY", "never_expires");
   expectProblem(post("/v1/tenants/" + tenant_ + "/keys", R"({"name":"b","kind":"jwt","expires_in_days":731})"), 400,
                 "EXPIRY_EXCEEDS_POLICY", "expires_in_days");
-  expectProblem(
-      post("/v1/tenants/" + tenant_ + "/keys", R"({"name":"c","kind":"jwt","credential_mode":"shared_secret"})"), 400,
-      "INVALID_FIELD", "credential_mode");
+  expectProblem(post("/v1/tenants/" + tenant_ + "/keys",
+                     R"({"name":"c","kind":"jwt","credential_mode":"shared_secret"})"),
+                400, "INVALID_FIELD", "credential_mode");
   expectProblem(post("/v1/tenants/" + tenant_ + "/keys", R"({"name":"d","kind":"jws"})"), 400, "INVALID_FIELD", "kind");
   EXPECT_TRUE(items(obj(get("/v1/tenants/" + tenant_ + "/keys"))).empty());
   // No signing key was created by the refused requests.
   EXPECT_TRUE(items(obj(get("/v1/tenants/" + tenant_ + "/signing-keys"))).empty());
   CreatedKey k = createJwt("k");
-  expectProblem(patch("/v1/tenants/" + tenant_ + "/keys/" + k.id, R"({"expires_in_days":10})"), 400,
-                "JWT_EXPIRY_FIXED", "expires_at");
+  expectProblem(patch("/v1/tenants/" + tenant_ + "/keys/" + k.id, R"({"expires_in_days":10})"), 400, "JWT_EXPIRY_FIXED",
+                "expires_at");
   expectProblem(post("/v1/tenants/" + tenant_ + "/signing-keys/rotate", R"({"alg":"HS256"})"), 400, "UNKNOWN_FIELD");
 }
 

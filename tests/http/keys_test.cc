@@ -1,6 +1,5 @@
 // Router-level tests of /v1/tenants/{tenant_id}/keys[/{key_id}].
 #include "http/router_fixture.h"
-
 #include "sign/base64.h"
 
 namespace keyward::http_testing {
@@ -129,8 +128,8 @@ TEST_F(KeysApi, GetReturnsTheRecord) {
   Response r = get(base_ + "/" + k.id);
   ASSERT_EQ(r.status, 200) << r.body;
   json::object got = obj(r);
-  for (const char* f : {"id", "name", "description", "group_id", "kind", "state", "start", "created_at",
-                        "created_by", "expires_at", "last_used_at", "ip_allowlist", "metadata"}) {
+  for (const char* f : {"id", "name", "description", "group_id", "kind", "state", "start", "created_at", "created_by",
+                        "expires_at", "last_used_at", "ip_allowlist", "metadata"}) {
     EXPECT_TRUE(got.contains(f)) << f;
   }
   EXPECT_EQ(got, k.key);
@@ -251,8 +250,8 @@ TEST_F(KeysApi, PatchEditsTheMutableFields) {
   CreatedKey k = createKey(tenant_, "k");
   clock_.advance(10);
   Response r = patch(base_ + "/" + k.id, R"({"description":"new","group_id":")" + g +
-                                              R"(","ip_allowlist":["192.0.2.0/24"],"metadata":{"a":1},)"
-                                              R"("expires_in_days":2})");
+                                             R"(","ip_allowlist":["192.0.2.0/24"],"metadata":{"a":1},)"
+                                             R"("expires_in_days":2})");
   ASSERT_EQ(r.status, 200) << r.body;
   json::object got = obj(r);
   EXPECT_EQ(str(got, "description"), "new");
@@ -276,8 +275,7 @@ TEST_F(KeysApi, PatchNameIsImmutableField) {
   CreatedKey k = createKey(tenant_, "k");
   const std::string before = snapshot(tenant_);
   expectProblem(patch(base_ + "/" + k.id, R"({"name":"renamed"})"), 400, "IMMUTABLE_FIELD", "name");
-  expectProblem(patch(base_ + "/" + k.id, R"({"name":"renamed","description":"x"})"), 400, "IMMUTABLE_FIELD",
-                "name");
+  expectProblem(patch(base_ + "/" + k.id, R"({"name":"renamed","description":"x"})"), 400, "IMMUTABLE_FIELD", "name");
   EXPECT_EQ(snapshot(tenant_), before);
 }
 
@@ -356,7 +354,7 @@ TEST_F(KeysApi, ListRejectsUnknownQueryParameterAndBadPaging) {
 }
 
 struct BadKey {
-  const char* name;  // test name suffix
+  const char* name;    // test name suffix
   std::string fields;  // spliced into {"name":"k", ...}
   const char* code;
   const char* field;
@@ -408,8 +406,7 @@ INSTANTIATE_TEST_SUITE_P(
                "expires_in_days"},
         BadKey{"AllowlistNotArray", R"("ip_allowlist":"10.0.0.0/8")", "INVALID_FIELD", "ip_allowlist"},
         BadKey{"AllowlistNonString", R"("ip_allowlist":["10.0.0.0/8",7])", "INVALID_FIELD", "ip_allowlist[1]"},
-        BadKey{"CidrLeadingZeros", R"("ip_allowlist":["10.0.0.0/8","010.0.0.0/8"])", "INVALID_CIDR",
-               "ip_allowlist[1]"},
+        BadKey{"CidrLeadingZeros", R"("ip_allowlist":["10.0.0.0/8","010.0.0.0/8"])", "INVALID_CIDR", "ip_allowlist[1]"},
         BadKey{"CidrShortForm", R"("ip_allowlist":["10.1/16"])", "INVALID_CIDR", "ip_allowlist[0]"},
         BadKey{"CidrPrefixTooLong", R"("ip_allowlist":["10.0.0.0/33"])", "INVALID_CIDR", "ip_allowlist[0]"},
         BadKey{"CidrV6PrefixTooLong", R"("ip_allowlist":["2001:db8::/129"])", "INVALID_CIDR", "ip_allowlist[0]"},
@@ -462,7 +459,6 @@ TEST_F(KeysApi, MetadataUpTo4KiBIsAccepted) {
   ASSERT_EQ(r.status, 201) << r.body.substr(0, 200);
   keep(r);
 }
-
 
 // ---- rotation and not_before --------------------------------------------------------------
 
@@ -570,11 +566,11 @@ TEST_F(KeysApi, NotBeforeIsShownAndEnforcedAndCanBeCleared) {
   EXPECT_EQ(verifyCode(k.secret), "VALID");
 }
 
-
 // ---- advanced keys (shared secret) and purpose ----------------------------------------------
 
 TEST_F(KeysApi, AdvancedKeyShowsItsPublicKeyAndVerifiesAsABasicCredential) {
-  Response r = post(base_, R"({"name":"psa","kind":"advanced","credential_mode":"shared_secret","purpose":"builtin_plugin"})");
+  Response r = post(base_,
+                    R"({"name":"psa","kind":"advanced","credential_mode":"shared_secret","purpose":"builtin_plugin"})");
   ASSERT_EQ(r.status, 201) << r.body;
   CreatedKey k = keep(r);
   EXPECT_EQ(str(k.key, "kind"), "advanced");
@@ -638,9 +634,9 @@ TEST_F(KeysApi, KindAndPurposeAreValidatedAndKindCannotChange) {
   EXPECT_EQ(str(obj(edited), "purpose"), "builtin_plugin");
 }
 
-
 TEST_F(KeysApi, KeyPairKeysAreCreatedAndBadSignedRequestsAreRefusedClearly) {
-  Response r = post(base_, R"({"name":"pair","kind":"advanced","credential_mode":"key_pair","algorithm":"ecdsa-p256-sha256"})");
+  Response r =
+      post(base_, R"({"name":"pair","kind":"advanced","credential_mode":"key_pair","algorithm":"ecdsa-p256-sha256"})");
   ASSERT_EQ(r.status, 201) << r.body;
   CreatedKey k = keep(r);
   EXPECT_TRUE(k.secret.starts_with("-----BEGIN PRIVATE KEY-----"));
@@ -653,8 +649,8 @@ TEST_F(KeysApi, KeyPairKeysAreCreatedAndBadSignedRequestsAreRefusedClearly) {
   expectProblem(post(base_, R"({"name":"x","public_key":"abc"})"), 400, "INVALID_FIELD", "public_key");
   expectProblem(post(base_, R"({"name":"x","kind":"advanced","credential_mode":"key_pair","public_key":7})"), 400,
                 "INVALID_FIELD", "public_key");
-  expectProblem(post(base_, R"({"name":"x","kind":"advanced","credential_mode":"key_pair","public_key":"not pem"})"), 400,
-                "INVALID_PUBLIC_KEY", "public_key");
+  expectProblem(post(base_, R"({"name":"x","kind":"advanced","credential_mode":"key_pair","public_key":"not pem"})"),
+                400, "INVALID_PUBLIC_KEY", "public_key");
   expectProblem(post(base_, R"({"name":"x","kind":"advanced","credential_mode":"key_pair","algorithm":"rsa"})"), 400,
                 "INVALID_FIELD", "algorithm");
   const std::string v = "/v1/keys/verify";

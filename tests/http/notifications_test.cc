@@ -30,10 +30,17 @@ class Notifications : public RouterTest {
               201);
     svc_ = createServiceUser(t_, "ci", kViewer);
     // ann's credential: a key on her behalf; the service user's: a key it owns.
-    ann_key_ = createKey(t_, "ann-cli", R"("never_expires":true,"roles":["Global Viewer"],"owner":{"type":"user","id":")" + ann_ + "\"}");
-    bob_key_ = createKey(t_, "bob-cli", R"("never_expires":true,"roles":["Global Viewer"],"owner":{"type":"user","id":")" + bob_ + "\"}");
-    svc_key_ = createKey(t_, "ci-cli", R"("never_expires":true,"roles":["Global Viewer"],"owner":{"type":"service_user","id":")" + svc_ + "\"}");
-    expiring_ = createKey(t_, "payments", R"("expires_in_days":2,"owner":{"type":"service_user","id":")" + svc_ + "\"}");
+    ann_key_ = createKey(t_, "ann-cli",
+                         R"("never_expires":true,"roles":["Global Viewer"],"owner":{"type":"user","id":")" + ann_ +
+                             "\"}");
+    bob_key_ = createKey(t_, "bob-cli",
+                         R"("never_expires":true,"roles":["Global Viewer"],"owner":{"type":"user","id":")" + bob_ +
+                             "\"}");
+    svc_key_ = createKey(t_, "ci-cli",
+                         R"("never_expires":true,"roles":["Global Viewer"],"owner":{"type":"service_user","id":")" +
+                             svc_ + "\"}");
+    expiring_ = createKey(t_, "payments",
+                          R"("expires_in_days":2,"owner":{"type":"service_user","id":")" + svc_ + "\"}");
   }
 
   std::string base() const { return "/v1/tenants/" + t_; }
@@ -144,15 +151,15 @@ TEST_F(Notifications, WebhookSecretIsShownOnceAndRotates) {
   std::vector<std::string> actions;
   for (const auto& e : auditOf(t_))
     if (str(e.as_object(), "action").starts_with("webhook.")) actions.push_back(str(e.as_object(), "action"));
-  EXPECT_EQ(actions, (std::vector<std::string>{"webhook.create", "webhook.update", "webhook.rotate_secret",
-                                               "webhook.delete"}));
+  EXPECT_EQ(actions,
+            (std::vector<std::string>{"webhook.create", "webhook.update", "webhook.rotate_secret", "webhook.delete"}));
   for (const auto& e : auditOf(t_)) EXPECT_EQ(json::serialize(e).find(secret), std::string::npos);
 }
 
 TEST_F(Notifications, WebhookInputIsValidated) {
   const std::string before = accessSnapshot(t_);
-  for (const char* url : {"ftp://example.com/x", "file:///etc/passwd", "example.com", "https://", "https://u:p@example.com/",
-                          "javascript:alert(1)"}) {
+  for (const char* url : {"ftp://example.com/x", "file:///etc/passwd", "example.com", "https://",
+                          "https://u:p@example.com/", "javascript:alert(1)"}) {
     expectProblem(put(base() + "/webhook", R"({"url":")" + std::string(url) + "\"}"), 400, "INVALID_FIELD", "url");
   }
   expectProblem(put(base() + "/webhook", R"({"url":"https://example.com","events":["key.created"]})"), 400,

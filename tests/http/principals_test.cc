@@ -20,7 +20,8 @@ class Principals : public RouterTest {
   std::string verifyCode(const std::string& secret, const std::string& permissions = "[]",
                          const std::string& token = kUseAdmin) {
     Response r = post("/v1/keys/verify",
-                      "{\"key\":" + json::serialize(json::value(secret)) + ",\"permissions\":" + permissions + "}", token);
+                      "{\"key\":" + json::serialize(json::value(secret)) + ",\"permissions\":" + permissions + "}",
+                      token);
     EXPECT_EQ(r.status, 200) << r.body;
     return str(obj(r), "code");
   }
@@ -119,13 +120,15 @@ TEST_F(Principals, PrincipalThatStillOwnsKeysCannotBeDeleted) {
 // ---- service users -------------------------------------------------------------------------
 
 TEST_F(Principals, ServiceUserLifeCycle) {
-  Response r = post(base() + "/service-users",
-                    R"({"name":"ci-bot","description":"CI","roles":[{"role":"Cloud Account Viewer","resources":["acc-1","acc-2"]}]})");
+  Response r = post(
+      base() + "/service-users",
+      R"({"name":"ci-bot","description":"CI","roles":[{"role":"Cloud Account Viewer","resources":["acc-1","acc-2"]}]})");
   ASSERT_EQ(r.status, 201) << r.body;
   const std::string id = str(obj(r), "id");
   EXPECT_EQ(headerOf(r, "location"), base() + "/service-users/" + id);
   EXPECT_EQ(json::serialize(obj(r).at("roles")), R"([{"role":"Cloud Account Viewer","resources":["acc-1","acc-2"]}])");
-  r = patch(base() + "/service-users/" + id, R"({"name":"ci","roles":[{"role":"Cloud Account Viewer","all_resources":true}]})");
+  r = patch(base() + "/service-users/" + id,
+            R"({"name":"ci","roles":[{"role":"Cloud Account Viewer","all_resources":true}]})");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(str(obj(r), "name"), "ci");
   EXPECT_EQ(json::serialize(obj(r).at("roles")), R"([{"role":"Cloud Account Viewer","all_resources":true}])");
@@ -202,7 +205,8 @@ TEST_F(Principals, DisablingTheOwnerStopsItsKeysAtOnce) {
 
 TEST_F(Principals, DisablingAUserStopsTheKeysItOwns) {
   const std::string user = createUser(t_, "ann@example.com", "a long enough password", R"(["Global Viewer"])");
-  CreatedKey k = createKey(t_, "ann-key", R"("owner":{"type":"user","id":")" + user + R"("},"roles":["Global Viewer"])");
+  CreatedKey k = createKey(t_, "ann-key",
+                           R"("owner":{"type":"user","id":")" + user + R"("},"roles":["Global Viewer"])");
   EXPECT_EQ(verifyCode(k.secret), "VALID");
   ASSERT_EQ(patch(base() + "/users/" + user, R"({"disabled":true})").status, 200);
   EXPECT_EQ(verifyCode(k.secret), "OWNER_DISABLED");
@@ -211,8 +215,9 @@ TEST_F(Principals, DisablingAUserStopsTheKeysItOwns) {
 }
 
 TEST_F(Principals, RemovingARoleFromTheOwnerRemovesItFromItsKeysAtOnce) {
-  createRole(t_, "Deployer", R"([{"module":"keys","action":"inquire","level":"all"},)"
-                             R"({"module":"keys","action":"add","level":"all"}])");
+  createRole(t_, "Deployer",
+             R"([{"module":"keys","action":"inquire","level":"all"},)"
+             R"({"module":"keys","action":"add","level":"all"}])");
   const std::string svc = createServiceUser(t_, "ci", R"(["Deployer","Verifier"])");
   CreatedKey k = createKey(t_, "ci-key", ownedBy(svc, R"(["Deployer","Verifier"])"));
   CreatedKey plain = createKey(t_, "plain");
@@ -220,8 +225,8 @@ TEST_F(Principals, RemovingARoleFromTheOwnerRemovesItFromItsKeysAtOnce) {
   EXPECT_EQ(verifyCode(k.secret, add), "VALID");
   // As a Verifier, the key learns exact reasons when it verifies another key.
   EXPECT_EQ(verifyCode(plain.secret, add, k.secret), "INSUFFICIENT_PERMISSIONS");
-  ASSERT_EQ(post(base() + "/keys", R"({"name":"by-ci","owner":{"type":"service_user","id":")" + svc + "\"}}",
-                 k.secret).status,
+  ASSERT_EQ(post(base() + "/keys", R"({"name":"by-ci","owner":{"type":"service_user","id":")" + svc + "\"}}", k.secret)
+                .status,
             201);
 
   // Verifier taken from the owner: gone from its key too.
@@ -256,8 +261,8 @@ TEST_F(Principals, KeyNeverHoldsMoreThanItsOwnerWhateverItsRoles) {
 TEST_F(Principals, UserGroupHoldsMembersAndAlertSubscriptions) {
   const std::string ann = createUser(t_, "ann@example.com", "a long enough password");
   const std::string bob = createUser(t_, "bob@example.com", "a long enough password");
-  Response r = post(base() + "/user-groups",
-                    R"({"name":"ops","description":"On call","members":[")" + ann + R"("],"subscriptions":["account_alerts"]})");
+  Response r = post(base() + "/user-groups", R"({"name":"ops","description":"On call","members":[")" + ann +
+                                                 R"("],"subscriptions":["account_alerts"]})");
   ASSERT_EQ(r.status, 201) << r.body;
   const std::string id = str(obj(r), "id");
   EXPECT_EQ(headerOf(r, "location"), base() + "/user-groups/" + id);
@@ -291,8 +296,21 @@ TEST_F(Principals, UserGroupCannotTakeAMemberOfAnotherTenant) {
 
 // ---- bad input of every new endpoint -------------------------------------------------------
 
-enum class Target { kUsers, kUser, kServiceUsers, kServiceUser, kUserGroups, kUserGroup, kRoles, kRole, kModules,
-                    kKeys, kKey, kVerify, kLogin };
+enum class Target {
+  kUsers,
+  kUser,
+  kServiceUsers,
+  kServiceUser,
+  kUserGroups,
+  kUserGroup,
+  kRoles,
+  kRole,
+  kModules,
+  kKeys,
+  kKey,
+  kVerify,
+  kLogin
+};
 
 struct BadCase {
   const char* name;
@@ -370,9 +388,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"UserMalformedJson", "POST", Target::kUsers, R"({"email":)", "MALFORMED_JSON", std::nullopt},
         BadCase{"UserBodyNotAnObject", "POST", Target::kUsers, R"(["a"])", "MALFORMED_JSON", std::nullopt},
         BadCase{"UserNoBody", "POST", Target::kUsers, "", "MISSING_BODY", std::nullopt},
-        BadCase{"UserUnknownField", "POST", Target::kUsers, "{" + kUser + R"(,"admin":true})", "UNKNOWN_FIELD", "admin"},
-        BadCase{"UserMissingEmail", "POST", Target::kUsers, R"({"display_name":"N","password":"a long enough password"})",
-                "MISSING_FIELD", "email"},
+        BadCase{"UserUnknownField", "POST", Target::kUsers, "{" + kUser + R"(,"admin":true})", "UNKNOWN_FIELD",
+                "admin"},
+        BadCase{"UserMissingEmail", "POST", Target::kUsers,
+                R"({"display_name":"N","password":"a long enough password"})", "MISSING_FIELD", "email"},
         BadCase{"UserMissingPassword", "POST", Target::kUsers, R"({"email":"n@example.com","display_name":"N"})",
                 "MISSING_FIELD", "password"},
         BadCase{"UserMissingDisplayName", "POST", Target::kUsers,
@@ -478,7 +497,8 @@ INSTANTIATE_TEST_SUITE_P(
         // roles
         BadCase{"RoleMalformedJson", "POST", Target::kRoles, R"({"name":"x","permissions":[)", "MALFORMED_JSON",
                 std::nullopt},
-        BadCase{"RoleMissingName", "POST", Target::kRoles, "{\"permissions\":[" + kPerm + "]}", "MISSING_FIELD", "name"},
+        BadCase{"RoleMissingName", "POST", Target::kRoles, "{\"permissions\":[" + kPerm + "]}", "MISSING_FIELD",
+                "name"},
         BadCase{"RoleMissingPermissions", "POST", Target::kRoles, R"({"name":"x"})", "MISSING_FIELD", "permissions"},
         BadCase{"RoleUnknownField", "POST", Target::kRoles, "{\"name\":\"x\",\"permissions\":[" + kPerm + "],\"x\":1}",
                 "UNKNOWN_FIELD", "x"},
@@ -504,13 +524,14 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"RoleUnknownModule", "POST", Target::kRoles,
                 R"({"name":"x","permissions":[{"module":"billing","action":"add","level":"all"}]})", "UNKNOWN_MODULE",
                 "permissions[0].module"},
-        BadCase{"RolePermissionTwice", "POST", Target::kRoles, "{\"name\":\"x\",\"permissions\":[" + kPerm + "," + kPerm + "]}",
-                "INVALID_FIELD", "permissions[1]"},
+        BadCase{"RolePermissionTwice", "POST", Target::kRoles,
+                "{\"name\":\"x\",\"permissions\":[" + kPerm + "," + kPerm + "]}", "INVALID_FIELD", "permissions[1]"},
         BadCase{"RoleUnknownScopeModule", "POST", Target::kRoles,
                 "{\"name\":\"x\",\"permissions\":[" + kPerm + R"(],"scope_module":"billing"})", "UNKNOWN_MODULE",
                 "scope_module"},
         BadCase{"RoleScopeModuleNotString", "POST", Target::kRoles,
-                "{\"name\":\"x\",\"permissions\":[" + kPerm + R"(],"scope_module":1})", "INVALID_FIELD", "scope_module"},
+                "{\"name\":\"x\",\"permissions\":[" + kPerm + R"(],"scope_module":1})", "INVALID_FIELD",
+                "scope_module"},
         BadCase{"RoleEditRename", "PATCH", Target::kRole, R"({"name":"Writer"})", "IMMUTABLE_FIELD", "name"},
         BadCase{"RoleEditEmpty", "PATCH", Target::kRole, "{}", "EMPTY_UPDATE", std::nullopt},
         BadCase{"RoleEditInvalidLevel", "PATCH", Target::kRole,
@@ -533,10 +554,10 @@ INSTANTIATE_TEST_SUITE_P(
                 R"({"name":"n","owner":{"type":"service_user","id":"svc_1","x":1}})", "UNKNOWN_FIELD", "owner.x"},
         BadCase{"KeyOwnerBadType", "POST", Target::kKeys, R"({"name":"n","owner":{"type":"robot","id":"svc_1"}})",
                 "INVALID_FIELD", "owner.type"},
-        BadCase{"KeyOwnerMissingType", "POST", Target::kKeys, R"({"name":"n","owner":{"id":"svc_1"}})",
-                "MISSING_FIELD", "owner.type"},
-        BadCase{"KeyOwnerMissingId", "POST", Target::kKeys, R"({"name":"n","owner":{"type":"user"}})",
-                "MISSING_FIELD", "owner.id"},
+        BadCase{"KeyOwnerMissingType", "POST", Target::kKeys, R"({"name":"n","owner":{"id":"svc_1"}})", "MISSING_FIELD",
+                "owner.type"},
+        BadCase{"KeyOwnerMissingId", "POST", Target::kKeys, R"({"name":"n","owner":{"type":"user"}})", "MISSING_FIELD",
+                "owner.id"},
         BadCase{"KeyOwnerNotObject", "POST", Target::kKeys, R"({"name":"n","owner":"svc_1"})", "INVALID_FIELD",
                 "owner"},
         BadCase{"KeyRoleUnknownNestedField", "POST", Target::kKeys,

@@ -9,8 +9,8 @@ namespace {
 class Problems : public RouterTest {};
 
 TEST_F(Problems, UnknownRouteIs404RouteNotFound) {
-  for (const char* path : {"/", "/v2/tenants", "/v1/tenant", "/v1/tenants/x/keys/y/z", "/v1/keys",
-                           "/v1/tenants/x/unknown"}) {
+  for (const char* path :
+       {"/", "/v2/tenants", "/v1/tenant", "/v1/tenants/x/keys/y/z", "/v1/keys", "/v1/tenants/x/unknown"}) {
     Response r = get(path);
     expectProblem(r, 404, "ROUTE_NOT_FOUND");
     EXPECT_EQ(headerOf(r, "cache-control"), "no-store") << path;
@@ -28,16 +28,15 @@ TEST_F(Problems, WrongMethodIs405WithAllow) {
     const char* path;
     const char* allow;
   };
-  for (const Case& c : {Case{"DELETE", "/v1/tenants", "POST, GET, HEAD"},
-                        Case{"PUT", "/v1/tenants/t1", "GET, HEAD, PATCH, DELETE"},
-                        Case{"POST", "/v1/tenants/t1", "GET, HEAD, PATCH, DELETE"},
-                        Case{"PUT", "/v1/tenants/t1/key-groups", "POST, GET, HEAD"},
-                        Case{"POST", "/v1/tenants/t1/key-groups/g1", "GET, HEAD, PATCH, DELETE"},
-                        Case{"PATCH", "/v1/tenants/t1/keys", "POST, GET, HEAD"},
-                        Case{"PUT", "/v1/tenants/t1/keys/k1", "GET, HEAD, PATCH, DELETE"},
-                        Case{"GET", "/v1/keys/verify", "POST"},
-                        Case{"DELETE", "/v1/tenants/t1/audit", "GET, HEAD"},
-                        Case{"POST", "/v1/tenants/t1/verify-failures", "GET, HEAD"}}) {
+  for (const Case& c :
+       {Case{"DELETE", "/v1/tenants", "POST, GET, HEAD"}, Case{"PUT", "/v1/tenants/t1", "GET, HEAD, PATCH, DELETE"},
+        Case{"POST", "/v1/tenants/t1", "GET, HEAD, PATCH, DELETE"},
+        Case{"PUT", "/v1/tenants/t1/key-groups", "POST, GET, HEAD"},
+        Case{"POST", "/v1/tenants/t1/key-groups/g1", "GET, HEAD, PATCH, DELETE"},
+        Case{"PATCH", "/v1/tenants/t1/keys", "POST, GET, HEAD"},
+        Case{"PUT", "/v1/tenants/t1/keys/k1", "GET, HEAD, PATCH, DELETE"}, Case{"GET", "/v1/keys/verify", "POST"},
+        Case{"DELETE", "/v1/tenants/t1/audit", "GET, HEAD"},
+        Case{"POST", "/v1/tenants/t1/verify-failures", "GET, HEAD"}}) {
     Response r = call(c.method, c.path, "{}");
     expectProblem(r, 405, "METHOD_NOT_ALLOWED");
     EXPECT_EQ(headerOf(r, "allow"), c.allow) << c.method << " " << c.path;

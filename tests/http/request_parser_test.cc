@@ -108,8 +108,10 @@ TEST(RequestParser, ARecycledRequestLeavesNothingOfItselfInTheNextOnes) {
 
 TEST(RequestParser, AChunkedBodyIsJoined) {
   RequestParser p(kHeaderLimit, kBodyLimit);
-  ASSERT_EQ(feedAll(p, "POST /v1/x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
-                       "4\r\n{\"a\"\r\n4\r\n:1}\n\r\n0\r\n\r\n", 3),
+  ASSERT_EQ(feedAll(p,
+                    "POST /v1/x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    "4\r\n{\"a\"\r\n4\r\n:1}\n\r\n0\r\n\r\n",
+                    3),
             RequestParser::State::kComplete);
   EXPECT_EQ(p.take().body, "{\"a\":1}\n");
 }
@@ -134,8 +136,8 @@ TEST(RequestParser, ADeclaredBodyOverTheLimitIsRefusedWith413BeforeItArrives) {
 TEST(RequestParser, AChunkedBodyGrowingOverTheLimitIsRefusedWith413) {
   RequestParser p(kHeaderLimit, kBodyLimit);
   const std::string chunk(40, 'x');
-  ASSERT_EQ(feedAll(p, "POST /v1/x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n28\r\n" + chunk + "\r\n28\r\n" + chunk +
-                           "\r\n0\r\n\r\n"),
+  ASSERT_EQ(feedAll(p, "POST /v1/x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n28\r\n" + chunk + "\r\n28\r\n" +
+                           chunk + "\r\n0\r\n\r\n"),
             RequestParser::State::kFailed);
   EXPECT_EQ(p.failure().status, 413);
 }
@@ -158,8 +160,9 @@ TEST(RequestParser, GarbageIsRefusedWith400) {
 
 TEST(RequestParser, ContentLengthWithChunkedIsRefusedAsASmugglingAttempt) {
   RequestParser p(kHeaderLimit, kBodyLimit);
-  ASSERT_EQ(feedAll(p, "POST /v1/x HTTP/1.1\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
-                       "0\r\n\r\n"),
+  ASSERT_EQ(feedAll(p,
+                    "POST /v1/x HTTP/1.1\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    "0\r\n\r\n"),
             RequestParser::State::kFailed);
   EXPECT_EQ(p.failure().status, 400);
 }

@@ -104,8 +104,8 @@ TEST_F(Roles, EditingARoleReachesEveryKeyHoldingItAtOnce) {
   const std::string id = createRole(t_, "Deployer", "[" + perm("keys", "add") + "]");
   CreatedKey direct = createKey(t_, "direct", R"("roles":["Deployer"])");
   const std::string svc = createServiceUser(t_, "ci", R"(["Deployer"])");
-  CreatedKey owned =
-      createKey(t_, "owned", R"("roles":["Deployer"],"owner":{"type":"service_user","id":")" + svc + "\"}");
+  CreatedKey owned = createKey(t_, "owned",
+                               R"("roles":["Deployer"],"owner":{"type":"service_user","id":")" + svc + "\"}");
   const std::string add = R"([{"module":"keys","action":"add"}])";
   const std::string edit = R"([{"module":"keys","action":"edit"}])";
   for (const auto* k : {&direct, &owned}) {
@@ -208,8 +208,8 @@ TEST_F(Roles, CustomScopedRoleNeedsAScopeWhenGiven) {
 TEST_F(Roles, ValidVerificationListsOwnerRolesAndEffectivePermissions) {
   // The key holds more than its owner: what applies is the intersection.
   const std::string svc = createServiceUser(t_, "ci", R"(["Global Viewer"])");
-  CreatedKey k = createKey(t_, "k", R"("roles":["Portal Administrator"],"owner":{"type":"service_user","id":")" +
-                                        svc + "\"}");
+  CreatedKey k = createKey(t_, "k",
+                           R"("roles":["Portal Administrator"],"owner":{"type":"service_user","id":")" + svc + "\"}");
   Response r = verify(k.secret, R"([{"module":"keys","action":"inquire"},{"module":"audit","action":"inquire"}])");
   ASSERT_EQ(r.status, 200) << r.body;
   json::object o = obj(r);
@@ -242,7 +242,7 @@ TEST_F(Roles, OnlyACallerThatMayVerifyLearnsInsufficientPermissions) {
   const std::string reader = makeCredential(t_, "Reader");
   EXPECT_EQ(verifyCode(k.secret, add), "INSUFFICIENT_PERMISSIONS");            // system administrator
   EXPECT_EQ(verifyCode(k.secret, add, verifier), "INSUFFICIENT_PERMISSIONS");  // the tenant's Verifier
-  EXPECT_EQ(verifyCode(k.secret, add, reader), "NOT_AUTHORIZED");             // a credential that may not verify
+  EXPECT_EQ(verifyCode(k.secret, add, reader), "NOT_AUTHORIZED");              // a credential that may not verify
   Response r = verify(k.secret, add, kNoCredential);                           // anonymous
   EXPECT_EQ(obj(r), (json::object{{"valid", false}, {"code", "NOT_AUTHORIZED"}}));
 }
@@ -288,8 +288,9 @@ class Escalation : public Roles {
  protected:
   void SetUp() override {
     Roles::SetUp();
-    createRole(t_, "Key manager", "[" + perm("keys", "inquire") + "," + perm("keys", "add") + "," +
-                                      perm("keys", "edit") + "," + perm("keys", "delete") + "]");
+    createRole(t_, "Key manager",
+               "[" + perm("keys", "inquire") + "," + perm("keys", "add") + "," + perm("keys", "edit") + "," +
+                   perm("keys", "delete") + "]");
     createRole(t_, "People manager",
                "[" + perm("users", "add") + "," + perm("service_users", "add") + "," + perm("service_users", "edit") +
                    "," + perm("roles", "add") + "," + perm("roles", "edit") + "," + perm("keys", "inquire") + "]");
@@ -314,14 +315,14 @@ TEST_F(Escalation, KeyCannotBeGivenRolesBeyondItsCreator) {
 
 TEST_F(Escalation, RoleCannotGrantMoreThanItsAuthorHolds) {
   const std::string before = accessSnapshot(t_, false);
-  expectProblem(post(base() + "/roles", R"({"name":"Deleter","permissions":[)" + perm("keys", "delete") + "]}", people_),
+  expectProblem(post(base() + "/roles", R"({"name":"Deleter","permissions":[)" + perm("keys", "delete") + "]}",
+                     people_),
                 403, "ESCALATION");
   expectProblem(post(base() + "/roles", R"({"name":"Mine+","permissions":[)" + perm("*", "inquire") + "]}", people_),
                 403, "ESCALATION");
   EXPECT_EQ(accessSnapshot(t_, false), before);
   // A lower level of what it holds is fine; raising it again later is not.
-  const std::string id =
-      createRole(t_, "Own reader", "[" + perm("keys", "inquire", "mine") + "]", {}, people_);
+  const std::string id = createRole(t_, "Own reader", "[" + perm("keys", "inquire", "mine") + "]", {}, people_);
   createRole(t_, "Reader", "[" + perm("keys", "inquire") + "]", {}, people_);
   expectProblem(patch(base() + "/roles/" + id, R"({"permissions":[)" + perm("keys", "add") + "]}", people_), 403,
                 "ESCALATION");
@@ -332,8 +333,9 @@ TEST_F(Escalation, PrincipalCannotBeGivenRolesBeyondItsCreator) {
   expectProblem(post(base() + "/service-users", R"({"name":"root","roles":["Portal Administrator"]})", people_), 403,
                 "ESCALATION");
   secrets_.push_back("a long enough password");
-  expectProblem(post(base() + "/users", R"({"email":"root@example.com","display_name":"Root",)"
-                                        R"("password":"a long enough password","roles":["Key manager"]})",
+  expectProblem(post(base() + "/users",
+                     R"({"email":"root@example.com","display_name":"Root",)"
+                     R"("password":"a long enough password","roles":["Key manager"]})",
                      people_),
                 403, "ESCALATION");
   EXPECT_EQ(accessSnapshot(t_, false), before);

@@ -23,12 +23,12 @@
 #include "common/ip.h"
 #include "common/temp_dir.h"
 #include "common/test_stack.h"
+#include "core/access_index.h"
 #include "core/audit_log.h"
 #include "core/authenticator.h"
 #include "core/bootstrap.h"
 #include "core/group_service.h"
 #include "core/jwt_service.h"
-#include "core/access_index.h"
 #include "core/key_service.h"
 #include "core/principal_service.h"
 #include "core/role_service.h"
@@ -110,11 +110,22 @@ inline bool isRfc3339(const json::value& v) {
   for (size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
     switch (i) {
-      case 4: case 7: if (c != '-') return false; break;
-      case 10: if (c != 'T') return false; break;
-      case 13: case 16: if (c != ':') return false; break;
-      case 19: if (c != 'Z') return false; break;
-      default: if (c < '0' || c > '9') return false;
+      case 4:
+      case 7:
+        if (c != '-') return false;
+        break;
+      case 10:
+        if (c != 'T') return false;
+        break;
+      case 13:
+      case 16:
+        if (c != ':') return false;
+        break;
+      case 19:
+        if (c != 'Z') return false;
+        break;
+      default:
+        if (c < '0' || c > '9') return false;
     }
   }
   return true;
@@ -188,9 +199,7 @@ class RouterTest : public ::testing::Test {
     if (!body.empty()) headers.push_back({"content-type", "application/json"});
     return send(request(std::move(method), target, std::move(body), std::move(headers)));
   }
-  Response get(std::string_view target, const std::string& token = kUseAdmin) {
-    return call("GET", target, {}, token);
-  }
+  Response get(std::string_view target, const std::string& token = kUseAdmin) { return call("GET", target, {}, token); }
   Response post(std::string_view target, std::string body, const std::string& token = kUseAdmin) {
     return call("POST", target, std::move(body), token);
   }
@@ -251,8 +260,7 @@ class RouterTest : public ::testing::Test {
   }
 
   std::string createGroup(const std::string& tenant, const std::string& name) {
-    Response r = post("/v1/tenants/" + tenant + "/key-groups",
-                      "{\"name\":" + json::serialize(json::value(name)) + "}");
+    Response r = post("/v1/tenants/" + tenant + "/key-groups", "{\"name\":" + json::serialize(json::value(name)) + "}");
     EXPECT_EQ(r.status, 201) << r.body;
     return str(obj(r), "id");
   }
@@ -347,8 +355,8 @@ class RouterTest : public ::testing::Test {
   // Keys' last_used_at is left out: presenting a credential is a use, not a change.
   std::string accessSnapshot(const std::string& tenant, bool with_audit = true) {
     std::string s = snapshot(tenant, with_audit);
-    for (const char* what : {"/users?limit=500", "/service-users?limit=500", "/user-groups?limit=500", "/roles",
-                             "/modules"}) {
+    for (const char* what :
+         {"/users?limit=500", "/service-users?limit=500", "/user-groups?limit=500", "/roles", "/modules"}) {
       s += get("/v1/tenants/" + tenant + what).body;
     }
     static const std::regex kLastUsed(R"("last_used_at":("[^"]*"|null))");
@@ -383,8 +391,8 @@ class RouterTest : public ::testing::Test {
   notify::AlertService* const alerts_ = &services_.alerts;
   bool tls_ = false;
   std::unique_ptr<http::Router> router_;
-  std::string admin_;                  // the bootstrap administrator's secret
-  std::vector<std::string> secrets_;   // every secret issued so far
+  std::string admin_;                 // the bootstrap administrator's secret
+  std::vector<std::string> secrets_;  // every secret issued so far
   int credentials_ = 0;
 };
 

@@ -2,6 +2,8 @@
 // that needs a credential refuses a request without one, every answer carries its route's
 // cache policy, the probes and the verify hot path run on the I/O thread, and prefix routes
 // (the console's static assets) match and keep their own policy.
+#include "http/routes.h"
+
 #include <gtest/gtest.h>
 
 #include <set>
@@ -9,7 +11,6 @@
 
 #include "http/handlers.h"
 #include "http/problem.h"
-#include "http/routes.h"
 #include "http/router_fixture.h"
 
 namespace keyward::http_testing {

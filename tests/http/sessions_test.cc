@@ -181,8 +181,9 @@ TEST_F(Sessions, EveryFailedSignInLooksTheSame) {
   const std::string bob = createUser(t_, "bob@example.com", "bob's long password");
   ASSERT_EQ(patch(base() + "/users/" + bob, R"({"disabled":true})").status, 200);
   std::string detail;
-  for (Response r : {login("ann@example.com", "wrong password!"), login("nobody@example.com", kPassword),
-                     login("ann@example.com", kPassword, "ten_nosuchtenant"), login("bob@example.com", "bob's long password")}) {
+  for (Response r :
+       {login("ann@example.com", "wrong password!"), login("nobody@example.com", kPassword),
+        login("ann@example.com", kPassword, "ten_nosuchtenant"), login("bob@example.com", "bob's long password")}) {
     expectProblem(r, 401, "SIGN_IN_FAILED");
     EXPECT_EQ(headerOf(r, "set-cookie"), "");
     if (detail.empty()) detail = str(obj(r), "detail");
@@ -204,10 +205,10 @@ TEST_F(Sessions, RepeatedFailedSignInsAreThrottledAndAudited) {
   clock_.advance(10 * kMinute);  // the 15-minute window has passed
   EXPECT_EQ(login("ann@example.com", kPassword).status, 200);
 
-  const std::vector<std::string> expected{
-      "user.login_failed/failure", "user.login_failed/failure",   "user.login_failed/failure",
-      "user.login_failed/failure", "user.login_failed/failure",   "user.login_failed/throttled",
-      "user.login_failed/throttled", "user.login/success"};
+  const std::vector<std::string> expected{"user.login_failed/failure",   "user.login_failed/failure",
+                                          "user.login_failed/failure",   "user.login_failed/failure",
+                                          "user.login_failed/failure",   "user.login_failed/throttled",
+                                          "user.login_failed/throttled", "user.login/success"};
   EXPECT_EQ(loginAudit(t_), expected);
   for (const auto& e : auditOf(t_)) {
     EXPECT_EQ(json::serialize(e).find("wrong password"), std::string::npos) << "a tried password is never recorded";

@@ -64,9 +64,7 @@ TEST_F(TenantsApi, GetReturnsTheTenant) {
   EXPECT_EQ(str(t, "name"), "Acme");
 }
 
-TEST_F(TenantsApi, GetUnknownTenantIs404) {
-  expectProblem(get("/v1/tenants/ten_doesnotexist"), 404, "NOT_FOUND");
-}
+TEST_F(TenantsApi, GetUnknownTenantIs404) { expectProblem(get("/v1/tenants/ten_doesnotexist"), 404, "NOT_FOUND"); }
 
 TEST_F(TenantsApi, ListShowsSystemAndCreatedTenantsInCreationOrder) {
   const std::string a = createTenant("A");
@@ -190,8 +188,7 @@ TEST_P(TenantsBadInput, PatchIsRejectedWithTheFieldAndChangesNothing) {
 INSTANTIATE_TEST_SUITE_P(
     All, TenantsBadInput,
     ::testing::Values(BadTenant{R"({"name":"x",)", "MALFORMED_JSON", ""},
-                      BadTenant{R"(["name"])", "MALFORMED_JSON", ""},
-                      BadTenant{R"("Acme")", "MALFORMED_JSON", ""},
+                      BadTenant{R"(["name"])", "MALFORMED_JSON", ""}, BadTenant{R"("Acme")", "MALFORMED_JSON", ""},
                       BadTenant{"", "MISSING_BODY", ""},
                       BadTenant{R"({"name":"x","colour":"red"})", "UNKNOWN_FIELD", "colour"},
                       BadTenant{R"({"name":42})", "INVALID_FIELD", "name"},

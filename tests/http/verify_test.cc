@@ -19,9 +19,7 @@ class VerifyApi : public RouterTest {
   Response verify(const std::string& fields, const std::string& token = kUseAdmin) {
     return post("/v1/keys/verify", "{" + fields + "}", token);
   }
-  static std::string keyField(const std::string& secret) {
-    return "\"key\":" + json::serialize(json::value(secret));
-  }
+  static std::string keyField(const std::string& secret) { return "\"key\":" + json::serialize(json::value(secret)); }
   std::string code(const std::string& fields, const std::string& token = kUseAdmin) {
     Response r = verify(fields, token);
     EXPECT_EQ(r.status, 200) << r.body;
@@ -48,7 +46,7 @@ class VerifyApi : public RouterTest {
     k.not_found = unissued.value_or("");
     k.malformed = k.valid.secret.substr(0, k.valid.secret.size() - 1) +
                   (k.valid.secret.back() == 'A' ? "B" : "A");  // checksum no longer matches
-    clock_.advance(kDay);  // `expired` is now past its expiry
+    clock_.advance(kDay);                                      // `expired` is now past its expiry
     return k;
   }
 
@@ -57,8 +55,9 @@ class VerifyApi : public RouterTest {
 
 TEST_F(VerifyApi, ValidKeyReturnsTheRecord) {
   CreatedKey k = createKey(tenant_, "k",
-                           "\"group_id\":\"" + group_ + "\",\"expires_at\":\"2027-06-01T00:00:00Z\","
-                           "\"metadata\":{\"plan\":\"gold\"}");
+                           "\"group_id\":\"" + group_ +
+                               "\",\"expires_at\":\"2027-06-01T00:00:00Z\","
+                               "\"metadata\":{\"plan\":\"gold\"}");
   Response r = verify(keyField(k.secret));
   ASSERT_EQ(r.status, 200) << r.body;
   json::object o = obj(r);
@@ -176,8 +175,7 @@ TEST_F(VerifyApi, TenantCredentialCannotVerifyForAnotherTenant) {
 TEST_F(VerifyApi, BadCredentialIs401EvenOnTheVerifyPath) {
   Keys k = makeKeys();
   const std::string no_roles = createKey(tenant_, "plain").secret;
-  for (const std::string& cred : {k.not_found, k.revoked.secret, k.disabled.secret, no_roles,
-                                  std::string("garbage")}) {
+  for (const std::string& cred : {k.not_found, k.revoked.secret, k.disabled.secret, no_roles, std::string("garbage")}) {
     Response r = verify(keyField(k.valid.secret), cred);
     expectProblem(r, 401, "UNAUTHENTICATED");
     EXPECT_FALSE(headerOf(r, "www-authenticate").empty());

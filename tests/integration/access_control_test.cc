@@ -68,12 +68,14 @@ TEST(AccessControl, ServiceUsersKeyAnswersPermissionsFollowsItsOwnerAndSurvivesA
   ASSERT_EQ(module.status, 201) << module.body;
   const std::string role_id = post(server, base + "/roles",
                                    {{"name", "Ticket Agent"},
-                                    {"permissions", {{{"module", "service_tickets"}, {"action", "inquire"}, {"level", "all"}},
-                                                     {{"module", "service_tickets"}, {"action", "add"}, {"level", "all"}},
-                                                     {{"module", "service_tickets"}, {"action", "edit"}, {"level", "mine"}}}}});
+                                    {"permissions",
+                                     {{{"module", "service_tickets"}, {"action", "inquire"}, {"level", "all"}},
+                                      {{"module", "service_tickets"}, {"action", "add"}, {"level", "all"}},
+                                      {{"module", "service_tickets"}, {"action", "edit"}, {"level", "mine"}}}}});
   ASSERT_FALSE(role_id.empty());
   const std::string agent = post(server, base + "/service-users", {{"name", "psa-sync"}, {"roles", {"Ticket Agent"}}});
-  const std::string retired = post(server, base + "/service-users", {{"name", "old-sync"}, {"roles", {"Ticket Agent"}}});
+  const std::string retired = post(server, base + "/service-users",
+                                   {{"name", "old-sync"}, {"roles", {"Ticket Agent"}}});
   ASSERT_FALSE(agent.empty());
   ASSERT_FALSE(retired.empty());
   const CreatedKey key = createKey(server, tenant,
@@ -88,29 +90,43 @@ TEST(AccessControl, ServiceUsersKeyAnswersPermissionsFollowsItsOwnerAndSurvivesA
   ASSERT_FALSE(old_key.secret.empty());
 
   // Verify with permissions: granted, not granted, "mine" with the resource's owner.
-  const Reply add = verifyKey(server, key.secret, bootstrap, {{"tenant_id", tenant}, {"permissions", check("service_tickets", "add")}});
+  const Reply add = verifyKey(server, key.secret, bootstrap,
+                              {{"tenant_id", tenant}, {"permissions", check("service_tickets", "add")}});
   ASSERT_EQ(verifyCode(add), "VALID") << add.body;
-  EXPECT_EQ(json::serialize(add.json.at("owner")), json::serialize(json::value{{"type", "service_user"}, {"id", agent}}));
+  EXPECT_EQ(json::serialize(add.json.at("owner")),
+            json::serialize(json::value{{"type", "service_user"}, {"id", agent}}));
   EXPECT_EQ(verifyCode(verifyKey(server, key.secret, bootstrap,
                                  {{"tenant_id", tenant}, {"permissions", check("service_tickets", "delete")}})),
             "INSUFFICIENT_PERMISSIONS");
   EXPECT_EQ(verifyCode(verifyKey(server, key.secret, bootstrap,
                                  {{"tenant_id", tenant}, {"permissions", check("companies", "inquire")}})),
             "INSUFFICIENT_PERMISSIONS");
-  const json::object own_ticket{{"module", "service_tickets"}, {"action", "edit"}, {"resource", "T-1"}, {"resource_owner", agent}};
-  const json::object their_ticket{{"module", "service_tickets"}, {"action", "edit"}, {"resource", "T-2"}, {"resource_owner", retired}};
-  EXPECT_EQ(verifyCode(verifyKey(server, key.secret, bootstrap, {{"tenant_id", tenant}, {"permissions", {own_ticket}}})), "VALID");
-  EXPECT_EQ(verifyCode(verifyKey(server, key.secret, bootstrap, {{"tenant_id", tenant}, {"permissions", {their_ticket}}})),
+  const json::object own_ticket{{"module", "service_tickets"},
+                                {"action", "edit"},
+                                {"resource", "T-1"},
+                                {"resource_owner", agent}};
+  const json::object their_ticket{{"module", "service_tickets"},
+                                  {"action", "edit"},
+                                  {"resource", "T-2"},
+                                  {"resource_owner", retired}};
+  EXPECT_EQ(verifyCode(verifyKey(server, key.secret, bootstrap,
+                                 {{"tenant_id", tenant}, {"permissions", {own_ticket}}})),
+            "VALID");
+  EXPECT_EQ(verifyCode(verifyKey(server, key.secret, bootstrap,
+                                 {{"tenant_id", tenant}, {"permissions", {their_ticket}}})),
             "INSUFFICIENT_PERMISSIONS");
   // An anonymous caller learns only that it is not authorized.
-  EXPECT_EQ(verifyCode(verifyKey(server, key.secret, "", {{"tenant_id", tenant}, {"permissions", check("service_tickets", "delete")}})),
+  EXPECT_EQ(verifyCode(verifyKey(server, key.secret, "",
+                                 {{"tenant_id", tenant}, {"permissions", check("service_tickets", "delete")}})),
             "NOT_AUTHORIZED");
 
   // The gateway endpoint: 204 when granted, 403 when not.
   auto authz = [&](const std::string& secret, const char* action) {
     return server.call("GET", "/v1/authz", {}, {},
-                       {{"X-API-Key", secret}, {"X-Keyward-Tenant", tenant},
-                        {"X-Keyward-Module", "service_tickets"}, {"X-Keyward-Action", action}});
+                       {{"X-API-Key", secret},
+                        {"X-Keyward-Tenant", tenant},
+                        {"X-Keyward-Module", "service_tickets"},
+                        {"X-Keyward-Action", action}});
   };
   EXPECT_EQ(authz(key.secret, "add").status, 204);
   EXPECT_EQ(authz(key.secret, "add").header("x-keyward-key-id"), key.id);
@@ -161,8 +177,9 @@ TEST(AccessControl, ServiceUsersKeyAnswersPermissionsFollowsItsOwnerAndSurvivesA
                                  {"password", kPassword},
                                  {"roles", {"Portal Administrator"}}});
   ASSERT_FALSE(user.empty());
-  const Reply wrong = server.call("POST", "/v1/auth/login",
-                                  toJson({{"tenant", tenant}, {"email", "ops@example.com"}, {"password", "not the password!"}}));
+  const Reply wrong =
+      server.call("POST", "/v1/auth/login",
+                  toJson({{"tenant", tenant}, {"email", "ops@example.com"}, {"password", "not the password!"}}));
   EXPECT_EQ(wrong.status, 401) << wrong.body;
   const Reply login = server.call("POST", "/v1/auth/login",
                                   toJson({{"tenant", tenant}, {"email", "ops@example.com"}, {"password", kPassword}}));

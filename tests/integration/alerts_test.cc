@@ -22,8 +22,8 @@ using namespace std::chrono_literals;
 class AlertsEndToEnd : public ::testing::Test {
  protected:
   std::vector<std::string> serveArgs() const {
-    return {"--alert-interval", "1", "--smtp-url", sink_->url(), "--smtp-starttls", "none", "--smtp-from",
-            "keyward@example.com"};
+    return {"--alert-interval", "1",    "--smtp-url",  sink_->url(),
+            "--smtp-starttls",  "none", "--smtp-from", "keyward@example.com"};
   }
   void SetUp() override {
     sink_ = std::make_unique<SmtpSink>(server_.dir() / "mail");
@@ -55,8 +55,9 @@ TEST_F(AlertsEndToEnd, OneNotificationEmailAndWebhookPerRecipientAndNoneTwiceAft
                              R"("roles":["Global Viewer"]})");
   ASSERT_EQ(user.status, 201) << user.body;
   const std::string ann = user.str("id");
-  ASSERT_EQ(server_.admin("POST", base + "/user-groups",
-                          R"({"name":"ops","members":[")" + ann + R"("],"subscriptions":["account_alerts"]})")
+  ASSERT_EQ(server_
+                .admin("POST", base + "/user-groups",
+                       R"({"name":"ops","members":[")" + ann + R"("],"subscriptions":["account_alerts"]})")
                 .status,
             201);
   Reply hook = server_.admin("PUT", base + "/webhook", R"({"url":")" + receiver_.url("/keyward") + R"("})");
@@ -66,7 +67,8 @@ TEST_F(AlertsEndToEnd, OneNotificationEmailAndWebhookPerRecipientAndNoneTwiceAft
   // ann's credential (never expires: no alerts of its own), then the key that will expire.
   Reply cred = server_.admin("POST", base + "/keys",
                              R"({"name":"ann-cli","never_expires":true,"roles":["Global Viewer"],)"
-                             R"("owner":{"type":"user","id":")" + ann + R"("}})");
+                             R"("owner":{"type":"user","id":")" +
+                                 ann + R"("}})");
   ASSERT_EQ(cred.status, 201) << cred.body;
   const std::string ann_token = cred.str("secret");
   Reply expiring = server_.admin("POST", base + "/keys", R"({"name":"payments-prod","expires_in_days":2})");

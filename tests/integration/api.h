@@ -41,8 +41,8 @@ struct CreatedKey {
 // POST /v1/tenants/{tenant}/keys with `body` (an object; "name" required).
 inline CreatedKey createKey(const ServerProcess& s, const std::string& tenant, const boost::json::object& body,
                             const std::string& token = {}) {
-  const Reply r =
-      s.call("POST", "/v1/tenants/" + tenant + "/keys", toJson(body), token.empty() ? s.bootstrapToken() : token);
+  const Reply r = s.call("POST", "/v1/tenants/" + tenant + "/keys", toJson(body),
+                         token.empty() ? s.bootstrapToken() : token);
   CreatedKey k;
   if (r.status != 201 || !r.json.is_object()) {
     ADD_FAILURE() << "create key: " << r.status << " " << r.body;

@@ -36,8 +36,8 @@ TEST_F(Config, HelpExplainsEveryCommandAndServeOption) {
        {"--listen", "--db", "--bootstrap-token-file", "--config", "--threads", "--body-limit", "--header-timeout",
         "--read-timeout", "--idle-timeout", "--shutdown-timeout", "--tls-cert-file", "--tls-key-file",
         "--trusted-proxy", "--flush-interval", "--log-level", "--access-log", "KEYWARD_"}) {
-    EXPECT_NE(serve.out.find(option), std::string::npos)
-        << "keyward serve --help does not mention " << option << "\n" << serve.out;
+    EXPECT_NE(serve.out.find(option), std::string::npos) << "keyward serve --help does not mention " << option << "\n"
+                                                         << serve.out;
   }
 }
 
@@ -45,11 +45,16 @@ TEST_F(Config, ATomlConfigFileSetsTheListenAddressAndDatabase) {
   ServerProcess server;
   const fs::path config = server.dir() / "keyward.toml";
   const fs::path db = server.dir() / "from-config.db";
-  writeFile(config, "listen = \"127.0.0.1:0\"\n"
-                    "db = \"sqlite:" + db.string() + "\"\n"
-                    "bootstrap_token_file = \"" + server.tokenFile().string() + "\"\n"
-                    "body_limit = 4096\n"
-                    "trusted_proxies = [\"127.0.0.1/32\"]\n");
+  writeFile(config,
+            "listen = \"127.0.0.1:0\"\n"
+            "db = \"sqlite:" +
+                db.string() +
+                "\"\n"
+                "bootstrap_token_file = \"" +
+                server.tokenFile().string() +
+                "\"\n"
+                "body_limit = 4096\n"
+                "trusted_proxies = [\"127.0.0.1/32\"]\n");
   ASSERT_TRUE(server.startWithArgs({"serve", "--config", config.string()}));
   EXPECT_TRUE(fs::exists(db)) << "the database named in the config file was not created";
   EXPECT_FALSE(fs::exists(server.dbPath()));
@@ -62,8 +67,10 @@ TEST_F(Config, ATomlConfigFileSetsTheListenAddressAndDatabase) {
 TEST_F(Config, KeywardConfigEnvironmentVariableNamesTheFileAndFlagsOverrideIt) {
   ServerProcess server;
   const fs::path config = server.dir() / "keyward.toml";
-  writeFile(config, "listen = \"127.0.0.1:1\"\n"  // overridden by the flag below
-                    "db = \"sqlite:" + server.dbPath().string() + "\"\n");
+  writeFile(config,
+            "listen = \"127.0.0.1:1\"\n"  // overridden by the flag below
+            "db = \"sqlite:" +
+                server.dbPath().string() + "\"\n");
   ASSERT_TRUE(server.startWithArgs({"serve", "--listen", "127.0.0.1:0", "--bootstrap-token-file",
                                     server.tokenFile().string()},
                                    {"KEYWARD_CONFIG=" + config.string()}));

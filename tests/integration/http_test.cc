@@ -1,7 +1,6 @@
 // HTTP/1.1 behaviour of the real server on a socket: body limits, Expect: 100-continue,
 // keep-alive and pipelining, problem+json errors, and optional TLS.
 #include <gtest/gtest.h>
-
 #include <sys/resource.h>
 
 #include <chrono>
@@ -88,7 +87,8 @@ TEST(HttpBodyLimit, ACustomBodyLimitIsHonoured) {
   ServerProcess server;
   ASSERT_TRUE(server.start({"--body-limit", "2048"}));
   const std::string groups = "/v1/tenants/system/key-groups";
-  const Reply small = server.admin("POST", groups, toJson({{"name", "small"}, {"description", std::string(1000, 'd')}}));
+  const Reply small = server.admin("POST", groups,
+                                   toJson({{"name", "small"}, {"description", std::string(1000, 'd')}}));
   EXPECT_EQ(small.status, 201) << small.body;
   const Reply big = server.admin("POST", groups, paddedGroupBody("big", 3000));
   EXPECT_EQ(big.status, 413) << big.body;
@@ -117,8 +117,9 @@ TEST_F(Http, ExpectContinueGetsAnInterimResponseAndThenTheRealOne) {
 TEST_F(Http, ExpectContinueWithATooLargeBodyIsRefusedBeforeTheBodyIsSent) {
   RawConnection conn(server_.port());
   ASSERT_TRUE(conn.connected());
-  ASSERT_TRUE(conn.send("POST " + groups_ + " HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + token_ +
-                        "\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: 100000\r\n\r\n"));
+  ASSERT_TRUE(
+      conn.send("POST " + groups_ + " HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + token_ +
+                "\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: 100000\r\n\r\n"));
   auto r = conn.read();
   ASSERT_TRUE(r) << conn.error().message();
   EXPECT_EQ(r->status, 413) << r->body;
@@ -143,7 +144,8 @@ TEST_F(Http, SequentialRequestsShareOneKeepAliveConnection) {
 TEST_F(Http, PipelinedRequestsAreAnsweredInOrder) {
   RawConnection conn(server_.port());
   ASSERT_TRUE(conn.connected());
-  ASSERT_TRUE(conn.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"
+  ASSERT_TRUE(conn
+                  .send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"
                         "GET /v1/nothing-here HTTP/1.1\r\nHost: t\r\n\r\n"
                         "GET /v1/version HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"));
   auto first = conn.read();
@@ -222,7 +224,8 @@ TEST_F(Http, HeadGetsTheHeaderFieldsOfGetAndNoBodyOnAKeptAliveConnection) {
   RawConnection conn(server_.port());
   ASSERT_TRUE(conn.connected());
   // A body after a HEAD response would be read as the start of the next response.
-  ASSERT_TRUE(conn.send("HEAD /v1/version HTTP/1.1\r\nHost: t\r\n\r\n"
+  ASSERT_TRUE(conn
+                  .send("HEAD /v1/version HTTP/1.1\r\nHost: t\r\n\r\n"
                         "HEAD /v1/nothing-here HTTP/1.1\r\nHost: t\r\n\r\n"
                         "GET /v1/version HTTP/1.1\r\nHost: t\r\n\r\n"));
   auto head = conn.read(true);
@@ -246,8 +249,8 @@ TEST_F(Http, HeadGetsTheHeaderFieldsOfGetAndNoBodyOnAKeptAliveConnection) {
 TEST_F(Http, HeadOfTheAuditExportSendsNoChunks) {
   RawConnection conn(server_.port());
   ASSERT_TRUE(conn.connected());
-  ASSERT_TRUE(conn.send("HEAD /v1/tenants/system/audit/export HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " +
-                        token_ + "\r\n\r\nGET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ASSERT_TRUE(conn.send("HEAD /v1/tenants/system/audit/export HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + token_ +
+                        "\r\n\r\nGET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"));
   auto head = conn.read(true);
   ASSERT_TRUE(head) << conn.error().message();
   EXPECT_EQ(head->status, 200);
@@ -355,10 +358,10 @@ TEST(HttpTls, TheServerSpeaksHttpsWithTheConfiguredCertificate) {
   ServerProcess server;
   const auto cert = server.dir() / "c.pem";
   const auto key = server.dir() / "k.pem";
-  const std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost "
-                          "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -days 1 -keyout '" +
-                          key.string() + "' -out '" + cert.string() + "' > '" +
-                          (server.dir() / "openssl.log").string() + "' 2>&1";
+  const std::string cmd =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost "
+      "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -days 1 -keyout '" +
+      key.string() + "' -out '" + cert.string() + "' > '" + (server.dir() / "openssl.log").string() + "' 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << readFileBytes(server.dir() / "openssl.log");
 
   ASSERT_TRUE(server.start({"--tls-cert-file", cert.string(), "--tls-key-file", key.string()}));

@@ -118,8 +118,8 @@ TEST_F(TenantIsolation, ATenantCannotVerifyAnotherTenantsKeyAsValid) {
   EXPECT_EQ(claims_b.body.find("\"valid\":true"), std::string::npos) << claims_b.body;
 
   // A gateway for A's API rejects B's key.
-  const Reply gateway =
-      server_.call("GET", "/v1/authz", {}, {}, {{"X-API-Key", b_key_.secret}, {"X-Keyward-Tenant", a_}});
+  const Reply gateway = server_.call("GET", "/v1/authz", {}, {},
+                                     {{"X-API-Key", b_key_.secret}, {"X-Keyward-Tenant", a_}});
   EXPECT_EQ(gateway.status, 401);
 }
 

@@ -27,11 +27,11 @@ class JwtIntegration : public ::testing::Test {
     }
     ASSERT_TRUE(server_.start());
     const std::string root = jose_.path().string();
-    const auto r = interop::run(
-        "mkdir -p " + root + "/node_modules/jose && tar xzf " +
-        interop::shellQuote(interop::sourcePath("tests/sign/interop/vendor/jose-5.10.0.tgz")) + " -C " + root +
-        "/node_modules/jose --strip-components=1 && cp " +
-        interop::shellQuote(interop::sourcePath("tests/sign/interop/jose_check.mjs")) + " " + root);
+    const auto r = interop::run("mkdir -p " + root + "/node_modules/jose && tar xzf " +
+                                interop::shellQuote(interop::sourcePath("tests/sign/interop/vendor/jose-5.10.0.tgz")) +
+                                " -C " + root + "/node_modules/jose --strip-components=1 && cp " +
+                                interop::shellQuote(interop::sourcePath("tests/sign/interop/jose_check.mjs")) + " " +
+                                root);
     ASSERT_EQ(r.exit_code, 0) << r.output;
     tenant_ = createTenant(server_, "acme");
   }
@@ -100,7 +100,7 @@ TEST_F(JwtIntegration, SigningKeyRotationKeepsOldTokensVerifiableAndEverythingSu
 
   // The master key file was created owner-only next to the database.
   const fs::path master = server_.dir() / "master.key";
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat(master.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 

@@ -59,7 +59,9 @@ class KeyPairEndToEnd : public ::testing::Test {
     ASSERT_EQ(gen.exit_code, 0) << gen.output;
     std::stringstream pem;
     pem << std::ifstream(dir_.file("pub.pem")).rdbuf();
-    json::object body{{"name", "openssl-client"}, {"kind", "advanced"}, {"credential_mode", "key_pair"},
+    json::object body{{"name", "openssl-client"},
+                      {"kind", "advanced"},
+                      {"credential_mode", "key_pair"},
                       {"public_key", pem.str()}};
     const Reply r = server_.admin("POST", "/v1/tenants/" + tenant_ + "/keys", json::serialize(body));
     ASSERT_EQ(r.status, 201) << r.body;
@@ -106,7 +108,8 @@ TEST_F(KeyPairEndToEnd, AnOpensslSignedRequestVerifiesAndReplaysAndTamperingFail
   EXPECT_EQ(verifySigned(stale, body).str("reason"), "SIGNATURE_EXPIRED");
 
   // Anonymous callers learn nothing about why.
-  json::object anon{{"signature", json::object{{"method", "POST"}, {"target_uri", kTarget}, {"headers", json::object{}}}}};
+  json::object anon{
+      {"signature", json::object{{"method", "POST"}, {"target_uri", kTarget}, {"headers", json::object{}}}}};
   const Reply a = server_.call("POST", "/v1/keys/verify", json::serialize(anon));
   EXPECT_EQ(a.str("code"), "NOT_AUTHORIZED") << a.body;
 }

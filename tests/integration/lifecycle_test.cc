@@ -98,8 +98,8 @@ TEST(ServerLifecycle, ARotationsOverlapSurvivesARestart) {
   ASSERT_TRUE(server.start());
   const std::string tenant = createTenant(server, "acme");
   const CreatedKey key = createKey(server, tenant, {{"name", "deploy"}});
-  const Reply rotated =
-      server.admin("POST", "/v1/tenants/" + tenant + "/keys/" + key.id + "/rotate", R"({"grace_seconds":3600})");
+  const Reply rotated = server.admin("POST", "/v1/tenants/" + tenant + "/keys/" + key.id + "/rotate",
+                                     R"({"grace_seconds":3600})");
   ASSERT_EQ(rotated.status, 200) << rotated.body;
   const std::string fresh = rotated.str("secret");
   ASSERT_FALSE(fresh.empty());

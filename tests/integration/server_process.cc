@@ -192,9 +192,9 @@ ServerProcess::~ServerProcess() {
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      return ::testing::AssertionFailure()
-             << "keyward exited before listening (status " << status << ")\nstderr:\n" << err << "\nstdout:\n"
-             << stdoutText();
+      return ::testing::AssertionFailure() << "keyward exited before listening (status " << status << ")\nstderr:\n"
+                                           << err << "\nstdout:\n"
+                                           << stdoutText();
     }
     if (std::chrono::steady_clock::now() > deadline) {
       kill();

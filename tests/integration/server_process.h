@@ -91,8 +91,8 @@ class ServerProcess {
   void setCaFile(std::string ca_file) { ca_file_ = std::move(ca_file); }
 
   // Calls the API. `token`: sent as "Authorization: Bearer <token>" unless empty.
-  Reply call(std::string_view method, std::string_view target, std::string_view body = {},
-             std::string_view token = {}, const Headers& headers = {}) const;
+  Reply call(std::string_view method, std::string_view target, std::string_view body = {}, std::string_view token = {},
+             const Headers& headers = {}) const;
   // Same, with the bootstrap admin key.
   Reply admin(std::string_view method, std::string_view target, std::string_view body = {}) const;
 

@@ -140,8 +140,8 @@ TEST_F(Verification, AuthzChecksTheAllowlistAgainstTheConnectionsAddress) {
   EXPECT_EQ(ok.header("x-keyward-key-id"), loopback.id);
   EXPECT_EQ(server_.call("GET", "/v1/authz", {}, {}, {{"X-API-Key", private_net.secret}}).status, 401);
   // No trusted proxy is configured: a client cannot talk its way in with X-Forwarded-For.
-  const Reply spoofed =
-      server_.call("GET", "/v1/authz", {}, {}, {{"X-API-Key", private_net.secret}, {"X-Forwarded-For", "10.1.2.3"}});
+  const Reply spoofed = server_.call("GET", "/v1/authz", {}, {},
+                                     {{"X-API-Key", private_net.secret}, {"X-Forwarded-For", "10.1.2.3"}});
   EXPECT_EQ(spoofed.status, 401);
 }
 

@@ -120,8 +120,8 @@ TEST_F(AlertSchedulerTest, RecipientsAreSubscribedMembersAndTheOwner) {
   User dave = addUser("dave@example.com", /*disabled=*/true);
   User owner = addUser("owner@example.com");
   addAlertGroup({alice.id, dave.id});
-  addAlertGroup({alice.id, bob.id});          // alice in two groups: told once
-  addAlertGroup({carol.id}, {"billing"});     // not subscribed to account alerts
+  addAlertGroup({alice.id, bob.id});       // alice in two groups: told once
+  addAlertGroup({carol.id}, {"billing"});  // not subscribed to account alerts
   addKey("k", kT0 + 2 * kDay, OwnerRef{PrincipalKind::kUser, owner.id});
   auto s = scheduler(*store_);
   EXPECT_EQ(s.runOnce().value().planned, 6);  // alice, bob, owner: in-app + e-mail each

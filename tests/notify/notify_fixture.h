@@ -70,9 +70,7 @@ class NotifyTest : public ::testing::Test {
     tenant_.created_at = tenant_.updated_at = kT0;
     ASSERT_TRUE(store_->createTenant(tenant_, ev("tenant.create", tenant_.id)));
   }
-  void TearDown() override {
-    store_.reset();
-  }
+  void TearDown() override { store_.reset(); }
 
   std::unique_ptr<SqliteStore> openStore() {
     auto s = SqliteStore::open((dir_ / "keyward.db").string());
@@ -115,7 +113,8 @@ class NotifyTest : public ::testing::Test {
     return s;
   }
 
-  UserGroup addAlertGroup(std::vector<std::string> members, std::vector<std::string> subscriptions = {"account_alerts"}) {
+  UserGroup addAlertGroup(std::vector<std::string> members,
+                          std::vector<std::string> subscriptions = {"account_alerts"}) {
     UserGroup g;
     g.id = crypto::newId("ugr").value();
     g.tenant_id = tenant_.id;

@@ -212,7 +212,8 @@ class WebhookReceiver {
       std::lock_guard lock(mu_);
       requests_.push_back(std::move(r));
     }
-    const std::string resp = "HTTP/1.1 " + std::to_string(status) + " Status\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    const std::string resp = "HTTP/1.1 " + std::to_string(status) +
+                             " Status\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
     ::send(c, resp.data(), resp.size(), MSG_NOSIGNAL);
   }
 

@@ -60,7 +60,7 @@ TEST_F(WebhookTest, TheKeyFileIsCreatedOwnerOnlyAndReadBack) {
   auto created = notify::loadOrCreateWebhookKey(path);
   ASSERT_TRUE(created) << created.error().message;
   EXPECT_EQ(created->size(), 32u);
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   EXPECT_EQ(notify::loadOrCreateWebhookKey(path).value(), *created);
@@ -94,7 +94,8 @@ TEST_F(WebhookTest, ARealPostIsSignedAndRetriedAfterA500) {
     EXPECT_EQ(r.method, "POST");
     EXPECT_EQ(r.target, "/keyward");
     EXPECT_EQ(r.headers.at("content-type"), "application/json");
-    EXPECT_TRUE(receiverAccepts(r.headers.at("keyward-signature"), r.body, secret)) << r.headers.at("keyward-signature");
+    EXPECT_TRUE(receiverAccepts(r.headers.at("keyward-signature"), r.body, secret))
+        << r.headers.at("keyward-signature");
     EXPECT_FALSE(receiverAccepts(r.headers.at("keyward-signature"), r.body + " ", secret));
     EXPECT_NE(r.body.find("\"key_name\":\"payments-prod\""), std::string::npos) << r.body;
   }

@@ -27,14 +27,14 @@ TEST(Base64, DecodesTheRfc4648Vectors) {
 }
 
 TEST(Base64, DecodingIsStrict) {
-  EXPECT_FALSE(base64Decode("Zg"));        // padding missing
-  EXPECT_FALSE(base64Decode("Zg="));       // padding short
-  EXPECT_FALSE(base64Decode("Zg==="));     // padding long
-  EXPECT_FALSE(base64Decode("Zh=="));      // non-zero unused bits: not canonical
-  EXPECT_FALSE(base64Decode(" Zm9v"));     // whitespace
+  EXPECT_FALSE(base64Decode("Zg"));     // padding missing
+  EXPECT_FALSE(base64Decode("Zg="));    // padding short
+  EXPECT_FALSE(base64Decode("Zg==="));  // padding long
+  EXPECT_FALSE(base64Decode("Zh=="));   // non-zero unused bits: not canonical
+  EXPECT_FALSE(base64Decode(" Zm9v"));  // whitespace
   EXPECT_FALSE(base64Decode("Zm9v\n"));
-  EXPECT_FALSE(base64Decode("Zm=v"));      // padding inside
-  EXPECT_FALSE(base64Decode("Zm9-"));      // base64url alphabet
+  EXPECT_FALSE(base64Decode("Zm=v"));  // padding inside
+  EXPECT_FALSE(base64Decode("Zm9-"));  // base64url alphabet
   EXPECT_FALSE(base64Decode("===="));
 }
 

@@ -25,11 +25,12 @@ TEST(BasicAuth, RoundTripsAndSplitsAtTheFirstColon) {
 }
 
 TEST(BasicAuth, RejectsMalformedCredentialsWithoutEchoingThem) {
-  for (const std::string& bad : std::vector<std::string>{
-           "Bearer " + base64Encode("a:b"), "Basic", "Basic ", "Basic  " + base64Encode("a:b"),
-           "Basic " + base64Encode("a:b") + " ", "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ",  // no padding
-           "Basic " + base64Encode("no-colon"), "Basic " + base64Encode(":hushhush"), "Basic " + base64Encode("id:"),
-           "Basic " + base64Encode("id:hush\nhush"), "Basic " + base64Encode(std::string("id:hush\0hush", 12))}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"Bearer " + base64Encode("a:b"), "Basic", "Basic ", "Basic  " + base64Encode("a:b"),
+                                "Basic " + base64Encode("a:b") + " ", "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ",  // no padding
+                                "Basic " + base64Encode("no-colon"), "Basic " + base64Encode(":hushhush"),
+                                "Basic " + base64Encode("id:"), "Basic " + base64Encode("id:hush\nhush"),
+                                "Basic " + base64Encode(std::string("id:hush\0hush", 12))}) {
     auto r = parseBasicAuthorization(bad);
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().code, "CREDENTIAL_MALFORMED");

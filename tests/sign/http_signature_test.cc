@@ -53,8 +53,9 @@ HttpRequest b26Request() {
   r.headers.emplace_back("Signature-Input",
                          "sig-b26=(\"date\" \"@method\" \"@path\" \"@authority\" \"content-type\" \"content-length\")"
                          ";created=1618884473;keyid=\"test-key-ed25519\"");
-  r.headers.emplace_back("Signature",
-                         "sig-b26=:wqcAqbmYJ2ji2glfAMaRy4gruYYnx2nEFN2HN6jrnDnQCK1u02Gb04v9EDgwUPiu4A0w6vuQv5lIp5WPpBKRCw==:");
+  r.headers.emplace_back(
+      "Signature",
+      "sig-b26=:wqcAqbmYJ2ji2glfAMaRy4gruYYnx2nEFN2HN6jrnDnQCK1u02Gb04v9EDgwUPiu4A0w6vuQv5lIp5WPpBKRCw==:");
   return r;
 }
 
@@ -83,9 +84,8 @@ TEST(HttpSignatureRfc9421, B26SignatureVerifies) {
   ManualClock clock(kB26Created + 10);
   ReplayCache cache;
   HttpSignatureVerifier verifier(clock, &cache, rfcVectorPolicy());
-  auto ok = verifier.verify(b26Request(), [&](std::string_view keyid) {
-    return keyid == "test-key-ed25519" ? &*key : nullptr;
-  });
+  auto ok = verifier.verify(b26Request(),
+                            [&](std::string_view keyid) { return keyid == "test-key-ed25519" ? &*key : nullptr; });
   ASSERT_TRUE(ok) << ok.error().code << ": " << ok.error().message;
   EXPECT_EQ(ok->keyid, "test-key-ed25519");
   EXPECT_EQ(ok->label, "sig-b26");
@@ -262,7 +262,8 @@ TEST_P(SignedRequests, TamperingWithAnyCoveredPartFails) {
   EXPECT_TRUE(f.verify(good));  // failures above did not consume the replay slot
 }
 
-INSTANTIATE_TEST_SUITE_P(Sign, SignedRequests, ::testing::Values(KeyAlgorithm::kEd25519, KeyAlgorithm::kEcdsaP256Sha256));
+INSTANTIATE_TEST_SUITE_P(Sign, SignedRequests,
+                         ::testing::Values(KeyAlgorithm::kEd25519, KeyAlgorithm::kEcdsaP256Sha256));
 
 TEST(HttpSignatureTime, CreatedMustBeWithinTheWindow) {
   Fixture f;
@@ -373,8 +374,8 @@ TEST(HttpSignaturePolicy, CoverageIsEnforced) {
     opt.components = std::move(c);
     return codeOf(f.verify(f.sign(f.request(std::move(body)), opt)));
   };
-  EXPECT_EQ(withComponents({"@target-uri", "content-digest"}), sigerr::kCoverage);  // no @method
-  EXPECT_EQ(withComponents({"@method", "content-digest"}), sigerr::kCoverage);      // no target
+  EXPECT_EQ(withComponents({"@target-uri", "content-digest"}), sigerr::kCoverage);                     // no @method
+  EXPECT_EQ(withComponents({"@method", "content-digest"}), sigerr::kCoverage);                         // no target
   EXPECT_EQ(withComponents({"@method", "@authority", "@path", "content-digest"}), sigerr::kCoverage);  // no @query
   EXPECT_EQ(withComponents({"@method", "@target-uri"}), sigerr::kCoverage);  // body without content-digest
   EXPECT_EQ(withComponents({"@method", "@authority", "@path", "@query", "content-digest"}), "OK");
@@ -384,9 +385,14 @@ TEST(HttpSignaturePolicy, CoverageIsEnforced) {
 TEST(HttpSignaturePolicy, CreatedIsRequired) {
   Fixture f;
   HttpRequest r = f.request();
-  auto h = signRequest(r, f.key, SignOptions{.label = "sig1", .components = {}, .created = std::nullopt,
-                                             .expires = std::nullopt, .keyid = "kid-1", .nonce = std::nullopt,
-                                             .include_alg = true});
+  auto h = signRequest(r, f.key,
+                       SignOptions{.label = "sig1",
+                                   .components = {},
+                                   .created = std::nullopt,
+                                   .expires = std::nullopt,
+                                   .keyid = "kid-1",
+                                   .nonce = std::nullopt,
+                                   .include_alg = true});
   ASSERT_TRUE(h);
   r.headers.emplace_back("Signature-Input", h->signature_input);
   r.headers.emplace_back("Signature", h->signature);
@@ -428,7 +434,8 @@ TEST(HttpSignatureParsing, MissingAndMalformedHeaders) {
   no_keyid.headers.emplace_back("Signature", "sig1=:AAAA:");
   EXPECT_EQ(codeOf(f.verify(no_keyid)), sigerr::kMalformed);
   HttpRequest wrong_type = f.request("");
-  wrong_type.headers.emplace_back("Signature-Input", "sig1=(\"@method\" \"@target-uri\");created=\"now\";keyid=\"kid-1\"");
+  wrong_type.headers.emplace_back("Signature-Input",
+                                  "sig1=(\"@method\" \"@target-uri\");created=\"now\";keyid=\"kid-1\"");
   wrong_type.headers.emplace_back("Signature", "sig1=:AAAA:");
   EXPECT_EQ(codeOf(f.verify(wrong_type)), sigerr::kMalformed);
 }
@@ -455,9 +462,14 @@ TEST(HttpSignatureParsing, ALabelSelectsOneOfSeveralSignatures) {
   SignOptions first;
   first.label = "first";
   HttpRequest r = f.sign(f.request(), first);
-  auto h = signRequest(r, f.key, SignOptions{.label = "second", .components = {}, .created = f.now,
-                                             .expires = std::nullopt, .keyid = "kid-2", .nonce = "other",
-                                             .include_alg = true});
+  auto h = signRequest(r, f.key,
+                       SignOptions{.label = "second",
+                                   .components = {},
+                                   .created = f.now,
+                                   .expires = std::nullopt,
+                                   .keyid = "kid-2",
+                                   .nonce = "other",
+                                   .include_alg = true});
   ASSERT_TRUE(h);
   r.headers.emplace_back("Signature-Input", h->signature_input);
   r.headers.emplace_back("Signature", h->signature);
@@ -484,7 +496,8 @@ TEST(ContentDigest, Sha256AndSha512AreChecked) {
                                       contentDigestField("x", DigestAlgorithm::kSha512)}};
   EXPECT_EQ(verifyContentDigest(r).error().code, sigerr::kDigest);
   // Unknown algorithms are ignored, but one known algorithm is needed.
-  r.headers = {{"Content-Digest", "md5=:XUFAKrxLKna5cZ2REBfFkg==:, " + contentDigestField("hello", DigestAlgorithm::kSha256)}};
+  r.headers = {
+      {"Content-Digest", "md5=:XUFAKrxLKna5cZ2REBfFkg==:, " + contentDigestField("hello", DigestAlgorithm::kSha256)}};
   EXPECT_TRUE(verifyContentDigest(r));
   r.headers = {{"Content-Digest", "md5=:XUFAKrxLKna5cZ2REBfFkg==:"}};
   EXPECT_EQ(verifyContentDigest(r).error().code, sigerr::kDigestUnsupported);

@@ -99,7 +99,8 @@ TEST_P(BothAlgorithms, HeaderIsAlgTypKid) {
   EXPECT_EQ(h.size(), 3u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Sign, BothAlgorithms, ::testing::Values(KeyAlgorithm::kEd25519, KeyAlgorithm::kEcdsaP256Sha256));
+INSTANTIATE_TEST_SUITE_P(Sign, BothAlgorithms,
+                         ::testing::Values(KeyAlgorithm::kEd25519, KeyAlgorithm::kEcdsaP256Sha256));
 
 TEST(JwtNegative, AlgNoneIsRefused) {
   Ring ring;
@@ -115,7 +116,8 @@ TEST(JwtNegative, Hs256SignedWithThePublicKeyIsRefused) {
     unsigned char mac[32];
     size_t mac_len = 0;
     ASSERT_TRUE(EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, secret.data(), secret.size(),
-                          reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, sizeof mac, &mac_len));
+                          reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, sizeof mac,
+                          &mac_len));
     const std::string token = input + "." + base64UrlEncode(std::span<const std::uint8_t>(mac, mac_len));
     EXPECT_EQ(codeOf(ring.validate(token)), jwterr::kAlgorithm);
   }
@@ -154,15 +156,14 @@ TEST(JwtNegative, KeyCarryingAndCriticalHeaderParametersAreRefused) {
   Ring ring;
   for (std::string extra : {R"(,"crit":["exp"])", R"(,"jku":"https://evil.example/jwks")", R"(,"x5u":"https://evil")",
                             R"(,"jwk":{"kty":"OKP"})", R"(,"x5c":["AAAA"])"}) {
-    EXPECT_EQ(codeOf(ring.validate(craft(ring.header("ES256", extra), payloadJson(), ring.key))), jwterr::kHeader) << extra;
+    EXPECT_EQ(codeOf(ring.validate(craft(ring.header("ES256", extra), payloadJson(), ring.key))), jwterr::kHeader)
+        << extra;
   }
 }
 
 TEST(JwtNegative, TypMustBeKeywards) {
   Ring ring;
-  auto withTyp = [&](std::string typ) {
-    return R"({"alg":"ES256","typ":")" + typ + R"(","kid":")" + ring.kid + "\"}";
-  };
+  auto withTyp = [&](std::string typ) { return R"({"alg":"ES256","typ":")" + typ + R"(","kid":")" + ring.kid + "\"}"; };
   EXPECT_EQ(codeOf(ring.validate(craft(withTyp("JWT"), payloadJson(), ring.key))), jwterr::kHeader);
   EXPECT_EQ(codeOf(ring.validate(craft(withTyp("at+jwt"), payloadJson(), ring.key))), jwterr::kHeader);
   EXPECT_EQ(codeOf(ring.validate(craft(R"({"alg":"ES256","kid":")" + ring.kid + "\"}", payloadJson(), ring.key))),
@@ -214,18 +215,29 @@ TEST(JwtNegative, RequiredClaimsAndTypes) {
   Ring ring;
   const std::string h = ring.header("ES256");
   auto withPayload = [&](std::string p) { return codeOf(ring.validate(craft(h, p, ring.key))); };
-  EXPECT_EQ(withPayload(R"({"iss":"https://keyward.example/t/acme","sub":"key_123","aud":"payments-api","iat":1699999990,"exp":1700003600,"jti":"j"})"),
-            jwterr::kClaims);  // no tenant
-  EXPECT_EQ(withPayload(R"({"iss":"https://keyward.example/t/acme","sub":"key_123","aud":"payments-api","tenant":"t","iat":1699999990,"exp":1700003600})"),
-            jwterr::kClaims);  // no jti
-  EXPECT_EQ(withPayload(R"({"iss":"https://keyward.example/t/acme","sub":"key_123","aud":"payments-api","tenant":"t","iat":1699999990,"exp":"soon","jti":"j"})"),
-            jwterr::kClaims);
-  EXPECT_EQ(withPayload(R"({"iss":"https://keyward.example/t/acme","sub":"key_123","aud":"payments-api","tenant":"t","iat":1699999990,"exp":1700003600.5,"jti":"j"})"),
-            jwterr::kClaims);
+  EXPECT_EQ(
+      withPayload(
+          R"({"iss":"https://keyward.example/t/acme","sub":"key_123","aud":"payments-api","iat":1699999990,"exp":1700003600,"jti":"j"})"),
+      jwterr::kClaims);  // no tenant
+  EXPECT_EQ(
+      withPayload(
+          R"({"iss":"https://keyward.example/t/acme","sub":"key_123","aud":"payments-api","tenant":"t","iat":1699999990,"exp":1700003600})"),
+      jwterr::kClaims);  // no jti
+  EXPECT_EQ(
+      withPayload(
+          R"({"iss":"https://keyward.example/t/acme","sub":"key_123","aud":"payments-api","tenant":"t","iat":1699999990,"exp":"soon","jti":"j"})"),
+      jwterr::kClaims);
+  EXPECT_EQ(
+      withPayload(
+          R"({"iss":"https://keyward.example/t/acme","sub":"key_123","aud":"payments-api","tenant":"t","iat":1699999990,"exp":1700003600.5,"jti":"j"})"),
+      jwterr::kClaims);
   EXPECT_EQ(withPayload(payloadJson(R"(,"nbf":"now")")), jwterr::kClaims);
-  EXPECT_EQ(withPayload(R"({"iss":"https://keyward.example/t/acme","sub":"key_123","aud":[1],"tenant":"t","iat":1699999990,"exp":1700003600,"jti":"j"})"),
+  EXPECT_EQ(
+      withPayload(
+          R"({"iss":"https://keyward.example/t/acme","sub":"key_123","aud":[1],"tenant":"t","iat":1699999990,"exp":1700003600,"jti":"j"})"),
+      jwterr::kClaims);
+  EXPECT_EQ(withPayload(payloadJson().replace(payloadJson().find(R"("roles":[])"), 10, R"("roles":"admin")")),
             jwterr::kClaims);
-  EXPECT_EQ(withPayload(payloadJson().replace(payloadJson().find(R"("roles":[])"), 10, R"("roles":"admin")")), jwterr::kClaims);
   EXPECT_EQ(withPayload("[]"), jwterr::kMalformed);
 }
 
@@ -249,7 +261,8 @@ TEST(JwtNegative, TamperedPayloadOrSignatureFails) {
   JwtClaims more = claims();
   more.roles = {"Portal Administrator"};
   const std::string other = *encodeJwt(more, ring.key, ring.kid);
-  const std::string swapped = good.substr(0, d1) + other.substr(other.find('.'), other.rfind('.') - other.find('.')) + good.substr(d2);
+  const std::string swapped = good.substr(0, d1) + other.substr(other.find('.'), other.rfind('.') - other.find('.')) +
+                              good.substr(d2);
   EXPECT_EQ(codeOf(ring.validate(swapped)), jwterr::kSignature);
   std::string flipped = good;
   flipped[d2 + 5] = flipped[d2 + 5] == 'A' ? 'B' : 'A';

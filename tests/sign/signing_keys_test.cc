@@ -134,8 +134,8 @@ TEST(SigningKeyRing, TiesAreBrokenByKidSoEveryNodeAgrees) {
 TEST(SigningKeyRing, RetiredKeysStayPublishedUntilTheirLastTokenExpired) {
   const UnixSeconds lifetime = kDay;
   std::vector<SigningKeyRecord> keys{record("gone", kNow - 10 * kDay, kNow - 2 * kDay),
-                                     record("draining", kNow - 5 * kDay, kNow - kDay / 2), record("current", kNow - kDay / 2),
-                                     record("next", kNow + kDay)};
+                                     record("draining", kNow - 5 * kDay, kNow - kDay / 2),
+                                     record("current", kNow - kDay / 2), record("next", kNow + kDay)};
   EXPECT_EQ(publishedKeys(keys, kNow, lifetime), (std::vector<size_t>{1, 2, 3}));
   // Exactly at retired_at + lifetime the last token has expired.
   EXPECT_EQ(publishedKeys(keys, kNow - kDay / 2 + lifetime - 1, lifetime), (std::vector<size_t>{1, 2, 3}));

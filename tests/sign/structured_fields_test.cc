@@ -78,18 +78,18 @@ TEST(StructuredFields, RejectsMalformedInput) {
            "1a=1",              // key starts with a digit
            "a=\"unterminated",  // string
            "a=\"bad \\n escape\"",
-           "a=\"tab\there\"",   // control character in a string
-           "a=(\"x\"",          // unterminated inner list
-           "a=(\"x\"\"y\")",    // items without a space
-           "a=:aGVsbG8:",       // byte sequence without padding (strict)
-           "a=:aGVsbG8=",       // unterminated byte sequence
-           "a=?2",              // boolean
+           "a=\"tab\there\"",     // control character in a string
+           "a=(\"x\"",            // unterminated inner list
+           "a=(\"x\"\"y\")",      // items without a space
+           "a=:aGVsbG8:",         // byte sequence without padding (strict)
+           "a=:aGVsbG8=",         // unterminated byte sequence
+           "a=?2",                // boolean
            "a=1234567890123456",  // 16-digit integer
-           "a=1.2345",          // 4 fraction digits
-           "a=1.",              // no fraction digit
-           "a=-",               // sign without digits
-           "a=1 b=2",           // missing comma
-           "a=@x",              // not an item
+           "a=1.2345",            // 4 fraction digits
+           "a=1.",                // no fraction digit
+           "a=-",                 // sign without digits
+           "a=1 b=2",             // missing comma
+           "a=@x",                // not an item
        }) {
     EXPECT_FALSE(parseDictionary(bad)) << bad;
   }

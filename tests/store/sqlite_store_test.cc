@@ -13,10 +13,10 @@
 #include <optional>
 #include <thread>
 
+#include "common/temp_dir.h"
+#include "conformance/conformance.h"
 #include "crypto/key_codec.h"
 #include "store/sqlite/migrations.h"
-#include "conformance/conformance.h"
-#include "common/temp_dir.h"
 
 namespace keyward {
 namespace {
@@ -236,8 +236,10 @@ TEST(SqliteStore, RolesWrittenByMigrationOneReadAsUnscopedAssignments) {
   {
     // What migration 1 wrote: one role name per line, no owner columns.
     RawDb raw(backend.dbPath());
-    raw.exec("UPDATE api_keys SET roles = 'Portal Administrator' || char(10) || 'Verifier', "
-             "owner_kind = NULL, owner_id = NULL WHERE id = '" + k.id + "'");
+    raw.exec(
+        "UPDATE api_keys SET roles = 'Portal Administrator' || char(10) || 'Verifier', "
+        "owner_kind = NULL, owner_id = NULL WHERE id = '" +
+        k.id + "'");
   }
   auto s = SqliteStore::open(backend.dbPath());
   ASSERT_TRUE(s);
@@ -261,12 +263,15 @@ TEST(SqliteStore, OpeningAVersionOneDatabaseMigratesItAndKeepsItsKeys) {
         sqliteMigrations()[0] +
         "INSERT INTO schema_migrations VALUES (1, 0);"
         "INSERT INTO tenants (id, name, key_prefix, default_expiry_days, max_expiry_days, expiry_alert_days, "
-        "max_keys_per_service_user, created_at, updated_at) VALUES ('" + tenant_id + "', 'acme', 'kw', 182, NULL, "
+        "max_keys_per_service_user, created_at, updated_at) VALUES ('" +
+        tenant_id +
+        "', 'acme', 'kw', 182, NULL, "
         "14, 10, 1, 1);"
         "INSERT INTO api_keys (id, tenant_id, name, description, group_id, kind, digest, start, enabled, "
         "revoked_at, expires_at, ip_allowlist, metadata, roles, created_by, created_at, updated_at, last_used_at) "
-        "VALUES ('" + key_id + "', '" + tenant_id + "', 'deploy', 'old key', NULL, 'simple', x'" +
-        std::string(64, 'a') + "', 'kw_abcd', 1, NULL, NULL, '10.0.0.0/8', '{}', "
+        "VALUES ('" +
+        key_id + "', '" + tenant_id + "', 'deploy', 'old key', NULL, 'simple', x'" + std::string(64, 'a') +
+        "', 'kw_abcd', 1, NULL, NULL, '10.0.0.0/8', '{}', "
         "'Global Viewer' || char(10) || 'Verifier', 'bootstrap', 1, 2, 3);";
     char* err = nullptr;
     const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
@@ -324,12 +329,10 @@ TEST(SqliteStore, AssignmentsPermissionsAndOwnersAreStoredInTheDocumentedTextFor
   ASSERT_TRUE((*s)->createRole(r, event(t.id, "role.create", r.id)));
 
   RawDb raw(backend.dbPath());
-  EXPECT_EQ(raw.text("SELECT roles FROM api_keys WHERE id = '" + k.id + "'"),
-            "Account Viewer\tacc_a\tacc_b\nViewer");
+  EXPECT_EQ(raw.text("SELECT roles FROM api_keys WHERE id = '" + k.id + "'"), "Account Viewer\tacc_a\tacc_b\nViewer");
   EXPECT_EQ(raw.text("SELECT owner_kind || ' ' || owner_id FROM api_keys WHERE id = '" + k.id + "'"),
             "service_user " + svc.id);
-  EXPECT_EQ(raw.text("SELECT owner_kind || ' ' || owner_id FROM api_keys WHERE id = '" + uk.id + "'"),
-            "user " + u.id);
+  EXPECT_EQ(raw.text("SELECT owner_kind || ' ' || owner_id FROM api_keys WHERE id = '" + uk.id + "'"), "user " + u.id);
   EXPECT_EQ(raw.text("SELECT roles FROM service_users WHERE id = '" + svc.id + "'"), "Viewer\nAccount Viewer\t*");
   EXPECT_EQ(raw.text("SELECT permissions FROM roles WHERE id = '" + r.id + "'"),
             "billing\tedit\tmine\n*\tinquire\tall");
@@ -348,9 +351,10 @@ TEST(SqliteStore, DamagedPermissionLinesGrantNothingAndAnUnreadableOwnerKindKeep
   ASSERT_TRUE((*s)->createKey(k, event(t.id, "key.create", k.id), std::nullopt));
   {
     RawDb raw(backend.dbPath());
-    raw.exec("UPDATE roles SET permissions = 'billing' || char(9) || 'edit' || char(9) || 'all' || char(10) || "
-             "'garbage' || char(10) || 'billing' || char(9) || 'fly' || char(9) || 'all' || char(10) || "
-             "'billing' || char(9) || 'delete' || char(9) || 'everything'");
+    raw.exec(
+        "UPDATE roles SET permissions = 'billing' || char(9) || 'edit' || char(9) || 'all' || char(10) || "
+        "'garbage' || char(10) || 'billing' || char(9) || 'fly' || char(9) || 'all' || char(10) || "
+        "'billing' || char(9) || 'delete' || char(9) || 'everything'");
     raw.exec("UPDATE api_keys SET owner_kind = 'robot'");
   }
   auto got = (*s)->getRole(t.id, r.id).value();
@@ -389,8 +393,8 @@ class AuditTampering : public ::testing::Test {
     return r.value_or(AuditChainReport{});
   }
   std::string seqOf(const std::string& target) {
-    return RawDb(backend_.dbPath()).text("SELECT seq FROM audit_events WHERE tenant_id = 'ten_audit' AND target = '" +
-                                         target + "'");
+    return RawDb(backend_.dbPath())
+        .text("SELECT seq FROM audit_events WHERE tenant_id = 'ten_audit' AND target = '" + target + "'");
   }
 
   SqliteBackend backend_;
@@ -422,8 +426,9 @@ TEST_F(AuditTampering, ARehashedAlteredRowBreaksTheNextLink) {
   AuditEvent forged = page->items[0];
   forged.outcome = "denied";
   const std::string hex = crypto::toHex(auditHash(forged, forged.prev_hash));
-  RawDb(backend_.dbPath()).exec("UPDATE audit_events SET outcome = 'denied', hash = x'" + hex +
-                                "' WHERE seq = " + std::to_string(forged.seq));
+  RawDb(backend_.dbPath())
+      .exec("UPDATE audit_events SET outcome = 'denied', hash = x'" + hex +
+            "' WHERE seq = " + std::to_string(forged.seq));
   const auto r = verify();
   ASSERT_TRUE(r.first_break);
   EXPECT_EQ(std::to_string(r.first_break->seq), seqOf("3"));

@@ -97,8 +97,9 @@ TEST(WalWriteBuffer, ATransactionLargerThanThePageCacheReadsBackWhatItSpilled) {
   writer.exec("PRAGMA cache_size=16");  // pages
   writer.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB NOT NULL)");
   writer.exec("BEGIN IMMEDIATE");
-  writer.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) "
-              "INSERT INTO t (id, v) SELECT i, randomblob(1008) FROM n");
+  writer.exec(
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) "
+      "INSERT INTO t (id, v) SELECT i, randomblob(1008) FROM n");
   EXPECT_EQ(writer.number("SELECT SUM(length(v)) FROM t"), 3000 * 1008);
   writer.exec("UPDATE t SET v = randomblob(500) WHERE id % 2 = 0");
   EXPECT_EQ(writer.number("SELECT SUM(length(v)) FROM t"), 1500 * 1008 + 1500 * 500);
@@ -122,8 +123,8 @@ TEST(WalWriteBuffer, AfterACrashEveryCommittedRowIsThereAndNothingElse) {
   if (child == 0) {
     sqlite3* c = nullptr;
     if (sqlite3_open_v2(db.c_str(), &c, SQLITE_OPEN_READWRITE, walWriteBufferVfs()) != SQLITE_OK) _exit(2);
-    int rc = sqlite3_exec(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=16", nullptr,
-                          nullptr, nullptr);
+    int rc = sqlite3_exec(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=16", nullptr, nullptr,
+                          nullptr);
     for (int i = 0; i < 100 && rc == SQLITE_OK; ++i) {
       rc = sqlite3_exec(c, "INSERT INTO t (v) VALUES (randomblob(300))", nullptr, nullptr, nullptr);
     }

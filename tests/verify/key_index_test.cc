@@ -186,7 +186,8 @@ TEST(KeyIndexBulkLoad, FindsEveryLoadedKeyAndKeepsTheLastEntryOfADigest) {
   KeyIndex index;
   index.upsert(crypto::sha256("already"), compiled("key_already"));
   std::vector<KeyIndex::Entry> entries;
-  for (int i = 0; i < 5000; ++i) entries.push_back({crypto::sha256(std::to_string(i)), compiled("key_" + std::to_string(i))});
+  for (int i = 0; i < 5000; ++i)
+    entries.push_back({crypto::sha256(std::to_string(i)), compiled("key_" + std::to_string(i))});
   entries.push_back({crypto::sha256("7"), compiled("key_7_again")});
   index.upsertAll(std::move(entries));
   EXPECT_EQ(index.size(), 5001u);

@@ -14,7 +14,8 @@ namespace {
 const std::string kLong(200, 'x');
 
 TEST(SmallText, KeepsShortAndLongTextsAsWritten) {
-  for (const std::string& s : {std::string(), std::string("key_1"), std::string(31, 'a'), std::string(32, 'b'), kLong}) {
+  for (const std::string& s :
+       {std::string(), std::string("key_1"), std::string(31, 'a'), std::string(32, 'b'), kLong}) {
     SmallText t(s);
     EXPECT_EQ(t.view(), s);
     EXPECT_EQ(t.size(), s.size());

@@ -216,7 +216,8 @@ TEST(PermissionCovers, WildcardCoversNamedModulesButNotTheOtherWayRound) {
 
 TEST(PermissionCovers, NamesTheFirstMissingModuleAndAction) {
   const PermissionSet viewer = setOf({{"*", Action::kInquire, all()}});
-  const PermissionSet wants = setOf({{"service_tickets", Action::kInquire, all()}, {"service_tickets", Action::kAdd, all()}});
+  const PermissionSet wants = setOf({{"service_tickets", Action::kInquire, all()},
+                                     {"service_tickets", Action::kAdd, all()}});
   std::string missing;
   EXPECT_FALSE(viewer.covers(wants, &missing));
   EXPECT_EQ(missing, "service_tickets:add");
@@ -283,7 +284,8 @@ TEST(PermissionIntersect, KeepsOnlyResourcesBothAllow) {
   EXPECT_TRUE(g->all_resources);
 
   // Disjoint scopes leave nothing, not "every resource".
-  const PermissionSet disjoint = PermissionSet::intersect(one(scoped(Level::kAll, {"acc-1"})), one(scoped(Level::kAll, {"acc-9"})));
+  const PermissionSet disjoint = PermissionSet::intersect(one(scoped(Level::kAll, {"acc-1"})),
+                                                          one(scoped(Level::kAll, {"acc-9"})));
   EXPECT_EQ(result(disjoint), nullptr);
   EXPECT_FALSE(disjoint.allows("cloud_accounts", Action::kInquire, std::nullopt));
   EXPECT_FALSE(disjoint.allows("cloud_accounts", Action::kInquire, "acc-1"));
@@ -294,7 +296,8 @@ TEST(PermissionIntersect, WildcardMeetsNamedModules) {
                                      {"*", Action::kAdd, all()},
                                      {"*", Action::kEdit, all()},
                                      {"*", Action::kDelete, all()}});
-  const PermissionSet tickets = setOf({{"service_tickets", Action::kAdd, all()}, {"service_tickets", Action::kInquire, mine()}});
+  const PermissionSet tickets = setOf({{"service_tickets", Action::kAdd, all()},
+                                       {"service_tickets", Action::kInquire, mine()}});
   for (const auto& both : {PermissionSet::intersect(admin, tickets), PermissionSet::intersect(tickets, admin)}) {
     EXPECT_EQ(both.level("service_tickets", Action::kAdd), Level::kAll);
     EXPECT_EQ(both.level("service_tickets", Action::kInquire), Level::kMine);
@@ -357,7 +360,8 @@ TEST(Granted, KeyWithoutRolesOrOwnerIsGrantedNothing) {
 }
 
 TEST(Granted, EveryCheckMustBeGranted) {
-  const auto k = keyWith(setOf({{"service_tickets", Action::kInquire, all()}, {"service_tickets", Action::kAdd, all()}}));
+  const auto k = keyWith(setOf({{"service_tickets", Action::kInquire, all()},
+                                {"service_tickets", Action::kAdd, all()}}));
   const std::vector<PermissionCheck> ok = {{"service_tickets", Action::kInquire, std::nullopt, std::nullopt},
                                            {"service_tickets", Action::kAdd, std::nullopt, std::nullopt}};
   EXPECT_TRUE(granted(*k, ok));
@@ -429,7 +433,8 @@ class PermissionVerifyTest : public VerifyTest {
   }
 
   Outcome verifyWith(std::string_view secret, std::span<const PermissionCheck> checks,
-                     std::optional<std::string_view> ip = std::nullopt, std::optional<std::string_view> tenant = std::nullopt) {
+                     std::optional<std::string_view> ip = std::nullopt,
+                     std::optional<std::string_view> tenant = std::nullopt) {
     Request req{secret, tenant, std::nullopt, checks};
     if (ip) req.client_ip = parseIp(*ip).value();
     return verifier_.verify(req);
@@ -580,11 +585,11 @@ TEST(MixedLevels, TheVerifyPathAppliesMineOnlyOutsideTheAllTier) {
   access->permissions = std::make_shared<const PermissionSet>(std::move(set));
   key->access = access;
   auto check = [&](const char* resource, const char* owner) {
-    const PermissionCheck c{"service_tickets", Action::kEdit, resource, owner ? std::optional<std::string_view>(owner)
-                                                                             : std::nullopt};
+    const PermissionCheck c{"service_tickets", Action::kEdit, resource,
+                            owner ? std::optional<std::string_view>(owner) : std::nullopt};
     return granted(*key, std::span(&c, 1));
   };
-  EXPECT_TRUE(check("T-1", "svc_someone_else"));  // all on T-1
+  EXPECT_TRUE(check("T-1", "svc_someone_else"));   // all on T-1
   EXPECT_FALSE(check("T-2", "svc_someone_else"));  // only mine elsewhere
   EXPECT_TRUE(check("T-2", "svc_me"));
 }

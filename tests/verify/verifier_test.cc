@@ -259,8 +259,10 @@ TEST_F(VerifierTest, UsesSoonAfterAFlushAdvanceTheLastUseInMemoryButWriteNothing
   }
   ASSERT_GE(written.size(), 2u);  // three periods: the key came due in at least two of them
   EXPECT_LE(written.size(), 3u);  // 180 writes before this change
-  for (size_t i = 1; i < written.size(); ++i) EXPECT_EQ(written[i] - written[i - 1], KeyIndex::kDefaultLastUseResolution);
-  EXPECT_EQ(index_.find(crypto::sha256(secret))->last_used.load(), kStart + 5 + 3 * KeyIndex::kDefaultLastUseResolution);
+  for (size_t i = 1; i < written.size(); ++i)
+    EXPECT_EQ(written[i] - written[i - 1], KeyIndex::kDefaultLastUseResolution);
+  EXPECT_EQ(index_.find(crypto::sha256(secret))->last_used.load(),
+            kStart + 5 + 3 * KeyIndex::kDefaultLastUseResolution);
 }
 
 TEST_F(VerifierTest, FailedVerificationDoesNotCountAsUse) {
@@ -292,11 +294,11 @@ TEST_F(VerifierTest, FailuresAreTalliedPerKeyAndReason) {
     clock_.set(kStart + i);
     verify(d);
   }
-  verify(d, "ten_other");                        // TENANT_MISMATCH for key_d
-  verify(f, std::nullopt, "192.0.2.1");          // IP_NOT_ALLOWED for key_f
+  verify(d, "ten_other");                // TENANT_MISMATCH for key_d
+  verify(f, std::nullopt, "192.0.2.1");  // IP_NOT_ALLOWED for key_f
   verify(f, std::nullopt, "192.0.2.2");
-  verify(crypto::generateKey("kw").value());     // NOT_FOUND
-  verify("garbage");                             // MALFORMED
+  verify(crypto::generateKey("kw").value());  // NOT_FOUND
+  verify("garbage");                          // MALFORMED
   verify("garbage2");
 
   auto tallies = verifier_.drainFailures();

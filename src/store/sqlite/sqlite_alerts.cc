@@ -11,9 +11,9 @@
 namespace keyward {
 namespace {
 
-using sqlite_detail::Stmt;
 using sqlite_detail::clampLimit;
 using sqlite_detail::finishPage;
+using sqlite_detail::Stmt;
 using store_codec::decodeRecipientKind;
 using store_codec::joinLines;
 using store_codec::splitLines;
@@ -102,9 +102,19 @@ Result<int> insertNotification(SqliteStore::Impl& impl, sqlite3* db, const Notif
   Stmt s(db,
          "INSERT OR IGNORE INTO notifications (id, tenant_id, recipient_id, recipient_kind, key_id, key_name, kind, "
          "alert_day, expires_at, days_left, message, created_at, read_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
-  s.bind(n.id).bind(n.tenant_id).bind(n.recipient_id).bind(toString(n.recipient_kind)).bind(n.key_id)
-      .bind(n.key_name).bind(n.kind).bind(n.alert_day).bind(n.expires_at).bind(n.days_left).bind(n.message)
-      .bind(n.created_at).bind(n.read_at);
+  s.bind(n.id)
+      .bind(n.tenant_id)
+      .bind(n.recipient_id)
+      .bind(toString(n.recipient_kind))
+      .bind(n.key_id)
+      .bind(n.key_name)
+      .bind(n.kind)
+      .bind(n.alert_day)
+      .bind(n.expires_at)
+      .bind(n.days_left)
+      .bind(n.message)
+      .bind(n.created_at)
+      .bind(n.read_at);
   return write(impl, s, "insert notification");
 }
 
@@ -113,9 +123,22 @@ Result<int> insertDelivery(SqliteStore::Impl& impl, sqlite3* db, const AlertDeli
          "INSERT OR IGNORE INTO alert_deliveries (id, tenant_id, key_id, expires_at, alert_day, kind, channel, "
          "recipient, address, payload, status, attempts, next_attempt_at, last_error, created_at, updated_at) "
          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-  s.bind(d.id).bind(d.tenant_id).bind(d.key_id).bind(d.expires_at).bind(d.alert_day).bind(d.kind)
-      .bind(d.channel).bind(d.recipient).bind(d.address).bind(d.payload_json).bind(d.status).bind(d.attempts)
-      .bind(d.next_attempt_at).bind(d.last_error).bind(d.created_at).bind(d.updated_at);
+  s.bind(d.id)
+      .bind(d.tenant_id)
+      .bind(d.key_id)
+      .bind(d.expires_at)
+      .bind(d.alert_day)
+      .bind(d.kind)
+      .bind(d.channel)
+      .bind(d.recipient)
+      .bind(d.address)
+      .bind(d.payload_json)
+      .bind(d.status)
+      .bind(d.attempts)
+      .bind(d.next_attempt_at)
+      .bind(d.last_error)
+      .bind(d.created_at)
+      .bind(d.updated_at);
   return write(impl, s, "insert alert delivery");
 }
 
@@ -239,7 +262,8 @@ Status SqliteStore::recordDeliveryOutcome(const DeliveryOutcome& o, const AuditE
     if (*n == 0) return notFound("alert delivery");
     // OR REPLACE: an attempt number is recorded once even if a claim expired and another
     // sender repeated it; the later outcome is the one that counts.
-    Stmt log(c.db, "INSERT OR REPLACE INTO alert_attempts (delivery_id, number, at, outcome, detail) VALUES (?,?,?,?,?)");
+    Stmt log(c.db,
+             "INSERT OR REPLACE INTO alert_attempts (delivery_id, number, at, outcome, detail) VALUES (?,?,?,?,?)");
     log.bind(o.delivery_id).bind(o.attempts).bind(o.at).bind(o.outcome).bind(o.detail);
     auto logged = write(*impl_, log, "insert alert attempt");
     if (!logged) return std::unexpected(logged.error());
@@ -278,8 +302,7 @@ Result<Page<Notification>> SqliteStore::listNotifications(std::string_view tenan
   return finishPage(std::move(*items), limit);
 }
 
-Result<std::int64_t> SqliteStore::countUnreadNotifications(std::string_view tenant_id,
-                                                           std::string_view recipient_id) {
+Result<std::int64_t> SqliteStore::countUnreadNotifications(std::string_view tenant_id, std::string_view recipient_id) {
   auto c = sqlite_detail::connections(*impl_);
   std::lock_guard lock(c.rmu);
   Stmt s(c.rdb, "SELECT COUNT(*) FROM notifications WHERE tenant_id = ? AND recipient_id = ? AND read_at IS NULL");
@@ -293,8 +316,9 @@ Result<Notification> SqliteStore::markNotificationRead(std::string_view tenant_i
                                                        std::string_view id, UnixSeconds at) {
   auto c = sqlite_detail::connections(*impl_);
   std::lock_guard lock(c.mu);
-  Stmt up(c.db,
-          "UPDATE notifications SET read_at = COALESCE(read_at, ?) WHERE tenant_id = ? AND recipient_id = ? AND id = ?");
+  Stmt
+      up(c.db,
+         "UPDATE notifications SET read_at = COALESCE(read_at, ?) WHERE tenant_id = ? AND recipient_id = ? AND id = ?");
   up.bind(at).bind(tenant_id).bind(recipient_id).bind(id);
   auto n = write(*impl_, up, "mark notification read");
   if (!n) return std::unexpected(n.error());
@@ -315,8 +339,13 @@ Status SqliteStore::putWebhook(const Webhook& w, const AuditEvent& ev) {
            "INSERT INTO webhooks (tenant_id, id, url, events, secret_version, created_at, updated_at) "
            "VALUES (?,?,?,?,?,?,?) ON CONFLICT (tenant_id) DO UPDATE SET id = excluded.id, url = excluded.url, "
            "events = excluded.events, secret_version = excluded.secret_version, updated_at = excluded.updated_at");
-    s.bind(w.tenant_id).bind(w.id).bind(w.url).bind(joinLines(w.events)).bind(w.secret_version)
-        .bind(w.created_at).bind(w.updated_at);
+    s.bind(w.tenant_id)
+        .bind(w.id)
+        .bind(w.url)
+        .bind(joinLines(w.events))
+        .bind(w.secret_version)
+        .bind(w.created_at)
+        .bind(w.updated_at);
     auto n = write(*impl_, s, "put webhook");
     if (!n) return std::unexpected(n.error());
     return sqlite_detail::insertAudit(*impl_, ev);

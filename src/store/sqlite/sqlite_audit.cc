@@ -1,7 +1,5 @@
 // The audit log in the SQLite backend (store.h "Audit"): the per-tenant hash chain every
 // write appends to (store/audit_chain.h), listing, export, verification and pruning.
-#include "store/sqlite/sqlite_store.h"
-
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -10,11 +8,11 @@
 #include "store/sqlite/sqlite_internal.h"
 #include "store/sqlite/sqlite_rows.h"
 #include "store/sqlite/sqlite_stmt.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace keyward {
 namespace {
 
-using sqlite_detail::Stmt;
 using sqlite_detail::clampLimit;
 using sqlite_detail::connections;
 using sqlite_detail::count;
@@ -27,6 +25,7 @@ using sqlite_detail::prepared;
 using sqlite_detail::query;
 using sqlite_detail::readAudit;
 using sqlite_detail::run;
+using sqlite_detail::Stmt;
 using sqlite_detail::transaction;
 
 }  // namespace
@@ -50,9 +49,11 @@ Result<crypto::Digest> chainHead(SqliteStore::Impl& impl, std::string_view tenan
 
 Status setChainHead(SqliteStore::Impl& impl, std::string_view tenant_id, std::int64_t seq, const crypto::Digest& hash) {
   sqlite3* db = connections(impl).db;
-  Stmt s(db, prepared(impl, db,
-                      "INSERT INTO audit_chains (tenant_id, head_seq, head_hash) VALUES (?,?,?) "
-                      "ON CONFLICT (tenant_id) DO UPDATE SET head_seq = excluded.head_seq, head_hash = excluded.head_hash"));
+  Stmt
+      s(db,
+        prepared(impl, db,
+                 "INSERT INTO audit_chains (tenant_id, head_seq, head_hash) VALUES (?,?,?) "
+                 "ON CONFLICT (tenant_id) DO UPDATE SET head_seq = excluded.head_seq, head_hash = excluded.head_hash"));
   s.bind(tenant_id).bind(seq).bindBlob(hash);
   return run(impl, s, "advance audit chain");
 }
@@ -78,8 +79,17 @@ Status insertAudit(SqliteStore::Impl& impl, const AuditEvent& e, ChainHeads* hea
   Stmt s(db, prepared(impl, db,
                       "INSERT INTO audit_events (id, tenant_id, actor, action, target, client_ip, outcome, "
                       "detail, at, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)"));
-  s.bind(e.id).bind(e.tenant_id).bind(e.actor).bind(e.action).bind(e.target).bind(e.client_ip)
-      .bind(e.outcome).bind(e.detail_json).bind(e.at).bindBlob(prev).bindBlob(hash);
+  s.bind(e.id)
+      .bind(e.tenant_id)
+      .bind(e.actor)
+      .bind(e.action)
+      .bind(e.target)
+      .bind(e.client_ip)
+      .bind(e.outcome)
+      .bind(e.detail_json)
+      .bind(e.at)
+      .bindBlob(prev)
+      .bindBlob(hash);
   if (auto st = run(impl, s, "insert audit event"); !st) return st;
   const std::int64_t seq = sqlite3_last_insert_rowid(db);
   if (!heads) return setChainHead(impl, e.tenant_id, seq, hash);
@@ -243,8 +253,7 @@ Result<std::int64_t> SqliteStore::pruneAudit(std::string_view tenant_id, UnixSec
   std::int64_t removed = 0;
   auto st = transaction(*impl_, [&]() -> Status {
     // The newest event to remove: its hash becomes the anchor the remaining chain starts from.
-    Stmt last(c.db,
-              "SELECT seq, hash FROM audit_events WHERE tenant_id = ?1 AND at < ?2 ORDER BY seq DESC LIMIT 1");
+    Stmt last(c.db, "SELECT seq, hash FROM audit_events WHERE tenant_id = ?1 AND at < ?2 ORDER BY seq DESC LIMIT 1");
     last.bind(tenant_id).bind(before);
     const int rc = last.step();
     if (rc == SQLITE_DONE) return {};

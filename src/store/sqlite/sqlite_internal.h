@@ -27,7 +27,7 @@ namespace keyward::sqlite_detail {
 // ---- the connections (sqlite_store.cc) ----------------------------------------------------
 
 struct Connections {
-  sqlite3* db;   // writer; reads inside write transactions
+  sqlite3* db;  // writer; reads inside write transactions
   std::mutex& mu;
   sqlite3* rdb;  // reader (query_only), for reads outside transactions
   std::mutex& rmu;

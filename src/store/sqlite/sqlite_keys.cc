@@ -1,8 +1,6 @@
 // API keys in the SQLite backend (store.h "Keys"): reads, updates, rotation and the verify
 // index's start-up scan. Creation is the group commit's (sqlite_group_commit.cc); the insert
 // it and the bootstrap share is here.
-#include "store/sqlite/sqlite_store.h"
-
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -11,11 +9,11 @@
 #include "store/sqlite/sqlite_internal.h"
 #include "store/sqlite/sqlite_rows.h"
 #include "store/sqlite/sqlite_stmt.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace keyward {
 namespace {
 
-using sqlite_detail::Stmt;
 using sqlite_detail::clampLimit;
 using sqlite_detail::connections;
 using sqlite_detail::count;
@@ -30,6 +28,7 @@ using sqlite_detail::query;
 using sqlite_detail::readIndexKey;
 using sqlite_detail::readKey;
 using sqlite_detail::run;
+using sqlite_detail::Stmt;
 using sqlite_detail::transaction;
 using store_codec::encodeAllowlist;
 using store_codec::encodeAssignments;
@@ -50,18 +49,38 @@ Status checkOwnerKeyLimit(SqliteStore::Impl& impl, const ApiKey& k, std::optiona
 
 Status insertKey(SqliteStore::Impl& impl, const ApiKey& k) {
   sqlite3* db = connections(impl).db;
-  Stmt s(db, prepared(impl, db,
-                      "INSERT INTO api_keys (id, tenant_id, name, description, group_id, kind, digest, start, "
-                      "enabled, revoked_at, expires_at, ip_allowlist, metadata, roles, created_by, created_at, "
-                      "updated_at, last_used_at, owner_kind, owner_id, not_before, purpose, credential_mode, public_id, "
-                      "public_key, key_algorithm) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
-  s.bind(k.id).bind(k.tenant_id).bind(k.name).bind(k.description).bind(k.group_id).bind(k.kind)
-      .bindBlob(k.digest).bind(k.start).bind(k.enabled).bind(k.revoked_at);
-  if (k.expires_at == kNever) s.bindNull(); else s.bind(k.expires_at);
-  s.bind(encodeAllowlist(k.ip_allowlist)).bind(k.metadata_json).bind(encodeAssignments(k.roles))
-      .bind(k.created_by).bind(k.created_at).bind(k.updated_at).bind(k.last_used_at)
-      .bind(ownerKindText(k)).bind(ownerIdText(k)).bind(k.not_before).bind(k.purpose).bind(k.credential_mode);
-  if (k.public_id.empty()) s.bindNull(); else s.bind(k.public_id);
+  Stmt s(db,
+         prepared(impl, db,
+                  "INSERT INTO api_keys (id, tenant_id, name, description, group_id, kind, digest, start, "
+                  "enabled, revoked_at, expires_at, ip_allowlist, metadata, roles, created_by, created_at, "
+                  "updated_at, last_used_at, owner_kind, owner_id, not_before, purpose, credential_mode, public_id, "
+                  "public_key, key_algorithm) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+  s.bind(k.id)
+      .bind(k.tenant_id)
+      .bind(k.name)
+      .bind(k.description)
+      .bind(k.group_id)
+      .bind(k.kind)
+      .bindBlob(k.digest)
+      .bind(k.start)
+      .bind(k.enabled)
+      .bind(k.revoked_at);
+  if (k.expires_at == kNever) s.bindNull();
+  else s.bind(k.expires_at);
+  s.bind(encodeAllowlist(k.ip_allowlist))
+      .bind(k.metadata_json)
+      .bind(encodeAssignments(k.roles))
+      .bind(k.created_by)
+      .bind(k.created_at)
+      .bind(k.updated_at)
+      .bind(k.last_used_at)
+      .bind(ownerKindText(k))
+      .bind(ownerIdText(k))
+      .bind(k.not_before)
+      .bind(k.purpose)
+      .bind(k.credential_mode);
+  if (k.public_id.empty()) s.bindNull();
+  else s.bind(k.public_id);
   s.bind(k.public_key_pem).bind(k.key_algorithm);
   return run(impl, s, "insert key");
 }
@@ -86,8 +105,7 @@ Result<ApiKey> SqliteStore::getKey(std::string_view tenant_id, std::string_view 
   return std::move(rows->front());
 }
 
-Result<Page<ApiKey>> SqliteStore::listKeys(std::string_view tenant_id, const KeyFilter& filter,
-                                           UnixSeconds now) {
+Result<Page<ApiKey>> SqliteStore::listKeys(std::string_view tenant_id, const KeyFilter& filter, UnixSeconds now) {
   auto c = connections(*impl_);
   std::lock_guard lock(c.rmu);
   const int limit = clampLimit(filter.page.limit);
@@ -112,7 +130,8 @@ Result<Page<ApiKey>> SqliteStore::listKeys(std::string_view tenant_id, const Key
   sql += " ORDER BY seq LIMIT ?5";
   Stmt s(c.rdb, sql);
   s.bind(tenant_id).bind(filter.page.after);
-  if (filter.group_id) s.bind(*filter.group_id); else s.bindNull();
+  if (filter.group_id) s.bind(*filter.group_id);
+  else s.bindNull();
   // Parameters absent from the statement are bound anyway: SQLite ignores them (SQLITE_RANGE).
   s.bind(now).bind(limit + 1).bind(filter.owner_id).bind(filter.mine_of).bind(filter.kind).bind(filter.purpose);
   auto rows = query<ApiKey>(*impl_, s, readKey);
@@ -129,9 +148,18 @@ Status SqliteStore::updateKey(const ApiKey& k, const AuditEvent& ev) {
            "expires_at = ?, ip_allowlist = ?, metadata = ?, roles = ?, owner_kind = ?, owner_id = ?, "
            "updated_at = ?, not_before = ?, purpose = ? WHERE tenant_id = ? AND id = ?");
     s.bind(k.description).bind(k.group_id).bind(k.enabled).bind(k.revoked_at);
-    if (k.expires_at == kNever) s.bindNull(); else s.bind(k.expires_at);
-    s.bind(encodeAllowlist(k.ip_allowlist)).bind(k.metadata_json).bind(encodeAssignments(k.roles))
-        .bind(ownerKindText(k)).bind(ownerIdText(k)).bind(k.updated_at).bind(k.not_before).bind(k.purpose).bind(k.tenant_id).bind(k.id);
+    if (k.expires_at == kNever) s.bindNull();
+    else s.bind(k.expires_at);
+    s.bind(encodeAllowlist(k.ip_allowlist))
+        .bind(k.metadata_json)
+        .bind(encodeAssignments(k.roles))
+        .bind(ownerKindText(k))
+        .bind(ownerIdText(k))
+        .bind(k.updated_at)
+        .bind(k.not_before)
+        .bind(k.purpose)
+        .bind(k.tenant_id)
+        .bind(k.id);
     if (auto st = run(*impl_, s, "update key"); !st) return st;
     if (sqlite3_changes(c.db) == 0) return notFound("key");
     return insertAudit(*impl_, ev);
@@ -148,11 +176,14 @@ Status SqliteStore::rotateKey(const ApiKey& k, const AuditEvent& ev) {
            "public_key = ?, key_algorithm = ?, previous_public_key = ? "
            "WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL");
     s.bindBlob(k.digest).bind(k.start);
-    if (k.previous_digest) s.bindBlob(*k.previous_digest); else s.bindNull();
+    if (k.previous_digest) s.bindBlob(*k.previous_digest);
+    else s.bindNull();
     s.bind(k.previous_start).bind(k.previous_expires_at).bind(k.rotated_at);
-    if (k.expires_at == kNever) s.bindNull(); else s.bind(k.expires_at);
+    if (k.expires_at == kNever) s.bindNull();
+    else s.bind(k.expires_at);
     s.bind(k.updated_at);
-    if (k.public_id.empty()) s.bindNull(); else s.bind(k.public_id);
+    if (k.public_id.empty()) s.bindNull();
+    else s.bind(k.public_id);
     s.bind(k.public_key_pem).bind(k.key_algorithm).bind(k.previous_public_key_pem).bind(k.tenant_id).bind(k.id);
     if (auto st = run(*impl_, s, "rotate key"); !st) return st;
     if (sqlite3_changes(c.db) == 0) return notFound("key");
@@ -192,8 +223,7 @@ Status SqliteStore::forEachKey(const std::function<void(ApiKey&&)>& fn) {
 Result<std::vector<ApiKey>> SqliteStore::keysOfOwner(std::string_view tenant_id, std::string_view owner_id) {
   auto c = connections(*impl_);
   std::lock_guard lock(c.mu);
-  Stmt s(c.db, "SELECT " + std::string(kKeyCols) +
-                        " FROM api_keys WHERE tenant_id = ? AND owner_id = ? ORDER BY seq");
+  Stmt s(c.db, "SELECT " + std::string(kKeyCols) + " FROM api_keys WHERE tenant_id = ? AND owner_id = ? ORDER BY seq");
   s.bind(tenant_id).bind(owner_id);
   return query<ApiKey>(*impl_, s, readKey);
 }
@@ -201,8 +231,8 @@ Result<std::vector<ApiKey>> SqliteStore::keysOfOwner(std::string_view tenant_id,
 Result<std::vector<ApiKey>> SqliteStore::keysWithRole(std::string_view tenant_id, std::string_view role) {
   auto c = connections(*impl_);
   std::lock_guard lock(c.mu);
-  Stmt s(c.db, "SELECT " + std::string(kKeyCols) +
-                        " FROM api_keys WHERE tenant_id = ? AND instr(roles, ?) > 0 ORDER BY seq");
+  Stmt s(c.db,
+         "SELECT " + std::string(kKeyCols) + " FROM api_keys WHERE tenant_id = ? AND instr(roles, ?) > 0 ORDER BY seq");
   s.bind(tenant_id).bind(role);
   auto rows = query<ApiKey>(*impl_, s, readKey);
   if (!rows) return std::unexpected(rows.error());

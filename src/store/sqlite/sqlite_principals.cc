@@ -1,18 +1,16 @@
 // Principals in the SQLite backend (store.h "Users", "Service users", "User groups"): users,
 // service users and user groups with their members and subscriptions.
-#include "store/sqlite/sqlite_store.h"
-
 #include <sqlite3.h>
 
 #include "store/codecs.h"
 #include "store/sqlite/sqlite_internal.h"
 #include "store/sqlite/sqlite_rows.h"
 #include "store/sqlite/sqlite_stmt.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace keyward {
 namespace {
 
-using sqlite_detail::Stmt;
 using sqlite_detail::clampLimit;
 using sqlite_detail::connections;
 using sqlite_detail::count;
@@ -28,6 +26,7 @@ using sqlite_detail::readServiceUser;
 using sqlite_detail::readUser;
 using sqlite_detail::readUserGroup;
 using sqlite_detail::run;
+using sqlite_detail::Stmt;
 using sqlite_detail::transaction;
 using store_codec::encodeAssignments;
 
@@ -115,8 +114,15 @@ Status SqliteStore::createUser(const User& u, const AuditEvent& ev) {
     Stmt s(c.db,
            "INSERT INTO users (id, tenant_id, email, display_name, password_hash, roles, disabled, "
            "created_by, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)");
-    s.bind(u.id).bind(u.tenant_id).bind(u.email).bind(u.display_name).bind(u.password_hash)
-        .bind(encodeAssignments(u.roles)).bind(u.disabled).bind(u.created_by).bind(u.created_at)
+    s.bind(u.id)
+        .bind(u.tenant_id)
+        .bind(u.email)
+        .bind(u.display_name)
+        .bind(u.password_hash)
+        .bind(encodeAssignments(u.roles))
+        .bind(u.disabled)
+        .bind(u.created_by)
+        .bind(u.created_at)
         .bind(u.updated_at);
     if (auto st = emailTaken(run(*impl_, s, "insert user")); !st) return st;
     return insertAudit(*impl_, ev);
@@ -149,8 +155,7 @@ Result<Page<User>> SqliteStore::listUsers(std::string_view tenant_id, const Page
   auto c = connections(*impl_);
   std::lock_guard lock(c.mu);
   const int limit = clampLimit(page.limit);
-  Stmt s(c.db, "SELECT " + std::string(kUserCols) +
-                        " FROM users WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?");
+  Stmt s(c.db, "SELECT " + std::string(kUserCols) + " FROM users WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?");
   s.bind(tenant_id).bind(page.after).bind(limit + 1);
   auto rows = query<User>(*impl_, s, readUser);
   if (!rows) return std::unexpected(rows.error());
@@ -164,8 +169,14 @@ Status SqliteStore::updateUser(const User& u, const AuditEvent& ev) {
     Stmt s(c.db,
            "UPDATE users SET email = ?, display_name = ?, password_hash = ?, roles = ?, disabled = ?, "
            "updated_at = ? WHERE tenant_id = ? AND id = ?");
-    s.bind(u.email).bind(u.display_name).bind(u.password_hash).bind(encodeAssignments(u.roles))
-        .bind(u.disabled).bind(u.updated_at).bind(u.tenant_id).bind(u.id);
+    s.bind(u.email)
+        .bind(u.display_name)
+        .bind(u.password_hash)
+        .bind(encodeAssignments(u.roles))
+        .bind(u.disabled)
+        .bind(u.updated_at)
+        .bind(u.tenant_id)
+        .bind(u.id);
     if (auto st = emailTaken(run(*impl_, s, "update user")); !st) return st;
     if (sqlite3_changes(c.db) == 0) return notFound("user");
     return insertAudit(*impl_, ev);
@@ -196,8 +207,15 @@ Status SqliteStore::createServiceUser(const ServiceUser& u, const AuditEvent& ev
     Stmt s(c.db,
            "INSERT INTO service_users (id, tenant_id, name, description, roles, disabled, created_by, "
            "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)");
-    s.bind(u.id).bind(u.tenant_id).bind(u.name).bind(u.description).bind(encodeAssignments(u.roles))
-        .bind(u.disabled).bind(u.created_by).bind(u.created_at).bind(u.updated_at);
+    s.bind(u.id)
+        .bind(u.tenant_id)
+        .bind(u.name)
+        .bind(u.description)
+        .bind(encodeAssignments(u.roles))
+        .bind(u.disabled)
+        .bind(u.created_by)
+        .bind(u.created_at)
+        .bind(u.updated_at);
     if (auto st = run(*impl_, s, "insert service user"); !st) return st;
     return insertAudit(*impl_, ev);
   });
@@ -206,8 +224,7 @@ Status SqliteStore::createServiceUser(const ServiceUser& u, const AuditEvent& ev
 Result<ServiceUser> SqliteStore::getServiceUser(std::string_view tenant_id, std::string_view id) {
   auto c = connections(*impl_);
   std::lock_guard lock(c.mu);
-  Stmt s(c.db, "SELECT " + std::string(kServiceUserCols) +
-                        " FROM service_users WHERE tenant_id = ? AND id = ?");
+  Stmt s(c.db, "SELECT " + std::string(kServiceUserCols) + " FROM service_users WHERE tenant_id = ? AND id = ?");
   s.bind(tenant_id).bind(id);
   auto rows = query<ServiceUser>(*impl_, s, readServiceUser);
   if (!rows) return std::unexpected(rows.error());
@@ -220,7 +237,7 @@ Result<Page<ServiceUser>> SqliteStore::listServiceUsers(std::string_view tenant_
   std::lock_guard lock(c.mu);
   const int limit = clampLimit(page.limit);
   Stmt s(c.db, "SELECT " + std::string(kServiceUserCols) +
-                        " FROM service_users WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?");
+                   " FROM service_users WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?");
   s.bind(tenant_id).bind(page.after).bind(limit + 1);
   auto rows = query<ServiceUser>(*impl_, s, readServiceUser);
   if (!rows) return std::unexpected(rows.error());
@@ -234,8 +251,13 @@ Status SqliteStore::updateServiceUser(const ServiceUser& u, const AuditEvent& ev
     Stmt s(c.db,
            "UPDATE service_users SET name = ?, description = ?, roles = ?, disabled = ?, updated_at = ? "
            "WHERE tenant_id = ? AND id = ?");
-    s.bind(u.name).bind(u.description).bind(encodeAssignments(u.roles)).bind(u.disabled)
-        .bind(u.updated_at).bind(u.tenant_id).bind(u.id);
+    s.bind(u.name)
+        .bind(u.description)
+        .bind(encodeAssignments(u.roles))
+        .bind(u.disabled)
+        .bind(u.updated_at)
+        .bind(u.tenant_id)
+        .bind(u.id);
     if (auto st = run(*impl_, s, "update service user"); !st) return st;
     if (sqlite3_changes(c.db) == 0) return notFound("service user");
     return insertAudit(*impl_, ev);
@@ -263,7 +285,12 @@ Status SqliteStore::createUserGroup(const UserGroup& g, const AuditEvent& ev) {
     Stmt s(c.db,
            "INSERT INTO user_groups (id, tenant_id, name, description, created_by, created_at, updated_at) "
            "VALUES (?,?,?,?,?,?,?)");
-    s.bind(g.id).bind(g.tenant_id).bind(g.name).bind(g.description).bind(g.created_by).bind(g.created_at)
+    s.bind(g.id)
+        .bind(g.tenant_id)
+        .bind(g.name)
+        .bind(g.description)
+        .bind(g.created_by)
+        .bind(g.created_at)
         .bind(g.updated_at);
     if (auto st = run(*impl_, s, "insert user group"); !st) return st;
     if (auto st = writeMembers(*impl_, g); !st) return st;
@@ -274,8 +301,7 @@ Status SqliteStore::createUserGroup(const UserGroup& g, const AuditEvent& ev) {
 Result<UserGroup> SqliteStore::getUserGroup(std::string_view tenant_id, std::string_view id) {
   auto c = connections(*impl_);
   std::lock_guard lock(c.mu);
-  Stmt s(c.db, "SELECT " + std::string(kUserGroupCols) +
-                        " FROM user_groups WHERE tenant_id = ? AND id = ?");
+  Stmt s(c.db, "SELECT " + std::string(kUserGroupCols) + " FROM user_groups WHERE tenant_id = ? AND id = ?");
   s.bind(tenant_id).bind(id);
   auto rows = query<UserGroup>(*impl_, s, readUserGroup);
   if (!rows) return std::unexpected(rows.error());
@@ -289,7 +315,7 @@ Result<Page<UserGroup>> SqliteStore::listUserGroups(std::string_view tenant_id, 
   std::lock_guard lock(c.mu);
   const int limit = clampLimit(page.limit);
   Stmt s(c.db, "SELECT " + std::string(kUserGroupCols) +
-                        " FROM user_groups WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?");
+                   " FROM user_groups WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?");
   s.bind(tenant_id).bind(page.after).bind(limit + 1);
   auto rows = query<UserGroup>(*impl_, s, readUserGroup);
   if (!rows) return std::unexpected(rows.error());
@@ -304,8 +330,7 @@ Status SqliteStore::updateUserGroup(const UserGroup& g, const AuditEvent& ev) {
   auto c = connections(*impl_);
   std::lock_guard lock(c.mu);
   return transaction(*impl_, [&]() -> Status {
-    Stmt s(c.db,
-           "UPDATE user_groups SET name = ?, description = ?, updated_at = ? WHERE tenant_id = ? AND id = ?");
+    Stmt s(c.db, "UPDATE user_groups SET name = ?, description = ?, updated_at = ? WHERE tenant_id = ? AND id = ?");
     s.bind(g.name).bind(g.description).bind(g.updated_at).bind(g.tenant_id).bind(g.id);
     if (auto st = run(*impl_, s, "update user group"); !st) return st;
     if (sqlite3_changes(c.db) == 0) return notFound("user group");
@@ -339,7 +364,7 @@ Status SqliteStore::forEachServiceUser(const std::function<void(ServiceUser&&)>&
   auto c = connections(*impl_);
   std::lock_guard lock(c.mu);
   return forEach<ServiceUser>(*impl_, "SELECT " + std::string(kServiceUserCols) + " FROM service_users ORDER BY seq",
-                                     readServiceUser, fn);
+                              readServiceUser, fn);
 }
 
 }  // namespace keyward

@@ -1,7 +1,5 @@
 // Roles and modules in the SQLite backend (store.h "Roles", "Modules"). A role or module
 // still in use cannot be deleted: the checks that say so are here.
-#include "store/sqlite/sqlite_store.h"
-
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -10,11 +8,11 @@
 #include "store/sqlite/sqlite_internal.h"
 #include "store/sqlite/sqlite_rows.h"
 #include "store/sqlite/sqlite_stmt.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace keyward {
 namespace {
 
-using sqlite_detail::Stmt;
 using sqlite_detail::connections;
 using sqlite_detail::count;
 using sqlite_detail::forEach;
@@ -24,6 +22,7 @@ using sqlite_detail::prepared;
 using sqlite_detail::query;
 using sqlite_detail::readRole;
 using sqlite_detail::run;
+using sqlite_detail::Stmt;
 using sqlite_detail::transaction;
 using store_codec::encodePermissions;
 using store_codec::holdsRole;
@@ -66,8 +65,15 @@ Status SqliteStore::createRole(const Role& r, const AuditEvent& ev) {
     Stmt s(c.db,
            "INSERT INTO roles (id, tenant_id, name, description, permissions, scope_module, created_by, "
            "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)");
-    s.bind(r.id).bind(r.tenant_id).bind(r.name).bind(r.description).bind(encodePermissions(r.permissions))
-        .bind(r.scope_module).bind(r.created_by).bind(r.created_at).bind(r.updated_at);
+    s.bind(r.id)
+        .bind(r.tenant_id)
+        .bind(r.name)
+        .bind(r.description)
+        .bind(encodePermissions(r.permissions))
+        .bind(r.scope_module)
+        .bind(r.created_by)
+        .bind(r.created_at)
+        .bind(r.updated_at);
     if (auto st = run(*impl_, s, "insert role"); !st) return st;
     return insertAudit(*impl_, ev);
   });
@@ -115,8 +121,12 @@ Status SqliteStore::updateRole(const Role& r, const AuditEvent& ev) {
     Stmt s(c.db,
            "UPDATE roles SET description = ?, permissions = ?, scope_module = ?, updated_at = ? "
            "WHERE tenant_id = ? AND id = ?");
-    s.bind(r.description).bind(encodePermissions(r.permissions)).bind(r.scope_module).bind(r.updated_at)
-        .bind(r.tenant_id).bind(r.id);
+    s.bind(r.description)
+        .bind(encodePermissions(r.permissions))
+        .bind(r.scope_module)
+        .bind(r.updated_at)
+        .bind(r.tenant_id)
+        .bind(r.id);
     if (auto st = run(*impl_, s, "update role"); !st) return st;
     if (sqlite3_changes(c.db) == 0) return notFound("role");
     return insertAudit(*impl_, ev);
@@ -169,8 +179,7 @@ Status SqliteStore::createModule(const Module& m, const AuditEvent& ev) {
 Result<std::vector<Module>> SqliteStore::listModules(std::string_view tenant_id) {
   auto c = connections(*impl_);
   std::lock_guard lock(c.mu);
-  Stmt s(c.db,
-         "SELECT tenant_id, name, description, created_at FROM modules WHERE tenant_id = ? ORDER BY name");
+  Stmt s(c.db, "SELECT tenant_id, name, description, created_at FROM modules WHERE tenant_id = ? ORDER BY name");
   s.bind(tenant_id);
   return query<Module>(*impl_, s, [](const Stmt& r) {
     Module m;

@@ -16,7 +16,8 @@ namespace keyward::sqlite_detail {
 inline constexpr std::string_view kTenantCols =
     "id, name, key_prefix, default_expiry_days, max_expiry_days, expiry_alert_days, "
     "max_keys_per_service_user, created_at, updated_at, seq, allow_never_expiring";
-inline constexpr std::string_view kGroupCols = "id, tenant_id, name, description, created_at, updated_at, seq, created_by";
+inline constexpr std::string_view kGroupCols =
+    "id, tenant_id, name, description, created_at, updated_at, seq, created_by";
 inline constexpr std::string_view kKeyCols =
     "id, tenant_id, name, description, group_id, kind, digest, start, enabled, revoked_at, "
     "expires_at, ip_allowlist, metadata, roles, created_by, created_at, updated_at, last_used_at, seq, "

@@ -44,31 +44,47 @@ Status runWrite(SqliteStore::Impl& impl, Stmt& s, std::string_view what) {
 
 }  // namespace
 
-Status SqliteStore::addSigningKey(std::string_view tenant_id, const SigningKeyRecord& key,
-                                  const AuditEvent& ev) {
+Status SqliteStore::addSigningKey(std::string_view tenant_id, const SigningKeyRecord& key, const AuditEvent& ev) {
   auto c = sqlite_detail::connections(*impl_);
   std::lock_guard lock(c.mu);
   return sqlite_detail::transaction(*impl_, [&]() -> Status {
     Stmt tenant(c.db, "SELECT COUNT(*) FROM tenants WHERE id = ?");
     tenant.bind(tenant_id);
     std::int64_t tenants = 0;
-    if (auto st = stepAll(*impl_, tenant, [&](const Stmt& r) -> Status { tenants = r.i64(0); return {}; }); !st) {
+    if (auto st = stepAll(*impl_, tenant,
+                          [&](const Stmt& r) -> Status {
+                            tenants = r.i64(0);
+                            return {};
+                          });
+        !st) {
       return st;
     }
     if (tenants == 0) return fail(ErrorKind::kNotFound, "NOT_FOUND", "tenant not found");
     Stmt dup(c.db, "SELECT COUNT(*) FROM signing_keys WHERE tenant_id = ? AND kid = ?");
     dup.bind(tenant_id).bind(key.kid);
     std::int64_t same = 0;
-    if (auto st = stepAll(*impl_, dup, [&](const Stmt& r) -> Status { same = r.i64(0); return {}; }); !st) return st;
-    if (same > 0) return fail(ErrorKind::kConflict, "SIGNING_KEY_EXISTS", "the tenant already has signing key " + key.kid);
+    if (auto st = stepAll(*impl_, dup,
+                          [&](const Stmt& r) -> Status {
+                            same = r.i64(0);
+                            return {};
+                          });
+        !st)
+      return st;
+    if (same > 0)
+      return fail(ErrorKind::kConflict, "SIGNING_KEY_EXISTS", "the tenant already has signing key " + key.kid);
     Stmt retire(c.db, "UPDATE signing_keys SET retired_at = ? WHERE tenant_id = ? AND retired_at IS NULL");
     retire.bind(key.created_at).bind(tenant_id);
     if (auto st = runWrite(*impl_, retire, "retire signing keys"); !st) return st;
     Stmt add(c.db,
              "INSERT INTO signing_keys (tenant_id, kid, alg, public_pem, sealed_private, created_at, retired_at) "
              "VALUES (?,?,?,?,?,?,?)");
-    add.bind(tenant_id).bind(key.kid).bind(joseAlgorithmName(key.algorithm)).bind(key.public_pem)
-        .bindBlob(key.sealed_private).bind(key.created_at).bind(key.retired_at);
+    add.bind(tenant_id)
+        .bind(key.kid)
+        .bind(joseAlgorithmName(key.algorithm))
+        .bind(key.public_pem)
+        .bindBlob(key.sealed_private)
+        .bind(key.created_at)
+        .bind(key.retired_at);
     if (auto st = runWrite(*impl_, add, "add signing key"); !st) return st;
     return sqlite_detail::insertAudit(*impl_, ev);
   });
@@ -91,8 +107,7 @@ Result<std::vector<SigningKeyRecord>> SqliteStore::listSigningKeys(std::string_v
   return out;
 }
 
-Status SqliteStore::forEachSigningKey(
-    const std::function<void(std::string_view tenant_id, SigningKeyRecord&&)>& fn) {
+Status SqliteStore::forEachSigningKey(const std::function<void(std::string_view tenant_id, SigningKeyRecord&&)>& fn) {
   auto c = sqlite_detail::connections(*impl_);
   std::lock_guard lock(c.rmu);
   Stmt s(c.rdb, std::string("SELECT tenant_id, ") + kSigningKeyCols +

@@ -23,7 +23,8 @@ class Stmt {
     rc_ = sqlite3_prepare_v2(db, sql.data(), int(sql.size()), &st_, nullptr);
   }
   // A statement prepared once and kept by the store (hot inserts): reset, not finalized.
-  Stmt(sqlite3* db, sqlite3_stmt* cached) : db_(db), st_(cached), rc_(cached ? SQLITE_OK : SQLITE_ERROR), borrowed_(true) {}
+  Stmt(sqlite3* db, sqlite3_stmt* cached)
+      : db_(db), st_(cached), rc_(cached ? SQLITE_OK : SQLITE_ERROR), borrowed_(true) {}
   ~Stmt() {
     if (!borrowed_) {
       sqlite3_finalize(st_);
@@ -67,8 +68,7 @@ class Stmt {
 
   std::string text(int col) const {
     const auto* p = sqlite3_column_text(st_, col);
-    return p ? std::string(reinterpret_cast<const char*>(p), size_t(sqlite3_column_bytes(st_, col)))
-             : std::string();
+    return p ? std::string(reinterpret_cast<const char*>(p), size_t(sqlite3_column_bytes(st_, col))) : std::string();
   }
   std::optional<std::string> optText(int col) const {
     if (sqlite3_column_type(st_, col) == SQLITE_NULL) return std::nullopt;

@@ -19,12 +19,12 @@
 
 namespace keyward {
 
-using sqlite_detail::Stmt;
 using sqlite_detail::connections;
 using sqlite_detail::count;
 using sqlite_detail::insertAudit;
 using sqlite_detail::insertKey;
 using sqlite_detail::insertTenant;
+using sqlite_detail::Stmt;
 using sqlite_detail::transaction;
 
 struct SqliteStore::Impl {
@@ -117,20 +117,19 @@ std::unexpected<Error> dbError(SqliteStore::Impl& impl, std::string_view what, i
     // A key's public key id (and the handle derived from it) is unique like a name, but
     // the caller must be told which one collided.
     const std::string_view msg = sqlite3_errmsg(impl.db);
-    if (msg.find("api_keys.public_id") != std::string_view::npos || msg.find("api_keys.digest") != std::string_view::npos) {
+    if (msg.find("api_keys.public_id") != std::string_view::npos ||
+        msg.find("api_keys.digest") != std::string_view::npos) {
       return fail(ErrorKind::kConflict, "PUBLIC_KEY_TAKEN", "this public key is already registered for a key");
     }
     return fail(ErrorKind::kConflict, "NAME_TAKEN", "the name is already in use");
   }
   if (ext == SQLITE_CONSTRAINT_FOREIGNKEY) {
-    return fail(ErrorKind::kConflict, "REFERENCE_NOT_FOUND",
-                "a referenced object does not exist or is still in use");
+    return fail(ErrorKind::kConflict, "REFERENCE_NOT_FOUND", "a referenced object does not exist or is still in use");
   }
   if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
     return fail(ErrorKind::kUnavailable, "STORE_BUSY", "the database is busy; retry");
   }
-  return fail(ErrorKind::kInternal, "STORE_ERROR",
-              std::string(what) + ": " + sqlite3_errstr(rc));
+  return fail(ErrorKind::kInternal, "STORE_ERROR", std::string(what) + ": " + sqlite3_errstr(rc));
 }
 
 Status run(SqliteStore::Impl& impl, Stmt& s, std::string_view what) {
@@ -165,8 +164,7 @@ Status openWriter(SqliteStore::Impl& impl, const std::string& path, int cache_mi
   }
   sqlite3_extended_result_codes(impl.db, 1);
   sqlite3_busy_timeout(impl.db, 5000);
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
-                             "PRAGMA foreign_keys=ON"}) {
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
     if (auto st = sqlite_detail::execOn(impl.db, pragma); !st) {
       return fail(ErrorKind::kUnavailable, "STORE_OPEN_FAILED",
                   "cannot configure SQLite database '" + path + "': " + st.error().message);
@@ -187,8 +185,9 @@ Status openWriter(SqliteStore::Impl& impl, const std::string& path, int cache_mi
 
 // Each version runs once, in its own transaction, recorded in schema_migrations.
 Status applyMigrations(SqliteStore::Impl& impl) {
-  if (auto st = sqlite_detail::execOn(impl.db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                                               "version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+  if (auto st = sqlite_detail::execOn(impl.db,
+                                      "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                                      "version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
       !st) {
     return st;
   }
@@ -227,8 +226,8 @@ Status openReader(SqliteStore::Impl& impl, const std::string& path) {
   sqlite3_extended_result_codes(impl.rdb, 1);
   sqlite3_busy_timeout(impl.rdb, 5000);
   char* err = nullptr;
-  if (sqlite3_exec(impl.rdb, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA query_only=1", nullptr,
-                   nullptr, &err) != SQLITE_OK) {
+  if (sqlite3_exec(impl.rdb, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA query_only=1", nullptr, nullptr,
+                   &err) != SQLITE_OK) {
     sqlite3_free(err);
     return fail(ErrorKind::kUnavailable, "STORE_OPEN_FAILED", "cannot configure the read connection");
   }
@@ -279,8 +278,7 @@ Result<bool> SqliteStore::isEmpty() {
   return *n == 0;
 }
 
-Status SqliteStore::bootstrap(const Tenant& system, const ApiKey& admin_key,
-                              const std::vector<AuditEvent>& events) {
+Status SqliteStore::bootstrap(const Tenant& system, const ApiKey& admin_key, const std::vector<AuditEvent>& events) {
   auto c = connections(*impl_);
   std::lock_guard lock(c.mu);
   return transaction(*impl_, [&]() -> Status {

@@ -30,8 +30,7 @@ class SqliteStore final : public Store {
   ~SqliteStore() override;
 
   Status ping() override;
-  Status bootstrap(const Tenant& system, const ApiKey& admin_key,
-                   const std::vector<AuditEvent>& events) override;
+  Status bootstrap(const Tenant& system, const ApiKey& admin_key, const std::vector<AuditEvent>& events) override;
   Result<bool> isEmpty() override;
 
   Status createTenant(const Tenant& t, const AuditEvent& ev) override;
@@ -72,8 +71,7 @@ class SqliteStore final : public Store {
   };
   GroupCommitStats groupCommitStats() const;
   Result<ApiKey> getKey(std::string_view tenant_id, std::string_view id) override;
-  Result<Page<ApiKey>> listKeys(std::string_view tenant_id, const KeyFilter& filter,
-                                UnixSeconds now) override;
+  Result<Page<ApiKey>> listKeys(std::string_view tenant_id, const KeyFilter& filter, UnixSeconds now) override;
   Status updateKey(const ApiKey& k, const AuditEvent& ev) override;
   Status rotateKey(const ApiKey& k, const AuditEvent& ev) override;
   Status forEachKey(const std::function<void(ApiKey&&)>& fn) override;
@@ -148,8 +146,7 @@ class SqliteStore final : public Store {
   Status deleteWebhook(std::string_view tenant_id, const AuditEvent& ev) override;
   Status addSigningKey(std::string_view tenant_id, const SigningKeyRecord& key, const AuditEvent& ev) override;
   Result<std::vector<SigningKeyRecord>> listSigningKeys(std::string_view tenant_id) override;
-  Status forEachSigningKey(
-      const std::function<void(std::string_view tenant_id, SigningKeyRecord&&)>& fn) override;
+  Status forEachSigningKey(const std::function<void(std::string_view tenant_id, SigningKeyRecord&&)>& fn) override;
 
   struct Impl;
 

@@ -1,17 +1,15 @@
 // Tenants in the SQLite backend (store.h "Tenants"): a tenant row, its settings, and the
 // delete that removes everything a tenant holds once it has no live key or key group left.
-#include "store/sqlite/sqlite_store.h"
-
 #include <sqlite3.h>
 
 #include "store/sqlite/sqlite_internal.h"
 #include "store/sqlite/sqlite_rows.h"
 #include "store/sqlite/sqlite_stmt.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace keyward {
 namespace {
 
-using sqlite_detail::Stmt;
 using sqlite_detail::clampLimit;
 using sqlite_detail::connections;
 using sqlite_detail::count;
@@ -23,6 +21,7 @@ using sqlite_detail::prepared;
 using sqlite_detail::query;
 using sqlite_detail::readTenant;
 using sqlite_detail::run;
+using sqlite_detail::Stmt;
 using sqlite_detail::transaction;
 
 }  // namespace
@@ -35,9 +34,15 @@ Status insertTenant(SqliteStore::Impl& impl, const Tenant& t) {
          "INSERT INTO tenants (id, name, key_prefix, default_expiry_days, max_expiry_days, "
          "expiry_alert_days, max_keys_per_service_user, created_at, updated_at, allow_never_expiring) "
          "VALUES (?,?,?,?,?,?,?,?,?,?)");
-  s.bind(t.id).bind(t.name).bind(t.settings.key_prefix).bind(t.settings.default_expiry_days)
-      .bind(t.settings.max_expiry_days).bind(t.settings.expiry_alert_days)
-      .bind(t.settings.max_keys_per_service_user).bind(t.created_at).bind(t.updated_at)
+  s.bind(t.id)
+      .bind(t.name)
+      .bind(t.settings.key_prefix)
+      .bind(t.settings.default_expiry_days)
+      .bind(t.settings.max_expiry_days)
+      .bind(t.settings.expiry_alert_days)
+      .bind(t.settings.max_keys_per_service_user)
+      .bind(t.created_at)
+      .bind(t.updated_at)
       .bind(t.settings.allow_never_expiring);
   return run(impl, s, "insert tenant");
 }
@@ -84,9 +89,14 @@ Status SqliteStore::updateTenant(const Tenant& t, const AuditEvent& ev) {
            "UPDATE tenants SET name = ?, key_prefix = ?, default_expiry_days = ?, max_expiry_days = ?, "
            "expiry_alert_days = ?, max_keys_per_service_user = ?, allow_never_expiring = ?, updated_at = ? "
            "WHERE id = ?");
-    s.bind(t.name).bind(t.settings.key_prefix).bind(t.settings.default_expiry_days)
-        .bind(t.settings.max_expiry_days).bind(t.settings.expiry_alert_days)
-        .bind(t.settings.max_keys_per_service_user).bind(t.settings.allow_never_expiring).bind(t.updated_at)
+    s.bind(t.name)
+        .bind(t.settings.key_prefix)
+        .bind(t.settings.default_expiry_days)
+        .bind(t.settings.max_expiry_days)
+        .bind(t.settings.expiry_alert_days)
+        .bind(t.settings.max_keys_per_service_user)
+        .bind(t.settings.allow_never_expiring)
+        .bind(t.updated_at)
         .bind(t.id);
     if (auto st = run(*impl_, s, "update tenant"); !st) return st;
     if (sqlite3_changes(c.db) == 0) return notFound("tenant");
@@ -118,20 +128,15 @@ Status SqliteStore::deleteTenant(std::string_view id, const AuditEvent& ev) {
                             "(SELECT id FROM user_groups WHERE tenant_id = ?)",
                             "DELETE FROM user_group_subscriptions WHERE group_id IN "
                             "(SELECT id FROM user_groups WHERE tenant_id = ?)",
-                            "DELETE FROM user_groups WHERE tenant_id = ?",
-                            "DELETE FROM users WHERE tenant_id = ?",
-                            "DELETE FROM service_users WHERE tenant_id = ?",
-                            "DELETE FROM roles WHERE tenant_id = ?",
-                            "DELETE FROM modules WHERE tenant_id = ?",
-                            "DELETE FROM api_keys WHERE tenant_id = ?",
+                            "DELETE FROM user_groups WHERE tenant_id = ?", "DELETE FROM users WHERE tenant_id = ?",
+                            "DELETE FROM service_users WHERE tenant_id = ?", "DELETE FROM roles WHERE tenant_id = ?",
+                            "DELETE FROM modules WHERE tenant_id = ?", "DELETE FROM api_keys WHERE tenant_id = ?",
                             "DELETE FROM verify_failures WHERE tenant_id = ?",
                             "DELETE FROM alert_attempts WHERE delivery_id IN "
                             "(SELECT id FROM alert_deliveries WHERE tenant_id = ?)",
                             "DELETE FROM alert_deliveries WHERE tenant_id = ?",
-                            "DELETE FROM notifications WHERE tenant_id = ?",
-                            "DELETE FROM webhooks WHERE tenant_id = ?",
-                            "DELETE FROM signing_keys WHERE tenant_id = ?",
-                            "DELETE FROM tenants WHERE id = ?"}) {
+                            "DELETE FROM notifications WHERE tenant_id = ?", "DELETE FROM webhooks WHERE tenant_id = ?",
+                            "DELETE FROM signing_keys WHERE tenant_id = ?", "DELETE FROM tenants WHERE id = ?"}) {
       Stmt s(c.db, sql);
       s.bind(id);
       if (auto st = run(*impl_, s, "delete tenant"); !st) return st;

@@ -1,20 +1,19 @@
 // The usage counters in the SQLite backend (store.h "Counters"): last use of keys and verify
 // failures, written in batches by core's usage flusher.
-#include "store/sqlite/sqlite_store.h"
-
 #include <sqlite3.h>
 
 #include "store/sqlite/sqlite_internal.h"
 #include "store/sqlite/sqlite_stmt.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace keyward {
 namespace {
 
-using sqlite_detail::Stmt;
 using sqlite_detail::connections;
 using sqlite_detail::prepared;
 using sqlite_detail::query;
 using sqlite_detail::run;
+using sqlite_detail::Stmt;
 using sqlite_detail::transaction;
 
 }  // namespace

@@ -23,8 +23,8 @@ constexpr size_t kWritePiece = 0x1ffff & ~size_t(0xfff);
 struct BufferedFile {
   sqlite3_file base;
   sqlite3_file* real;
-  std::string pending;          // consecutive appends not yet written
-  sqlite3_int64 pending_at = 0; // file offset of pending[0]
+  std::string pending;           // consecutive appends not yet written
+  sqlite3_int64 pending_at = 0;  // file offset of pending[0]
 
   const sqlite3_io_methods* io() const { return real->pMethods; }
 
@@ -100,7 +100,9 @@ int bDeviceCharacteristics(sqlite3_file* f) { return self(f).io()->xDeviceCharac
 int bShmMap(sqlite3_file* f, int region, int size, int extend, void volatile** out) {
   return self(f).io()->xShmMap(self(f).real, region, size, extend, out);
 }
-int bShmLock(sqlite3_file* f, int offset, int n, int flags) { return self(f).io()->xShmLock(self(f).real, offset, n, flags); }
+int bShmLock(sqlite3_file* f, int offset, int n, int flags) {
+  return self(f).io()->xShmLock(self(f).real, offset, n, flags);
+}
 void bShmBarrier(sqlite3_file* f) { self(f).io()->xShmBarrier(self(f).real); }
 int bShmUnmap(sqlite3_file* f, int remove) { return self(f).io()->xShmUnmap(self(f).real, remove); }
 int bFetch(sqlite3_file* f, sqlite3_int64 offset, int amount, void** out) {
@@ -110,10 +112,25 @@ int bFetch(sqlite3_file* f, sqlite3_int64 offset, int amount, void** out) {
 }
 int bUnfetch(sqlite3_file* f, sqlite3_int64 offset, void* p) { return self(f).io()->xUnfetch(self(f).real, offset, p); }
 
-const sqlite3_io_methods kBufferedMethods = {
-    3,          bClose,       bRead,       bWrite,      bTruncate,           bSync,
-    bFileSize,  bLock,        bUnlock,     bCheckReservedLock, bFileControl, bSectorSize,
-    bDeviceCharacteristics, bShmMap, bShmLock, bShmBarrier, bShmUnmap, bFetch, bUnfetch};
+const sqlite3_io_methods kBufferedMethods = {3,
+                                             bClose,
+                                             bRead,
+                                             bWrite,
+                                             bTruncate,
+                                             bSync,
+                                             bFileSize,
+                                             bLock,
+                                             bUnlock,
+                                             bCheckReservedLock,
+                                             bFileControl,
+                                             bSectorSize,
+                                             bDeviceCharacteristics,
+                                             bShmMap,
+                                             bShmLock,
+                                             bShmBarrier,
+                                             bShmUnmap,
+                                             bFetch,
+                                             bUnfetch};
 
 sqlite3_vfs* realVfs(sqlite3_vfs* v) { return static_cast<sqlite3_vfs*>(v->pAppData); }
 
@@ -136,7 +153,9 @@ int vOpen(sqlite3_vfs* v, const char* name, sqlite3_file* f, int flags, int* out
 
 // Everything else is the default VFS's.
 int vDelete(sqlite3_vfs* v, const char* name, int sync_dir) { return realVfs(v)->xDelete(realVfs(v), name, sync_dir); }
-int vAccess(sqlite3_vfs* v, const char* name, int flags, int* out) { return realVfs(v)->xAccess(realVfs(v), name, flags, out); }
+int vAccess(sqlite3_vfs* v, const char* name, int flags, int* out) {
+  return realVfs(v)->xAccess(realVfs(v), name, flags, out);
+}
 int vFullPathname(sqlite3_vfs* v, const char* name, int n, char* out) {
   return realVfs(v)->xFullPathname(realVfs(v), name, n, out);
 }

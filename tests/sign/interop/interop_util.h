@@ -40,7 +40,9 @@ inline CommandResult run(const std::string& command) {
   return r;
 }
 
-inline bool haveCommand(const std::string& name) { return std::system(("command -v " + name + " >/dev/null 2>&1").c_str()) == 0; }
+inline bool haveCommand(const std::string& name) {
+  return std::system(("command -v " + name + " >/dev/null 2>&1").c_str()) == 0;
+}
 
 // Single-quotes `s` for /bin/sh.
 inline std::string shellQuote(const std::string& s) {

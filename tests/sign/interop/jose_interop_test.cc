@@ -28,7 +28,8 @@ class JoseInterop : public ::testing::Test {
                                 interop::shellQuote(interop::sourcePath(kJoseTarball)) + " -C " + root +
                                 "/node_modules/jose --strip-components=1 && cp " +
                                 interop::shellQuote(interop::sourcePath("tests/sign/interop/jose_check.mjs")) + " " +
-                                interop::shellQuote(interop::sourcePath("tests/sign/interop/jose_sign.mjs")) + " " + root);
+                                interop::shellQuote(interop::sourcePath("tests/sign/interop/jose_sign.mjs")) + " " +
+                                root);
     ready_ = r.exit_code == 0;
     setup_output_ = r.output;
   }
@@ -61,7 +62,8 @@ class JoseInterop : public ::testing::Test {
   }
 
   JwtClaims claims(UnixSeconds now) const {
-    return JwtClaims{kIssuer, "key_123", {kAudience}, "ten_acme", {"Global Viewer"}, now, now + 600, std::nullopt, "jti_kw_1"};
+    return JwtClaims{kIssuer, "key_123", {kAudience},  "ten_acme", {"Global Viewer"},
+                     now,     now + 600, std::nullopt, "jti_kw_1"};
   }
 
   static inline interop::TempDir* dir_ = nullptr;
@@ -117,8 +119,9 @@ TEST_P(JoseInteropAlg, KeywardJwtVerifiesWithJoseAgainstKeywardsJwks) {
 TEST_P(JoseInteropAlg, JoseSignedJwtValidatesWithKeyward) {
   const UnixSeconds now = system_clock_.now();
   const std::string alg(joseAlgorithmName(GetParam()));
-  const auto r = node("jose_sign.mjs", alg + " . " + interop::shellQuote(kIssuer) + " " + interop::shellQuote(kAudience) +
-                                           " " + std::to_string(now) + " " + std::to_string(now + 600));
+  const auto r = node("jose_sign.mjs", alg + " . " + interop::shellQuote(kIssuer) + " " +
+                                           interop::shellQuote(kAudience) + " " + std::to_string(now) + " " +
+                                           std::to_string(now + 600));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   std::string jose_kid = r.output;
   while (!jose_kid.empty() && (jose_kid.back() == '\n' || jose_kid.back() == '\r')) jose_kid.pop_back();
@@ -149,7 +152,8 @@ TEST_P(JoseInteropAlg, JoseSignedJwtValidatesWithKeyward) {
   EXPECT_EQ(expired.error().code, jwterr::kExpired);
 }
 
-INSTANTIATE_TEST_SUITE_P(Sign, JoseInteropAlg, ::testing::Values(KeyAlgorithm::kEcdsaP256Sha256, KeyAlgorithm::kEd25519),
+INSTANTIATE_TEST_SUITE_P(Sign, JoseInteropAlg,
+                         ::testing::Values(KeyAlgorithm::kEcdsaP256Sha256, KeyAlgorithm::kEd25519),
                          [](const auto& info) {
                            return info.param == KeyAlgorithm::kEd25519 ? std::string("EdDSA") : std::string("ES256");
                          });

@@ -26,9 +26,10 @@ struct OpensslSigned {
 std::unique_ptr<OpensslSigned> signWithOpenssl(const std::string& alg, UnixSeconds created = kCreated) {
   auto out = std::make_unique<OpensslSigned>();
   interop::writeFile(out->dir.file("body"), kBody);
-  const std::string cmd = "bash " + interop::shellQuote(interop::sourcePath("tests/sign/interop/openssl_sign.sh")) + " " +
-                          interop::shellQuote(out->dir.path().string()) + " " + alg + " " + std::to_string(created) +
-                          " POST " + interop::shellQuote("https://api.example.com/v1/payments?dry_run=1") + " " +
+  const std::string cmd = "bash " + interop::shellQuote(interop::sourcePath("tests/sign/interop/openssl_sign.sh")) +
+                          " " + interop::shellQuote(out->dir.path().string()) + " " + alg + " " +
+                          std::to_string(created) + " POST " +
+                          interop::shellQuote("https://api.example.com/v1/payments?dry_run=1") + " " +
                           interop::shellQuote(out->dir.file("body"));
   const auto r = interop::run(cmd);
   EXPECT_EQ(r.exit_code, 0) << r.output;
@@ -65,7 +66,9 @@ class OpensslInterop : public ::testing::TestWithParam<std::string> {
   }
 
   Result<VerifiedSignature> verify(const HttpRequest& r) {
-    return verifier.verify(r, [&](std::string_view keyid) { return keyid == "openssl-key" ? &signed_->public_key : nullptr; });
+    return verifier.verify(r, [&](std::string_view keyid) {
+      return keyid == "openssl-key" ? &signed_->public_key : nullptr;
+    });
   }
 
   ManualClock clock{kCreated + 5};
@@ -114,8 +117,9 @@ TEST_P(OpensslInterop, StaleCreatedFails) {
   EXPECT_EQ(codeOf(verify(signed_->request)), sigerr::kExpired);
 }
 
-INSTANTIATE_TEST_SUITE_P(Sign, OpensslInterop, ::testing::Values("ed25519", "ecdsa-p256-sha256"),
-                         [](const auto& info) { return info.param == "ed25519" ? std::string("Ed25519") : std::string("EcdsaP256"); });
+INSTANTIATE_TEST_SUITE_P(Sign, OpensslInterop, ::testing::Values("ed25519", "ecdsa-p256-sha256"), [](const auto& info) {
+  return info.param == "ed25519" ? std::string("Ed25519") : std::string("EcdsaP256");
+});
 
 }  // namespace
 }  // namespace keyward::sign

@@ -59,12 +59,12 @@ TYPED_TEST_P(AlertConformance, LeaseHasOneHolderAtATime) {
   Store& s = this->store();
   EXPECT_TRUE(s.acquireLease("alerts", "node-a", kT0, 60).value());
   EXPECT_FALSE(s.acquireLease("alerts", "node-b", kT0 + 30, 60).value());
-  EXPECT_TRUE(s.acquireLease("alerts", "node-a", kT0 + 50, 60).value());   // renewed until kT0 + 110
+  EXPECT_TRUE(s.acquireLease("alerts", "node-a", kT0 + 50, 60).value());  // renewed until kT0 + 110
   EXPECT_FALSE(s.acquireLease("alerts", "node-b", kT0 + 100, 60).value());
   EXPECT_TRUE(s.acquireLease("alerts", "node-b", kT0 + 110, 60).value());  // expired: taken over
   EXPECT_FALSE(s.acquireLease("alerts", "node-a", kT0 + 120, 60).value());
-  EXPECT_TRUE(s.acquireLease("other", "node-a", kT0 + 120, 60).value());   // leases are independent
-  ASSERT_TRUE(s.releaseLease("alerts", "node-a"));  // not the holder: no effect
+  EXPECT_TRUE(s.acquireLease("other", "node-a", kT0 + 120, 60).value());  // leases are independent
+  ASSERT_TRUE(s.releaseLease("alerts", "node-a"));                        // not the holder: no effect
   EXPECT_FALSE(s.acquireLease("alerts", "node-a", kT0 + 121, 60).value());
   ASSERT_TRUE(s.releaseLease("alerts", "node-b"));
   EXPECT_TRUE(s.acquireLease("alerts", "node-a", kT0 + 122, 60).value());
@@ -82,7 +82,9 @@ TYPED_TEST_P(AlertConformance, LeaseIsSharedByStoresOnOneDatabase) {
   for (int n = 0; n < 2; ++n) {
     nodes.emplace_back([&, n] {
       Store& s = n == 0 ? a : b;
-      for (int i = 0; i < 40; ++i) held[size_t(n)][size_t(i)] = s.acquireLease("alerts", "node-" + std::to_string(n), kT0 + i * 100, 150).value_or(false);
+      for (int i = 0; i < 40; ++i)
+        held[size_t(n)][size_t(i)] =
+            s.acquireLease("alerts", "node-" + std::to_string(n), kT0 + i * 100, 150).value_or(false);
     });
   }
   for (auto& t : nodes) t.join();
@@ -122,8 +124,10 @@ TYPED_TEST_P(AlertConformance, AlertPlanIsRecordedOnceWithItsAuditEvents) {
   ApiKey k = this->addKey(key(t, "k"));
   auto makePlan = [&] {
     AlertPlan p;
-    p.notifications.push_back({notification(k, "usr_a", "2027-01-01"), event(t.id, "alert.notify", k.id, kT0, "system")});
-    p.deliveries.push_back({delivery(k, "email", "usr_a", "2027-01-01"), event(t.id, "alert.queue", k.id, kT0, "system")});
+    p.notifications.push_back({notification(k, "usr_a", "2027-01-01"),
+                               event(t.id, "alert.notify", k.id, kT0, "system")});
+    p.deliveries.push_back({delivery(k, "email", "usr_a", "2027-01-01"),
+                            event(t.id, "alert.queue", k.id, kT0, "system")});
     return p;
   };
   EXPECT_EQ(s.recordAlertPlan(makePlan()).value(), 2);
@@ -259,7 +263,8 @@ TYPED_TEST_P(AlertConformance, DeletingATenantRemovesItsAlertsAndWebhook) {
   p.deliveries.push_back({d, event(t.id, "alert.queue", k.id)});
   ASSERT_EQ(s.recordAlertPlan(p).value(), 2);
   ASSERT_TRUE(s.claimDelivery(d.id, kT0, kT0 + 60).value());
-  ASSERT_TRUE(s.recordDeliveryOutcome({d.id, "sent", 1, kT0, kT0, "sent", "HTTP 200"}, event(t.id, "alert.deliver", k.id)));
+  ASSERT_TRUE(s.recordDeliveryOutcome({d.id, "sent", 1, kT0, kT0, "sent", "HTTP 200"},
+                                      event(t.id, "alert.deliver", k.id)));
   ASSERT_TRUE(s.putWebhook({"whk_1", t.id, "https://example.com/", {"key.expiring"}, 1, kT0, kT0},
                            event(t.id, "webhook.create", "whk_1")));
   this->revoke(k);

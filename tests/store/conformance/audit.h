@@ -8,8 +8,8 @@
 // where Backend is the type described in fixture.h.
 #pragma once
 
-#include "fixture.h"
 #include "crypto/digest.h"
+#include "fixture.h"
 
 namespace keyward::store_testing {
 
@@ -41,9 +41,9 @@ TYPED_TEST_P(AuditConformance, EveryChangeRecordsItsAuditEvent) {
   auto events = this->audit(t.id);
   std::vector<std::string> actions;
   for (const auto& e : events) actions.push_back(e.action);
-  EXPECT_EQ(actions, (std::vector<std::string>{"tenant.create", "tenant.update", "key_group.create",
-                                               "key_group.update", "key.create", "key.update", "key.revoke",
-                                               "key_group.delete", "tenant.delete"}));
+  EXPECT_EQ(actions,
+            (std::vector<std::string>{"tenant.create", "tenant.update", "key_group.create", "key_group.update",
+                                      "key.create", "key.update", "key.revoke", "key_group.delete", "tenant.delete"}));
   ASSERT_FALSE(events.empty());
   const AuditEvent& first = events.front();
   EXPECT_EQ(first.id, create_ev.id);
@@ -201,10 +201,9 @@ TYPED_TEST_P(AuditConformance, EveryAccessControlChangeRecordsExactlyOneAuditEve
   ASSERT_TRUE(s.deleteUser(t.id, u.id, event(t.id, "user.delete", u.id)));
   EXPECT_EQ(this->auditActions(t.id),
             (std::vector<std::string>{"tenant.create", "user.create", "user.update", "service_user.create",
-                                      "service_user.update", "user_group.create", "user_group.update",
-                                      "module.create", "role.create", "role.update", "key.create", "key.revoke",
-                                      "role.delete", "module.delete", "user_group.delete",
-                                      "service_user.delete", "user.delete"}));
+                                      "service_user.update", "user_group.create", "user_group.update", "module.create",
+                                      "role.create", "role.update", "key.create", "key.revoke", "role.delete",
+                                      "module.delete", "user_group.delete", "service_user.delete", "user.delete"}));
 }
 
 TYPED_TEST_P(AuditConformance, FailedAccessControlChangesRecordNoAuditEvent) {

@@ -24,7 +24,6 @@
 
 namespace keyward::store_testing {
 
-
 inline constexpr UnixSeconds kT0 = 1'800'000'000;
 inline constexpr UnixSeconds kDay = 86400;
 
@@ -156,11 +155,26 @@ inline std::vector<std::string> ids(const auto& items) {
 // Builds an AuditFilter: Q().action("key.create").since(t).
 struct Q {
   AuditFilter f;
-  Q& action(std::string v) { f.action = std::move(v); return *this; }
-  Q& actor(std::string v) { f.actor = std::move(v); return *this; }
-  Q& target(std::string v) { f.target = std::move(v); return *this; }
-  Q& since(UnixSeconds v) { f.since = v; return *this; }
-  Q& until(UnixSeconds v) { f.until = v; return *this; }
+  Q& action(std::string v) {
+    f.action = std::move(v);
+    return *this;
+  }
+  Q& actor(std::string v) {
+    f.actor = std::move(v);
+    return *this;
+  }
+  Q& target(std::string v) {
+    f.target = std::move(v);
+    return *this;
+  }
+  Q& since(UnixSeconds v) {
+    f.since = v;
+    return *this;
+  }
+  Q& until(UnixSeconds v) {
+    f.until = v;
+    return *this;
+  }
   operator AuditFilter() const { return f; }
 };
 

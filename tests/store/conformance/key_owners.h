@@ -23,8 +23,8 @@ TYPED_TEST_P(KeyOwnerConformance, KeyOwnerAndScopedRoleAssignmentsSurviveARoundT
   ServiceUser svc = this->addServiceUser(serviceUser(t, "billing-bot"));
   ApiKey k = key(t, "scoped");
   k.owner = ownedBy(svc);
-  k.roles = {unscoped(kRoleGlobalViewer), of(kRoleCloudAccountViewer, {"acc_a", "acc_b"}),
-             ofAll("Report Reader"), of("Single", {"only-one"})};
+  k.roles = {unscoped(kRoleGlobalViewer), of(kRoleCloudAccountViewer, {"acc_a", "acc_b"}), ofAll("Report Reader"),
+             of("Single", {"only-one"})};
   this->addKey(k);
   auto check = [&](const ApiKey& got) {
     EXPECT_EQ(got.roles, k.roles);

@@ -13,9 +13,9 @@
 #include <set>
 #include <thread>
 
-#include "fixture.h"
 #include "common/ip.h"
 #include "crypto/digest.h"
+#include "fixture.h"
 
 namespace keyward::store_testing {
 
@@ -429,7 +429,8 @@ TYPED_TEST_P(KeyConformance, VerifyFailuresAccumulatePerKeyAndReason) {
   Tenant a = this->addTenant("acme");
   Tenant b = this->addTenant("globex");
   ApiKey k = this->addKey(key(a, "deploy"));
-  ASSERT_TRUE(s.addVerifyFailures({{a.id, k.id, "DISABLED", 3, kT0 + 10}, {a.id, k.id, "IP_NOT_ALLOWED", 1, kT0 + 11}}));
+  ASSERT_TRUE(s.addVerifyFailures({{a.id, k.id, "DISABLED", 3, kT0 + 10},
+                                   {a.id, k.id, "IP_NOT_ALLOWED", 1, kT0 + 11}}));
   ASSERT_TRUE(s.addVerifyFailures({{a.id, k.id, "DISABLED", 2, kT0 + 5}, {b.id, "key_b", "EXPIRED", 4, kT0}}));
   ASSERT_TRUE(s.addVerifyFailures({}));
   auto rows = s.listVerifyFailures(a.id);

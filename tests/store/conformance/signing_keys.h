@@ -40,7 +40,8 @@ TYPED_TEST_P(SigningKeyConformance, SigningKeysRoundTripAndANewOneRetiresTheOthe
   auto second = signing_testing::signingKey("kid-2", kT0 + 10);
   second.algorithm = KeyAlgorithm::kEd25519;
   ASSERT_TRUE(s.addSigningKey(t.id, second, event(t.id, "signing_key.rotate", "kid-2")));
-  ASSERT_TRUE(s.addSigningKey(other.id, signing_testing::signingKey("kid-1", kT0), event(other.id, "signing_key.create", "kid-1")));
+  ASSERT_TRUE(s.addSigningKey(other.id, signing_testing::signingKey("kid-1", kT0),
+                              event(other.id, "signing_key.create", "kid-1")));
   ASSERT_NO_FATAL_FAILURE(this->reopen());
   auto keys = this->store().listSigningKeys(t.id);
   ASSERT_TRUE(keys) << keys.error().message;
@@ -65,14 +66,17 @@ TYPED_TEST_P(SigningKeyConformance, SigningKeysRoundTripAndANewOneRetiresTheOthe
 TYPED_TEST_P(SigningKeyConformance, DuplicateOrOrphanSigningKeyIsRefusedAndChangesNothing) {
   Store& s = this->store();
   Tenant t = this->addTenant("acme");
-  ASSERT_TRUE(s.addSigningKey(t.id, signing_testing::signingKey("kid-1", kT0), event(t.id, "signing_key.create", "kid-1")));
+  ASSERT_TRUE(s.addSigningKey(t.id, signing_testing::signingKey("kid-1", kT0),
+                              event(t.id, "signing_key.create", "kid-1")));
   const auto before = this->auditActions(t.id).size();
-  auto dup = s.addSigningKey(t.id, signing_testing::signingKey("kid-1", kT0 + 5), event(t.id, "signing_key.rotate", "kid-1"));
+  auto dup = s.addSigningKey(t.id, signing_testing::signingKey("kid-1", kT0 + 5),
+                             event(t.id, "signing_key.rotate", "kid-1"));
   ASSERT_FALSE(dup);
   EXPECT_EQ(dup.error().kind, ErrorKind::kConflict);
   EXPECT_FALSE(s.listSigningKeys(t.id).value()[0].retired_at);  // the failed add retired nothing
   EXPECT_EQ(this->auditActions(t.id).size(), before);
-  auto orphan = s.addSigningKey("ten_missing", signing_testing::signingKey("kid-9", kT0), event(t.id, "signing_key.create", "kid-9"));
+  auto orphan = s.addSigningKey("ten_missing", signing_testing::signingKey("kid-9", kT0),
+                                event(t.id, "signing_key.create", "kid-9"));
   ASSERT_FALSE(orphan);
   EXPECT_EQ(orphan.error().kind, ErrorKind::kNotFound);
   // Deleting the tenant removes its signing keys.
