@@ -28,9 +28,10 @@ Services::Services(Store& s, const Clock& c, sign::MasterKey master, notify::Web
       principals(store, clock, audit, access),
       roles(store, clock, audit, access),
       sessions(store, clock, audit, access, o.sessions),
-      auth(verifier),
-      alerts(store, clock, audit, webhook_secrets),
       signed_requests(index, verifier, clock, o.signatures),
+      credentials(verifier, signed_requests, &jwt),
+      auth(credentials),
+      alerts(store, clock, audit, webhook_secrets),
       router(routerDeps(o.trusted_proxies, o.tls)) {}
 
 Result<LoadReport> Services::load() {
@@ -50,21 +51,13 @@ Result<LoadReport> Services::load() {
 }
 
 http::Deps Services::routerDeps(std::vector<Cidr> trusted_proxies, bool tls) {
-  return http::Deps{tenants,
-                    groups,
-                    keys,
-                    principals,
-                    roles,
-                    sessions,
-                    audit,
-                    auth,
-                    verifier,
-                    [&s = store] { return s.ping(); },
-                    clock,
-                    std::move(trusted_proxies),
-                    tls,
-                    &alerts,
-                    &signed_requests,
+  return http::Deps{tenants,     groups,
+                    keys,        principals,
+                    roles,       sessions,
+                    audit,       auth,
+                    credentials, [&s = store] { return s.ping(); },
+                    clock,       std::move(trusted_proxies),
+                    tls,         &alerts,
                     &jwt};
 }
 

@@ -24,7 +24,6 @@
 #include "core/principal_service.h"
 #include "core/role_service.h"
 #include "core/session_service.h"
-#include "core/signed_requests.h"
 #include "core/tenant_service.h"
 #include "http/router.h"
 #include "notify/alert_service.h"
@@ -32,7 +31,9 @@
 #include "sign/http_signature.h"
 #include "sign/signing_keys.h"
 #include "store/store.h"
+#include "verify/credential_verifier.h"
 #include "verify/key_index.h"
+#include "verify/signed_requests.h"
 #include "verify/verifier.h"
 
 namespace keyward::app {
@@ -83,9 +84,10 @@ class Services {
   PrincipalService principals;
   RoleService roles;
   SessionService sessions;
+  verify::SignedRequestVerifier signed_requests;
+  verify::CredentialVerifier credentials;
   Authenticator auth;
   notify::AlertService alerts;
-  SignedRequestVerifier signed_requests;
   http::Router router;
 };
 

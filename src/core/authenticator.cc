@@ -3,7 +3,11 @@
 namespace keyward {
 
 Result<Principal> Authenticator::authenticate(std::string_view credential, const std::optional<IpAddress>& client_ip) {
-  const auto out = verifier_.verify({credential, std::nullopt, client_ip, {}});
+  verify::CredentialRequest req;
+  req.credential.secret = credential;
+  req.purpose = verify::Purpose::kManagement;
+  req.client_ip = client_ip;
+  const verify::Outcome out = credentials_.check(req).outcome;
   // A key that grants nothing (no roles) identifies an integration, not a manager.
   if (!out.valid() || !out.key->access || !out.key->access->permissions || out.key->access->permissions->empty()) {
     return fail(ErrorKind::kUnauthenticated, "UNAUTHENTICATED",

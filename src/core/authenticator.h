@@ -1,7 +1,8 @@
 // authenticator.h — turns a presented admin or verifier credential into a Principal.
-// Thread safety: safe from any thread. Ownership: borrows the verifier.
+// Thread safety: safe from any thread. Ownership: borrows the credential verifier.
 // Management credentials are keys like any other: they are checked by the same in-memory
-// verifier (state, expiry, IP allowlist), so revoking or disabling one takes effect at once.
+// credential verifier (state, expiry, IP allowlist; Purpose::kManagement: a bearer key only),
+// so revoking or disabling one takes effect at once.
 #pragma once
 
 #include <optional>
@@ -10,19 +11,19 @@
 #include "common/ip.h"
 #include "common/result.h"
 #include "core/principal.h"
-#include "verify/verifier.h"
+#include "verify/credential_verifier.h"
 
 namespace keyward {
 
 class Authenticator {
  public:
-  explicit Authenticator(verify::Verifier& verifier) : verifier_(verifier) {}
+  explicit Authenticator(verify::CredentialVerifier& credentials) : credentials_(credentials) {}
 
   // kUnauthenticated with one message for every failure: the caller learns nothing about why.
   Result<Principal> authenticate(std::string_view credential, const std::optional<IpAddress>& client_ip);
 
  private:
-  verify::Verifier& verifier_;
+  verify::CredentialVerifier& credentials_;
 };
 
 }  // namespace keyward

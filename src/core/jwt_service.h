@@ -29,6 +29,7 @@
 #include "sign/jwt.h"
 #include "sign/signing_keys.h"
 #include "store/store.h"
+#include "verify/credential_verifier.h"
 
 namespace keyward {
 
@@ -54,7 +55,7 @@ struct SigningKeyInfo {
   std::string public_jwk_json;  // the JWKS entry
 };
 
-class JwtService {
+class JwtService : public verify::TokenValidator {
  public:
   JwtService(Store& store, const Clock& clock, const AuditLog& audit, const sign::MasterKey& master,
              JwtSettings settings)
@@ -77,7 +78,7 @@ class JwtService {
 
   // Signature and claims per RFC 8725 (sign::JwtValidator) against the tenant's published
   // keys. Revocation and every other state of the key are the verifier's to check.
-  Result<sign::ValidatedJwt> validate(std::string_view token) const;
+  Result<sign::ValidatedJwt> validate(std::string_view token) const override;
 
   // The tenant's JWKS document; NOT_FOUND for an unknown tenant.
   Result<std::string> jwks(std::string_view tenant_id);

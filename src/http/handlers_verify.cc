@@ -1,5 +1,7 @@
-// POST /v1/keys/verify and GET /v1/authz — the hot path. Replies are assembled as text:
-// no JSON document is built for a verification.
+// POST /v1/keys/verify and GET /v1/authz — the hot path. These handlers only parse what the
+// request presented and render the outcome; every check is the credential verifier's
+// (verify/credential_verifier.h). Replies are assembled as text: no JSON document is built
+// for a verification.
 #include <algorithm>
 #include <chrono>
 
@@ -10,7 +12,8 @@
 #include "http/json_input.h"
 #include "http/problem.h"
 #include "sign/basic_auth.h"
-#include "sign/jwt.h"
+#include "verify/credential_verifier.h"
+#include "verify/signed_requests.h"
 
 namespace keyward::http {
 namespace {
@@ -125,49 +128,19 @@ std::string_view presentedKey(const Ctx& c) {
   return trimmed(c.req.header("x-api-key"));
 }
 
-// A compact JWS: three base64url parts, the header a JSON object ("eyJ" is base64url of
-// '{"'). keyward's own keys contain no dot, so the two never overlap.
-bool looksLikeJwt(std::string_view key) {
-  return key.starts_with("eyJ") && std::count(key.begin(), key.end(), '.') == 2;
-}
-
-// The JWT step before the index: the signature and claims (RFC 8725) are checked here; the
-// key's state is then the verifier's, found by the token id. `reason` names the failed JWT
-// check for trusted callers.
-struct JwtCheck {
-  std::optional<sign::JwtClaims> claims;
-  std::optional<verify::Code> failed;
-  std::string reason;
-};
-
-JwtCheck checkJwt(const Ctx& c, std::string_view token, verify::Request& vreq) {
-  JwtCheck out;
-  if (!c.deps.jwt) {
-    out.failed = verify::Code::kInvalidToken;
-    out.reason = "JWT_UNAVAILABLE";
-  } else if (auto v = c.deps.jwt->validate(token); !v) {
-    out.reason = v.error().code;
-    // An expired or not-yet-valid token says so like a key in that state would.
-    out.failed = out.reason == sign::jwterr::kExpired       ? verify::Code::kExpired
-                 : out.reason == sign::jwterr::kNotYetValid ? verify::Code::kNotYetValid
-                                                            : verify::Code::kInvalidToken;
-  } else {
-    out.claims = std::move(v->claims);
-    vreq.handle = verify::handleFor("jti", out.claims->jti);
-  }
-  if (out.failed) c.deps.verifier.countRejected(*out.failed);
-  return out;
-}
-
-// Runs the verifier unless the JWT step failed; a token whose key record disagrees with its
-// signed subject or tenant (which no honest signer produces) is an invalid token.
-verify::Outcome verifyWith(const Ctx& c, const verify::Request& vreq, const JwtCheck& jwt) {
-  if (jwt.failed) return verify::Outcome{*jwt.failed, nullptr};
-  verify::Outcome out = c.deps.verifier.verify(vreq);
-  if (jwt.claims && out.key && (out.key->id != jwt.claims->sub || out.key->tenant_id != jwt.claims->tenant)) {
-    return verify::Outcome{verify::Code::kInvalidToken, nullptr};
-  }
-  return out;
+// Rebuilds the signed request a gateway forwarded to /v1/authz into `out`; false when the
+// original method or URI is missing or not usable.
+bool signedRequestOf(const Ctx& c, sign::HttpRequest& out) {
+  out.method = std::string(trimmed(c.req.header("x-original-method")));
+  const std::string_view uri = trimmed(c.req.header("x-original-uri"));
+  std::string_view proto = trimmed(c.req.header("x-forwarded-proto"));
+  std::string_view host = trimmed(c.req.header("x-forwarded-host"));
+  if (host.empty()) host = trimmed(c.req.header("host"));
+  if (proto.empty()) proto = c.deps.tls ? "https" : "http";
+  for (const auto& h : c.req.headers) out.headers.emplace_back(h.name, h.value);
+  out.body_known = false;
+  return !out.method.empty() && !uri.empty() && uri.starts_with("/") &&
+         verify::setTargetUri(out, std::string(proto) + "://" + std::string(host) + std::string(uri));
 }
 
 }  // namespace
@@ -234,30 +207,29 @@ Response verifyKey(Ctx& c) {
     }
     tenant = caller->tenant_id;
   }
-  verify::Request vreq{key, tenant, ip, checks};
-  if (public_id) vreq.public_id = *public_id;
-  std::string reason;  // why a signature or a token failed, for trusted callers
-  verify::Outcome out;
+  verify::CredentialRequest creq;
+  creq.tenant_id = tenant;
+  creq.client_ip = ip;
+  creq.permissions = checks;
+  sign::HttpRequest sreq;
   if (signed_request) {
-    sign::HttpRequest sreq;
     sreq.method = signed_request->method;
-    if (!setTargetUri(sreq, signed_request->target_uri)) {
+    if (!verify::setTargetUri(sreq, signed_request->target_uri)) {
       return errorResponse(c,
                            Error{ErrorKind::kInvalid, "INVALID_FIELD",
                                  "signature.target_uri must be an absolute http or https URI", "signature.target_uri"});
     }
     sreq.headers = std::move(signed_request->headers);
     sreq.body = std::move(signed_request->body);
-    SignedOutcome signed_out;
-    if (c.deps.signed_requests) signed_out = c.deps.signed_requests->verify(sreq, vreq);
-    out = std::move(signed_out.outcome);
-    reason = std::move(signed_out.reason);
+    creq.credential = {verify::Presented::Kind::kSignature, {}, std::nullopt, &sreq};
+  } else if (has_basic) {
+    creq.credential = {verify::Presented::Kind::kBasic, key, public_id, nullptr};
   } else {
-    JwtCheck jwt;
-    if (!has_basic && looksLikeJwt(key)) jwt = checkJwt(c, key, vreq);
-    out = verifyWith(c, vreq, jwt);
-    reason = std::move(jwt.reason);
+    creq.credential = {verify::Presented::Kind::kBearer, key, std::nullopt, nullptr};
   }
+  verify::CredentialOutcome checked = c.deps.credentials.check(creq);
+  const verify::Outcome& out = checked.outcome;
+  const std::string& reason = checked.reason;  // why a signature or a token failed, for trusted callers
   std::string body;
   body.reserve(256);
   if (out.valid()) {
@@ -302,43 +274,30 @@ Response authz(Ctx& c) {
              std::nullopt};
     checks = {&check, 1};
   }
-  verify::Request vreq{key, tenant.empty() ? std::nullopt : std::optional<std::string_view>(tenant), c.client_ip,
-                       checks};
+  verify::CredentialRequest creq;
+  creq.tenant_id = tenant.empty() ? std::nullopt : std::optional<std::string_view>(tenant);
+  creq.client_ip = c.client_ip;
+  creq.permissions = checks;
+  creq.credential = {verify::Presented::Kind::kBearer, key, std::nullopt, nullptr};
   std::optional<BasicCredential> basic;
   const std::string_view auth = trimmed(c.req.header("authorization"));
   if (hasBasicScheme(auth)) {
     basic = parseBasic(auth);
     if (!basic) basic = BasicCredential{"", ""};  // garbled: fails as MALFORMED
-    vreq.key = basic->secret;
-    vreq.public_id = basic->public_id;
+    creq.credential = {verify::Presented::Kind::kBasic, basic->secret, basic->public_id, nullptr};
   }
-  verify::Outcome out;
+  sign::HttpRequest sreq;
   if (!c.req.header("signature-input").empty() && !basic) {
     // A request signed with a key pair, as the gateway saw it: the original method and URI
     // come from the headers the gateway sets (nginx: X-Original-Method, X-Original-URI),
     // the body never reaches an auth subrequest (the upstream checks Content-Digest).
-    sign::HttpRequest sreq;
-    sreq.method = std::string(trimmed(c.req.header("x-original-method")));
-    const std::string_view uri = trimmed(c.req.header("x-original-uri"));
-    std::string_view proto = trimmed(c.req.header("x-forwarded-proto"));
-    std::string_view host = trimmed(c.req.header("x-forwarded-host"));
-    if (host.empty()) host = trimmed(c.req.header("host"));
-    if (proto.empty()) proto = c.deps.tls ? "https" : "http";
-    for (const auto& h : c.req.headers) sreq.headers.emplace_back(h.name, h.value);
-    sreq.body_known = false;
-    if (sreq.method.empty() || uri.empty() || !uri.starts_with("/") ||
-        !setTargetUri(sreq, std::string(proto) + "://" + std::string(host) + std::string(uri)) ||
-        !c.deps.signed_requests) {
-      out.code = verify::Code::kSignatureInvalid;
-      c.deps.verifier.countRejected(out.code);
-    } else {
-      out = c.deps.signed_requests->verify(sreq, vreq).outcome;
-    }
-  } else {
-    JwtCheck jwt;
-    if (!basic && looksLikeJwt(vreq.key)) jwt = checkJwt(c, vreq.key, vreq);
-    out = verifyWith(c, vreq, jwt);
+    // Without them the signed request cannot be rebuilt: SIGNATURE_INVALID.
+    creq.credential = {verify::Presented::Kind::kSignature,
+                       {},
+                       std::nullopt,
+                       signedRequestOf(c, sreq) ? &sreq : nullptr};
   }
+  const verify::Outcome out = c.deps.credentials.check(creq).outcome;
   if (out.code == verify::Code::kInsufficientPermissions) {
     return problem(403, "FORBIDDEN", "not permitted", c.req.path);
   }

@@ -20,12 +20,11 @@
 #include "core/principal_service.h"
 #include "core/role_service.h"
 #include "core/session_service.h"
-#include "core/signed_requests.h"
 #include "core/tenant_service.h"
 #include "http/message.h"
 #include "http/routes.h"
 #include "notify/alert_service.h"
-#include "verify/verifier.h"
+#include "verify/credential_verifier.h"
 
 namespace keyward::http {
 
@@ -38,7 +37,8 @@ struct Deps {
   SessionService& sessions;
   AuditLog& audit;
   Authenticator& auth;
-  verify::Verifier& verifier;
+  // Every API verification (POST /v1/keys/verify, /v1/authz) goes through it.
+  verify::CredentialVerifier& credentials;
   // Readiness (GET /readyz): whether the store is reachable and migrated.
   std::function<Status()> readiness;
   const Clock& clock;
@@ -46,10 +46,8 @@ struct Deps {
   bool tls = false;  // session cookies are marked Secure when served over TLS
   // Notifications, webhooks and deliveries; null: those endpoints answer 503.
   notify::AlertService* alerts = nullptr;
-  // Requests signed with key pairs (RFC 9421); null: they verify as NOT_FOUND.
-  SignedRequestVerifier* signed_requests = nullptr;
-  // JWT keys' signing keys, JWKS and token validation; null: JWTs do not verify and the
-  // JWKS and signing-key endpoints answer 503.
+  // JWT keys' signing keys and JWKS; null: those endpoints answer 503. (Token validation
+  // is the credential verifier's.)
   JwtService* jwt = nullptr;
 };
 

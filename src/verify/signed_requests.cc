@@ -1,37 +1,37 @@
-#include "core/signed_requests.h"
+#include "verify/signed_requests.h"
 
-namespace keyward {
+namespace keyward::verify {
 
-SignedRequestVerifier::SignedRequestVerifier(verify::KeyIndex& index, verify::Verifier& verifier, const Clock& clock,
+SignedRequestVerifier::SignedRequestVerifier(KeyIndex& index, Verifier& verifier, const Clock& clock,
                                              sign::SignaturePolicy policy, std::size_t replay_entries)
     : index_(index), verifier_(verifier), replay_(replay_entries), signatures_(clock, &replay_, policy) {}
 
-SignedOutcome SignedRequestVerifier::verify(const sign::HttpRequest& request, const verify::Request& checks) {
+SignedOutcome SignedRequestVerifier::verify(const sign::HttpRequest& request, const Request& checks) {
   SignedOutcome out;
   auto params = signatures_.inspect(request);
   if (!params) {
-    out.outcome.code = verify::Code::kSignatureInvalid;
+    out.outcome.code = Code::kSignatureInvalid;
     out.reason = params.error().code;
     verifier_.countRejected(out.outcome.code);
     return out;
   }
   // The keyid names the key pair (its RFC 7638 thumbprint); it is only a lookup name here,
   // the signature decides.
-  const crypto::Digest handle = verify::handleFor("keyid", params->keyid);
-  const verify::KeyPtr entry = index_.find(handle);
+  const crypto::Digest handle = handleFor("keyid", params->keyid);
+  const KeyPtr entry = index_.find(handle);
   if (!entry || !entry->credential || !entry->credential->public_key) {
-    out.outcome.code = verify::Code::kNotFound;
+    out.outcome.code = Code::kNotFound;
     verifier_.countRejected(out.outcome.code);
     return out;
   }
   if (auto ok = signatures_.verify(request, *params, *entry->credential->public_key); !ok) {
-    out.outcome.code = verify::Code::kSignatureInvalid;
+    out.outcome.code = Code::kSignatureInvalid;
     out.outcome.key = entry;
     out.reason = ok.error().code;
     verifier_.countRejected(out.outcome.code);  // (counted without the key: the request did not prove it)
     return out;
   }
-  verify::Request req = checks;
+  Request req = checks;
   req.key = {};
   req.public_id = std::nullopt;
   req.handle = handle;
@@ -56,4 +56,4 @@ bool setTargetUri(sign::HttpRequest& out, std::string_view uri) {
   return true;
 }
 
-}  // namespace keyward
+}  // namespace keyward::verify

@@ -14,10 +14,10 @@
 #include "verify/key_index.h"
 #include "verify/verifier.h"
 
-namespace keyward {
+namespace keyward::verify {
 
 struct SignedOutcome {
-  verify::Outcome outcome;
+  Outcome outcome;
   // Why the signature was refused (a sign::sigerr code, e.g. SIGNATURE_REPLAYED), for
   // trusted callers and the failure counters; "" when the signature verified.
   std::string reason;
@@ -25,17 +25,16 @@ struct SignedOutcome {
 
 class SignedRequestVerifier {
  public:
-  SignedRequestVerifier(verify::KeyIndex& index, verify::Verifier& verifier, const Clock& clock,
-                        sign::SignaturePolicy policy = {},
+  SignedRequestVerifier(KeyIndex& index, Verifier& verifier, const Clock& clock, sign::SignaturePolicy policy = {},
                         std::size_t replay_entries = sign::ReplayCache::kDefaultMaxEntries);
 
   // `checks` holds the tenant, client address and permissions to apply once the signature
   // verified; its key, public_id and handle are ignored.
-  SignedOutcome verify(const sign::HttpRequest& request, const verify::Request& checks);
+  SignedOutcome verify(const sign::HttpRequest& request, const Request& checks);
 
  private:
-  verify::KeyIndex& index_;
-  verify::Verifier& verifier_;
+  KeyIndex& index_;
+  Verifier& verifier_;
   sign::ReplayCache replay_;
   sign::HttpSignatureVerifier signatures_;
 };
@@ -44,4 +43,4 @@ class SignedRequestVerifier {
 // authority, path and query of `out`; false when it is not an absolute http(s) URI.
 bool setTargetUri(sign::HttpRequest& out, std::string_view target_uri);
 
-}  // namespace keyward
+}  // namespace keyward::verify

@@ -6,10 +6,10 @@
 #include <boost/json/serialize.hpp>
 
 #include "core/key_service.h"
-#include "core/signed_requests.h"
 #include "core_fixture.h"
 #include "sign/asymmetric_key.h"
 #include "sign/http_signature.h"
+#include "verify/signed_requests.h"
 
 namespace keyward {
 namespace {
@@ -34,7 +34,7 @@ class KeyPairTest : public CoreTest {
                                std::string body = R"({"amount":42})") {
     sign::HttpRequest r;
     r.method = "POST";
-    EXPECT_TRUE(setTargetUri(r, "https://api.example.com/v1/invoices?draft=1"));
+    EXPECT_TRUE(verify::setTargetUri(r, "https://api.example.com/v1/invoices?draft=1"));
     r.body = std::move(body);
     r.headers = {{"Content-Type", "application/json"},
                  {"Content-Digest", sign::contentDigestField(r.body, sign::DigestAlgorithm::kSha256)}};
@@ -48,11 +48,11 @@ class KeyPairTest : public CoreTest {
     return r;
   }
 
-  SignedOutcome check(const sign::HttpRequest& r, std::optional<std::string_view> tenant = std::nullopt) {
+  verify::SignedOutcome check(const sign::HttpRequest& r, std::optional<std::string_view> tenant = std::nullopt) {
     return signed_.verify(r, verify::Request{"", tenant, std::nullopt});
   }
 
-  SignedRequestVerifier signed_{index_, verifier_, clock_};
+  verify::SignedRequestVerifier signed_{index_, verifier_, clock_};
 };
 
 TEST_F(KeyPairTest, GeneratedPairSignsRequestsThatVerify) {
@@ -167,7 +167,7 @@ TEST_F(KeyPairTest, RotationIssuesANewPairAndTheOldOneSignsDuringTheGrace) {
   AccessIndex fresh_access(*store_, fresh);
   ASSERT_TRUE(fresh_access.loadAll());
   verify::Verifier v(fresh, clock_);
-  SignedRequestVerifier restarted(fresh, v, clock_);
+  verify::SignedRequestVerifier restarted(fresh, v, clock_);
   EXPECT_EQ(restarted.verify(signedPost(new_priv, rotated->key.public_id, "d"), {"", std::nullopt, std::nullopt})
                 .outcome.code,
             Code::kValid);

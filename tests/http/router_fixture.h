@@ -374,7 +374,7 @@ class RouterTest : public ::testing::Test {
   app::Services& services_ = *stack_.services;
   verify::KeyIndex& index_ = services_.index;
   verify::Verifier& verifier_ = services_.verifier;
-  SignedRequestVerifier& signed_requests_ = services_.signed_requests;
+  verify::SignedRequestVerifier& signed_requests_ = services_.signed_requests;
   Authenticator& auth_ = services_.auth;
   Store* const store_ = stack_.store.get();
   AuditLog* const audit_ = &services_.audit;
