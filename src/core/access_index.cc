@@ -18,7 +18,7 @@ std::shared_ptr<const verify::KeyAccess> makeAccess(const ApiKey& k, const Tenan
   auto lookup = roles.lookup();
   auto perms = compileAssignments(k.roles, lookup);
   if (k.owner) {
-    a->owner_kind = toString(k.owner->kind);
+    a->owner_kind = k.owner->kind;
     a->owner_id = k.owner->id;
     // An owner that cannot be found (a damaged row) fails closed: disabled, no permissions.
     a->owner_disabled = !owner || owner->disabled;
@@ -191,9 +191,9 @@ std::shared_ptr<verify::CompiledKey> compileRecord(const ApiKey& k) {
   c->revoked = k.revoked_at.has_value();
   c->ip_allowlist = k.ip_allowlist;
   c->metadata_json = k.metadata_json;
-  if (k.credential_mode == "shared_secret") {
+  if (k.credential_mode == CredentialMode::kSharedSecret) {
     c->credential = std::make_shared<const verify::KeyCredential>(verify::KeyCredential{k.public_id, nullptr});
-  } else if (k.credential_mode == "key_pair") {
+  } else if (k.credential_mode == CredentialMode::kKeyPair) {
     c->credential = std::make_shared<const verify::KeyCredential>(verify::KeyCredential{
         k.public_id, parsePublicKey(k.public_key_pem)});
   }
@@ -226,7 +226,7 @@ void compiledEntries(const ApiKey& k, std::shared_ptr<verify::CompiledKey> c,
     prev->group_id = c->group_id;
     prev->metadata_json = c->metadata_json;
     prev->credential = c->credential;
-    if (k.credential_mode == "key_pair") {
+    if (k.credential_mode == CredentialMode::kKeyPair) {
       // The replaced pair's own public key (its keyid is the previous handle's name).
       prev->credential = std::make_shared<const verify::KeyCredential>(verify::KeyCredential{
           "", parsePublicKey(k.previous_public_key_pem)});

@@ -22,7 +22,7 @@ Result<Principal> Authenticator::authenticate(std::string_view credential, const
     p.kind = PrincipalKind::kKey;
     p.subject_id = out.key->id;
   } else {
-    p.kind = access.owner_kind == "user" ? PrincipalKind::kUser : PrincipalKind::kServiceUser;
+    p.kind = access.owner_kind;
     p.subject_id = access.owner_id;
   }
   return p;

@@ -200,16 +200,17 @@ Result<KeyService::PreparedKey> KeyService::prepareCreate(const Actor& actor, st
   k.roles = in.roles;
   k.owner = in.owner;
   k.not_before = in.not_before;
-  k.kind = in.kind;
-  k.purpose = in.purpose;
-  k.credential_mode = in.credential_mode;
+  // Validated above (validateKind, validatePurpose): the names parse.
+  k.kind = parseKeyKind(in.kind).value_or(KeyKind::kSimple);
+  k.purpose = parseKeyPurpose(in.purpose).value_or(KeyPurpose::kThirdParty);
+  k.credential_mode = parseCredentialMode(in.credential_mode).value_or(CredentialMode::kNone);
   if (key_pair) {
     // The secret returned once is the generated private key, or nothing when the
     // administrator supplied the public key (the private key never left the client).
     auto private_pem = assignKeyPair(k, in.key_pair);
     if (!private_pem) return std::unexpected(private_pem.error());
     *secret = std::move(*private_pem);
-  } else if (k.kind == "advanced") {
+  } else if (k.kind == KeyKind::kAdvanced) {
     // The public part names the key in lists, audit events and the Basic credential; it
     // carries no secret, so a random id is enough.
     auto pub = crypto::newId("pub");
@@ -224,8 +225,8 @@ Result<KeyService::PreparedKey> KeyService::prepareCreate(const Actor& actor, st
     *secret = std::move(*token);
   }
 
-  std::string detail = "{\"name\":" + jsonString(k.name) + ",\"kind\":" + jsonString(k.kind) +
-                       ",\"purpose\":" + jsonString(k.purpose);
+  std::string detail = "{\"name\":" + jsonString(k.name) + ",\"kind\":" + jsonString(toString(k.kind)) +
+                       ",\"purpose\":" + jsonString(toString(k.purpose));
   if (!k.public_id.empty()) {
     detail += std::string(",\"") + (is_jwt ? "token_id" : "public_key") + "\":" + jsonString(k.public_id);
   }
@@ -310,7 +311,7 @@ Result<ApiKey> KeyService::update(const Actor& actor, std::string_view tenant_id
         ErrorKind::kConflict, "KEY_EXPIRED",
         "the key has expired and can no longer be enabled, disabled or extended; create a new key to replace it");
   }
-  if (k->kind == "jwt" && in.expiry.given()) {
+  if (k->kind == KeyKind::kJwt && in.expiry.given()) {
     return invalidField(
         "expires_at",
         "a JWT key's expiry is the exp claim of its token; rotate the key to issue a token with a new expiry",
@@ -346,7 +347,7 @@ Result<ApiKey> KeyService::update(const Actor& actor, std::string_view tenant_id
   }
   if (in.purpose) {
     if (auto st = validatePurpose(*in.purpose); !st) return std::unexpected(st.error());
-    k->purpose = *in.purpose;
+    k->purpose = parseKeyPurpose(*in.purpose).value_or(k->purpose);  // validated just above
     changed.emplace_back("purpose");
   }
   if (in.not_before || in.expiry.given()) {
@@ -437,7 +438,7 @@ Result<CreatedKey> KeyService::rotate(const Actor& actor, std::string_view tenan
                 "grace_seconds must be between 0 and " + std::to_string(kMaxRotationGraceSeconds) + " (30 days)",
                 "grace_seconds");
   }
-  const bool is_jwt = k->kind == "jwt";
+  const bool is_jwt = k->kind == KeyKind::kJwt;
   UnixSeconds expires_at = k->expires_at;
   if (is_jwt) {
     auto at = resolveJwtExpiry(in.expiry, tenant->settings, now);
@@ -449,7 +450,7 @@ Result<CreatedKey> KeyService::rotate(const Actor& actor, std::string_view tenan
     expires_at = *at;
   }
   if (auto st = validateNotBefore(k->not_before, expires_at); !st) return std::unexpected(st.error());
-  const bool key_pair = k->credential_mode == "key_pair";
+  const bool key_pair = k->credential_mode == CredentialMode::kKeyPair;
   if (!key_pair && in.key_pair.public_key) {
     return fail(ErrorKind::kInvalid, "INVALID_FIELD", "only a key-pair key takes a public_key", "public_key");
   }

@@ -40,8 +40,9 @@ std::optional<std::optional<UnixSeconds>> readNotBefore(JsonReader& r, std::opti
 // Ready to paste: the header a client sends. An advanced key's Basic credential, a JWT
 // key's bearer token; a simple key needs none (its secret is the whole credential).
 void addAuthorization(boost::json::object& o, const ApiKey& k, const std::string& secret) {
-  if (k.kind == "jwt") o["authorization"] = "Bearer " + secret;
-  else if (k.credential_mode == "shared_secret") o["authorization"] = sign::basicAuthorization(k.public_id, secret);
+  if (k.kind == KeyKind::kJwt) o["authorization"] = "Bearer " + secret;
+  else if (k.credential_mode == CredentialMode::kSharedSecret)
+    o["authorization"] = sign::basicAuthorization(k.public_id, secret);
 }
 
 }  // namespace
@@ -112,10 +113,10 @@ Response listKeys(Ctx& c) {
   f.owner_id = q.get("owner_id");
   auto kind = q.oneOf("kind", {"simple", "advanced", "jwt"});
   if (!kind) return errorResponse(c, kind.error());
-  f.kind = *kind;
+  if (*kind) f.kind = parseKeyKind(**kind);  // one of the names oneOf allowed
   auto purpose = q.oneOf("purpose", {"builtin_plugin", "third_party"});
   if (!purpose) return errorResponse(c, purpose.error());
-  f.purpose = *purpose;
+  if (*purpose) f.purpose = parseKeyPurpose(**purpose);
   if (auto s = q.get("state")) {
     f.state = parseKeyState(*s);
     if (!f.state) {

@@ -72,7 +72,7 @@ void appendValidBody(std::string& out, const verify::CompiledKey& k) {
       out += "null";
     } else {
       out += "{\"type\":\"";
-      out += a.owner_kind;
+      out += toString(a.owner_kind);
       out += "\",\"id\":";
       appendJsonString(out, a.owner_id);
       out += '}';

@@ -48,18 +48,18 @@ boost::json::object renderKey(const ApiKey& k, UnixSeconds now) {
   o["description"] = k.description;
   if (k.group_id) o["group_id"] = *k.group_id;
   else o["group_id"] = nullptr;
-  o["kind"] = k.kind;
-  o["purpose"] = k.purpose;
-  if (!k.credential_mode.empty()) o["credential_mode"] = k.credential_mode;
-  if (k.credential_mode == "shared_secret") o["public_key"] = k.public_id;
-  if (k.credential_mode == "key_pair") {
+  o["kind"] = toString(k.kind);
+  o["purpose"] = toString(k.purpose);
+  if (k.credential_mode != CredentialMode::kNone) o["credential_mode"] = toString(k.credential_mode);
+  if (k.credential_mode == CredentialMode::kSharedSecret) o["public_key"] = k.public_id;
+  if (k.credential_mode == CredentialMode::kKeyPair) {
     // What a client puts in its signatures (keyid) and what it signs with (the algorithm);
     // the public key itself, so an administrator can compare it with the client's.
     o["keyid"] = k.public_id;
     o["algorithm"] = k.key_algorithm;
     o["public_key_pem"] = k.public_key_pem;
   }
-  if (k.kind == "jwt") o["token_id"] = k.public_id;  // the current token's jti
+  if (k.kind == KeyKind::kJwt) o["token_id"] = k.public_id;  // the current token's jti
   o["state"] = std::string(toString(k.stateAt(now)));
   o["enabled"] = k.enabled;
   o["start"] = k.start;

@@ -29,6 +29,22 @@ struct KeyGroup {
   std::string created_by = {};  // for level "mine"; "" for groups made before it was kept
 };
 
+// A key's kind: one secret (simple), a public id with a private part or a key pair
+// (advanced), or a signed JWT (jwt). API and store spell them "simple" | "advanced" | "jwt".
+enum class KeyKind { kSimple, kAdvanced, kJwt };
+// Veeam's "built-in plugin" or "third-party application" key: "builtin_plugin" | "third_party".
+enum class KeyPurpose { kBuiltinPlugin, kThirdParty };
+// How an advanced key proves itself: none for simple and JWT keys (""), a public id plus a
+// private secret sent together as HTTP Basic ("shared_secret"), or requests signed with the
+// client's key pair ("key_pair").
+enum class CredentialMode { kNone, kSharedSecret, kKeyPair };
+std::string_view toString(KeyKind k);
+std::string_view toString(KeyPurpose p);
+std::string_view toString(CredentialMode m);  // "" for kNone
+std::optional<KeyKind> parseKeyKind(std::string_view s);
+std::optional<KeyPurpose> parseKeyPurpose(std::string_view s);
+std::optional<CredentialMode> parseCredentialMode(std::string_view s);  // "" is kNone
+
 enum class KeyState { kActive, kDisabled, kExpired, kRevoked };
 std::string_view toString(KeyState s);
 std::optional<KeyState> parseKeyState(std::string_view s);
@@ -39,11 +55,11 @@ struct ApiKey {
   std::string name;  // unique per tenant, immutable
   std::string description;
   std::optional<std::string> group_id;
-  std::string kind = "simple";          // "simple" | "advanced"
-  std::string purpose = "third_party";  // "builtin_plugin" | "third_party" (Veeam), any kind
+  KeyKind kind = KeyKind::kSimple;
+  KeyPurpose purpose = KeyPurpose::kThirdParty;  // Veeam's distinction, for any kind
   // Advanced keys (Veeam "Advanced Key", ConnectWise API member keys): "shared_secret" for a
   // public identifier plus a private secret sent together as HTTP Basic; "" for simple keys.
-  std::string credential_mode;
+  CredentialMode credential_mode = CredentialMode::kNone;
   std::string public_id;  // advanced keys: the non-secret public key id, shown in lists and audit
   // Key-pair mode: the client's public key (SPKI PEM) and its algorithm ("ed25519" |
   // "ecdsa-p256-sha256"); public_id is its RFC 7638 thumbprint, the `keyid` of its signatures,
@@ -93,9 +109,9 @@ struct KeyFilter {
   std::optional<std::string> owner_id;
   // Level "mine": only keys created by or owned by this principal id.
   std::optional<std::string> mine_of;
-  std::optional<KeyState> state;       // none: every state except revoked
-  std::optional<std::string> kind;     // "simple" | "advanced"
-  std::optional<std::string> purpose;  // "builtin_plugin" | "third_party"
+  std::optional<KeyState> state;  // none: every state except revoked
+  std::optional<KeyKind> kind;
+  std::optional<KeyPurpose> purpose;
   PageRequest page;
 };
 

@@ -44,6 +44,44 @@ std::string_view toString(KeyState s) {
   return "unknown";
 }
 
+std::string_view toString(KeyKind k) {
+  switch (k) {
+    case KeyKind::kSimple: return "simple";
+    case KeyKind::kAdvanced: return "advanced";
+    case KeyKind::kJwt: return "jwt";
+  }
+  return "simple";
+}
+
+std::string_view toString(KeyPurpose p) { return p == KeyPurpose::kBuiltinPlugin ? "builtin_plugin" : "third_party"; }
+
+std::string_view toString(CredentialMode m) {
+  switch (m) {
+    case CredentialMode::kNone: return "";
+    case CredentialMode::kSharedSecret: return "shared_secret";
+    case CredentialMode::kKeyPair: return "key_pair";
+  }
+  return "";
+}
+
+std::optional<KeyKind> parseKeyKind(std::string_view s) {
+  for (auto k : {KeyKind::kSimple, KeyKind::kAdvanced, KeyKind::kJwt})
+    if (toString(k) == s) return k;
+  return std::nullopt;
+}
+
+std::optional<KeyPurpose> parseKeyPurpose(std::string_view s) {
+  for (auto p : {KeyPurpose::kBuiltinPlugin, KeyPurpose::kThirdParty})
+    if (toString(p) == s) return p;
+  return std::nullopt;
+}
+
+std::optional<CredentialMode> parseCredentialMode(std::string_view s) {
+  for (auto m : {CredentialMode::kNone, CredentialMode::kSharedSecret, CredentialMode::kKeyPair})
+    if (toString(m) == s) return m;
+  return std::nullopt;
+}
+
 std::optional<KeyState> parseKeyState(std::string_view s) {
   for (auto st : {KeyState::kActive, KeyState::kDisabled, KeyState::kExpired, KeyState::kRevoked})
     if (toString(st) == s) return st;

@@ -26,6 +26,7 @@
 #include "common/clock.h"
 #include "common/ip.h"
 #include "crypto/digest.h"
+#include "model/principal.h"
 #include "verify/key_text.h"
 #include "verify/permissions.h"
 
@@ -39,7 +40,8 @@ namespace keyward::verify {
 // and the role definitions. Shared by keys with the same roles and owner; replaced (never
 // mutated) when any of those change.
 struct KeyAccess {
-  std::string owner_kind;  // "user" | "service_user"; "" when the key has no owner
+  // kUser | kServiceUser when the key has an owner (owner_id not empty); not read otherwise.
+  PrincipalKind owner_kind = PrincipalKind::kServiceUser;
   std::string owner_id;
   bool owner_disabled = false;
   std::shared_ptr<const PermissionSet> permissions;  // the key's roles ∩ its owner's permissions

@@ -463,7 +463,7 @@ TEST(KeyAccess, IvantiKeyOnBehalfOfAUserInARoleActsWithinBoth) {
                                             OwnerRef{PrincipalKind::kUser, "usr_analyst"}),
                                       defs, &analyst);
   ASSERT_TRUE(c->access);
-  EXPECT_EQ(c->access->owner_kind, "user");
+  EXPECT_EQ(c->access->owner_kind, PrincipalKind::kUser);
   EXPECT_EQ(c->access->owner_id, "usr_analyst");
   const auto& p = *c->access->permissions;
   EXPECT_EQ(p.level("service_tickets", Action::kAdd), Level::kAll);
@@ -487,7 +487,7 @@ TEST(KeyAccess, ConnectWiseApiMemberKeyHasTheMembersRole) {
   const auto c = AccessIndex::compile(keyOf({role("Umbrella")}, OwnerRef{PrincipalKind::kServiceUser, "svc_umbrella"}),
                                       defs, &member);
   ASSERT_TRUE(c->access);
-  EXPECT_EQ(c->access->owner_kind, "service_user");
+  EXPECT_EQ(c->access->owner_kind, PrincipalKind::kServiceUser);
   const auto& p = *c->access->permissions;
   EXPECT_TRUE(p.covers(compiled({role("Umbrella")}, defs)));
   EXPECT_TRUE(compiled({role("Umbrella")}, defs).covers(p));

@@ -32,8 +32,8 @@ class AdvancedKeyTest : public CoreTest {
 TEST_F(AdvancedKeyTest, PublicAndPrivatePartsVerifyTogether) {
   Tenant t = makeTenant("acme");
   CreatedKey k = makeAdvanced(t.id, "psa-sync");
-  EXPECT_EQ(k.key.kind, "advanced");
-  EXPECT_EQ(k.key.credential_mode, "shared_secret");
+  EXPECT_EQ(k.key.kind, KeyKind::kAdvanced);
+  EXPECT_EQ(k.key.credential_mode, CredentialMode::kSharedSecret);
   ASSERT_TRUE(k.key.public_id.starts_with("pub_")) << k.key.public_id;
   const auto out = verifyPair(k.key.public_id, k.secret);
   EXPECT_EQ(out.code, Code::kValid);
@@ -118,8 +118,8 @@ TEST_F(AdvancedKeyTest, ListsFilterByKindAndPurposeAndPurposeCanBeEdited) {
   makeAdvanced(t.id, "third");
   auto names = [&](std::optional<std::string> kind, std::optional<std::string> purpose) {
     KeyFilter f;
-    f.kind = std::move(kind);
-    f.purpose = std::move(purpose);
+    if (kind) f.kind = parseKeyKind(*kind);
+    if (purpose) f.purpose = parseKeyPurpose(*purpose);
     std::vector<std::string> out;
     const auto page = keys_->list(root_, t.id, f);
     EXPECT_TRUE(page);

@@ -46,7 +46,7 @@ TEST_F(JwtKeyTest, CreatedTokenCarriesTheKeysClaimsAndVerifies) {
   CreateKeyInput in;
   in.roles = {RoleAssignment{std::string(kRoleGlobalViewer), false, {}}};
   CreatedKey k = makeJwtKey(t.id, "jwt-one", in);
-  EXPECT_EQ(k.key.kind, "jwt");
+  EXPECT_EQ(k.key.kind, KeyKind::kJwt);
   EXPECT_TRUE(k.key.public_id.starts_with("jti_"));
   EXPECT_EQ(k.key.digest, verify::handleFor("jti", k.key.public_id));
   EXPECT_EQ(k.key.expires_at, kT0 + kDefaultJwtExpiryDays * kDay);
@@ -182,7 +182,7 @@ TEST_F(JwtKeyTest, ExpiryRulesNeverExpiringTooLongAndEditsAreRefused) {
   expectError(keys_->update(root_, t.id, k.key.id, longer), ErrorKind::kInvalid, "JWT_EXPIRY_FIXED");
   // Refusals changed nothing: only the one key exists.
   KeyFilter f;
-  f.kind = "jwt";
+  f.kind = KeyKind::kJwt;
   EXPECT_EQ(store_->listKeys(t.id, f, clock_.now()).value().items.size(), 1u);
 }
 

@@ -41,7 +41,7 @@ TEST_F(KeyServiceTest, SecretUsesTheTenantPrefixAndOnlyItsDigestIsKept) {
   EXPECT_EQ(stored->start, crypto::keyStart(created.secret));
   EXPECT_LT(stored->start.size(), created.secret.size() / 4);
   EXPECT_EQ(stored->created_by, root_.principal.key_id);
-  EXPECT_EQ(stored->kind, "simple");
+  EXPECT_EQ(stored->kind, KeyKind::kSimple);
 }
 
 TEST_F(KeyServiceTest, NewKeyExpiresAfterTheTenantDefault) {

@@ -532,7 +532,8 @@ TEST_F(PrincipalsTest, IndexRebuiltAfterARestartGivesTheSameVerifyAnswers) {
       const verify::KeyPtr c = index.find(crypto::sha256(k.secret));
       EXPECT_TRUE(c) << k.key.name;
       if (c && c->access) {
-        a.owner = c->access->owner_kind + ":" + c->access->owner_id + (c->access->owner_disabled ? " (disabled)" : "");
+        a.owner = std::string(toString(c->access->owner_kind)) + ":" + c->access->owner_id +
+                  (c->access->owner_disabled ? " (disabled)" : "");
         a.roles_json = c->access->roles_json;
         a.permissions_json = c->access->permissions_json;
       }

@@ -341,7 +341,7 @@ TEST(PermissionIntersect, ResultNeverExceedsEitherSide) {
 std::shared_ptr<CompiledKey> keyWith(PermissionSet perms, std::string owner_id = {}) {
   auto k = compiled("key_1");
   auto a = std::make_shared<KeyAccess>();
-  a->owner_kind = owner_id.empty() ? "" : "service_user";
+  a->owner_kind = PrincipalKind::kServiceUser;
   a->owner_id = std::move(owner_id);
   a->permissions = std::make_shared<const PermissionSet>(std::move(perms));
   k->access = std::move(a);

@@ -60,7 +60,7 @@ Status insertKey(SqliteStore::Impl& impl, const ApiKey& k) {
       .bind(k.name)
       .bind(k.description)
       .bind(k.group_id)
-      .bind(k.kind)
+      .bind(toString(k.kind))
       .bindBlob(k.digest)
       .bind(k.start)
       .bind(k.enabled)
@@ -77,8 +77,8 @@ Status insertKey(SqliteStore::Impl& impl, const ApiKey& k) {
       .bind(ownerKindText(k))
       .bind(ownerIdText(k))
       .bind(k.not_before)
-      .bind(k.purpose)
-      .bind(k.credential_mode);
+      .bind(toString(k.purpose))
+      .bind(toString(k.credential_mode));
   if (k.public_id.empty()) s.bindNull();
   else s.bind(k.public_id);
   s.bind(k.public_key_pem).bind(k.key_algorithm);
@@ -133,7 +133,12 @@ Result<Page<ApiKey>> SqliteStore::listKeys(std::string_view tenant_id, const Key
   if (filter.group_id) s.bind(*filter.group_id);
   else s.bindNull();
   // Parameters absent from the statement are bound anyway: SQLite ignores them (SQLITE_RANGE).
-  s.bind(now).bind(limit + 1).bind(filter.owner_id).bind(filter.mine_of).bind(filter.kind).bind(filter.purpose);
+  s.bind(now)
+      .bind(limit + 1)
+      .bind(filter.owner_id)
+      .bind(filter.mine_of)
+      .bind(filter.kind ? std::optional<std::string_view>(toString(*filter.kind)) : std::nullopt)
+      .bind(filter.purpose ? std::optional<std::string_view>(toString(*filter.purpose)) : std::nullopt);
   auto rows = query<ApiKey>(*impl_, s, readKey);
   if (!rows) return std::unexpected(rows.error());
   return finishPage(std::move(*rows), limit);
@@ -157,7 +162,7 @@ Status SqliteStore::updateKey(const ApiKey& k, const AuditEvent& ev) {
         .bind(ownerIdText(k))
         .bind(k.updated_at)
         .bind(k.not_before)
-        .bind(k.purpose)
+        .bind(toString(k.purpose))
         .bind(k.tenant_id)
         .bind(k.id);
     if (auto st = run(*impl_, s, "update key"); !st) return st;

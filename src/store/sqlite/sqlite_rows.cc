@@ -48,7 +48,8 @@ ApiKey readKey(const Stmt& s) {
   k.name = s.text(2);
   k.description = s.text(3);
   k.group_id = s.optText(4);
-  k.kind = s.text(5);
+  // The columns hold only names toString wrote (and the migrations' defaults).
+  k.kind = parseKeyKind(s.text(5)).value_or(KeyKind::kSimple);
   s.blob(6, k.digest);
   k.start = s.text(7);
   k.enabled = s.i64(8) != 0;
@@ -68,8 +69,8 @@ ApiKey readKey(const Stmt& s) {
   k.previous_start = s.text(23);
   k.previous_expires_at = s.i64(24);
   k.rotated_at = s.optI64(25);
-  k.purpose = s.text(26);
-  k.credential_mode = s.text(27);
+  k.purpose = parseKeyPurpose(s.text(26)).value_or(KeyPurpose::kThirdParty);
+  k.credential_mode = parseCredentialMode(s.text(27)).value_or(CredentialMode::kNone);
   k.public_id = s.optText(28).value_or("");
   k.public_key_pem = s.text(29);
   k.key_algorithm = s.text(30);
@@ -95,7 +96,7 @@ ApiKey readIndexKey(const Stmt& s) {
   k.not_before = s.optI64(14);
   k.previous_digest = readPreviousDigest(s, 15);
   k.previous_expires_at = s.i64(16);
-  k.credential_mode = s.text(17);
+  k.credential_mode = parseCredentialMode(s.text(17)).value_or(CredentialMode::kNone);
   k.public_id = s.optText(18).value_or("");
   k.public_key_pem = s.text(19);
   k.previous_public_key_pem = s.text(20);
