@@ -1,7 +1,8 @@
 // test_stack.h — the service graph of `keyward serve` (app/wiring.h) over a real store in a
 // temporary directory, for fixtures: the store opened by its URL through app/store_url.h,
-// bootstrapped, and wired by the same function the server calls. The backend is a value
-// (TestBackend), so a fixture runs on whichever backend it is given.
+// bootstrapped, and wired by the same function the server calls. The backend is a parameter
+// (a TestBackend of common/test_backend.h): the core and HTTP fixtures pass their test's, and
+// their suites run over every backend of testBackends().
 // Thread safety: build on the test's thread. Ownership: TestStack owns the store and the
 // services (destroyed services first); the directory and clock must outlive it.
 #pragma once
@@ -17,24 +18,11 @@
 #include "app/store_url.h"
 #include "app/wiring.h"
 #include "common/clock.h"
+#include "common/test_backend.h"
 #include "core/bootstrap.h"
 #include "sign/signing_keys.h"
 
 namespace keyward::testing_support {
-
-// A store backend the suites run on: its name (for test names) and the store URL of a fresh
-// database in a directory.
-struct TestBackend {
-  std::string name;
-  std::string (*url)(const std::filesystem::path& dir);
-};
-
-inline TestBackend sqliteBackend() {
-  return {"sqlite", [](const std::filesystem::path& dir) { return "sqlite:" + (dir / "keyward.db").string(); }};
-}
-
-// Every backend this build can test (PostgreSQL joins when its harness is available).
-inline std::vector<TestBackend> testBackends() { return {sqliteBackend()}; }
 
 struct TestStack {
   std::unique_ptr<Store> store;
@@ -50,15 +38,14 @@ struct TestStack {
 }
 
 // A second, independent connection to the database a stack in `dir` uses (a "restart").
-inline Result<std::unique_ptr<Store>> openStoreAgain(const std::filesystem::path& dir,
-                                                     const TestBackend& backend = sqliteBackend()) {
+inline Result<std::unique_ptr<Store>> openStoreAgain(const std::filesystem::path& dir, const TestBackend& backend) {
   auto url = app::parseStoreUrl(backend.url(dir));
   if (!url) return std::unexpected(url.error());
   return app::openStore(*url);
 }
 
-inline TestStack makeTestStack(const std::filesystem::path& dir, const Clock& clock,
-                               const TestBackend& backend = sqliteBackend(), app::WiringOptions options = {},
+inline TestStack makeTestStack(const std::filesystem::path& dir, const Clock& clock, const TestBackend& backend,
+                               app::WiringOptions options = {},
                                std::vector<std::uint8_t> webhook_key = std::vector<std::uint8_t>(32, 9)) {
   TestStack stack;
   auto url = app::parseStoreUrl(backend.url(dir));

@@ -28,8 +28,9 @@ class AdvancedKeyTest : public CoreTest {
     return verifier_.verify(req);
   }
 };
+KEYWARD_ON_EVERY_BACKEND(AdvancedKeyTest);
 
-TEST_F(AdvancedKeyTest, PublicAndPrivatePartsVerifyTogether) {
+TEST_P(AdvancedKeyTest, PublicAndPrivatePartsVerifyTogether) {
   Tenant t = makeTenant("acme");
   CreatedKey k = makeAdvanced(t.id, "psa-sync");
   EXPECT_EQ(k.key.kind, KeyKind::kAdvanced);
@@ -45,7 +46,7 @@ TEST_F(AdvancedKeyTest, PublicAndPrivatePartsVerifyTogether) {
   EXPECT_EQ(stored->digest, crypto::sha256(k.secret));
 }
 
-TEST_F(AdvancedKeyTest, PrivatePartAloneOrWithAnotherPublicKeyIsNotACredential) {
+TEST_P(AdvancedKeyTest, PrivatePartAloneOrWithAnotherPublicKeyIsNotACredential) {
   Tenant t = makeTenant("acme");
   CreatedKey a = makeAdvanced(t.id, "a");
   CreatedKey b = makeAdvanced(t.id, "b");
@@ -56,7 +57,7 @@ TEST_F(AdvancedKeyTest, PrivatePartAloneOrWithAnotherPublicKeyIsNotACredential) 
   EXPECT_EQ(verifyPair("", a.secret).code, Code::kNotFound);
 }
 
-TEST_F(AdvancedKeyTest, ASimpleKeyPresentedAsABasicCredentialIsNotFound) {
+TEST_P(AdvancedKeyTest, ASimpleKeyPresentedAsABasicCredentialIsNotFound) {
   Tenant t = makeTenant("acme");
   CreatedKey simple = makeKey(t.id, "simple");
   EXPECT_TRUE(simple.key.public_id.empty());
@@ -64,7 +65,7 @@ TEST_F(AdvancedKeyTest, ASimpleKeyPresentedAsABasicCredentialIsNotFound) {
   EXPECT_EQ(verify(simple.secret).code, Code::kValid);
 }
 
-TEST_F(AdvancedKeyTest, StatesApplyToAdvancedKeysLikeToSimpleOnes) {
+TEST_P(AdvancedKeyTest, StatesApplyToAdvancedKeysLikeToSimpleOnes) {
   Tenant t = makeTenant("acme");
   CreatedKey k = makeAdvanced(t.id, "psa-sync");
   UpdateKeyInput off;
@@ -75,7 +76,7 @@ TEST_F(AdvancedKeyTest, StatesApplyToAdvancedKeysLikeToSimpleOnes) {
   EXPECT_EQ(verifyPair(k.key.public_id, k.secret).code, Code::kRevoked);
 }
 
-TEST_F(AdvancedKeyTest, RotationKeepsThePublicKeyAndReplacesThePrivateOne) {
+TEST_P(AdvancedKeyTest, RotationKeepsThePublicKeyAndReplacesThePrivateOne) {
   Tenant t = makeTenant("acme");
   CreatedKey k = makeAdvanced(t.id, "psa-sync");
   RotateKeyInput in;
@@ -91,7 +92,7 @@ TEST_F(AdvancedKeyTest, RotationKeepsThePublicKeyAndReplacesThePrivateOne) {
   EXPECT_EQ(verify(rotated->secret).code, Code::kNotFound);  // still needs its public part
 }
 
-TEST_F(AdvancedKeyTest, KindModeAndPurposeAreValidated) {
+TEST_P(AdvancedKeyTest, KindModeAndPurposeAreValidated) {
   Tenant t = makeTenant("acme");
   auto attempt = [&](std::string kind, std::string mode, std::string purpose) {
     CreateKeyInput in;
@@ -111,7 +112,7 @@ TEST_F(AdvancedKeyTest, KindModeAndPurposeAreValidated) {
   EXPECT_TRUE(auditOf(t.id, "key.create").empty());
 }
 
-TEST_F(AdvancedKeyTest, ListsFilterByKindAndPurposeAndPurposeCanBeEdited) {
+TEST_P(AdvancedKeyTest, ListsFilterByKindAndPurposeAndPurposeCanBeEdited) {
   Tenant t = makeTenant("acme");
   makeKey(t.id, "simple-third");
   CreatedKey plugin = makeAdvanced(t.id, "plugin", "builtin_plugin");
@@ -136,7 +137,7 @@ TEST_F(AdvancedKeyTest, ListsFilterByKindAndPurposeAndPurposeCanBeEdited) {
   EXPECT_TRUE(names(std::nullopt, "builtin_plugin").empty());
 }
 
-TEST_F(AdvancedKeyTest, CreationIsAuditedWithThePublicKeyButNoSecret) {
+TEST_P(AdvancedKeyTest, CreationIsAuditedWithThePublicKeyButNoSecret) {
   Tenant t = makeTenant("acme");
   CreatedKey k = makeAdvanced(t.id, "psa-sync");
   auto events = auditOf(t.id, "key.create");

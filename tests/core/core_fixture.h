@@ -1,6 +1,8 @@
 // core_fixture.h — the server's whole service stack (app/wiring.h, through
 // common/test_stack.h) on a store in a temporary directory, with a manual clock, the verify
-// index and a bootstrapped system administrator.
+// index and a bootstrapped system administrator. The store backend is the test's parameter:
+// every suite over CoreTest is value-parameterised (TEST_P) and instantiated over every
+// backend with KEYWARD_ON_EVERY_BACKEND (common/test_backend.h).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -37,7 +39,7 @@ void expectError(const R& r, ErrorKind kind, std::string_view code) {
   EXPECT_EQ(r.error().code, code) << r.error().message;
 }
 
-class CoreTest : public ::testing::Test {
+class CoreTest : public testing_support::BackendTest {
  protected:
   void SetUp() override {
     root_secret_ = stack_.admin_secret;
@@ -95,8 +97,8 @@ class CoreTest : public ::testing::Test {
   const testing_support::TempDir tmp_{"keyward-core"};
   const std::filesystem::path dir_ = tmp_.path();
   ManualClock clock_{kT0};
-  // The server's service graph (app/wiring.h) over a bootstrapped store.
-  testing_support::TestStack stack_ = testing_support::makeTestStack(dir_, clock_);
+  // The server's service graph (app/wiring.h) over a bootstrapped store of the test's backend.
+  testing_support::TestStack stack_ = testing_support::makeTestStack(dir_, clock_, backend());
   app::Services& services_ = *stack_.services;
   verify::KeyIndex& index_ = services_.index;
   verify::Verifier& verifier_ = services_.verifier;

@@ -40,8 +40,9 @@ class JwtKeyTest : public CoreTest {
   JwtService* const jwt_ = &services_.jwt;
   const sign::MasterKey* const master_ = &services_.master_key;
 };
+KEYWARD_ON_EVERY_BACKEND(JwtKeyTest);
 
-TEST_F(JwtKeyTest, CreatedTokenCarriesTheKeysClaimsAndVerifies) {
+TEST_P(JwtKeyTest, CreatedTokenCarriesTheKeysClaimsAndVerifies) {
   Tenant t = makeTenant("acme");
   CreateKeyInput in;
   in.roles = {RoleAssignment{std::string(kRoleGlobalViewer), false, {}}};
@@ -71,7 +72,7 @@ TEST_F(JwtKeyTest, CreatedTokenCarriesTheKeysClaimsAndVerifies) {
   EXPECT_EQ(store_->listSigningKeys(t.id).value().size(), 1u);
 }
 
-TEST_F(JwtKeyTest, RevocationAndDisablingTakeEffectAtOnceThoughTheSignatureStillHolds) {
+TEST_P(JwtKeyTest, RevocationAndDisablingTakeEffectAtOnceThoughTheSignatureStillHolds) {
   Tenant t = makeTenant("acme");
   CreatedKey a = makeJwtKey(t.id, "a");
   CreatedKey b = makeJwtKey(t.id, "b");
@@ -84,7 +85,7 @@ TEST_F(JwtKeyTest, RevocationAndDisablingTakeEffectAtOnceThoughTheSignatureStill
   EXPECT_EQ(verifyJwt(b.secret).code, Code::kDisabled);
 }
 
-TEST_F(JwtKeyTest, RotationIssuesANewTokenAndTheOldOneVerifiesAsRotatingDuringTheGrace) {
+TEST_P(JwtKeyTest, RotationIssuesANewTokenAndTheOldOneVerifiesAsRotatingDuringTheGrace) {
   Tenant t = makeTenant("acme");
   CreatedKey old = makeJwtKey(t.id, "deploy");
   clock_.advance(10);
@@ -115,7 +116,7 @@ TEST_F(JwtKeyTest, RotationIssuesANewTokenAndTheOldOneVerifiesAsRotatingDuringTh
   EXPECT_EQ(got->public_id, rotated->key.public_id);
 }
 
-TEST_F(JwtKeyTest, SigningKeyRotationKeepsOldTokensValidWhileTheirKeyIsPublished) {
+TEST_P(JwtKeyTest, SigningKeyRotationKeepsOldTokensValidWhileTheirKeyIsPublished) {
   Tenant t = makeTenant("acme");
   CreatedKey before = makeJwtKey(t.id, "before");
   clock_.advance(60);
@@ -150,7 +151,7 @@ TEST_F(JwtKeyTest, SigningKeyRotationKeepsOldTokensValidWhileTheirKeyIsPublished
   EXPECT_NE(jwks->find(v_after->kid), std::string::npos);
 }
 
-TEST_F(JwtKeyTest, SigningKeysReloadFromTheStoreAfterARestart) {
+TEST_P(JwtKeyTest, SigningKeysReloadFromTheStoreAfterARestart) {
   Tenant t = makeTenant("acme");
   CreatedKey k = makeJwtKey(t.id, "k");
   JwtService fresh(*store_, clock_, *audit_, *master_, JwtSettings{});
@@ -159,7 +160,7 @@ TEST_F(JwtKeyTest, SigningKeysReloadFromTheStoreAfterARestart) {
   EXPECT_TRUE(fresh.validate(k.secret));
 }
 
-TEST_F(JwtKeyTest, ExpiryRulesNeverExpiringTooLongAndEditsAreRefused) {
+TEST_P(JwtKeyTest, ExpiryRulesNeverExpiringTooLongAndEditsAreRefused) {
   Tenant t = makeTenant("acme");
   CreateKeyInput never;
   never.kind = "jwt";
@@ -186,7 +187,7 @@ TEST_F(JwtKeyTest, ExpiryRulesNeverExpiringTooLongAndEditsAreRefused) {
   EXPECT_EQ(store_->listKeys(t.id, f, clock_.now()).value().items.size(), 1u);
 }
 
-TEST_F(JwtKeyTest, EdDsaSigningKeysWhenConfigured) {
+TEST_P(JwtKeyTest, EdDsaSigningKeysWhenConfigured) {
   JwtSettings settings;
   settings.algorithm = sign::KeyAlgorithm::kEd25519;
   settings.audience = "https://api.example.com";
@@ -208,7 +209,7 @@ TEST_F(JwtKeyTest, EdDsaSigningKeysWhenConfigured) {
   EXPECT_FALSE(other);
 }
 
-TEST_F(JwtKeyTest, WithoutAJwtServiceTheKindIsUnavailable) {
+TEST_P(JwtKeyTest, WithoutAJwtServiceTheKindIsUnavailable) {
   Tenant t = makeTenant("acme");
   KeyService plain(*store_, clock_, *audit_, *access_, index_);
   CreateKeyInput in;
@@ -217,7 +218,7 @@ TEST_F(JwtKeyTest, WithoutAJwtServiceTheKindIsUnavailable) {
   expectError(plain.create(root_, t.id, in), ErrorKind::kUnavailable, "JWT_UNAVAILABLE");
 }
 
-TEST_F(JwtKeyTest, AnotherTenantsTokenOrAForgedTenantClaimDoesNotValidate) {
+TEST_P(JwtKeyTest, AnotherTenantsTokenOrAForgedTenantClaimDoesNotValidate) {
   Tenant a = makeTenant("acme");
   Tenant b = makeTenant("globex");
   CreatedKey ka = makeJwtKey(a.id, "ka");
@@ -236,7 +237,12 @@ TEST_F(JwtKeyTest, AnotherTenantsTokenOrAForgedTenantClaimDoesNotValidate) {
   EXPECT_EQ(v.error().code, sign::jwterr::kUnknownKey);
 }
 
-TEST_F(JwtKeyTest, PrivateSigningKeyIsSealedNotStoredInClear) {
+// SQLite only: this test reads the bytes of the database file and its WAL.
+class JwtKeySqliteFileTest : public JwtKeyTest {};
+INSTANTIATE_TEST_SUITE_P(Backends, JwtKeySqliteFileTest, ::testing::Values(testing_support::sqliteBackend()),
+                         testing_support::backendName);
+
+TEST_P(JwtKeySqliteFileTest, PrivateSigningKeyIsSealedNotStoredInClear) {
   Tenant t = makeTenant("acme");
   makeJwtKey(t.id, "k");
   auto records = store_->listSigningKeys(t.id).value();

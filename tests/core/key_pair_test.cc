@@ -54,8 +54,9 @@ class KeyPairTest : public CoreTest {
 
   verify::SignedRequestVerifier signed_{index_, verifier_, clock_};
 };
+KEYWARD_ON_EVERY_BACKEND(KeyPairTest);
 
-TEST_F(KeyPairTest, GeneratedPairSignsRequestsThatVerify) {
+TEST_P(KeyPairTest, GeneratedPairSignsRequestsThatVerify) {
   Tenant t = makeTenant("acme");
   CreatedKey k = makePairKey(t.id, "signer");
   ASSERT_TRUE(k.secret.starts_with("-----BEGIN PRIVATE KEY-----")) << "the private key is returned once, PKCS#8";
@@ -74,7 +75,7 @@ TEST_F(KeyPairTest, GeneratedPairSignsRequestsThatVerify) {
   EXPECT_EQ(out.outcome.key->id, k.key.id);
 }
 
-TEST_F(KeyPairTest, SuppliedPublicKeyAsJwkOrPemVerifiesAndThePrivateKeyNeverReachesKeyward) {
+TEST_P(KeyPairTest, SuppliedPublicKeyAsJwkOrPemVerifiesAndThePrivateKeyNeverReachesKeyward) {
   Tenant t = makeTenant("acme");
   auto client = sign::AsymmetricKey::generate(sign::KeyAlgorithm::kEcdsaP256Sha256);
   ASSERT_TRUE(client);
@@ -93,7 +94,7 @@ TEST_F(KeyPairTest, SuppliedPublicKeyAsJwkOrPemVerifiesAndThePrivateKeyNeverReac
   EXPECT_EQ(check(signedPost(*other, p.key.public_id)).outcome.code, Code::kValid);
 }
 
-TEST_F(KeyPairTest, TamperingReplayAndStaleSignaturesFail) {
+TEST_P(KeyPairTest, TamperingReplayAndStaleSignaturesFail) {
   Tenant t = makeTenant("acme");
   CreatedKey k = makePairKey(t.id, "signer");
   auto priv = sign::AsymmetricKey::fromPrivatePem(k.secret).value();
@@ -124,7 +125,7 @@ TEST_F(KeyPairTest, TamperingReplayAndStaleSignaturesFail) {
   EXPECT_EQ(stale.reason, "SIGNATURE_EXPIRED");
 }
 
-TEST_F(KeyPairTest, AnotherKeysSignatureOrAnUnknownKeyidFails) {
+TEST_P(KeyPairTest, AnotherKeysSignatureOrAnUnknownKeyidFails) {
   Tenant t = makeTenant("acme");
   CreatedKey k = makePairKey(t.id, "signer");
   auto stranger = sign::AsymmetricKey::generate(sign::KeyAlgorithm::kEd25519).value();
@@ -132,7 +133,7 @@ TEST_F(KeyPairTest, AnotherKeysSignatureOrAnUnknownKeyidFails) {
   EXPECT_EQ(check(signedPost(stranger, stranger.thumbprint().value())).outcome.code, Code::kNotFound);
 }
 
-TEST_F(KeyPairTest, StateTenantAndRevocationApplyAfterTheSignature) {
+TEST_P(KeyPairTest, StateTenantAndRevocationApplyAfterTheSignature) {
   Tenant t = makeTenant("acme");
   Tenant other = makeTenant("other");
   CreatedKey k = makePairKey(t.id, "signer");
@@ -146,7 +147,7 @@ TEST_F(KeyPairTest, StateTenantAndRevocationApplyAfterTheSignature) {
   EXPECT_EQ(check(signedPost(priv, k.key.public_id, "3")).outcome.code, Code::kRevoked);
 }
 
-TEST_F(KeyPairTest, RotationIssuesANewPairAndTheOldOneSignsDuringTheGrace) {
+TEST_P(KeyPairTest, RotationIssuesANewPairAndTheOldOneSignsDuringTheGrace) {
   Tenant t = makeTenant("acme");
   CreatedKey k = makePairKey(t.id, "signer");
   auto old_priv = sign::AsymmetricKey::fromPrivatePem(k.secret).value();
@@ -173,7 +174,7 @@ TEST_F(KeyPairTest, RotationIssuesANewPairAndTheOldOneSignsDuringTheGrace) {
             Code::kValid);
 }
 
-TEST_F(KeyPairTest, BadOrDuplicatePublicKeysAreRefused) {
+TEST_P(KeyPairTest, BadOrDuplicatePublicKeysAreRefused) {
   Tenant t = makeTenant("acme");
   auto attempt = [&](std::string name, KeyPairInput pair) {
     CreateKeyInput in;

@@ -27,8 +27,9 @@ class KeyRotationTest : public CoreTest {
     return r.value_or(CreatedKey{});
   }
 };
+KEYWARD_ON_EVERY_BACKEND(KeyRotationTest);
 
-TEST_F(KeyRotationTest, BothSecretsVerifyDuringTheGracePeriodAndTheReplyNamesTheOldOne) {
+TEST_P(KeyRotationTest, BothSecretsVerifyDuringTheGracePeriodAndTheReplyNamesTheOldOne) {
   Tenant t = makeTenant("acme");
   CreatedKey old = makeKey(t.id, "deploy");
   CreatedKey rotated = rotate(t.id, old.key.id, 3600);
@@ -57,7 +58,7 @@ TEST_F(KeyRotationTest, BothSecretsVerifyDuringTheGracePeriodAndTheReplyNamesThe
   EXPECT_EQ(got->rotated_at, kT0);
 }
 
-TEST_F(KeyRotationTest, OldSecretStopsWhenTheGracePeriodEndsToTheSecond) {
+TEST_P(KeyRotationTest, OldSecretStopsWhenTheGracePeriodEndsToTheSecond) {
   Tenant t = makeTenant("acme");
   CreatedKey old = makeKey(t.id, "deploy");
   CreatedKey rotated = rotate(t.id, old.key.id, 600);
@@ -69,7 +70,7 @@ TEST_F(KeyRotationTest, OldSecretStopsWhenTheGracePeriodEndsToTheSecond) {
   EXPECT_FALSE(keys_->get(root_, t.id, old.key.id)->rotatingAt(clock_.now()));
 }
 
-TEST_F(KeyRotationTest, ZeroGraceCutsTheOldSecretAtOnce) {
+TEST_P(KeyRotationTest, ZeroGraceCutsTheOldSecretAtOnce) {
   Tenant t = makeTenant("acme");
   CreatedKey old = makeKey(t.id, "deploy");
   CreatedKey rotated = rotate(t.id, old.key.id, 0);
@@ -77,7 +78,7 @@ TEST_F(KeyRotationTest, ZeroGraceCutsTheOldSecretAtOnce) {
   EXPECT_EQ(verify(rotated.secret).code, Code::kValid);
 }
 
-TEST_F(KeyRotationTest, GraceNeverOutlivesTheOldExpiry) {
+TEST_P(KeyRotationTest, GraceNeverOutlivesTheOldExpiry) {
   Tenant t = makeTenant("acme");
   CreateKeyInput in;
   in.expiry.in_days = 1;
@@ -90,7 +91,7 @@ TEST_F(KeyRotationTest, GraceNeverOutlivesTheOldExpiry) {
   EXPECT_EQ(verify(old.secret).code, Code::kRotated);
 }
 
-TEST_F(KeyRotationTest, RotationKeepsTheRecordAndGivesAFreshDefaultLifetime) {
+TEST_P(KeyRotationTest, RotationKeepsTheRecordAndGivesAFreshDefaultLifetime) {
   TenantSettings s;
   s.default_expiry_days = 30;
   Tenant t = makeTenant("acme", s);
@@ -120,7 +121,7 @@ TEST_F(KeyRotationTest, RotationKeepsTheRecordAndGivesAFreshDefaultLifetime) {
   EXPECT_EQ(verifier_.verify({rotated.secret, t.id, parseIp("192.0.2.1").value()}).code, Code::kIpNotAllowed);
 }
 
-TEST_F(KeyRotationTest, RotationTakesAnExplicitExpiryAndKeepsNeverExpiring) {
+TEST_P(KeyRotationTest, RotationTakesAnExplicitExpiryAndKeepsNeverExpiring) {
   Tenant t = makeTenant("acme");
   CreatedKey a = makeKey(t.id, "a");
   ExpiryInput e;
@@ -132,7 +133,7 @@ TEST_F(KeyRotationTest, RotationTakesAnExplicitExpiryAndKeepsNeverExpiring) {
   EXPECT_EQ(rotate(t.id, b.key.id, 60).key.expires_at, kNever);
 }
 
-TEST_F(KeyRotationTest, RotatingAgainDuringTheOverlapEndsTheOldestSecret) {
+TEST_P(KeyRotationTest, RotatingAgainDuringTheOverlapEndsTheOldestSecret) {
   Tenant t = makeTenant("acme");
   CreatedKey first = makeKey(t.id, "deploy");
   CreatedKey second = rotate(t.id, first.key.id, 3600);
@@ -144,7 +145,7 @@ TEST_F(KeyRotationTest, RotatingAgainDuringTheOverlapEndsTheOldestSecret) {
   EXPECT_EQ(verify(third.secret).code, Code::kValid);
 }
 
-TEST_F(KeyRotationTest, ExpiredAndRevokedKeysCannotBeRotated) {
+TEST_P(KeyRotationTest, ExpiredAndRevokedKeysCannotBeRotated) {
   Tenant t = makeTenant("acme");
   CreateKeyInput in;
   in.expiry.in_days = 1;
@@ -159,7 +160,7 @@ TEST_F(KeyRotationTest, ExpiredAndRevokedKeysCannotBeRotated) {
   EXPECT_TRUE(auditOf(t.id, "key.rotate").empty());
 }
 
-TEST_F(KeyRotationTest, DisabledKeyRotatesAndStaysDisabled) {
+TEST_P(KeyRotationTest, DisabledKeyRotatesAndStaysDisabled) {
   Tenant t = makeTenant("acme");
   CreatedKey k = makeKey(t.id, "deploy");
   UpdateKeyInput off;
@@ -170,7 +171,7 @@ TEST_F(KeyRotationTest, DisabledKeyRotatesAndStaysDisabled) {
   EXPECT_EQ(verify(k.secret).code, Code::kDisabled);
 }
 
-TEST_F(KeyRotationTest, EditsDuringTheOverlapReachBothSecrets) {
+TEST_P(KeyRotationTest, EditsDuringTheOverlapReachBothSecrets) {
   Tenant t = makeTenant("acme");
   CreatedKey old = makeKey(t.id, "deploy");
   CreatedKey rotated = rotate(t.id, old.key.id, 3600);
@@ -179,7 +180,7 @@ TEST_F(KeyRotationTest, EditsDuringTheOverlapReachBothSecrets) {
   EXPECT_EQ(verify(rotated.secret).code, Code::kRevoked);
 }
 
-TEST_F(KeyRotationTest, GraceOutsideItsRangeIsRefusedAndChangesNothing) {
+TEST_P(KeyRotationTest, GraceOutsideItsRangeIsRefusedAndChangesNothing) {
   Tenant t = makeTenant("acme");
   CreatedKey k = makeKey(t.id, "deploy");
   RotateKeyInput in;
@@ -191,7 +192,7 @@ TEST_F(KeyRotationTest, GraceOutsideItsRangeIsRefusedAndChangesNothing) {
   EXPECT_FALSE(keys_->get(root_, t.id, k.key.id)->rotated_at);
 }
 
-TEST_F(KeyRotationTest, ExpiryBeyondTheTenantMaximumIsRefusedOnRotation) {
+TEST_P(KeyRotationTest, ExpiryBeyondTheTenantMaximumIsRefusedOnRotation) {
   TenantSettings s;
   s.default_expiry_days = 30;
   s.max_expiry_days = 60;
@@ -202,7 +203,7 @@ TEST_F(KeyRotationTest, ExpiryBeyondTheTenantMaximumIsRefusedOnRotation) {
   expectError(keys_->rotate(root_, t.id, k.key.id, in), ErrorKind::kInvalid, "EXPIRY_EXCEEDS_POLICY");
 }
 
-TEST_F(KeyRotationTest, RotationIsAuditedWithoutEitherSecret) {
+TEST_P(KeyRotationTest, RotationIsAuditedWithoutEitherSecret) {
   Tenant t = makeTenant("acme");
   CreatedKey old = makeKey(t.id, "deploy");
   CreatedKey rotated = rotate(t.id, old.key.id, 120);
@@ -218,7 +219,7 @@ TEST_F(KeyRotationTest, RotationIsAuditedWithoutEitherSecret) {
   }
 }
 
-TEST_F(KeyRotationTest, ARestartedIndexKnowsBothSecrets) {
+TEST_P(KeyRotationTest, ARestartedIndexKnowsBothSecrets) {
   Tenant t = makeTenant("acme");
   CreatedKey old = makeKey(t.id, "deploy");
   CreatedKey rotated = rotate(t.id, old.key.id, 600);
@@ -234,7 +235,7 @@ TEST_F(KeyRotationTest, ARestartedIndexKnowsBothSecrets) {
   EXPECT_EQ(v.verify({old.secret, std::nullopt, std::nullopt}).code, Code::kRotated);
 }
 
-TEST_F(KeyRotationTest, ACredentialThatMayNotEditKeysCannotRotate) {
+TEST_P(KeyRotationTest, ACredentialThatMayNotEditKeysCannotRotate) {
   Tenant t = makeTenant("acme");
   CreatedKey other = makeKey(t.id, "other");
   Actor viewer = makeAdmin(t.id, std::string(kRoleGlobalViewer));
@@ -244,7 +245,7 @@ TEST_F(KeyRotationTest, ACredentialThatMayNotEditKeysCannotRotate) {
 
 // --- not_before ---------------------------------------------------------------------------
 
-TEST_F(KeyRotationTest, KeyVerifiesOnlyFromItsStartOfValidity) {
+TEST_P(KeyRotationTest, KeyVerifiesOnlyFromItsStartOfValidity) {
   Tenant t = makeTenant("acme");
   CreateKeyInput in;
   in.not_before = kT0 + 3600;
@@ -257,7 +258,7 @@ TEST_F(KeyRotationTest, KeyVerifiesOnlyFromItsStartOfValidity) {
   EXPECT_EQ(keys_->get(root_, t.id, k.key.id)->not_before, kT0 + 3600);
 }
 
-TEST_F(KeyRotationTest, StartOfValidityAfterTheExpiryIsRefused) {
+TEST_P(KeyRotationTest, StartOfValidityAfterTheExpiryIsRefused) {
   Tenant t = makeTenant("acme");
   CreateKeyInput in;
   in.name = "never-valid";
@@ -269,7 +270,7 @@ TEST_F(KeyRotationTest, StartOfValidityAfterTheExpiryIsRefused) {
   EXPECT_TRUE(auditOf(t.id, "key.create").empty());
 }
 
-TEST_F(KeyRotationTest, StartOfValidityCanBeSetAndRemovedByAnEdit) {
+TEST_P(KeyRotationTest, StartOfValidityCanBeSetAndRemovedByAnEdit) {
   Tenant t = makeTenant("acme");
   CreatedKey k = makeKey(t.id, "deploy");
   UpdateKeyInput later;
@@ -287,7 +288,7 @@ TEST_F(KeyRotationTest, StartOfValidityCanBeSetAndRemovedByAnEdit) {
   expectError(keys_->update(root_, t.id, k.key.id, past_expiry), ErrorKind::kInvalid, "INVALID_FIELD");
 }
 
-TEST_F(KeyRotationTest, ExpiryEditIsAuditedWithBothEnds) {
+TEST_P(KeyRotationTest, ExpiryEditIsAuditedWithBothEnds) {
   Tenant t = makeTenant("acme");
   CreateKeyInput in;
   in.expiry.in_days = 30;

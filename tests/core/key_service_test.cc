@@ -16,9 +16,10 @@ using core_testing::kDay;
 using core_testing::kT0;
 using verify::Code;
 
-using KeyServiceTest = CoreTest;
+class KeyServiceTest : public CoreTest {};
+KEYWARD_ON_EVERY_BACKEND(KeyServiceTest);
 
-TEST_F(KeyServiceTest, NewKeyVerifiesImmediately) {
+TEST_P(KeyServiceTest, NewKeyVerifiesImmediately) {
   Tenant t = makeTenant("acme");
   CreatedKey created = makeKey(t.id, "deploy");
   EXPECT_TRUE(crypto::isWellFormedKey(created.secret));
@@ -29,7 +30,7 @@ TEST_F(KeyServiceTest, NewKeyVerifiesImmediately) {
   EXPECT_EQ(out.key->tenant_id, t.id);
 }
 
-TEST_F(KeyServiceTest, SecretUsesTheTenantPrefixAndOnlyItsDigestIsKept) {
+TEST_P(KeyServiceTest, SecretUsesTheTenantPrefixAndOnlyItsDigestIsKept) {
   TenantSettings s;
   s.key_prefix = "acme";
   Tenant t = makeTenant("acme", s);
@@ -44,7 +45,7 @@ TEST_F(KeyServiceTest, SecretUsesTheTenantPrefixAndOnlyItsDigestIsKept) {
   EXPECT_EQ(stored->kind, KeyKind::kSimple);
 }
 
-TEST_F(KeyServiceTest, NewKeyExpiresAfterTheTenantDefault) {
+TEST_P(KeyServiceTest, NewKeyExpiresAfterTheTenantDefault) {
   Tenant t = makeTenant("acme");
   EXPECT_EQ(makeKey(t.id, "default").key.expires_at, kT0 + 182 * kDay);
   TenantSettings s;
@@ -56,7 +57,7 @@ TEST_F(KeyServiceTest, NewKeyExpiresAfterTheTenantDefault) {
   EXPECT_EQ(makeKey(t.id, "week", in).key.expires_at, kT0 + 7 * kDay);
 }
 
-TEST_F(KeyServiceTest, ExpiryBeyondTheTenantMaximumIsRefusedAndNothingIsCreated) {
+TEST_P(KeyServiceTest, ExpiryBeyondTheTenantMaximumIsRefusedAndNothingIsCreated) {
   TenantSettings s;
   s.default_expiry_days = 30;
   s.max_expiry_days = 90;
@@ -76,7 +77,7 @@ TEST_F(KeyServiceTest, ExpiryBeyondTheTenantMaximumIsRefusedAndNothingIsCreated)
   EXPECT_TRUE(auditOf(t.id, "key.create").empty());
 }
 
-TEST_F(KeyServiceTest, PastExpiryIsRefused) {
+TEST_P(KeyServiceTest, PastExpiryIsRefused) {
   Tenant t = makeTenant("acme");
   CreateKeyInput in;
   in.name = "past";
@@ -87,7 +88,7 @@ TEST_F(KeyServiceTest, PastExpiryIsRefused) {
   EXPECT_EQ(r.error().kind, ErrorKind::kInvalid);
 }
 
-TEST_F(KeyServiceTest, InvalidAllowlistEntryIsRefusedAndNothingIsCreated) {
+TEST_P(KeyServiceTest, InvalidAllowlistEntryIsRefusedAndNothingIsCreated) {
   Tenant t = makeTenant("acme");
   CreateKeyInput in;
   in.name = "fenced";
@@ -100,7 +101,7 @@ TEST_F(KeyServiceTest, InvalidAllowlistEntryIsRefusedAndNothingIsCreated) {
   EXPECT_EQ(index_.size(), 1u);  // only the bootstrap key
 }
 
-TEST_F(KeyServiceTest, AllowlistIsEnforcedByTheVerifier) {
+TEST_P(KeyServiceTest, AllowlistIsEnforcedByTheVerifier) {
   Tenant t = makeTenant("acme");
   CreateKeyInput in;
   in.ip_allowlist = {"10.0.0.0/8"};
@@ -116,7 +117,7 @@ TEST_F(KeyServiceTest, AllowlistIsEnforcedByTheVerifier) {
   EXPECT_EQ(at("192.0.2.1"), Code::kValid);
 }
 
-TEST_F(KeyServiceTest, DuplicateNameIsRefusedWithTheFieldNamed) {
+TEST_P(KeyServiceTest, DuplicateNameIsRefusedWithTheFieldNamed) {
   Tenant t = makeTenant("acme");
   makeKey(t.id, "deploy");
   CreateKeyInput in;
@@ -129,7 +130,7 @@ TEST_F(KeyServiceTest, DuplicateNameIsRefusedWithTheFieldNamed) {
   EXPECT_EQ(auditOf(t.id, "key.create").size(), 1u);
 }
 
-TEST_F(KeyServiceTest, RevokedKeyStopsVerifyingBeforeRevokeReturns) {
+TEST_P(KeyServiceTest, RevokedKeyStopsVerifyingBeforeRevokeReturns) {
   Tenant t = makeTenant("acme");
   CreatedKey k = makeKey(t.id, "deploy");
   ASSERT_EQ(verify(k.secret).code, Code::kValid);
@@ -147,7 +148,7 @@ TEST_F(KeyServiceTest, RevokedKeyStopsVerifyingBeforeRevokeReturns) {
   EXPECT_EQ(auditOf(t.id, "key.revoke")[0].target, k.key.id);
 }
 
-TEST_F(KeyServiceTest, RevokingTwiceIsRefused) {
+TEST_P(KeyServiceTest, RevokingTwiceIsRefused) {
   Tenant t = makeTenant("acme");
   CreatedKey k = makeKey(t.id, "deploy");
   ASSERT_TRUE(keys_->revoke(root_, t.id, k.key.id));
@@ -157,7 +158,7 @@ TEST_F(KeyServiceTest, RevokingTwiceIsRefused) {
   EXPECT_EQ(auditOf(t.id, "key.revoke").size(), 1u);
 }
 
-TEST_F(KeyServiceTest, DisabledKeyFailsAtOnceAndEnablingRestoresIt) {
+TEST_P(KeyServiceTest, DisabledKeyFailsAtOnceAndEnablingRestoresIt) {
   Tenant t = makeTenant("acme");
   CreatedKey k = makeKey(t.id, "deploy");
   UpdateKeyInput off;
@@ -174,7 +175,7 @@ TEST_F(KeyServiceTest, DisabledKeyFailsAtOnceAndEnablingRestoresIt) {
   EXPECT_EQ(auditOf(t.id, "key.enable").size(), 1u);
 }
 
-TEST_F(KeyServiceTest, KeyCreatedDisabledDoesNotVerify) {
+TEST_P(KeyServiceTest, KeyCreatedDisabledDoesNotVerify) {
   Tenant t = makeTenant("acme");
   CreateKeyInput in;
   in.enabled = false;
@@ -182,7 +183,7 @@ TEST_F(KeyServiceTest, KeyCreatedDisabledDoesNotVerify) {
   EXPECT_EQ(verify(k.secret).code, Code::kDisabled);
 }
 
-TEST_F(KeyServiceTest, ExpiredKeyCannotBeDisabled) {
+TEST_P(KeyServiceTest, ExpiredKeyCannotBeDisabled) {
   Tenant t = makeTenant("acme");
   CreateKeyInput in;
   in.expiry.in_days = 1;
@@ -198,7 +199,7 @@ TEST_F(KeyServiceTest, ExpiredKeyCannotBeDisabled) {
   EXPECT_TRUE(auditOf(t.id, "key.disable").empty());
 }
 
-TEST_F(KeyServiceTest, ExpiredKeyCannotBeReEnabledOrExtended) {
+TEST_P(KeyServiceTest, ExpiredKeyCannotBeReEnabledOrExtended) {
   Tenant t = makeTenant("acme");
   CreateKeyInput in;
   in.expiry.in_days = 1;
@@ -222,7 +223,7 @@ TEST_F(KeyServiceTest, ExpiredKeyCannotBeReEnabledOrExtended) {
   EXPECT_TRUE(keys_->update(root_, t.id, k.key.id, describe));
 }
 
-TEST_F(KeyServiceTest, KeyCanBeExtendedBeforeItExpires) {
+TEST_P(KeyServiceTest, KeyCanBeExtendedBeforeItExpires) {
   Tenant t = makeTenant("acme");
   CreateKeyInput in;
   in.expiry.in_days = 1;
@@ -237,7 +238,7 @@ TEST_F(KeyServiceTest, KeyCanBeExtendedBeforeItExpires) {
   EXPECT_EQ(verify(k.secret).code, Code::kValid);
 }
 
-TEST_F(KeyServiceTest, RevokedKeyCannotBeEdited) {
+TEST_P(KeyServiceTest, RevokedKeyCannotBeEdited) {
   Tenant t = makeTenant("acme");
   CreatedKey k = makeKey(t.id, "deploy");
   ASSERT_TRUE(keys_->revoke(root_, t.id, k.key.id));
@@ -255,7 +256,7 @@ TEST_F(KeyServiceTest, RevokedKeyCannotBeEdited) {
   EXPECT_EQ(verify(k.secret).code, Code::kRevoked);
 }
 
-TEST_F(KeyServiceTest, GroupOfAnotherTenantIsNotFound) {
+TEST_P(KeyServiceTest, GroupOfAnotherTenantIsNotFound) {
   Tenant a = makeTenant("acme");
   Tenant b = makeTenant("globex");
   auto foreign = groups_->create(root_, b.id, {"ops", ""});
@@ -278,7 +279,7 @@ TEST_F(KeyServiceTest, GroupOfAnotherTenantIsNotFound) {
   EXPECT_FALSE(store_->getKey(a.id, k.key.id).value().group_id);
 }
 
-TEST_F(KeyServiceTest, KeyCanMoveIntoAndOutOfAGroup) {
+TEST_P(KeyServiceTest, KeyCanMoveIntoAndOutOfAGroup) {
   Tenant t = makeTenant("acme");
   auto g = groups_->create(root_, t.id, {"ops", ""});
   ASSERT_TRUE(g);
@@ -292,7 +293,7 @@ TEST_F(KeyServiceTest, KeyCanMoveIntoAndOutOfAGroup) {
   EXPECT_EQ(verify(k.secret).key->group_id, "");
 }
 
-TEST_F(KeyServiceTest, KeyOfAnotherTenantIsNotFound) {
+TEST_P(KeyServiceTest, KeyOfAnotherTenantIsNotFound) {
   Tenant a = makeTenant("acme");
   Tenant b = makeTenant("globex");
   CreatedKey k = makeKey(a.id, "deploy");
@@ -307,7 +308,7 @@ TEST_F(KeyServiceTest, KeyOfAnotherTenantIsNotFound) {
   EXPECT_EQ(verify(k.secret, b.id).code, Code::kTenantMismatch);
 }
 
-TEST_F(KeyServiceTest, GetShowsLastUseBeforeItIsFlushed) {
+TEST_P(KeyServiceTest, GetShowsLastUseBeforeItIsFlushed) {
   Tenant t = makeTenant("acme");
   CreatedKey k = makeKey(t.id, "deploy");
   EXPECT_FALSE(keys_->get(root_, t.id, k.key.id).value().last_used_at);
@@ -325,7 +326,7 @@ TEST_F(KeyServiceTest, GetShowsLastUseBeforeItIsFlushed) {
   EXPECT_EQ(listed.items[0].last_used_at, std::optional<UnixSeconds>(kT0 + 60));
 }
 
-TEST_F(KeyServiceTest, ChangesAreAuditedWithoutTheSecret) {
+TEST_P(KeyServiceTest, ChangesAreAuditedWithoutTheSecret) {
   Tenant t = makeTenant("acme");
   CreatedKey k = makeKey(t.id, "deploy");
   UpdateKeyInput edit;
@@ -353,7 +354,7 @@ TEST_F(KeyServiceTest, ChangesAreAuditedWithoutTheSecret) {
   EXPECT_TRUE(saw_update);
 }
 
-TEST_F(KeyServiceTest, ListFiltersByStateAtTheCurrentTime) {
+TEST_P(KeyServiceTest, ListFiltersByStateAtTheCurrentTime) {
   Tenant t = makeTenant("acme");
   CreateKeyInput one_day;
   one_day.expiry.in_days = 1;
@@ -375,7 +376,7 @@ TEST_F(KeyServiceTest, ListFiltersByStateAtTheCurrentTime) {
   EXPECT_EQ(names(KeyState::kExpired), (std::vector<std::string>{"short"}));
 }
 
-TEST_F(KeyServiceTest, IndexRebuiltFromTheStoreAnswersLikeTheOriginal) {
+TEST_P(KeyServiceTest, IndexRebuiltFromTheStoreAnswersLikeTheOriginal) {
   Tenant t = makeTenant("acme");
   CreatedKey live = makeKey(t.id, "live");
   CreatedKey gone = makeKey(t.id, "gone");

@@ -21,9 +21,10 @@ using verify::Code;
 
 // ---- access through the services -----------------------------------------------------------
 
-using AccessTest = CoreTest;
+class AccessTest : public CoreTest {};
+KEYWARD_ON_EVERY_BACKEND(AccessTest);
 
-TEST_F(AccessTest, SystemAdministratorManagesEveryTenant) {
+TEST_P(AccessTest, SystemAdministratorManagesEveryTenant) {
   Tenant a = makeTenant("acme");
   auto g = groups_->create(root_, a.id, {"ops", ""});
   ASSERT_TRUE(g);
@@ -34,7 +35,7 @@ TEST_F(AccessTest, SystemAdministratorManagesEveryTenant) {
   EXPECT_EQ(tenants_->list(root_, {}).value().items.size(), 2u);  // system and acme
 }
 
-TEST_F(AccessTest, TenantAdministratorManagesOnlyItsOwnTenant) {
+TEST_P(AccessTest, TenantAdministratorManagesOnlyItsOwnTenant) {
   Tenant a = makeTenant("acme");
   Tenant b = makeTenant("globex");
   Actor admin_a = makeAdmin(a.id);
@@ -66,7 +67,7 @@ TEST_F(AccessTest, TenantAdministratorManagesOnlyItsOwnTenant) {
   EXPECT_TRUE(groups_->list(root_, b.id, {}).value().items.empty());
 }
 
-TEST_F(AccessTest, TenantAdministratorCannotCreateListOrDeleteTenants) {
+TEST_P(AccessTest, TenantAdministratorCannotCreateListOrDeleteTenants) {
   Tenant a = makeTenant("acme");
   Actor admin_a = makeAdmin(a.id);
   auto created = tenants_->create(admin_a, {"sneaky", {}});
@@ -77,7 +78,7 @@ TEST_F(AccessTest, TenantAdministratorCannotCreateListOrDeleteTenants) {
   EXPECT_EQ(tenants_->list(root_, {}).value().items.size(), 2u);
 }
 
-TEST_F(AccessTest, VerifierCredentialCannotManage) {
+TEST_P(AccessTest, VerifierCredentialCannotManage) {
   Tenant a = makeTenant("acme");
   Actor verifier = makeAdmin(a.id, std::string(kRoleVerifier));
   CreatedKey k = makeKey(a.id, "deploy");
@@ -92,7 +93,7 @@ TEST_F(AccessTest, VerifierCredentialCannotManage) {
   EXPECT_TRUE(mayVerify(verifier.principal, a.id));
 }
 
-TEST_F(AccessTest, DeniedAttemptIsAuditedInTheCallersTenant) {
+TEST_P(AccessTest, DeniedAttemptIsAuditedInTheCallersTenant) {
   Tenant a = makeTenant("acme");
   Tenant b = makeTenant("globex");
   Actor admin_a = makeAdmin(a.id);
@@ -119,7 +120,7 @@ TEST_F(AccessTest, DeniedAttemptIsAuditedInTheCallersTenant) {
   EXPECT_EQ(refused.back().actor, verifier.principal.key_id);
 }
 
-TEST_F(AccessTest, RevokedAdministratorIsLockedOutAtOnce) {
+TEST_P(AccessTest, RevokedAdministratorIsLockedOutAtOnce) {
   Tenant a = makeTenant("acme");
   CreateKeyInput in;
   in.roles = {RoleAssignment{std::string(kRolePortalAdministrator), false, {}}};
@@ -131,7 +132,7 @@ TEST_F(AccessTest, RevokedAdministratorIsLockedOutAtOnce) {
   EXPECT_EQ(p.error().kind, ErrorKind::kUnauthenticated);
 }
 
-TEST_F(AccessTest, KeyWithoutRolesIsNotACredential) {
+TEST_P(AccessTest, KeyWithoutRolesIsNotACredential) {
   Tenant a = makeTenant("acme");
   CreatedKey plain = makeKey(a.id, "plain");
   auto p = auth_.authenticate(plain.secret, std::nullopt);
@@ -143,7 +144,7 @@ TEST_F(AccessTest, KeyWithoutRolesIsNotACredential) {
   EXPECT_EQ(garbage.error().message, p.error().message);
 }
 
-TEST_F(AccessTest, UnknownRoleIsRefused) {
+TEST_P(AccessTest, UnknownRoleIsRefused) {
   Tenant a = makeTenant("acme");
   CreateKeyInput in;
   in.name = "root";
@@ -155,9 +156,10 @@ TEST_F(AccessTest, UnknownRoleIsRefused) {
 
 // ---- tenants -----------------------------------------------------------------------------
 
-using TenantServiceTest = CoreTest;
+class TenantServiceTest : public CoreTest {};
+KEYWARD_ON_EVERY_BACKEND(TenantServiceTest);
 
-TEST_F(TenantServiceTest, CreateValidatesSettings) {
+TEST_P(TenantServiceTest, CreateValidatesSettings) {
   TenantSettings s;
   s.key_prefix = "Bad_Prefix";
   auto r = tenants_->create(root_, {"acme", s});
@@ -169,7 +171,7 @@ TEST_F(TenantServiceTest, CreateValidatesSettings) {
   EXPECT_EQ(tenants_->list(root_, {}).value().items.size(), 1u);
 }
 
-TEST_F(TenantServiceTest, DuplicateNameIsRefused) {
+TEST_P(TenantServiceTest, DuplicateNameIsRefused) {
   makeTenant("acme");
   auto r = tenants_->create(root_, {"acme", {}});
   ASSERT_FALSE(r);
@@ -177,7 +179,7 @@ TEST_F(TenantServiceTest, DuplicateNameIsRefused) {
   EXPECT_EQ(r.error().kind, ErrorKind::kConflict);
 }
 
-TEST_F(TenantServiceTest, UpdateCanSetAndRemoveTheExpiryPolicy) {
+TEST_P(TenantServiceTest, UpdateCanSetAndRemoveTheExpiryPolicy) {
   Tenant t = makeTenant("acme");
   UpdateTenantInput set;
   set.max_expiry_days = std::optional<int>(365);
@@ -197,14 +199,14 @@ TEST_F(TenantServiceTest, UpdateCanSetAndRemoveTheExpiryPolicy) {
   EXPECT_FALSE(tenants_->get(root_, t.id).value().settings.max_expiry_days);
 }
 
-TEST_F(TenantServiceTest, SystemTenantCannotBeDeleted) {
+TEST_P(TenantServiceTest, SystemTenantCannotBeDeleted) {
   auto st = tenants_->remove(root_, kSystemTenantId);
   ASSERT_FALSE(st);
   EXPECT_EQ(st.error().code, "SYSTEM_TENANT");
   EXPECT_TRUE(tenants_->get(root_, kSystemTenantId));
 }
 
-TEST_F(TenantServiceTest, TenantWithLiveKeysCannotBeDeleted) {
+TEST_P(TenantServiceTest, TenantWithLiveKeysCannotBeDeleted) {
   Tenant t = makeTenant("acme");
   CreatedKey k = makeKey(t.id, "deploy");
   auto st = tenants_->remove(root_, t.id);
@@ -217,9 +219,10 @@ TEST_F(TenantServiceTest, TenantWithLiveKeysCannotBeDeleted) {
 
 // ---- key groups --------------------------------------------------------------------------
 
-using GroupServiceTest = CoreTest;
+class GroupServiceTest : public CoreTest {};
+KEYWARD_ON_EVERY_BACKEND(GroupServiceTest);
 
-TEST_F(GroupServiceTest, GroupHoldingKeysCannotBeDeletedUntilTheyAreRevoked) {
+TEST_P(GroupServiceTest, GroupHoldingKeysCannotBeDeletedUntilTheyAreRevoked) {
   Tenant t = makeTenant("acme");
   auto g = groups_->create(root_, t.id, {"ops", "operations keys"});
   ASSERT_TRUE(g);
@@ -235,7 +238,7 @@ TEST_F(GroupServiceTest, GroupHoldingKeysCannotBeDeletedUntilTheyAreRevoked) {
   EXPECT_EQ(groups_->get(root_, t.id, g->id).error().kind, ErrorKind::kNotFound);
 }
 
-TEST_F(GroupServiceTest, SameGroupNameInTwoTenantsButNotTwiceInOne) {
+TEST_P(GroupServiceTest, SameGroupNameInTwoTenantsButNotTwiceInOne) {
   Tenant a = makeTenant("acme");
   Tenant b = makeTenant("globex");
   ASSERT_TRUE(groups_->create(root_, a.id, {"ops", ""}));
@@ -246,7 +249,7 @@ TEST_F(GroupServiceTest, SameGroupNameInTwoTenantsButNotTwiceInOne) {
   EXPECT_EQ(dup.error().field, "name");
 }
 
-TEST_F(GroupServiceTest, GroupInAnUnknownTenantIsNotFound) {
+TEST_P(GroupServiceTest, GroupInAnUnknownTenantIsNotFound) {
   auto r = groups_->create(root_, "ten_missing", {"ops", ""});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().kind, ErrorKind::kNotFound);
@@ -254,9 +257,10 @@ TEST_F(GroupServiceTest, GroupInAnUnknownTenantIsNotFound) {
 
 // ---- audit -------------------------------------------------------------------------------
 
-using AuditLogTest = CoreTest;
+class AuditLogTest : public CoreTest {};
+KEYWARD_ON_EVERY_BACKEND(AuditLogTest);
 
-TEST_F(AuditLogTest, TenantAdministratorReadsItsOwnAuditLog) {
+TEST_P(AuditLogTest, TenantAdministratorReadsItsOwnAuditLog) {
   Tenant t = makeTenant("acme");
   Actor admin = makeAdmin(t.id);
   makeKey(t.id, "deploy");
@@ -267,7 +271,7 @@ TEST_F(AuditLogTest, TenantAdministratorReadsItsOwnAuditLog) {
   EXPECT_EQ(page->items.size(), 2u);  // the admin key and "deploy"
 }
 
-TEST_F(AuditLogTest, RetentionRemovesOldEventsAndTheChainStillVerifies) {
+TEST_P(AuditLogTest, RetentionRemovesOldEventsAndTheChainStillVerifies) {
   Tenant t = makeTenant("acme");
   makeKey(t.id, "old");
   clock_.advance(10 * kDay);
@@ -289,7 +293,7 @@ TEST_F(AuditLogTest, RetentionRemovesOldEventsAndTheChainStillVerifies) {
   EXPECT_EQ(AuditRetention(*audit_, clock_, 0).runOnce().value_or(-1), 0);  // 0 days: keep forever
 }
 
-TEST_F(AuditLogTest, RetentionAlsoReachesTheTrailOfADeletedTenant) {
+TEST_P(AuditLogTest, RetentionAlsoReachesTheTrailOfADeletedTenant) {
   Tenant gone = makeTenant("gone");
   CreatedKey k = makeKey(gone.id, "short-lived");  // gives the tenant a trail of its own
   ASSERT_TRUE(keys_->revoke(root_, gone.id, k.key.id));
@@ -314,7 +318,7 @@ TEST_F(AuditLogTest, RetentionAlsoReachesTheTrailOfADeletedTenant) {
   EXPECT_NE(std::find(tenants->begin(), tenants->end(), gone.id), tenants->end());
 }
 
-TEST_F(AuditLogTest, LevelMineShowsOnlyTheCallersOwnEvents) {
+TEST_P(AuditLogTest, LevelMineShowsOnlyTheCallersOwnEvents) {
   Tenant t = makeTenant("acme");
   CreateRoleInput role{"Own audit", "", {{"audit", Action::kInquire, Level::kMine}}, std::nullopt};
   ASSERT_TRUE(roles_->create(root_, t.id, role));
@@ -335,7 +339,7 @@ TEST_F(AuditLogTest, LevelMineShowsOnlyTheCallersOwnEvents) {
   EXPECT_EQ(audit_->authorizeExport(mine, t.id, {})->actor, mine.principal.key_id);
 }
 
-TEST_F(AuditLogTest, OnlyThoseWhoMayReadTheLogMayVerifyOrExportIt) {
+TEST_P(AuditLogTest, OnlyThoseWhoMayReadTheLogMayVerifyOrExportIt) {
   Tenant a = makeTenant("acme");
   Tenant b = makeTenant("globex");
   Actor admin_b = makeAdmin(b.id);
@@ -348,9 +352,10 @@ TEST_F(AuditLogTest, OnlyThoseWhoMayReadTheLogMayVerifyOrExportIt) {
 
 // ---- first start -------------------------------------------------------------------------
 
-using BootstrapTest = CoreTest;
+class BootstrapTest : public CoreTest {};
+KEYWARD_ON_EVERY_BACKEND(BootstrapTest);
 
-TEST_F(BootstrapTest, FirstStartCreatesAWorkingAdministratorKeyExactlyOnce) {
+TEST_P(BootstrapTest, FirstStartCreatesAWorkingAdministratorKeyExactlyOnce) {
   // SetUp ran bootstrapIfEmpty on the empty store.
   EXPECT_TRUE(crypto::isWellFormedKey(root_secret_));
   EXPECT_EQ(root_secret_.substr(0, 3), "kw_");
@@ -373,16 +378,17 @@ TEST_F(BootstrapTest, FirstStartCreatesAWorkingAdministratorKeyExactlyOnce) {
   EXPECT_EQ(creates, 2);  // tenant.create and key.create, once
 }
 
-TEST_F(BootstrapTest, BootstrapKeySurvivesTimePassing) {
+TEST_P(BootstrapTest, BootstrapKeySurvivesTimePassing) {
   clock_.advance(10 * 365 * kDay);
   EXPECT_TRUE(verify(root_secret_).valid());
 }
 
 // ---- usage flusher -----------------------------------------------------------------------
 
-using UsageFlusherTest = CoreTest;
+class UsageFlusherTest : public CoreTest {};
+KEYWARD_ON_EVERY_BACKEND(UsageFlusherTest);
 
-TEST_F(UsageFlusherTest, FlushMovesLastUseAndFailureCountsToTheStore) {
+TEST_P(UsageFlusherTest, FlushMovesLastUseAndFailureCountsToTheStore) {
   Tenant t = makeTenant("acme");
   CreatedKey live = makeKey(t.id, "live");
   CreateKeyInput off;
@@ -431,7 +437,7 @@ TEST_F(UsageFlusherTest, FlushMovesLastUseAndFailureCountsToTheStore) {
   EXPECT_EQ(via_service->size(), 2u);
 }
 
-TEST_F(UsageFlusherTest, StoppingFlushesWhatIsBuffered) {
+TEST_P(UsageFlusherTest, StoppingFlushesWhatIsBuffered) {
   Tenant t = makeTenant("acme");
   CreatedKey live = makeKey(t.id, "live");
   {
@@ -451,7 +457,7 @@ TEST_F(UsageFlusherTest, StoppingFlushesWhatIsBuffered) {
   EXPECT_EQ(unknown->front().key_id, "");
 }
 
-TEST_F(UsageFlusherTest, LastUseFlushedAfterAnEditIsNotLost) {
+TEST_P(UsageFlusherTest, LastUseFlushedAfterAnEditIsNotLost) {
   Tenant t = makeTenant("acme");
   CreatedKey k = makeKey(t.id, "deploy");
   UsageFlusher flusher(*store_, index_, verifier_, std::chrono::hours(1));

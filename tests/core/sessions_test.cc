@@ -62,8 +62,9 @@ class SessionsTest : public CoreTest {
   std::unique_ptr<SessionService> sessions_;
   User alice_;
 };
+KEYWARD_ON_EVERY_BACKEND(SessionsTest);
 
-TEST_F(SessionsTest, SignedInSessionActsAsTheUserWithItsRoles) {
+TEST_P(SessionsTest, SignedInSessionActsAsTheUserWithItsRoles) {
   const SignedIn s = mustLogin("Alice@Example.com");  // e-mail is matched case-insensitively
   EXPECT_EQ(s.user.id, alice_.id);
   EXPECT_FALSE(s.token.empty());
@@ -84,7 +85,7 @@ TEST_F(SessionsTest, SignedInSessionActsAsTheUserWithItsRoles) {
   EXPECT_NE(mustLogin().token, s.token);
 }
 
-TEST_F(SessionsTest, ChangingThePasswordEndsSessionsOpenedWithTheOldOne) {
+TEST_P(SessionsTest, ChangingThePasswordEndsSessionsOpenedWithTheOldOne) {
   const SignedIn before = mustLogin();
   ASSERT_TRUE(get(before));
   UpdateUserInput change;
@@ -102,7 +103,7 @@ TEST_F(SessionsTest, ChangingThePasswordEndsSessionsOpenedWithTheOldOne) {
   EXPECT_TRUE(get(*fresh));
 }
 
-TEST_F(SessionsTest, UnknownEmailWrongPasswordUnknownTenantAndDisabledUserGetTheSameAnswer) {
+TEST_P(SessionsTest, UnknownEmailWrongPasswordUnknownTenantAndDisabledUserGetTheSameAnswer) {
   auto wrong = login("alice@example.com", kWrong);
   expectError(wrong, ErrorKind::kUnauthenticated, "SIGN_IN_FAILED");
   auto unknown = login("nobody@example.com", kPassword);
@@ -121,7 +122,7 @@ TEST_F(SessionsTest, UnknownEmailWrongPasswordUnknownTenantAndDisabledUserGetThe
   EXPECT_EQ(disabled.error().message, wrong.error().message);
 }
 
-TEST_F(SessionsTest, FiveFailuresForAnAccountThrottleItFromAnyAddressUntilTheWindowEnds) {
+TEST_P(SessionsTest, FiveFailuresForAnAccountThrottleItFromAnyAddressUntilTheWindowEnds) {
   for (int i = 0; i < 5; ++i) {
     clock_.advance(10);
     expectError(login("alice@example.com", kWrong, "192.0.2." + std::to_string(i + 1)), ErrorKind::kUnauthenticated,
@@ -146,7 +147,7 @@ TEST_F(SessionsTest, FiveFailuresForAnAccountThrottleItFromAnyAddressUntilTheWin
   mustLogin("alice@example.com", kAway);
 }
 
-TEST_F(SessionsTest, FiveFailuresFromAnAddressThrottleItForEveryAccount) {
+TEST_P(SessionsTest, FiveFailuresFromAnAddressThrottleItForEveryAccount) {
   for (int i = 0; i < 5; ++i)
     expectError(login("guess" + std::to_string(i) + "@example.com", kWrong, kHome), ErrorKind::kUnauthenticated,
                 "SIGN_IN_FAILED");
@@ -157,7 +158,7 @@ TEST_F(SessionsTest, FiveFailuresFromAnAddressThrottleItForEveryAccount) {
   mustLogin("alice@example.com", kHome);
 }
 
-TEST_F(SessionsTest, FailuresSpreadOverMoreThanTheWindowDoNotThrottle) {
+TEST_P(SessionsTest, FailuresSpreadOverMoreThanTheWindowDoNotThrottle) {
   for (int i = 0; i < 4; ++i)
     expectError(login("alice@example.com", kWrong), ErrorKind::kUnauthenticated, "SIGN_IN_FAILED");
   clock_.advance(15 * 60);
@@ -166,7 +167,7 @@ TEST_F(SessionsTest, FailuresSpreadOverMoreThanTheWindowDoNotThrottle) {
   mustLogin();
 }
 
-TEST_F(SessionsTest, SessionEndsAfterThirtyIdleMinutes) {
+TEST_P(SessionsTest, SessionEndsAfterThirtyIdleMinutes) {
   const SignedIn s = mustLogin();
   clock_.advance(30 * 60 - 1);
   ASSERT_TRUE(get(s));  // activity restarts the idle clock
@@ -180,7 +181,7 @@ TEST_F(SessionsTest, SessionEndsAfterThirtyIdleMinutes) {
   expectError(get(s), ErrorKind::kUnauthenticated, "UNAUTHENTICATED");
 }
 
-TEST_F(SessionsTest, SessionEndsTwelveHoursAfterSignInHoweverBusy) {
+TEST_P(SessionsTest, SessionEndsTwelveHoursAfterSignInHoweverBusy) {
   const SignedIn s = mustLogin();
   auto view = sessions_->describe(s.token);
   ASSERT_TRUE(view);
@@ -195,7 +196,7 @@ TEST_F(SessionsTest, SessionEndsTwelveHoursAfterSignInHoweverBusy) {
   expectError(get(s), ErrorKind::kUnauthenticated, "UNAUTHENTICATED");
 }
 
-TEST_F(SessionsTest, ChangesNeedTheSessionsCsrfToken) {
+TEST_P(SessionsTest, ChangesNeedTheSessionsCsrfToken) {
   const SignedIn s = mustLogin();
   const SignedIn other = mustLogin();
   expectError(sessions_->authenticate(s.token, std::nullopt, true), ErrorKind::kForbidden, "CSRF_TOKEN_INVALID");
@@ -209,7 +210,7 @@ TEST_F(SessionsTest, ChangesNeedTheSessionsCsrfToken) {
   expectError(sessions_->authenticate(s.csrf, s.csrf, true), ErrorKind::kUnauthenticated, "UNAUTHENTICATED");
 }
 
-TEST_F(SessionsTest, DisabledUsersSessionEndsAtItsNextRequest) {
+TEST_P(SessionsTest, DisabledUsersSessionEndsAtItsNextRequest) {
   const SignedIn s = mustLogin();
   ASSERT_TRUE(get(s));
   UpdateUserInput off;
@@ -224,14 +225,14 @@ TEST_F(SessionsTest, DisabledUsersSessionEndsAtItsNextRequest) {
   mustLogin();
 }
 
-TEST_F(SessionsTest, DeletedUsersSessionEndsAtItsNextRequest) {
+TEST_P(SessionsTest, DeletedUsersSessionEndsAtItsNextRequest) {
   const SignedIn s = mustLogin();
   ASSERT_TRUE(principals_->removeUser(admin_, tenant_, alice_.id));
   expectError(get(s), ErrorKind::kUnauthenticated, "UNAUTHENTICATED");
   expectError(sessions_->authenticate(s.token, s.csrf, true), ErrorKind::kUnauthenticated, "UNAUTHENTICATED");
 }
 
-TEST_F(SessionsTest, RoleChangesApplyToTheNextRequestOfALiveSession) {
+TEST_P(SessionsTest, RoleChangesApplyToTheNextRequestOfALiveSession) {
   const SignedIn s = mustLogin();
   UpdateUserInput promote;
   promote.roles = std::vector<RoleAssignment>{RoleAssignment{std::string(kRolePortalAdministrator), false, {}}};
@@ -247,7 +248,7 @@ TEST_F(SessionsTest, RoleChangesApplyToTheNextRequestOfALiveSession) {
   EXPECT_TRUE(p->permissions->empty());
 }
 
-TEST_F(SessionsTest, LogoutEndsTheSession) {
+TEST_P(SessionsTest, LogoutEndsTheSession) {
   const SignedIn s = mustLogin();
   const SignedIn kept = mustLogin();
   sessions_->logout(s.token);
@@ -256,7 +257,7 @@ TEST_F(SessionsTest, LogoutEndsTheSession) {
   sessions_->logout("not-a-session");  // harmless
 }
 
-TEST_F(SessionsTest, SignInsAndFailuresAreAuditedWithoutThePassword) {
+TEST_P(SessionsTest, SignInsAndFailuresAreAuditedWithoutThePassword) {
   mustLogin();
   expectError(login("alice@example.com", kWrong, kAway), ErrorKind::kUnauthenticated, "SIGN_IN_FAILED");
   expectError(login("nobody@example.com", kWrong, kAway), ErrorKind::kUnauthenticated, "SIGN_IN_FAILED");

@@ -108,11 +108,11 @@ struct Objects {
   std::string tenant, group, key, user, svc, ugroup, role, module;
 };
 
-class AccessMatrix : public RouterTest, public ::testing::WithParamInterface<Endpoint> {
+class AccessMatrix : public RouterTestWith<testing_support::OnBackend<Endpoint>> {
  protected:
   void SetUp() override {
-    RouterTest::SetUp();
-    const bool needs_user = std::string_view(GetParam().path).find("{user}") != std::string_view::npos;
+    RouterTestWith::SetUp();
+    const bool needs_user = std::string_view(testCase().path).find("{user}") != std::string_view::npos;
     same_ = makeObjects("Alpha", needs_user);
     other_ = makeObjects("Beta", needs_user);
     const std::string& a = same_.tenant;
@@ -158,7 +158,7 @@ class AccessMatrix : public RouterTest, public ::testing::WithParamInterface<End
   }
 
   std::string target(Relation rel, int cell) const {
-    std::string path = GetParam().path;
+    std::string path = testCase().path;
     const size_t t = path.find("{t}");
     const bool names_object = t != std::string::npos && path.find("/{", t) != std::string::npos;
     Objects o = rel == kOther ? other_ : same_;
@@ -204,7 +204,7 @@ class AccessMatrix : public RouterTest, public ::testing::WithParamInterface<End
 };
 
 TEST_P(AccessMatrix, EveryCellHasTheStatusOfTheTableAndRefusalsChangeNothing) {
-  const Endpoint& e = GetParam();
+  const Endpoint& e = testCase();
   const std::string other_before = tenantSnapshot(other_.tenant);
   int cell = 0;
   // Refusals first and the administrator last, so a deletion does not hide later cells.
@@ -240,10 +240,11 @@ TEST_P(AccessMatrix, EveryCellHasTheStatusOfTheTableAndRefusalsChangeNothing) {
   EXPECT_TRUE(tenantSnapshot(other_.tenant) == other_before) << "another tenant's data or audit changed";
 }
 
-INSTANTIATE_TEST_SUITE_P(ManagementEndpoints, AccessMatrix, ::testing::ValuesIn(kEndpoints),
-                         [](const ::testing::TestParamInfo<Endpoint>& info) {
+INSTANTIATE_TEST_SUITE_P(ManagementEndpoints, AccessMatrix,
+                         ::testing::Combine(testing_support::everyBackend(), ::testing::ValuesIn(kEndpoints)),
+                         testing_support::nameOnBackend<Endpoint>([](const ::testing::TestParamInfo<Endpoint>& info) {
                            return paramName(std::string(info.param.method) + "_" + info.param.path, info.index);
-                         });
+                         }));
 
 // ---- level "mine": its own objects yes, the others' no -----------------------------------
 
@@ -278,8 +279,9 @@ class MineLevel : public RouterTest {
 
   std::string t_, self_, peer_, token_, self_key_, peer_key_, admin_key_;
 };
+KEYWARD_ON_EVERY_BACKEND(MineLevel);
 
-TEST_F(MineLevel, KeysItOwnsOrCreatedAreReachableAndNoOthers) {
+TEST_P(MineLevel, KeysItOwnsOrCreatedAreReachableAndNoOthers) {
   EXPECT_EQ(get(base() + "/keys/" + self_key_, token_).status, 200);
   expectProblem(get(base() + "/keys/" + peer_key_, token_), 403, "FORBIDDEN");
   expectProblem(get(base() + "/keys/" + admin_key_, token_), 403, "FORBIDDEN");
@@ -307,7 +309,7 @@ TEST_F(MineLevel, KeysItOwnsOrCreatedAreReachableAndNoOthers) {
   EXPECT_EQ(accessSnapshot(t_, false), before);
 }
 
-TEST_F(MineLevel, ItSeesAndEditsItselfButNoOtherServiceUser) {
+TEST_P(MineLevel, ItSeesAndEditsItselfButNoOtherServiceUser) {
   EXPECT_EQ(get(base() + "/service-users/" + self_, token_).status, 200);
   Response r = patch(base() + "/service-users/" + self_, R"({"description":"that is me"})", token_);
   ASSERT_EQ(r.status, 200) << r.body;
@@ -319,7 +321,7 @@ TEST_F(MineLevel, ItSeesAndEditsItselfButNoOtherServiceUser) {
   EXPECT_EQ(listed, std::vector<std::string>{self_});
 }
 
-TEST_F(MineLevel, UserGroupsAndRolesItCreatedAreItsOwnOnly) {
+TEST_P(MineLevel, UserGroupsAndRolesItCreatedAreItsOwnOnly) {
   Response r = post(base() + "/user-groups", R"({"name":"ops","subscriptions":["account_alerts"]})");
   ASSERT_EQ(r.status, 201);
   const std::string admins_group = str(obj(r), "id");
@@ -347,7 +349,7 @@ TEST_F(MineLevel, UserGroupsAndRolesItCreatedAreItsOwnOnly) {
   EXPECT_EQ(del(base() + "/roles/" + my_role, token_).status, 204);
 }
 
-TEST_F(MineLevel, RefusalsAreAuditedAsDeniedInTheCallersTenant) {
+TEST_P(MineLevel, RefusalsAreAuditedAsDeniedInTheCallersTenant) {
   expectProblem(get(base() + "/keys/" + admin_key_, token_), 403, "FORBIDDEN");
   bool found = false;
   for (const auto& e : auditOf(t_, "action=key.read")) {

@@ -28,8 +28,9 @@ class AuditApi : public RouterTest {
 
   std::string tenant_, base_;
 };
+KEYWARD_ON_EVERY_BACKEND(AuditApi);
 
-TEST_F(AuditApi, EveryChangeIsRecordedWithActorTargetClientAndOutcome) {
+TEST_P(AuditApi, EveryChangeIsRecordedWithActorTargetClientAndOutcome) {
   const std::string group = createGroup(tenant_, "g");
   ASSERT_EQ(patch(base_ + "/key-groups/" + group, R"({"description":"d"})").status, 200);
   CreatedKey k = createKey(tenant_, "k", "\"group_id\":\"" + group + "\"");
@@ -61,7 +62,7 @@ TEST_F(AuditApi, EveryChangeIsRecordedWithActorTargetClientAndOutcome) {
   EXPECT_EQ(events[5].as_object().at("detail"), json::parse(R"({"changed":["description","metadata"]})"));
 }
 
-TEST_F(AuditApi, TenantChangesAreRecordedInTheActorsTenant) {
+TEST_P(AuditApi, TenantChangesAreRecordedInTheActorsTenant) {
   const std::string t = createTenant("Second");
   ASSERT_EQ(patch("/v1/tenants/" + t, R"({"expiry_alert_days":3})").status, 200);
   ASSERT_EQ(del("/v1/tenants/" + t).status, 204);
@@ -70,7 +71,7 @@ TEST_F(AuditApi, TenantChangesAreRecordedInTheActorsTenant) {
   EXPECT_EQ(sys[1].as_object().at("detail"), json::parse(R"({"changed":["expiry_alert_days"]})"));
 }
 
-TEST_F(AuditApi, BootstrapIsRecorded) {
+TEST_P(AuditApi, BootstrapIsRecorded) {
   json::array sys = auditOf("system");
   ASSERT_GE(sys.size(), 2u);
   EXPECT_EQ(str(sys[0].as_object(), "action"), "tenant.create");
@@ -79,7 +80,7 @@ TEST_F(AuditApi, BootstrapIsRecorded) {
   EXPECT_EQ(str(sys[1].as_object(), "target"), adminKeyId());
 }
 
-TEST_F(AuditApi, ReadsAreNotRecorded) {
+TEST_P(AuditApi, ReadsAreNotRecorded) {
   CreatedKey k = createKey(tenant_, "k");
   const size_t n = auditOf(tenant_).size();
   get(base_ + "/keys");
@@ -89,7 +90,7 @@ TEST_F(AuditApi, ReadsAreNotRecorded) {
   EXPECT_EQ(auditOf(tenant_).size(), n);
 }
 
-TEST_F(AuditApi, DeniedAttemptIsRecordedInTheActorsTenant) {
+TEST_P(AuditApi, DeniedAttemptIsRecordedInTheActorsTenant) {
   const std::string cred = makeCredential(tenant_);
   const std::string other = createTenant("Other");
   std::string cred_id;
@@ -115,7 +116,7 @@ TEST_F(AuditApi, DeniedAttemptIsRecordedInTheActorsTenant) {
   EXPECT_EQ(items(obj(r)).size(), 2u);
 }
 
-TEST_F(AuditApi, FiltersByActionTargetAndTimeRange) {
+TEST_P(AuditApi, FiltersByActionTargetAndTimeRange) {
   const std::string g = createGroup(tenant_, "g");  // t0
   clock_.advance(100);
   CreatedKey a = createKey(tenant_, "a");  // t0+100
@@ -142,7 +143,7 @@ TEST_F(AuditApi, FiltersByActionTargetAndTimeRange) {
   (void)g;
 }
 
-TEST_F(AuditApi, PaginatesWithCursor) {
+TEST_P(AuditApi, PaginatesWithCursor) {
   for (int i = 0; i < 5; ++i) createGroup(tenant_, "g" + std::to_string(i));
   std::vector<std::string> targets;
   std::string cursor;
@@ -163,7 +164,7 @@ TEST_F(AuditApi, PaginatesWithCursor) {
   EXPECT_EQ(targets, all);
 }
 
-TEST_F(AuditApi, RejectsBadQueries) {
+TEST_P(AuditApi, RejectsBadQueries) {
   expectProblem(get(base_ + "/audit?since=yesterday"), 400, "INVALID_FIELD", "since");
   expectProblem(get(base_ + "/audit?until=2027-01-15"), 400, "INVALID_FIELD", "until");
   expectProblem(get(base_ + "/audit?verb=x"), 400, "UNKNOWN_PARAMETER", "verb");
@@ -171,7 +172,7 @@ TEST_F(AuditApi, RejectsBadQueries) {
   expectProblem(get(base_ + "/audit?cursor=next"), 400, "INVALID_FIELD", "cursor");
 }
 
-TEST_F(AuditApi, RejectedChangesLeaveNoSuccessEvent) {
+TEST_P(AuditApi, RejectedChangesLeaveNoSuccessEvent) {
   createKey(tenant_, "k");
   const size_t n = auditOf(tenant_).size();
   EXPECT_EQ(post(base_ + "/keys", R"({"name":"k"})").status, 409);
@@ -180,7 +181,7 @@ TEST_F(AuditApi, RejectedChangesLeaveNoSuccessEvent) {
   EXPECT_EQ(auditOf(tenant_).size(), n);
 }
 
-TEST_F(AuditApi, AuditNeverContainsTheSecret) {
+TEST_P(AuditApi, AuditNeverContainsTheSecret) {
   CreatedKey k = createKey(tenant_, "k", R"("roles":["Verifier"])");
   ASSERT_EQ(patch(base_ + "/keys/" + k.id, R"({"roles":["Portal Administrator"]})").status, 200);
   ASSERT_EQ(get(base_ + "/keys", k.secret).status, 200);  // a change by the new admin...

@@ -47,8 +47,9 @@ class ManagementAuth : public RouterTest {
   std::string mine_, theirs_, my_group_, their_group_;
   CreatedKey my_key_, their_key_;
 };
+KEYWARD_ON_EVERY_BACKEND(ManagementAuth);
 
-TEST_F(ManagementAuth, NoAuthorizationIs401WithWwwAuthenticateOnEveryEndpoint) {
+TEST_P(ManagementAuth, NoAuthorizationIs401WithWwwAuthenticateOnEveryEndpoint) {
   const std::string before = snapshot(mine_);
   for (const auto& [method, target, body] : endpoints(mine_, my_group_, my_key_.id)) {
     Response r = call(method, target, body, kNoCredential);
@@ -58,7 +59,7 @@ TEST_F(ManagementAuth, NoAuthorizationIs401WithWwwAuthenticateOnEveryEndpoint) {
   EXPECT_EQ(snapshot(mine_), before);
 }
 
-TEST_F(ManagementAuth, EveryBadCredentialGetsTheSame401) {
+TEST_P(ManagementAuth, EveryBadCredentialGetsTheSame401) {
   const std::string revoked = makeCredential("system");
   const std::string disabled = makeCredential("system");
   const std::string expired =
@@ -88,7 +89,7 @@ TEST_F(ManagementAuth, EveryBadCredentialGetsTheSame401) {
   EXPECT_EQ(get("/v1/tenants").status, 200);
 }
 
-TEST_F(ManagementAuth, CredentialMustBeABearerToken) {
+TEST_P(ManagementAuth, CredentialMustBeABearerToken) {
   for (const std::string& value :
        std::vector<std::string>{"Basic " + admin_, admin_, "Bearer", "Bearer ", "rest_api_key=" + admin_}) {
     Response r = send(request("GET", "/v1/tenants", "", {{"authorization", value}}));
@@ -100,7 +101,7 @@ TEST_F(ManagementAuth, CredentialMustBeABearerToken) {
   EXPECT_EQ(r.status, 200) << "scheme is case-insensitive and spaces are trimmed";
 }
 
-TEST_F(ManagementAuth, RevokingTheAdminKeyTakesEffectAtOnce) {
+TEST_P(ManagementAuth, RevokingTheAdminKeyTakesEffectAtOnce) {
   const std::string cred = makeCredential("system");
   ASSERT_EQ(get("/v1/tenants", cred).status, 200);
   std::string id;
@@ -110,7 +111,7 @@ TEST_F(ManagementAuth, RevokingTheAdminKeyTakesEffectAtOnce) {
   expectProblem(get("/v1/tenants", cred), 401, "UNAUTHENTICATED");
 }
 
-TEST_F(ManagementAuth, TenantAdministratorManagesItsOwnTenant) {
+TEST_P(ManagementAuth, TenantAdministratorManagesItsOwnTenant) {
   const std::string cred = makeCredential(mine_);
   const std::string tb = "/v1/tenants/" + mine_;
   EXPECT_EQ(get(tb, cred).status, 200);
@@ -136,7 +137,7 @@ TEST_F(ManagementAuth, TenantAdministratorManagesItsOwnTenant) {
   EXPECT_EQ(get(tb + "/verify-failures", cred).status, 200);
 }
 
-TEST_F(ManagementAuth, TenantAdministratorGets404ForAnotherTenantsObjects) {
+TEST_P(ManagementAuth, TenantAdministratorGets404ForAnotherTenantsObjects) {
   const std::string cred = makeCredential(mine_);
   const std::string before = snapshot(theirs_);
   for (const auto& [method, target, body] : endpoints(theirs_, their_group_, their_key_.id)) {
@@ -153,7 +154,7 @@ TEST_F(ManagementAuth, TenantAdministratorGets404ForAnotherTenantsObjects) {
   EXPECT_EQ(snapshot(theirs_), before);
 }
 
-TEST_F(ManagementAuth, TenantAdministratorCannotCreateListOrDeleteTenants) {
+TEST_P(ManagementAuth, TenantAdministratorCannotCreateListOrDeleteTenants) {
   const std::string cred = makeCredential(mine_);
   const std::string before = snapshot(theirs_);
   expectProblem(post("/v1/tenants", R"({"name":"mine too"})", cred), 403, "FORBIDDEN");
@@ -164,7 +165,7 @@ TEST_F(ManagementAuth, TenantAdministratorCannotCreateListOrDeleteTenants) {
   EXPECT_EQ(get("/v1/tenants/" + mine_).status, 200);
 }
 
-TEST_F(ManagementAuth, TenantAdministratorCannotTouchTheSystemTenant) {
+TEST_P(ManagementAuth, TenantAdministratorCannotTouchTheSystemTenant) {
   const std::string cred = makeCredential(mine_);
   expectProblem(get("/v1/tenants/system", cred), 404, "NOT_FOUND");
   expectProblem(get("/v1/tenants/system/keys", cred), 404, "NOT_FOUND");
@@ -172,7 +173,7 @@ TEST_F(ManagementAuth, TenantAdministratorCannotTouchTheSystemTenant) {
                 "NOT_FOUND");
 }
 
-TEST_F(ManagementAuth, VerifierCredentialIsForbiddenFromManagement) {
+TEST_P(ManagementAuth, VerifierCredentialIsForbiddenFromManagement) {
   const std::string cred = makeCredential(mine_, "Verifier");
   EXPECT_EQ(get("/v1/tenants/" + mine_, cred).status, 403);  // its first use sets last_used_at
   const std::string before = snapshot(mine_, /*with_audit=*/false);
@@ -189,14 +190,14 @@ TEST_F(ManagementAuth, VerifierCredentialIsForbiddenFromManagement) {
   EXPECT_EQ(str(obj(r), "code"), "VALID");
 }
 
-TEST_F(ManagementAuth, SystemVerifierIsForbiddenFromManagementEverywhere) {
+TEST_P(ManagementAuth, SystemVerifierIsForbiddenFromManagementEverywhere) {
   const std::string cred = makeCredential("system", "Verifier");
   expectProblem(get("/v1/tenants", cred), 403, "FORBIDDEN");
   expectProblem(get("/v1/tenants/" + mine_ + "/keys", cred), 403, "FORBIDDEN");
   expectProblem(post("/v1/tenants/" + mine_ + "/keys", R"({"name":"x"})", cred), 403, "FORBIDDEN");
 }
 
-TEST_F(ManagementAuth, TenantAdministratorCanIssueCredentialsOnlyForItsTenant) {
+TEST_P(ManagementAuth, TenantAdministratorCanIssueCredentialsOnlyForItsTenant) {
   const std::string cred = makeCredential(mine_);
   Response r = post("/v1/tenants/" + mine_ + "/keys", R"({"name":"child","roles":["Portal Administrator"]})", cred);
   ASSERT_EQ(r.status, 201) << r.body;
@@ -206,7 +207,7 @@ TEST_F(ManagementAuth, TenantAdministratorCanIssueCredentialsOnlyForItsTenant) {
   expectProblem(get("/v1/tenants", child), 403, "FORBIDDEN");
 }
 
-TEST_F(ManagementAuth, UnknownTenantIsNotFoundForTheSystemAdministrator) {
+TEST_P(ManagementAuth, UnknownTenantIsNotFoundForTheSystemAdministrator) {
   expectProblem(get("/v1/tenants/ten_nope/keys"), 404, "NOT_FOUND");
   expectProblem(post("/v1/tenants/ten_nope/keys", R"({"name":"x"})"), 404, "NOT_FOUND");
   expectProblem(get("/v1/tenants/ten_nope/audit"), 404, "NOT_FOUND");

@@ -43,26 +43,27 @@ class AuthzApi : public RouterTest {
   std::string tenant_, other_;
   CreatedKey key_;
 };
+KEYWARD_ON_EVERY_BACKEND(AuthzApi);
 
-TEST_F(AuthzApi, AcceptsBearerToken) {
+TEST_P(AuthzApi, AcceptsBearerToken) {
   expectAllowed(authz({{"authorization", "Bearer " + key_.secret}}), key_, tenant_);
 }
 
-TEST_F(AuthzApi, AcceptsXApiKeyHeader) { expectAllowed(authz({{"x-api-key", key_.secret}}), key_, tenant_); }
+TEST_P(AuthzApi, AcceptsXApiKeyHeader) { expectAllowed(authz({{"x-api-key", key_.secret}}), key_, tenant_); }
 
-TEST_F(AuthzApi, AcceptsIvantiRestApiKeyForm) {
+TEST_P(AuthzApi, AcceptsIvantiRestApiKeyForm) {
   expectAllowed(authz({{"authorization", "rest_api_key=" + key_.secret}}), key_, tenant_);
 }
 
-TEST_F(AuthzApi, KeyNeedsNoRoles) {
+TEST_P(AuthzApi, KeyNeedsNoRoles) {
   // A plain key (no roles) is what integrators hold; it is not a management credential.
   EXPECT_TRUE(key_.key.at("roles").as_array().empty());
   expectAllowed(authz({{"authorization", "Bearer " + key_.secret}}), key_, tenant_);
 }
 
-TEST_F(AuthzApi, NoKeyIsDenied) { expectDenied(authz({})); }
+TEST_P(AuthzApi, NoKeyIsDenied) { expectDenied(authz({})); }
 
-TEST_F(AuthzApi, EveryFailureReasonLooksTheSame) {
+TEST_P(AuthzApi, EveryFailureReasonLooksTheSame) {
   CreatedKey disabled = createKey(tenant_, "disabled", R"("enabled":false)");
   CreatedKey expired = createKey(tenant_, "expired", R"("expires_in_days":1)");
   CreatedKey revoked = createKey(tenant_, "revoked");
@@ -90,19 +91,19 @@ TEST_F(AuthzApi, EveryFailureReasonLooksTheSame) {
   }
 }
 
-TEST_F(AuthzApi, TenantHeaderMustMatchTheKeysTenant) {
+TEST_P(AuthzApi, TenantHeaderMustMatchTheKeysTenant) {
   expectAllowed(authz({{"authorization", "Bearer " + key_.secret}, {"x-keyward-tenant", tenant_}}), key_, tenant_);
   expectDenied(authz({{"authorization", "Bearer " + key_.secret}, {"x-keyward-tenant", other_}}));
   expectDenied(authz({{"x-api-key", key_.secret}, {"x-keyward-tenant", "system"}}));
 }
 
-TEST_F(AuthzApi, DisablingAKeyDeniesItAtOnce) {
+TEST_P(AuthzApi, DisablingAKeyDeniesItAtOnce) {
   expectAllowed(authz({{"x-api-key", key_.secret}}), key_, tenant_);
   ASSERT_EQ(patch("/v1/tenants/" + tenant_ + "/keys/" + key_.id, R"({"enabled":false})").status, 200);
   expectDenied(authz({{"x-api-key", key_.secret}}));
 }
 
-TEST_F(AuthzApi, ClientAddressIsTheSocketPeer) {
+TEST_P(AuthzApi, ClientAddressIsTheSocketPeer) {
   CreatedKey k = createKey(tenant_, "ip", R"("ip_allowlist":["203.0.113.0/24"])");
   expectAllowed(authz({{"x-api-key", k.secret}}, "203.0.113.5"), k, tenant_);
   expectDenied(authz({{"x-api-key", k.secret}}, "198.51.100.5"));
@@ -110,12 +111,12 @@ TEST_F(AuthzApi, ClientAddressIsTheSocketPeer) {
   expectDenied(authz({{"x-api-key", k.secret}}, ""));
 }
 
-TEST_F(AuthzApi, ForwardedForIsIgnoredWithoutTrustedProxies) {
+TEST_P(AuthzApi, ForwardedForIsIgnoredWithoutTrustedProxies) {
   CreatedKey k = createKey(tenant_, "ip", R"("ip_allowlist":["203.0.113.0/24"])");
   expectDenied(authz({{"x-api-key", k.secret}, {"x-forwarded-for", "203.0.113.5"}}, "10.0.0.1"));
 }
 
-TEST_F(AuthzApi, ForwardedForIsHonouredOnlyFromATrustedProxy) {
+TEST_P(AuthzApi, ForwardedForIsHonouredOnlyFromATrustedProxy) {
   useTrustedProxies({"10.0.0.0/8", "fd00::/8"});
   CreatedKey k = createKey(tenant_, "ip", R"("ip_allowlist":["203.0.113.0/24"])");
   // From a trusted proxy: the forwarded client counts.
@@ -129,7 +130,7 @@ TEST_F(AuthzApi, ForwardedForIsHonouredOnlyFromATrustedProxy) {
   expectDenied(authz({{"x-api-key", k.secret}}, "10.0.0.1"));
 }
 
-TEST_F(AuthzApi, RightmostUntrustedForwardedAddressWins) {
+TEST_P(AuthzApi, RightmostUntrustedForwardedAddressWins) {
   useTrustedProxies({"10.0.0.0/8"});
   CreatedKey k = createKey(tenant_, "ip", R"("ip_allowlist":["203.0.113.0/24"])");
   // A client may prepend anything; only what trusted proxies appended counts.
@@ -143,7 +144,7 @@ TEST_F(AuthzApi, RightmostUntrustedForwardedAddressWins) {
                 tenant_);
 }
 
-TEST_F(AuthzApi, ForwardedForAppliesToManagementAuditToo) {
+TEST_P(AuthzApi, ForwardedForAppliesToManagementAuditToo) {
   useTrustedProxies({"10.0.0.0/8"});
   Request r = request("POST", "/v1/tenants/" + tenant_ + "/key-groups", R"({"name":"via-proxy"})",
                       {{"authorization", "Bearer " + admin_}, {"x-forwarded-for", "192.0.2.44"}});
@@ -154,7 +155,7 @@ TEST_F(AuthzApi, ForwardedForAppliesToManagementAuditToo) {
   EXPECT_EQ(str(events[0].as_object(), "client_ip"), "192.0.2.44");
 }
 
-TEST_F(AuthzApi, AuthzWithOtherMethodsIs405) {
+TEST_P(AuthzApi, AuthzWithOtherMethodsIs405) {
   Response r = send(request("POST", "/v1/authz", "", {{"x-api-key", key_.secret}}));
   expectProblem(r, 405, "METHOD_NOT_ALLOWED");
   EXPECT_EQ(headerOf(r, "allow"), "GET, HEAD");

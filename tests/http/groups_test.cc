@@ -4,18 +4,24 @@
 namespace keyward::http_testing {
 namespace {
 
-class GroupsApi : public RouterTest {
+// A tenant and its groups' collection path. `Param`: TestBackend (GroupsApi) or
+// OnBackend<BadGroup> (GroupsBadInput).
+template <class Param>
+class GroupsApiWith : public RouterTestWith<Param> {
  protected:
   void SetUp() override {
-    RouterTest::SetUp();
-    tenant_ = createTenant("Acme");
+    RouterTestWith<Param>::SetUp();
+    tenant_ = this->createTenant("Acme");
     base_ = "/v1/tenants/" + tenant_ + "/key-groups";
   }
   std::string tenant_;
   std::string base_;
 };
 
-TEST_F(GroupsApi, CreateReturns201WithLocationAndShape) {
+class GroupsApi : public GroupsApiWith<testing_support::TestBackend> {};
+KEYWARD_ON_EVERY_BACKEND(GroupsApi);
+
+TEST_P(GroupsApi, CreateReturns201WithLocationAndShape) {
   Response r = post(base_, R"({"name":"REST API Key Group","description":"integrations"})");
   ASSERT_EQ(r.status, 201) << r.body;
   json::object g = obj(r);
@@ -29,13 +35,13 @@ TEST_F(GroupsApi, CreateReturns201WithLocationAndShape) {
   EXPECT_TRUE(isRfc3339(g.at("updated_at")));
 }
 
-TEST_F(GroupsApi, DescriptionDefaultsToEmpty) {
+TEST_P(GroupsApi, DescriptionDefaultsToEmpty) {
   Response r = post(base_, R"({"name":"g"})");
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(str(obj(r), "description"), "");
 }
 
-TEST_F(GroupsApi, GetAndListReturnTheGroups) {
+TEST_P(GroupsApi, GetAndListReturnTheGroups) {
   const std::string a = createGroup(tenant_, "a");
   const std::string b = createGroup(tenant_, "b");
   Response r = get(base_ + "/" + a);
@@ -50,7 +56,7 @@ TEST_F(GroupsApi, GetAndListReturnTheGroups) {
   EXPECT_TRUE(page.at("next_cursor").is_null());
 }
 
-TEST_F(GroupsApi, ListPaginatesWithCursor) {
+TEST_P(GroupsApi, ListPaginatesWithCursor) {
   for (int i = 0; i < 5; ++i) createGroup(tenant_, "g" + std::to_string(i));
   std::vector<std::string> seen;
   std::string cursor;
@@ -65,12 +71,12 @@ TEST_F(GroupsApi, ListPaginatesWithCursor) {
   EXPECT_EQ(seen, (std::vector<std::string>{"g0", "g1", "g2", "g3", "g4"}));
 }
 
-TEST_F(GroupsApi, ListOfUnknownTenantIs404) {
+TEST_P(GroupsApi, ListOfUnknownTenantIs404) {
   expectProblem(get("/v1/tenants/ten_nope/key-groups"), 404, "NOT_FOUND");
   expectProblem(post("/v1/tenants/ten_nope/key-groups", R"({"name":"g"})"), 404, "NOT_FOUND");
 }
 
-TEST_F(GroupsApi, PatchRenamesAndDescribes) {
+TEST_P(GroupsApi, PatchRenamesAndDescribes) {
   const std::string id = createGroup(tenant_, "old");
   clock_.advance(3600);
   Response r = patch(base_ + "/" + id, R"({"name":"new","description":"d"})");
@@ -82,14 +88,14 @@ TEST_F(GroupsApi, PatchRenamesAndDescribes) {
   EXPECT_EQ(str(obj(get(base_ + "/" + id)), "name"), "new");
 }
 
-TEST_F(GroupsApi, PatchWithNothingToChangeIsEmptyUpdate) {
+TEST_P(GroupsApi, PatchWithNothingToChangeIsEmptyUpdate) {
   const std::string id = createGroup(tenant_, "g");
   const std::string before = snapshot(tenant_);
   expectProblem(patch(base_ + "/" + id, "{}"), 400, "EMPTY_UPDATE");
   EXPECT_EQ(snapshot(tenant_), before);
 }
 
-TEST_F(GroupsApi, DeleteEmptyGroupReturns204) {
+TEST_P(GroupsApi, DeleteEmptyGroupReturns204) {
   const std::string id = createGroup(tenant_, "g");
   Response r = del(base_ + "/" + id);
   EXPECT_EQ(r.status, 204) << r.body;
@@ -97,7 +103,7 @@ TEST_F(GroupsApi, DeleteEmptyGroupReturns204) {
   expectProblem(del(base_ + "/" + id), 404, "NOT_FOUND");
 }
 
-TEST_F(GroupsApi, DeleteGroupHoldingKeysIsRefusedUntilTheyAreRevoked) {
+TEST_P(GroupsApi, DeleteGroupHoldingKeysIsRefusedUntilTheyAreRevoked) {
   const std::string id = createGroup(tenant_, "g");
   CreatedKey k = createKey(tenant_, "k", "\"group_id\":\"" + id + "\"");
   const std::string before = snapshot(tenant_);
@@ -107,7 +113,7 @@ TEST_F(GroupsApi, DeleteGroupHoldingKeysIsRefusedUntilTheyAreRevoked) {
   EXPECT_EQ(del(base_ + "/" + id).status, 204);
 }
 
-TEST_F(GroupsApi, GroupNameIsUniquePerTenantOnly) {
+TEST_P(GroupsApi, GroupNameIsUniquePerTenantOnly) {
   createGroup(tenant_, "shared");
   const std::string before = snapshot(tenant_);
   expectProblem(post(base_, R"({"name":"shared"})"), 409, "NAME_TAKEN", "name");
@@ -118,7 +124,7 @@ TEST_F(GroupsApi, GroupNameIsUniquePerTenantOnly) {
   EXPECT_EQ(r.status, 201) << r.body;
 }
 
-TEST_F(GroupsApi, RenameToATakenNameIs409) {
+TEST_P(GroupsApi, RenameToATakenNameIs409) {
   createGroup(tenant_, "a");
   const std::string b = createGroup(tenant_, "b");
   const std::string before = snapshot(tenant_);
@@ -126,7 +132,7 @@ TEST_F(GroupsApi, RenameToATakenNameIs409) {
   EXPECT_EQ(snapshot(tenant_), before);
 }
 
-TEST_F(GroupsApi, AnotherTenantsGroupIsNotFound) {
+TEST_P(GroupsApi, AnotherTenantsGroupIsNotFound) {
   const std::string other = createTenant("Other");
   const std::string theirs = createGroup(other, "theirs");
   expectProblem(get(base_ + "/" + theirs), 404, "NOT_FOUND");
@@ -135,7 +141,7 @@ TEST_F(GroupsApi, AnotherTenantsGroupIsNotFound) {
   EXPECT_EQ(get("/v1/tenants/" + other + "/key-groups/" + theirs).status, 200);
 }
 
-TEST_F(GroupsApi, ListRejectsUnknownQueryParameterAndBadPaging) {
+TEST_P(GroupsApi, ListRejectsUnknownQueryParameterAndBadPaging) {
   expectProblem(get(base_ + "?name=x"), 400, "UNKNOWN_PARAMETER", "name");
   expectProblem(get(base_ + "?limit=0"), 400, "INVALID_FIELD", "limit");
   expectProblem(get(base_ + "?cursor=-5"), 400, "INVALID_FIELD", "cursor");
@@ -149,39 +155,41 @@ struct BadGroup {
 
 void PrintTo(const BadGroup& b, std::ostream* os) { *os << b.body; }
 
-class GroupsBadInput : public GroupsApi, public ::testing::WithParamInterface<BadGroup> {};
+class GroupsBadInput : public GroupsApiWith<testing_support::OnBackend<BadGroup>> {};
 
 TEST_P(GroupsBadInput, CreateIsRejectedWithTheFieldAndChangesNothing) {
   const std::string before = snapshot(tenant_);
-  expectProblem(post(base_, GetParam().body), 400, GetParam().code, GetParam().field);
+  expectProblem(post(base_, testCase().body), 400, testCase().code, testCase().field);
   EXPECT_EQ(snapshot(tenant_), before);
 }
 
 TEST_P(GroupsBadInput, PatchIsRejectedWithTheFieldAndChangesNothing) {
   const std::string id = createGroup(tenant_, "existing");
   const std::string before = snapshot(tenant_);
-  expectProblem(patch(base_ + "/" + id, GetParam().body), 400, GetParam().code, GetParam().field);
+  expectProblem(patch(base_ + "/" + id, testCase().body), 400, testCase().code, testCase().field);
   EXPECT_EQ(snapshot(tenant_), before);
 }
 
-INSTANTIATE_TEST_SUITE_P(All, GroupsBadInput,
-                         ::testing::Values(BadGroup{"{", "MALFORMED_JSON", ""}, BadGroup{"[]", "MALFORMED_JSON", ""},
-                                           BadGroup{"null", "MALFORMED_JSON", ""}, BadGroup{"  ", "MISSING_BODY", ""},
-                                           BadGroup{R"({"name":"g","owner":"me"})", "UNKNOWN_FIELD", "owner"},
-                                           BadGroup{R"({"name":["g"]})", "INVALID_FIELD", "name"},
-                                           BadGroup{R"({"name":"g","description":7})", "INVALID_FIELD", "description"},
-                                           BadGroup{R"({"name":"line\nbreak"})", "INVALID_FIELD", "name"}),
-                         [](const ::testing::TestParamInfo<BadGroup>& info) {
-                           return paramName(info.param.body, info.index);
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    All, GroupsBadInput,
+    ::testing::Combine(testing_support::everyBackend(),
+                       ::testing::Values(BadGroup{"{", "MALFORMED_JSON", ""}, BadGroup{"[]", "MALFORMED_JSON", ""},
+                                         BadGroup{"null", "MALFORMED_JSON", ""}, BadGroup{"  ", "MISSING_BODY", ""},
+                                         BadGroup{R"({"name":"g","owner":"me"})", "UNKNOWN_FIELD", "owner"},
+                                         BadGroup{R"({"name":["g"]})", "INVALID_FIELD", "name"},
+                                         BadGroup{R"({"name":"g","description":7})", "INVALID_FIELD", "description"},
+                                         BadGroup{R"({"name":"line\nbreak"})", "INVALID_FIELD", "name"})),
+    testing_support::nameOnBackend<BadGroup>([](const ::testing::TestParamInfo<BadGroup>& info) {
+      return paramName(info.param.body, info.index);
+    }));
 
-TEST_F(GroupsApi, CreateWithoutNameIsMissingField) {
+TEST_P(GroupsApi, CreateWithoutNameIsMissingField) {
   const std::string before = snapshot(tenant_);
   expectProblem(post(base_, R"({"description":"d"})"), 400, "MISSING_FIELD", "name");
   EXPECT_EQ(snapshot(tenant_), before);
 }
 
-TEST_F(GroupsApi, OverlongDescriptionIsRejected) {
+TEST_P(GroupsApi, OverlongDescriptionIsRejected) {
   const std::string before = snapshot(tenant_);
   expectProblem(post(base_, R"({"name":"g","description":")" + std::string(1025, 'd') + "\"}"), 400, "INVALID_FIELD",
                 "description");

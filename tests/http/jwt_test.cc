@@ -68,8 +68,9 @@ class JwtApi : public RouterTest {
 
   std::string tenant_, other_;
 };
+KEYWARD_ON_EVERY_BACKEND(JwtApi);
 
-TEST_F(JwtApi, CreateReturnsTheTokenOnceWithABearerAuthorizationAndItVerifies) {
+TEST_P(JwtApi, CreateReturnsTheTokenOnceWithABearerAuthorizationAndItVerifies) {
   Response r = post("/v1/tenants/" + tenant_ + "/keys", R"({"name":"j","kind":"jwt","expires_in_days":30})");
   ASSERT_EQ(r.status, 201) << r.body;
   auto o = obj(r);
@@ -92,7 +93,7 @@ TEST_F(JwtApi, CreateReturnsTheTokenOnceWithABearerAuthorizationAndItVerifies) {
   EXPECT_EQ(items(obj(get("/v1/tenants/" + tenant_ + "/keys?kind=jwt"))).size(), 1u);
 }
 
-TEST_F(JwtApi, BadInputIsRefusedAndChangesNothing) {
+TEST_P(JwtApi, BadInputIsRefusedAndChangesNothing) {
   expectProblem(post("/v1/tenants/" + tenant_ + "/keys", R"({"name":"a","kind":"jwt","never_expires":true})"), 400,
                 "JWT_NEEDS_EXPIRY", "never_expires");
   expectProblem(post("/v1/tenants/" + tenant_ + "/keys", R"({"name":"b","kind":"jwt","expires_in_days":731})"), 400,
@@ -110,7 +111,7 @@ TEST_F(JwtApi, BadInputIsRefusedAndChangesNothing) {
   expectProblem(post("/v1/tenants/" + tenant_ + "/signing-keys/rotate", R"({"alg":"HS256"})"), 400, "UNKNOWN_FIELD");
 }
 
-TEST_F(JwtApi, JwksIsPublicHoldsPublicMembersOnlyAndUnknownTenantsAre404) {
+TEST_P(JwtApi, JwksIsPublicHoldsPublicMembersOnlyAndUnknownTenantsAre404) {
   Response empty = get("/v1/tenants/" + tenant_ + "/jwks.json", kNoCredential);
   ASSERT_EQ(empty.status, 200) << empty.body;
   EXPECT_TRUE(obj(empty).at("keys").as_array().empty());
@@ -132,7 +133,7 @@ TEST_F(JwtApi, JwksIsPublicHoldsPublicMembersOnlyAndUnknownTenantsAre404) {
   expectProblem(get("/v1/tenants/ten_unknown/jwks.json", kNoCredential), 404, "NOT_FOUND");
 }
 
-TEST_F(JwtApi, SigningKeysAreListedAndRotatedByKeyAdministratorsOnly) {
+TEST_P(JwtApi, SigningKeysAreListedAndRotatedByKeyAdministratorsOnly) {
   CreatedKey before = createJwt("before");
   Response rotated = post("/v1/tenants/" + tenant_ + "/signing-keys/rotate", "");
   ASSERT_EQ(rotated.status, 201) << rotated.body;
@@ -156,7 +157,7 @@ TEST_F(JwtApi, SigningKeysAreListedAndRotatedByKeyAdministratorsOnly) {
   expectProblem(post("/v1/tenants/ten_unknown/signing-keys/rotate", ""), 404, "NOT_FOUND");
 }
 
-TEST_F(JwtApi, HostileAndInvalidTokensAreRejectedWithTheReasonForTrustedCallersOnly) {
+TEST_P(JwtApi, HostileAndInvalidTokensAreRejectedWithTheReasonForTrustedCallersOnly) {
   CreatedKey k = createJwt("k");
   const std::string h = part(k.secret, 0), p = part(k.secret, 1), s = part(k.secret, 2);
   auto reason = [&](const std::string& token) {
@@ -212,7 +213,7 @@ TEST_F(JwtApi, HostileAndInvalidTokensAreRejectedWithTheReasonForTrustedCallersO
   EXPECT_EQ(authzStatus(k.secret), 204);
 }
 
-TEST_F(JwtApi, RevokedDisabledAndRotatedTokensAnswerWithTheKeysState) {
+TEST_P(JwtApi, RevokedDisabledAndRotatedTokensAnswerWithTheKeysState) {
   CreatedKey a = createJwt("a");
   CreatedKey b = createJwt("b");
   ASSERT_EQ(del("/v1/tenants/" + tenant_ + "/keys/" + a.id).status, 204);

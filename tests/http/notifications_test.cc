@@ -62,8 +62,9 @@ class Notifications : public RouterTest {
   std::string t_, ann_, bob_, svc_;
   CreatedKey ann_key_, bob_key_, svc_key_, expiring_;
 };
+KEYWARD_ON_EVERY_BACKEND(Notifications);
 
-TEST_F(Notifications, EachPrincipalSeesItsOwnAndCanMarkThemRead) {
+TEST_P(Notifications, EachPrincipalSeesItsOwnAndCanMarkThemRead) {
   runAlerts();
   json::object mine = obj(get("/v1/notifications", ann_key_.secret));
   ASSERT_EQ(items(mine).size(), 1u) << json::serialize(mine);
@@ -92,7 +93,7 @@ TEST_F(Notifications, EachPrincipalSeesItsOwnAndCanMarkThemRead) {
   expectProblem(post("/v1/notifications/ntf_nothing/read", "", ann_key_.secret), 404, "NOT_FOUND");
 }
 
-TEST_F(Notifications, ASignedInUserSeesHerNotificationsAndMarksThemReadWithTheCsrfToken) {
+TEST_P(Notifications, ASignedInUserSeesHerNotificationsAndMarksThemReadWithTheCsrfToken) {
   runAlerts();
   Response r = post("/v1/auth/login",
                     R"({"tenant":")" + t_ + R"(","email":"ann@example.com","password":"a long enough password"})",
@@ -114,7 +115,7 @@ TEST_F(Notifications, ASignedInUserSeesHerNotificationsAndMarksThemReadWithTheCs
   EXPECT_EQ(obj(as("GET", "/v1/notifications", false)).at("unread_count").as_int64(), 0);
 }
 
-TEST_F(Notifications, BadQueriesAndBodiesAreRefused) {
+TEST_P(Notifications, BadQueriesAndBodiesAreRefused) {
   expectProblem(get("/v1/notifications?unread=yes", ann_key_.secret), 400, "INVALID_FIELD", "unread");
   expectProblem(get("/v1/notifications?unred=true", ann_key_.secret), 400, "UNKNOWN_PARAMETER");
   expectProblem(get("/v1/notifications", kNoCredential), 401, "UNAUTHENTICATED");
@@ -123,7 +124,7 @@ TEST_F(Notifications, BadQueriesAndBodiesAreRefused) {
   expectProblem(post("/v1/notifications/" + id + "/read", R"({"x":1})", ann_key_.secret), 400, "UNKNOWN_FIELD");
 }
 
-TEST_F(Notifications, WebhookSecretIsShownOnceAndRotates) {
+TEST_P(Notifications, WebhookSecretIsShownOnceAndRotates) {
   Response created = put(base() + "/webhook", R"({"url":"https://hooks.example.com/keyward"})");
   ASSERT_EQ(created.status, 201) << created.body;
   json::object w = obj(created);
@@ -156,7 +157,7 @@ TEST_F(Notifications, WebhookSecretIsShownOnceAndRotates) {
   for (const auto& e : auditOf(t_)) EXPECT_EQ(json::serialize(e).find(secret), std::string::npos);
 }
 
-TEST_F(Notifications, WebhookInputIsValidated) {
+TEST_P(Notifications, WebhookInputIsValidated) {
   const std::string before = accessSnapshot(t_);
   for (const char* url : {"ftp://example.com/x", "file:///etc/passwd", "example.com", "https://",
                           "https://u:p@example.com/", "javascript:alert(1)"}) {
@@ -178,7 +179,7 @@ TEST_F(Notifications, WebhookInputIsValidated) {
   expectProblem(get(base() + "/alert-deliveries", outsider), 404, "NOT_FOUND");
 }
 
-TEST_F(Notifications, DeliveriesShowEveryAttemptAndFilter) {
+TEST_P(Notifications, DeliveriesShowEveryAttemptAndFilter) {
   ASSERT_EQ(put(base() + "/webhook", R"({"url":"https://hooks.example.com/keyward"})").status, 201);
   runAlerts();
   json::object all = obj(get(base() + "/alert-deliveries"));
@@ -216,7 +217,7 @@ TEST_F(Notifications, DeliveriesShowEveryAttemptAndFilter) {
   EXPECT_EQ(delivered, 2);
 }
 
-TEST_F(Notifications, ExpiryAlertDaysMustBeOneToNinety) {
+TEST_P(Notifications, ExpiryAlertDaysMustBeOneToNinety) {
   expectProblem(patch(base(), R"({"expiry_alert_days":0})"), 400, "INVALID_FIELD", "expiry_alert_days");
   expectProblem(patch(base(), R"({"expiry_alert_days":91})"), 400, "INVALID_FIELD", "expiry_alert_days");
   expectProblem(post("/v1/tenants", R"({"name":"zero","expiry_alert_days":0})"), 400, "INVALID_FIELD",

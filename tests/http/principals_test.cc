@@ -28,10 +28,11 @@ class Principals : public RouterTest {
 
   std::string t_;
 };
+KEYWARD_ON_EVERY_BACKEND(Principals);
 
 // ---- users ---------------------------------------------------------------------------------
 
-TEST_F(Principals, UserIsCreatedWithItsEmailInLowerCaseAndNoPasswordInSight) {
+TEST_P(Principals, UserIsCreatedWithItsEmailInLowerCaseAndNoPasswordInSight) {
   secrets_.push_back("Correct horse battery staple");
   Response r = post(base() + "/users", R"({"email":"  Ann.Smith@Example.COM ","display_name":"Ann Smith",)"
                                        R"("password":"Correct horse battery staple","roles":["Global Viewer"]})");
@@ -59,7 +60,7 @@ TEST_F(Principals, UserIsCreatedWithItsEmailInLowerCaseAndNoPasswordInSight) {
   EXPECT_NE(audit.find(R"("changed":["password"])"), std::string::npos) << audit;
 }
 
-TEST_F(Principals, EmailIsUniquePerTenantWhateverItsCase) {
+TEST_P(Principals, EmailIsUniquePerTenantWhateverItsCase) {
   createUser(t_, "ann@example.com", "a long enough password");
   const std::string before = accessSnapshot(t_);
   secrets_.push_back("another long password");
@@ -75,7 +76,7 @@ TEST_F(Principals, EmailIsUniquePerTenantWhateverItsCase) {
   expectProblem(patch(base() + "/users/" + bob, R"({"email":"Ann@Example.com"})"), 409, "NAME_TAKEN", "email");
 }
 
-TEST_F(Principals, DisablingAndEditingAUserIsAuditedByWhatChanged) {
+TEST_P(Principals, DisablingAndEditingAUserIsAuditedByWhatChanged) {
   const std::string id = createUser(t_, "ann@example.com", "a long enough password");
   Response r = patch(base() + "/users/" + id, R"({"disabled":true})");
   ASSERT_EQ(r.status, 200) << r.body;
@@ -88,7 +89,7 @@ TEST_F(Principals, DisablingAndEditingAUserIsAuditedByWhatChanged) {
   EXPECT_EQ(actions, (std::vector<std::string>{"user.create", "user.disable", "user.update"}));
 }
 
-TEST_F(Principals, DeletedUserIsGoneAndLeavesItsGroups) {
+TEST_P(Principals, DeletedUserIsGoneAndLeavesItsGroups) {
   const std::string ann = createUser(t_, "ann@example.com", "a long enough password");
   Response r = post(base() + "/user-groups", R"({"name":"ops","members":[")" + ann + R"("]})");
   ASSERT_EQ(r.status, 201) << r.body;
@@ -99,7 +100,7 @@ TEST_F(Principals, DeletedUserIsGoneAndLeavesItsGroups) {
   EXPECT_EQ(json::serialize(obj(get(base() + "/user-groups/" + group)).at("members")), "[]");
 }
 
-TEST_F(Principals, PrincipalThatStillOwnsKeysCannotBeDeleted) {
+TEST_P(Principals, PrincipalThatStillOwnsKeysCannotBeDeleted) {
   const std::string svc = createServiceUser(t_, "ci");
   const std::string user = createUser(t_, "ann@example.com", "a long enough password");
   CreatedKey k1 = createKey(t_, "k1", ownedBy(svc));
@@ -119,7 +120,7 @@ TEST_F(Principals, PrincipalThatStillOwnsKeysCannotBeDeleted) {
 
 // ---- service users -------------------------------------------------------------------------
 
-TEST_F(Principals, ServiceUserLifeCycle) {
+TEST_P(Principals, ServiceUserLifeCycle) {
   Response r = post(
       base() + "/service-users",
       R"({"name":"ci-bot","description":"CI","roles":[{"role":"Cloud Account Viewer","resources":["acc-1","acc-2"]}]})");
@@ -139,7 +140,7 @@ TEST_F(Principals, ServiceUserLifeCycle) {
   expectProblem(get(base() + "/service-users/" + id), 404, "NOT_FOUND");
 }
 
-TEST_F(Principals, ServiceUserNamesAreUniquePerTenant) {
+TEST_P(Principals, ServiceUserNamesAreUniquePerTenant) {
   createServiceUser(t_, "ci");
   const std::string other = createServiceUser(t_, "cd");
   const std::string before = accessSnapshot(t_);
@@ -149,7 +150,7 @@ TEST_F(Principals, ServiceUserNamesAreUniquePerTenant) {
   createServiceUser(createTenant("Other"), "ci");
 }
 
-TEST_F(Principals, ServiceUserHoldsAtMostTenKeysAndARevokedKeyFreesASlot) {
+TEST_P(Principals, ServiceUserHoldsAtMostTenKeysAndARevokedKeyFreesASlot) {
   const std::string svc = createServiceUser(t_, "ci");
   std::vector<CreatedKey> keys;
   for (int i = 1; i <= 10; ++i) keys.push_back(createKey(t_, "k" + std::to_string(i), ownedBy(svc)));
@@ -172,7 +173,7 @@ TEST_F(Principals, ServiceUserHoldsAtMostTenKeysAndARevokedKeyFreesASlot) {
   expectProblem(post(base() + "/keys", R"({"name":"k12",)" + ownedBy(svc) + "}"), 409, "KEY_LIMIT_REACHED");
 }
 
-TEST_F(Principals, KeyLimitFollowsTheTenantSetting) {
+TEST_P(Principals, KeyLimitFollowsTheTenantSetting) {
   ASSERT_EQ(patch(base(), R"({"max_keys_per_service_user":2})").status, 200);
   const std::string svc = createServiceUser(t_, "ci");
   createKey(t_, "k1", ownedBy(svc));
@@ -186,7 +187,7 @@ TEST_F(Principals, KeyLimitFollowsTheTenantSetting) {
 
 // ---- owners govern their keys at once -----------------------------------------------------
 
-TEST_F(Principals, DisablingTheOwnerStopsItsKeysAtOnce) {
+TEST_P(Principals, DisablingTheOwnerStopsItsKeysAtOnce) {
   const std::string svc = createServiceUser(t_, "ci", R"(["Portal Administrator"])");
   CreatedKey k = createKey(t_, "ci-key", ownedBy(svc, R"(["Portal Administrator"])"));
   ASSERT_EQ(get(base() + "/keys", k.secret).status, 200);
@@ -203,7 +204,7 @@ TEST_F(Principals, DisablingTheOwnerStopsItsKeysAtOnce) {
   EXPECT_EQ(get(base() + "/keys", k.secret).status, 200);
 }
 
-TEST_F(Principals, DisablingAUserStopsTheKeysItOwns) {
+TEST_P(Principals, DisablingAUserStopsTheKeysItOwns) {
   const std::string user = createUser(t_, "ann@example.com", "a long enough password", R"(["Global Viewer"])");
   CreatedKey k = createKey(t_, "ann-key",
                            R"("owner":{"type":"user","id":")" + user + R"("},"roles":["Global Viewer"])");
@@ -214,7 +215,7 @@ TEST_F(Principals, DisablingAUserStopsTheKeysItOwns) {
   expectProblem(r, 401, "NOT_AUTHORIZED");
 }
 
-TEST_F(Principals, RemovingARoleFromTheOwnerRemovesItFromItsKeysAtOnce) {
+TEST_P(Principals, RemovingARoleFromTheOwnerRemovesItFromItsKeysAtOnce) {
   createRole(t_, "Deployer",
              R"([{"module":"keys","action":"inquire","level":"all"},)"
              R"({"module":"keys","action":"add","level":"all"}])");
@@ -247,7 +248,7 @@ TEST_F(Principals, RemovingARoleFromTheOwnerRemovesItFromItsKeysAtOnce) {
   EXPECT_EQ(verifyCode(k.secret, add), "VALID");
 }
 
-TEST_F(Principals, KeyNeverHoldsMoreThanItsOwnerWhateverItsRoles) {
+TEST_P(Principals, KeyNeverHoldsMoreThanItsOwnerWhateverItsRoles) {
   const std::string svc = createServiceUser(t_, "ci", R"(["Global Viewer"])");
   CreatedKey k = createKey(t_, "ci-key", ownedBy(svc, R"(["Portal Administrator"])"));
   EXPECT_EQ(verifyCode(k.secret, R"([{"module":"keys","action":"inquire"}])"), "VALID");
@@ -258,7 +259,7 @@ TEST_F(Principals, KeyNeverHoldsMoreThanItsOwnerWhateverItsRoles) {
 
 // ---- user groups ---------------------------------------------------------------------------
 
-TEST_F(Principals, UserGroupHoldsMembersAndAlertSubscriptions) {
+TEST_P(Principals, UserGroupHoldsMembersAndAlertSubscriptions) {
   const std::string ann = createUser(t_, "ann@example.com", "a long enough password");
   const std::string bob = createUser(t_, "bob@example.com", "a long enough password");
   Response r = post(base() + "/user-groups", R"({"name":"ops","description":"On call","members":[")" + ann +
@@ -281,7 +282,7 @@ TEST_F(Principals, UserGroupHoldsMembersAndAlertSubscriptions) {
   expectProblem(get(base() + "/user-groups/" + id), 404, "NOT_FOUND");
 }
 
-TEST_F(Principals, UserGroupCannotTakeAMemberOfAnotherTenant) {
+TEST_P(Principals, UserGroupCannotTakeAMemberOfAnotherTenant) {
   const std::string stranger = createUser(createTenant("Other"), "eve@example.com", "a long enough password");
   Response r = post(base() + "/user-groups", R"({"name":"ops"})");
   ASSERT_EQ(r.status, 201);
@@ -323,13 +324,13 @@ struct BadCase {
 
 void PrintTo(const BadCase& c, std::ostream* os) { *os << c.name; }
 
-class BadInput : public RouterTest, public ::testing::WithParamInterface<BadCase> {
+class BadInput : public RouterTestWith<testing_support::OnBackend<BadCase>> {
  protected:
   void SetUp() override {
-    RouterTest::SetUp();
+    RouterTestWith::SetUp();
     t_ = createTenant("Acme");
     const std::string b = "/v1/tenants/" + t_;
-    const Target target = GetParam().target;
+    const Target target = testCase().target;
     if (target == Target::kUser) user_ = createUser(t_, "ann@example.com", "a long enough password");
     svc_ = createServiceUser(t_, "ci");
     Response r = post(b + "/user-groups", R"({"name":"ops"})");
@@ -341,7 +342,7 @@ class BadInput : public RouterTest, public ::testing::WithParamInterface<BadCase
 
   std::string targetPath() const {
     const std::string b = "/v1/tenants/" + t_;
-    switch (GetParam().target) {
+    switch (testCase().target) {
       case Target::kUsers: return b + "/users";
       case Target::kUser: return b + "/users/" + user_;
       case Target::kServiceUsers: return b + "/service-users";
@@ -364,7 +365,7 @@ class BadInput : public RouterTest, public ::testing::WithParamInterface<BadCase
 };
 
 TEST_P(BadInput, Is400NamingTheFieldAndChangesNothing) {
-  const BadCase& c = GetParam();
+  const BadCase& c = testCase();
   std::string body = c.body;
   for (auto [from, to] : {std::pair<std::string, std::string>{"{secret}", key_.secret}, {"{t}", t_}}) {
     for (size_t at; (at = body.find(from)) != std::string::npos;) body.replace(at, from.size(), to);
@@ -383,221 +384,235 @@ const std::string kPerm = R"({"module":"keys","action":"inquire","level":"all"})
 
 INSTANTIATE_TEST_SUITE_P(
     NewEndpoints, BadInput,
-    ::testing::Values(
-        // users
-        BadCase{"UserMalformedJson", "POST", Target::kUsers, R"({"email":)", "MALFORMED_JSON", std::nullopt},
-        BadCase{"UserBodyNotAnObject", "POST", Target::kUsers, R"(["a"])", "MALFORMED_JSON", std::nullopt},
-        BadCase{"UserNoBody", "POST", Target::kUsers, "", "MISSING_BODY", std::nullopt},
-        BadCase{"UserUnknownField", "POST", Target::kUsers, "{" + kUser + R"(,"admin":true})", "UNKNOWN_FIELD",
-                "admin"},
-        BadCase{"UserMissingEmail", "POST", Target::kUsers,
-                R"({"display_name":"N","password":"a long enough password"})", "MISSING_FIELD", "email"},
-        BadCase{"UserMissingPassword", "POST", Target::kUsers, R"({"email":"n@example.com","display_name":"N"})",
-                "MISSING_FIELD", "password"},
-        BadCase{"UserMissingDisplayName", "POST", Target::kUsers,
-                R"({"email":"n@example.com","password":"a long enough password"})", "MISSING_FIELD", "display_name"},
-        BadCase{"UserEmailNotAString", "POST", Target::kUsers,
-                R"({"email":5,"display_name":"N","password":"a long enough password"})", "INVALID_FIELD", "email"},
-        BadCase{"UserBadEmail", "POST", Target::kUsers,
-                R"({"email":"not-an-address","display_name":"N","password":"a long enough password"})", "INVALID_FIELD",
-                "email"},
-        BadCase{"UserEmailWithSpace", "POST", Target::kUsers,
-                R"({"email":"a b@example.com","display_name":"N","password":"a long enough password"})",
-                "INVALID_FIELD", "email"},
-        BadCase{"UserEmailTwoAts", "POST", Target::kUsers,
-                R"({"email":"a@b@example.com","display_name":"N","password":"a long enough password"})",
-                "INVALID_FIELD", "email"},
-        BadCase{"UserWeakPassword", "POST", Target::kUsers,
-                R"({"email":"n@example.com","display_name":"N","password":"short"})", "WEAK_PASSWORD", "password"},
-        BadCase{"UserPasswordNotAString", "POST", Target::kUsers,
-                R"({"email":"n@example.com","display_name":"N","password":123456789012345})", "INVALID_FIELD",
-                "password"},
-        BadCase{"UserEmptyDisplayName", "POST", Target::kUsers,
-                R"({"email":"n@example.com","display_name":"","password":"a long enough password"})", "INVALID_FIELD",
-                "display_name"},
-        BadCase{"UserDisabledNotBool", "POST", Target::kUsers, "{" + kUser + R"(,"disabled":"yes"})", "INVALID_FIELD",
-                "disabled"},
-        BadCase{"UserRolesNotArray", "POST", Target::kUsers, "{" + kUser + R"(,"roles":"Global Viewer"})",
-                "INVALID_FIELD", "roles"},
-        BadCase{"UserRoleNotStringOrObject", "POST", Target::kUsers, "{" + kUser + R"(,"roles":[7]})", "INVALID_FIELD",
-                "roles[0]"},
-        BadCase{"UserRoleUnknownNestedField", "POST", Target::kUsers,
-                "{" + kUser + R"(,"roles":[{"role":"Global Viewer","foo":1}]})", "UNKNOWN_FIELD", "roles[0].foo"},
-        BadCase{"UserRoleObjectWithoutRole", "POST", Target::kUsers, "{" + kUser + R"(,"roles":[{"resources":["a"]}]})",
-                "MISSING_FIELD", "roles[0].role"},
-        BadCase{"UserUnknownRole", "POST", Target::kUsers, "{" + kUser + R"(,"roles":["Root"]})", "UNKNOWN_ROLE",
-                "roles[0]"},
-        BadCase{"UserScopedRoleWithoutScope", "POST", Target::kUsers,
-                "{" + kUser + R"(,"roles":["Global Viewer","Cloud Account Viewer"]})", "SCOPE_REQUIRED", "roles[1]"},
-        BadCase{"UserScopeOnUnscopedRole", "POST", Target::kUsers,
-                "{" + kUser + R"(,"roles":[{"role":"Global Viewer","resources":["acc-1"]}]})", "INVALID_FIELD",
-                "roles[0]"},
-        BadCase{"UserResourcesAndAllResources", "POST", Target::kUsers,
-                "{" + kUser + R"(,"roles":[{"role":"Cloud Account Viewer","resources":["a"],"all_resources":true}]})",
-                "INVALID_FIELD", "roles[0]"},
-        BadCase{"UserAllResourcesNotBool", "POST", Target::kUsers,
-                "{" + kUser + R"(,"roles":[{"role":"Cloud Account Viewer","all_resources":"yes"}]})", "INVALID_FIELD",
-                "roles[0].all_resources"},
-        BadCase{"UserRoleTwice", "POST", Target::kUsers, "{" + kUser + R"(,"roles":["Global Viewer","Global Viewer"]})",
-                "INVALID_FIELD", "roles[1]"},
-        BadCase{"UserEditEmpty", "PATCH", Target::kUser, "{}", "EMPTY_UPDATE", std::nullopt},
-        BadCase{"UserEditUnknownField", "PATCH", Target::kUser, R"({"nickname":"x"})", "UNKNOWN_FIELD", "nickname"},
-        BadCase{"UserEditWeakPassword", "PATCH", Target::kUser, R"({"password":"12345678901"})", "WEAK_PASSWORD",
-                "password"},
-        BadCase{"UserEditBadEmail", "PATCH", Target::kUser, R"({"email":"@example.com"})", "INVALID_FIELD", "email"},
-        BadCase{"UserEditRoleUnknownNestedField", "PATCH", Target::kUser, R"({"roles":[{"roles":"Global Viewer"}]})",
-                "UNKNOWN_FIELD", "roles[0].roles"},
-        BadCase{"UserEditUnknownRole", "PATCH", Target::kUser, R"({"roles":["Root"]})", "UNKNOWN_ROLE", "roles[0]"},
-        BadCase{"UserEditDisabledNotBool", "PATCH", Target::kUser, R"({"disabled":1})", "INVALID_FIELD", "disabled"},
-        // service users
-        BadCase{"ServiceUserMalformedJson", "POST", Target::kServiceUsers, R"({"name":"x",})", "MALFORMED_JSON",
-                std::nullopt},
-        BadCase{"ServiceUserMissingName", "POST", Target::kServiceUsers, R"({"description":"x"})", "MISSING_FIELD",
-                "name"},
-        BadCase{"ServiceUserNameNotAString", "POST", Target::kServiceUsers, R"({"name":["x"]})", "INVALID_FIELD",
-                "name"},
-        BadCase{"ServiceUserEmptyName", "POST", Target::kServiceUsers, R"({"name":""})", "INVALID_FIELD", "name"},
-        BadCase{"ServiceUserUnknownField", "POST", Target::kServiceUsers, R"({"name":"x","max_keys":3})",
-                "UNKNOWN_FIELD", "max_keys"},
-        BadCase{"ServiceUserDescriptionTooLong", "POST", Target::kServiceUsers,
-                R"({"name":"x","description":")" + std::string(1025, 'd') + "\"}", "INVALID_FIELD", "description"},
-        BadCase{"ServiceUserRoleUnknownNestedField", "POST", Target::kServiceUsers,
-                R"({"name":"x","roles":[{"role":"Global Viewer","scope":"all"}]})", "UNKNOWN_FIELD", "roles[0].scope"},
-        BadCase{"ServiceUserUnknownRole", "POST", Target::kServiceUsers, R"({"name":"x","roles":["Root"]})",
-                "UNKNOWN_ROLE", "roles[0]"},
-        BadCase{"ServiceUserScopeMissing", "POST", Target::kServiceUsers,
-                R"({"name":"x","roles":[{"role":"Cloud Account Viewer","resources":[]}]})", "SCOPE_REQUIRED",
-                "roles[0]"},
-        BadCase{"ServiceUserResourcesNotStrings", "POST", Target::kServiceUsers,
-                R"({"name":"x","roles":[{"role":"Cloud Account Viewer","resources":[1]}]})", "INVALID_FIELD",
-                "roles[0].resources"},
-        BadCase{"ServiceUserEditEmpty", "PATCH", Target::kServiceUser, "{}", "EMPTY_UPDATE", std::nullopt},
-        BadCase{"ServiceUserEditUnknownField", "PATCH", Target::kServiceUser, R"({"owner":"x"})", "UNKNOWN_FIELD",
-                "owner"},
-        BadCase{"ServiceUserEditDisabledNotBool", "PATCH", Target::kServiceUser, R"({"disabled":"no"})",
-                "INVALID_FIELD", "disabled"},
-        BadCase{"ServiceUserEditScopeMissing", "PATCH", Target::kServiceUser, R"({"roles":["Cloud Account Viewer"]})",
-                "SCOPE_REQUIRED", "roles[0]"},
-        // user groups
-        BadCase{"UserGroupMalformedJson", "POST", Target::kUserGroups, "{name}", "MALFORMED_JSON", std::nullopt},
-        BadCase{"UserGroupMissingName", "POST", Target::kUserGroups, R"({"subscriptions":[]})", "MISSING_FIELD",
-                "name"},
-        BadCase{"UserGroupUnknownField", "POST", Target::kUserGroups, R"({"name":"x","alerts":[]})", "UNKNOWN_FIELD",
-                "alerts"},
-        BadCase{"UserGroupMembersNotArray", "POST", Target::kUserGroups, R"({"name":"x","members":"usr_1"})",
-                "INVALID_FIELD", "members"},
-        BadCase{"UserGroupMemberNotString", "POST", Target::kUserGroups, R"({"name":"x","members":[1]})",
-                "INVALID_FIELD", "members[0]"},
-        BadCase{"UserGroupUnknownAlertKind", "POST", Target::kUserGroups,
-                R"({"name":"x","subscriptions":["account_alerts","weather"]})", "INVALID_FIELD", "subscriptions[1]"},
-        BadCase{"UserGroupEditEmpty", "PATCH", Target::kUserGroup, "{}", "EMPTY_UPDATE", std::nullopt},
-        BadCase{"UserGroupEditUnknownAlertKind", "PATCH", Target::kUserGroup, R"({"subscriptions":["all"]})",
-                "INVALID_FIELD", "subscriptions[0]"},
-        BadCase{"UserGroupEditEmptyName", "PATCH", Target::kUserGroup, R"({"name":""})", "INVALID_FIELD", "name"},
-        // roles
-        BadCase{"RoleMalformedJson", "POST", Target::kRoles, R"({"name":"x","permissions":[)", "MALFORMED_JSON",
-                std::nullopt},
-        BadCase{"RoleMissingName", "POST", Target::kRoles, "{\"permissions\":[" + kPerm + "]}", "MISSING_FIELD",
-                "name"},
-        BadCase{"RoleMissingPermissions", "POST", Target::kRoles, R"({"name":"x"})", "MISSING_FIELD", "permissions"},
-        BadCase{"RoleUnknownField", "POST", Target::kRoles, "{\"name\":\"x\",\"permissions\":[" + kPerm + "],\"x\":1}",
-                "UNKNOWN_FIELD", "x"},
-        BadCase{"RolePermissionsNotArray", "POST", Target::kRoles, R"({"name":"x","permissions":{}})", "INVALID_FIELD",
-                "permissions"},
-        BadCase{"RolePermissionNotObject", "POST", Target::kRoles, R"({"name":"x","permissions":["keys:add"]})",
-                "INVALID_FIELD", "permissions[0]"},
-        BadCase{"RolePermissionUnknownNestedField", "POST", Target::kRoles,
-                R"({"name":"x","permissions":[{"module":"keys","action":"add","level":"all","scope":"x"}]})",
-                "UNKNOWN_FIELD", "permissions[0].scope"},
-        BadCase{"RolePermissionMissingModule", "POST", Target::kRoles,
-                R"({"name":"x","permissions":[{"action":"add","level":"all"}]})", "INVALID_FIELD",
-                "permissions[0].module"},
-        BadCase{"RoleInvalidAction", "POST", Target::kRoles,
-                "{\"name\":\"x\",\"permissions\":[" + kPerm + R"(,{"module":"keys","action":"read","level":"all"}]})",
-                "INVALID_FIELD", "permissions[1].action"},
-        BadCase{"RoleInvalidLevel", "POST", Target::kRoles,
-                R"({"name":"x","permissions":[{"module":"keys","action":"add","level":"some"}]})", "INVALID_FIELD",
-                "permissions[0].level"},
-        BadCase{"RoleLevelNotString", "POST", Target::kRoles,
-                R"({"name":"x","permissions":[{"module":"keys","action":"add","level":2}]})", "INVALID_FIELD",
-                "permissions[0].level"},
-        BadCase{"RoleUnknownModule", "POST", Target::kRoles,
-                R"({"name":"x","permissions":[{"module":"billing","action":"add","level":"all"}]})", "UNKNOWN_MODULE",
-                "permissions[0].module"},
-        BadCase{"RolePermissionTwice", "POST", Target::kRoles,
-                "{\"name\":\"x\",\"permissions\":[" + kPerm + "," + kPerm + "]}", "INVALID_FIELD", "permissions[1]"},
-        BadCase{"RoleUnknownScopeModule", "POST", Target::kRoles,
-                "{\"name\":\"x\",\"permissions\":[" + kPerm + R"(],"scope_module":"billing"})", "UNKNOWN_MODULE",
-                "scope_module"},
-        BadCase{"RoleScopeModuleNotString", "POST", Target::kRoles,
-                "{\"name\":\"x\",\"permissions\":[" + kPerm + R"(],"scope_module":1})", "INVALID_FIELD",
-                "scope_module"},
-        BadCase{"RoleEditRename", "PATCH", Target::kRole, R"({"name":"Writer"})", "IMMUTABLE_FIELD", "name"},
-        BadCase{"RoleEditEmpty", "PATCH", Target::kRole, "{}", "EMPTY_UPDATE", std::nullopt},
-        BadCase{"RoleEditInvalidLevel", "PATCH", Target::kRole,
-                R"({"permissions":[{"module":"keys","action":"inquire","level":"everything"}]})", "INVALID_FIELD",
-                "permissions[0].level"},
-        BadCase{"RoleEditUnknownModule", "PATCH", Target::kRole,
-                R"({"permissions":[{"module":"billing","action":"inquire","level":"all"}]})", "UNKNOWN_MODULE",
-                "permissions[0].module"},
-        BadCase{"RoleEditUnknownField", "PATCH", Target::kRole, R"({"builtin":true})", "UNKNOWN_FIELD", "builtin"},
-        // modules
-        BadCase{"ModuleMalformedJson", "POST", Target::kModules, "not json", "MALFORMED_JSON", std::nullopt},
-        BadCase{"ModuleMissingName", "POST", Target::kModules, R"({"description":"x"})", "MISSING_FIELD", "name"},
-        BadCase{"ModuleBadName", "POST", Target::kModules, R"({"name":"Billing!"})", "INVALID_FIELD", "name"},
-        BadCase{"ModuleNameStartsWithDigit", "POST", Target::kModules, R"({"name":"1billing"})", "INVALID_FIELD",
-                "name"},
-        BadCase{"ModuleUnknownField", "POST", Target::kModules, R"({"name":"billing","actions":[]})", "UNKNOWN_FIELD",
-                "actions"},
-        // keys: owner and roles
-        BadCase{"KeyOwnerUnknownNestedField", "POST", Target::kKeys,
-                R"({"name":"n","owner":{"type":"service_user","id":"svc_1","x":1}})", "UNKNOWN_FIELD", "owner.x"},
-        BadCase{"KeyOwnerBadType", "POST", Target::kKeys, R"({"name":"n","owner":{"type":"robot","id":"svc_1"}})",
-                "INVALID_FIELD", "owner.type"},
-        BadCase{"KeyOwnerMissingType", "POST", Target::kKeys, R"({"name":"n","owner":{"id":"svc_1"}})", "MISSING_FIELD",
-                "owner.type"},
-        BadCase{"KeyOwnerMissingId", "POST", Target::kKeys, R"({"name":"n","owner":{"type":"user"}})", "MISSING_FIELD",
-                "owner.id"},
-        BadCase{"KeyOwnerNotObject", "POST", Target::kKeys, R"({"name":"n","owner":"svc_1"})", "INVALID_FIELD",
-                "owner"},
-        BadCase{"KeyRoleUnknownNestedField", "POST", Target::kKeys,
-                R"({"name":"n","roles":[{"role":"Global Viewer","foo":true}]})", "UNKNOWN_FIELD", "roles[0].foo"},
-        BadCase{"KeyScopedRoleWithoutScope", "POST", Target::kKeys, R"({"name":"n","roles":["Cloud Account Viewer"]})",
-                "SCOPE_REQUIRED", "roles[0]"},
-        BadCase{"KeyEditOwnerUnknownNestedField", "PATCH", Target::kKey,
-                R"({"owner":{"type":"user","id":"usr_1","name":"x"}})", "UNKNOWN_FIELD", "owner.name"},
-        BadCase{"KeyEditUnknownRole", "PATCH", Target::kKey, R"({"roles":["Root"]})", "UNKNOWN_ROLE", "roles[0]"},
-        // verify with permissions
-        BadCase{"VerifyPermissionsNotArray", "POST", Target::kVerify, R"({"key":"{secret}","permissions":"keys:add"})",
-                "INVALID_FIELD", "permissions"},
-        BadCase{"VerifyPermissionNotObject", "POST", Target::kVerify, R"({"key":"{secret}","permissions":["keys"]})",
-                "INVALID_FIELD", "permissions[0]"},
-        BadCase{"VerifyPermissionUnknownNestedField", "POST", Target::kVerify,
-                R"({"key":"{secret}","permissions":[{"module":"keys","action":"add","level":"all"}]})", "UNKNOWN_FIELD",
-                "permissions[0].level"},
-        BadCase{"VerifyPermissionInvalidAction", "POST", Target::kVerify,
-                R"({"key":"{secret}","permissions":[{"module":"keys","action":"write"}]})", "INVALID_FIELD",
-                "permissions[0].action"},
-        BadCase{"VerifyPermissionMissingModule", "POST", Target::kVerify,
-                R"({"key":"{secret}","permissions":[{"action":"add"}]})", "INVALID_FIELD", "permissions[0].module"},
-        BadCase{"VerifyPermissionResourceNotString", "POST", Target::kVerify,
-                R"({"key":"{secret}","permissions":[{"module":"keys","action":"add","resource":1}]})", "INVALID_FIELD",
-                "permissions[0].resource"},
-        BadCase{"VerifyPermissionResourceOwnerNotString", "POST", Target::kVerify,
-                R"({"key":"{secret}","permissions":[{"module":"keys","action":"add","resource_owner":null}]})",
-                "INVALID_FIELD", "permissions[0].resource_owner"},
-        // console sign-in
-        BadCase{"LoginMalformedJson", "POST", Target::kLogin, R"({"tenant":"{t}")", "MALFORMED_JSON", std::nullopt},
-        BadCase{"LoginMissingPassword", "POST", Target::kLogin, R"({"tenant":"{t}","email":"ann@example.com"})",
-                "MISSING_FIELD", "password"},
-        BadCase{"LoginMissingTenant", "POST", Target::kLogin, R"({"email":"ann@example.com","password":"x"})",
-                "MISSING_FIELD", "tenant"},
-        BadCase{"LoginUnknownField", "POST", Target::kLogin,
-                R"({"tenant":"{t}","email":"ann@example.com","password":"x","remember":true})", "UNKNOWN_FIELD",
-                "remember"},
-        BadCase{"LoginEmailNotString", "POST", Target::kLogin, R"({"tenant":"{t}","email":1,"password":"x"})",
-                "INVALID_FIELD", "email"}),
-    [](const ::testing::TestParamInfo<BadCase>& info) { return std::string(info.param.name); });
+    ::testing::Combine(
+        testing_support::everyBackend(),
+        ::testing::Values(
+            // users
+            BadCase{"UserMalformedJson", "POST", Target::kUsers, R"({"email":)", "MALFORMED_JSON", std::nullopt},
+            BadCase{"UserBodyNotAnObject", "POST", Target::kUsers, R"(["a"])", "MALFORMED_JSON", std::nullopt},
+            BadCase{"UserNoBody", "POST", Target::kUsers, "", "MISSING_BODY", std::nullopt},
+            BadCase{"UserUnknownField", "POST", Target::kUsers, "{" + kUser + R"(,"admin":true})", "UNKNOWN_FIELD",
+                    "admin"},
+            BadCase{"UserMissingEmail", "POST", Target::kUsers,
+                    R"({"display_name":"N","password":"a long enough password"})", "MISSING_FIELD", "email"},
+            BadCase{"UserMissingPassword", "POST", Target::kUsers, R"({"email":"n@example.com","display_name":"N"})",
+                    "MISSING_FIELD", "password"},
+            BadCase{"UserMissingDisplayName", "POST", Target::kUsers,
+                    R"({"email":"n@example.com","password":"a long enough password"})", "MISSING_FIELD",
+                    "display_name"},
+            BadCase{"UserEmailNotAString", "POST", Target::kUsers,
+                    R"({"email":5,"display_name":"N","password":"a long enough password"})", "INVALID_FIELD", "email"},
+            BadCase{"UserBadEmail", "POST", Target::kUsers,
+                    R"({"email":"not-an-address","display_name":"N","password":"a long enough password"})",
+                    "INVALID_FIELD", "email"},
+            BadCase{"UserEmailWithSpace", "POST", Target::kUsers,
+                    R"({"email":"a b@example.com","display_name":"N","password":"a long enough password"})",
+                    "INVALID_FIELD", "email"},
+            BadCase{"UserEmailTwoAts", "POST", Target::kUsers,
+                    R"({"email":"a@b@example.com","display_name":"N","password":"a long enough password"})",
+                    "INVALID_FIELD", "email"},
+            BadCase{"UserWeakPassword", "POST", Target::kUsers,
+                    R"({"email":"n@example.com","display_name":"N","password":"short"})", "WEAK_PASSWORD", "password"},
+            BadCase{"UserPasswordNotAString", "POST", Target::kUsers,
+                    R"({"email":"n@example.com","display_name":"N","password":123456789012345})", "INVALID_FIELD",
+                    "password"},
+            BadCase{"UserEmptyDisplayName", "POST", Target::kUsers,
+                    R"({"email":"n@example.com","display_name":"","password":"a long enough password"})",
+                    "INVALID_FIELD", "display_name"},
+            BadCase{"UserDisabledNotBool", "POST", Target::kUsers, "{" + kUser + R"(,"disabled":"yes"})",
+                    "INVALID_FIELD", "disabled"},
+            BadCase{"UserRolesNotArray", "POST", Target::kUsers, "{" + kUser + R"(,"roles":"Global Viewer"})",
+                    "INVALID_FIELD", "roles"},
+            BadCase{"UserRoleNotStringOrObject", "POST", Target::kUsers, "{" + kUser + R"(,"roles":[7]})",
+                    "INVALID_FIELD", "roles[0]"},
+            BadCase{"UserRoleUnknownNestedField", "POST", Target::kUsers,
+                    "{" + kUser + R"(,"roles":[{"role":"Global Viewer","foo":1}]})", "UNKNOWN_FIELD", "roles[0].foo"},
+            BadCase{"UserRoleObjectWithoutRole", "POST", Target::kUsers,
+                    "{" + kUser + R"(,"roles":[{"resources":["a"]}]})", "MISSING_FIELD", "roles[0].role"},
+            BadCase{"UserUnknownRole", "POST", Target::kUsers, "{" + kUser + R"(,"roles":["Root"]})", "UNKNOWN_ROLE",
+                    "roles[0]"},
+            BadCase{"UserScopedRoleWithoutScope", "POST", Target::kUsers,
+                    "{" + kUser + R"(,"roles":["Global Viewer","Cloud Account Viewer"]})", "SCOPE_REQUIRED",
+                    "roles[1]"},
+            BadCase{"UserScopeOnUnscopedRole", "POST", Target::kUsers,
+                    "{" + kUser + R"(,"roles":[{"role":"Global Viewer","resources":["acc-1"]}]})", "INVALID_FIELD",
+                    "roles[0]"},
+            BadCase{"UserResourcesAndAllResources", "POST", Target::kUsers,
+                    "{" + kUser +
+                        R"(,"roles":[{"role":"Cloud Account Viewer","resources":["a"],"all_resources":true}]})",
+                    "INVALID_FIELD", "roles[0]"},
+            BadCase{"UserAllResourcesNotBool", "POST", Target::kUsers,
+                    "{" + kUser + R"(,"roles":[{"role":"Cloud Account Viewer","all_resources":"yes"}]})",
+                    "INVALID_FIELD", "roles[0].all_resources"},
+            BadCase{"UserRoleTwice", "POST", Target::kUsers,
+                    "{" + kUser + R"(,"roles":["Global Viewer","Global Viewer"]})", "INVALID_FIELD", "roles[1]"},
+            BadCase{"UserEditEmpty", "PATCH", Target::kUser, "{}", "EMPTY_UPDATE", std::nullopt},
+            BadCase{"UserEditUnknownField", "PATCH", Target::kUser, R"({"nickname":"x"})", "UNKNOWN_FIELD", "nickname"},
+            BadCase{"UserEditWeakPassword", "PATCH", Target::kUser, R"({"password":"12345678901"})", "WEAK_PASSWORD",
+                    "password"},
+            BadCase{"UserEditBadEmail", "PATCH", Target::kUser, R"({"email":"@example.com"})", "INVALID_FIELD",
+                    "email"},
+            BadCase{"UserEditRoleUnknownNestedField", "PATCH", Target::kUser,
+                    R"({"roles":[{"roles":"Global Viewer"}]})", "UNKNOWN_FIELD", "roles[0].roles"},
+            BadCase{"UserEditUnknownRole", "PATCH", Target::kUser, R"({"roles":["Root"]})", "UNKNOWN_ROLE", "roles[0]"},
+            BadCase{"UserEditDisabledNotBool", "PATCH", Target::kUser, R"({"disabled":1})", "INVALID_FIELD",
+                    "disabled"},
+            // service users
+            BadCase{"ServiceUserMalformedJson", "POST", Target::kServiceUsers, R"({"name":"x",})", "MALFORMED_JSON",
+                    std::nullopt},
+            BadCase{"ServiceUserMissingName", "POST", Target::kServiceUsers, R"({"description":"x"})", "MISSING_FIELD",
+                    "name"},
+            BadCase{"ServiceUserNameNotAString", "POST", Target::kServiceUsers, R"({"name":["x"]})", "INVALID_FIELD",
+                    "name"},
+            BadCase{"ServiceUserEmptyName", "POST", Target::kServiceUsers, R"({"name":""})", "INVALID_FIELD", "name"},
+            BadCase{"ServiceUserUnknownField", "POST", Target::kServiceUsers, R"({"name":"x","max_keys":3})",
+                    "UNKNOWN_FIELD", "max_keys"},
+            BadCase{"ServiceUserDescriptionTooLong", "POST", Target::kServiceUsers,
+                    R"({"name":"x","description":")" + std::string(1025, 'd') + "\"}", "INVALID_FIELD", "description"},
+            BadCase{"ServiceUserRoleUnknownNestedField", "POST", Target::kServiceUsers,
+                    R"({"name":"x","roles":[{"role":"Global Viewer","scope":"all"}]})", "UNKNOWN_FIELD",
+                    "roles[0].scope"},
+            BadCase{"ServiceUserUnknownRole", "POST", Target::kServiceUsers, R"({"name":"x","roles":["Root"]})",
+                    "UNKNOWN_ROLE", "roles[0]"},
+            BadCase{"ServiceUserScopeMissing", "POST", Target::kServiceUsers,
+                    R"({"name":"x","roles":[{"role":"Cloud Account Viewer","resources":[]}]})", "SCOPE_REQUIRED",
+                    "roles[0]"},
+            BadCase{"ServiceUserResourcesNotStrings", "POST", Target::kServiceUsers,
+                    R"({"name":"x","roles":[{"role":"Cloud Account Viewer","resources":[1]}]})", "INVALID_FIELD",
+                    "roles[0].resources"},
+            BadCase{"ServiceUserEditEmpty", "PATCH", Target::kServiceUser, "{}", "EMPTY_UPDATE", std::nullopt},
+            BadCase{"ServiceUserEditUnknownField", "PATCH", Target::kServiceUser, R"({"owner":"x"})", "UNKNOWN_FIELD",
+                    "owner"},
+            BadCase{"ServiceUserEditDisabledNotBool", "PATCH", Target::kServiceUser, R"({"disabled":"no"})",
+                    "INVALID_FIELD", "disabled"},
+            BadCase{"ServiceUserEditScopeMissing", "PATCH", Target::kServiceUser,
+                    R"({"roles":["Cloud Account Viewer"]})", "SCOPE_REQUIRED", "roles[0]"},
+            // user groups
+            BadCase{"UserGroupMalformedJson", "POST", Target::kUserGroups, "{name}", "MALFORMED_JSON", std::nullopt},
+            BadCase{"UserGroupMissingName", "POST", Target::kUserGroups, R"({"subscriptions":[]})", "MISSING_FIELD",
+                    "name"},
+            BadCase{"UserGroupUnknownField", "POST", Target::kUserGroups, R"({"name":"x","alerts":[]})",
+                    "UNKNOWN_FIELD", "alerts"},
+            BadCase{"UserGroupMembersNotArray", "POST", Target::kUserGroups, R"({"name":"x","members":"usr_1"})",
+                    "INVALID_FIELD", "members"},
+            BadCase{"UserGroupMemberNotString", "POST", Target::kUserGroups, R"({"name":"x","members":[1]})",
+                    "INVALID_FIELD", "members[0]"},
+            BadCase{"UserGroupUnknownAlertKind", "POST", Target::kUserGroups,
+                    R"({"name":"x","subscriptions":["account_alerts","weather"]})", "INVALID_FIELD",
+                    "subscriptions[1]"},
+            BadCase{"UserGroupEditEmpty", "PATCH", Target::kUserGroup, "{}", "EMPTY_UPDATE", std::nullopt},
+            BadCase{"UserGroupEditUnknownAlertKind", "PATCH", Target::kUserGroup, R"({"subscriptions":["all"]})",
+                    "INVALID_FIELD", "subscriptions[0]"},
+            BadCase{"UserGroupEditEmptyName", "PATCH", Target::kUserGroup, R"({"name":""})", "INVALID_FIELD", "name"},
+            // roles
+            BadCase{"RoleMalformedJson", "POST", Target::kRoles, R"({"name":"x","permissions":[)", "MALFORMED_JSON",
+                    std::nullopt},
+            BadCase{"RoleMissingName", "POST", Target::kRoles, "{\"permissions\":[" + kPerm + "]}", "MISSING_FIELD",
+                    "name"},
+            BadCase{"RoleMissingPermissions", "POST", Target::kRoles, R"({"name":"x"})", "MISSING_FIELD",
+                    "permissions"},
+            BadCase{"RoleUnknownField", "POST", Target::kRoles,
+                    "{\"name\":\"x\",\"permissions\":[" + kPerm + "],\"x\":1}", "UNKNOWN_FIELD", "x"},
+            BadCase{"RolePermissionsNotArray", "POST", Target::kRoles, R"({"name":"x","permissions":{}})",
+                    "INVALID_FIELD", "permissions"},
+            BadCase{"RolePermissionNotObject", "POST", Target::kRoles, R"({"name":"x","permissions":["keys:add"]})",
+                    "INVALID_FIELD", "permissions[0]"},
+            BadCase{"RolePermissionUnknownNestedField", "POST", Target::kRoles,
+                    R"({"name":"x","permissions":[{"module":"keys","action":"add","level":"all","scope":"x"}]})",
+                    "UNKNOWN_FIELD", "permissions[0].scope"},
+            BadCase{"RolePermissionMissingModule", "POST", Target::kRoles,
+                    R"({"name":"x","permissions":[{"action":"add","level":"all"}]})", "INVALID_FIELD",
+                    "permissions[0].module"},
+            BadCase{"RoleInvalidAction", "POST", Target::kRoles,
+                    "{\"name\":\"x\",\"permissions\":[" + kPerm +
+                        R"(,{"module":"keys","action":"read","level":"all"}]})",
+                    "INVALID_FIELD", "permissions[1].action"},
+            BadCase{"RoleInvalidLevel", "POST", Target::kRoles,
+                    R"({"name":"x","permissions":[{"module":"keys","action":"add","level":"some"}]})", "INVALID_FIELD",
+                    "permissions[0].level"},
+            BadCase{"RoleLevelNotString", "POST", Target::kRoles,
+                    R"({"name":"x","permissions":[{"module":"keys","action":"add","level":2}]})", "INVALID_FIELD",
+                    "permissions[0].level"},
+            BadCase{"RoleUnknownModule", "POST", Target::kRoles,
+                    R"({"name":"x","permissions":[{"module":"billing","action":"add","level":"all"}]})",
+                    "UNKNOWN_MODULE", "permissions[0].module"},
+            BadCase{"RolePermissionTwice", "POST", Target::kRoles,
+                    "{\"name\":\"x\",\"permissions\":[" + kPerm + "," + kPerm + "]}", "INVALID_FIELD",
+                    "permissions[1]"},
+            BadCase{"RoleUnknownScopeModule", "POST", Target::kRoles,
+                    "{\"name\":\"x\",\"permissions\":[" + kPerm + R"(],"scope_module":"billing"})", "UNKNOWN_MODULE",
+                    "scope_module"},
+            BadCase{"RoleScopeModuleNotString", "POST", Target::kRoles,
+                    "{\"name\":\"x\",\"permissions\":[" + kPerm + R"(],"scope_module":1})", "INVALID_FIELD",
+                    "scope_module"},
+            BadCase{"RoleEditRename", "PATCH", Target::kRole, R"({"name":"Writer"})", "IMMUTABLE_FIELD", "name"},
+            BadCase{"RoleEditEmpty", "PATCH", Target::kRole, "{}", "EMPTY_UPDATE", std::nullopt},
+            BadCase{"RoleEditInvalidLevel", "PATCH", Target::kRole,
+                    R"({"permissions":[{"module":"keys","action":"inquire","level":"everything"}]})", "INVALID_FIELD",
+                    "permissions[0].level"},
+            BadCase{"RoleEditUnknownModule", "PATCH", Target::kRole,
+                    R"({"permissions":[{"module":"billing","action":"inquire","level":"all"}]})", "UNKNOWN_MODULE",
+                    "permissions[0].module"},
+            BadCase{"RoleEditUnknownField", "PATCH", Target::kRole, R"({"builtin":true})", "UNKNOWN_FIELD", "builtin"},
+            // modules
+            BadCase{"ModuleMalformedJson", "POST", Target::kModules, "not json", "MALFORMED_JSON", std::nullopt},
+            BadCase{"ModuleMissingName", "POST", Target::kModules, R"({"description":"x"})", "MISSING_FIELD", "name"},
+            BadCase{"ModuleBadName", "POST", Target::kModules, R"({"name":"Billing!"})", "INVALID_FIELD", "name"},
+            BadCase{"ModuleNameStartsWithDigit", "POST", Target::kModules, R"({"name":"1billing"})", "INVALID_FIELD",
+                    "name"},
+            BadCase{"ModuleUnknownField", "POST", Target::kModules, R"({"name":"billing","actions":[]})",
+                    "UNKNOWN_FIELD", "actions"},
+            // keys: owner and roles
+            BadCase{"KeyOwnerUnknownNestedField", "POST", Target::kKeys,
+                    R"({"name":"n","owner":{"type":"service_user","id":"svc_1","x":1}})", "UNKNOWN_FIELD", "owner.x"},
+            BadCase{"KeyOwnerBadType", "POST", Target::kKeys, R"({"name":"n","owner":{"type":"robot","id":"svc_1"}})",
+                    "INVALID_FIELD", "owner.type"},
+            BadCase{"KeyOwnerMissingType", "POST", Target::kKeys, R"({"name":"n","owner":{"id":"svc_1"}})",
+                    "MISSING_FIELD", "owner.type"},
+            BadCase{"KeyOwnerMissingId", "POST", Target::kKeys, R"({"name":"n","owner":{"type":"user"}})",
+                    "MISSING_FIELD", "owner.id"},
+            BadCase{"KeyOwnerNotObject", "POST", Target::kKeys, R"({"name":"n","owner":"svc_1"})", "INVALID_FIELD",
+                    "owner"},
+            BadCase{"KeyRoleUnknownNestedField", "POST", Target::kKeys,
+                    R"({"name":"n","roles":[{"role":"Global Viewer","foo":true}]})", "UNKNOWN_FIELD", "roles[0].foo"},
+            BadCase{"KeyScopedRoleWithoutScope", "POST", Target::kKeys,
+                    R"({"name":"n","roles":["Cloud Account Viewer"]})", "SCOPE_REQUIRED", "roles[0]"},
+            BadCase{"KeyEditOwnerUnknownNestedField", "PATCH", Target::kKey,
+                    R"({"owner":{"type":"user","id":"usr_1","name":"x"}})", "UNKNOWN_FIELD", "owner.name"},
+            BadCase{"KeyEditUnknownRole", "PATCH", Target::kKey, R"({"roles":["Root"]})", "UNKNOWN_ROLE", "roles[0]"},
+            // verify with permissions
+            BadCase{"VerifyPermissionsNotArray", "POST", Target::kVerify,
+                    R"({"key":"{secret}","permissions":"keys:add"})", "INVALID_FIELD", "permissions"},
+            BadCase{"VerifyPermissionNotObject", "POST", Target::kVerify,
+                    R"({"key":"{secret}","permissions":["keys"]})", "INVALID_FIELD", "permissions[0]"},
+            BadCase{"VerifyPermissionUnknownNestedField", "POST", Target::kVerify,
+                    R"({"key":"{secret}","permissions":[{"module":"keys","action":"add","level":"all"}]})",
+                    "UNKNOWN_FIELD", "permissions[0].level"},
+            BadCase{"VerifyPermissionInvalidAction", "POST", Target::kVerify,
+                    R"({"key":"{secret}","permissions":[{"module":"keys","action":"write"}]})", "INVALID_FIELD",
+                    "permissions[0].action"},
+            BadCase{"VerifyPermissionMissingModule", "POST", Target::kVerify,
+                    R"({"key":"{secret}","permissions":[{"action":"add"}]})", "INVALID_FIELD", "permissions[0].module"},
+            BadCase{"VerifyPermissionResourceNotString", "POST", Target::kVerify,
+                    R"({"key":"{secret}","permissions":[{"module":"keys","action":"add","resource":1}]})",
+                    "INVALID_FIELD", "permissions[0].resource"},
+            BadCase{"VerifyPermissionResourceOwnerNotString", "POST", Target::kVerify,
+                    R"({"key":"{secret}","permissions":[{"module":"keys","action":"add","resource_owner":null}]})",
+                    "INVALID_FIELD", "permissions[0].resource_owner"},
+            // console sign-in
+            BadCase{"LoginMalformedJson", "POST", Target::kLogin, R"({"tenant":"{t}")", "MALFORMED_JSON", std::nullopt},
+            BadCase{"LoginMissingPassword", "POST", Target::kLogin, R"({"tenant":"{t}","email":"ann@example.com"})",
+                    "MISSING_FIELD", "password"},
+            BadCase{"LoginMissingTenant", "POST", Target::kLogin, R"({"email":"ann@example.com","password":"x"})",
+                    "MISSING_FIELD", "tenant"},
+            BadCase{"LoginUnknownField", "POST", Target::kLogin,
+                    R"({"tenant":"{t}","email":"ann@example.com","password":"x","remember":true})", "UNKNOWN_FIELD",
+                    "remember"},
+            BadCase{"LoginEmailNotString", "POST", Target::kLogin, R"({"tenant":"{t}","email":1,"password":"x"})",
+                    "INVALID_FIELD", "email"})),
+    testing_support::nameOnBackend<BadCase>([](const ::testing::TestParamInfo<BadCase>& info) {
+      return std::string(info.param.name);
+    }));
 
 }  // namespace
 }  // namespace keyward::http_testing

@@ -7,8 +7,9 @@ namespace keyward::http_testing {
 namespace {
 
 class Problems : public RouterTest {};
+KEYWARD_ON_EVERY_BACKEND(Problems);
 
-TEST_F(Problems, UnknownRouteIs404RouteNotFound) {
+TEST_P(Problems, UnknownRouteIs404RouteNotFound) {
   for (const char* path :
        {"/", "/v2/tenants", "/v1/tenant", "/v1/tenants/x/keys/y/z", "/v1/keys", "/v1/tenants/x/unknown"}) {
     Response r = get(path);
@@ -17,12 +18,12 @@ TEST_F(Problems, UnknownRouteIs404RouteNotFound) {
   }
 }
 
-TEST_F(Problems, UnknownRouteIs404EvenWithoutCredentials) {
+TEST_P(Problems, UnknownRouteIs404EvenWithoutCredentials) {
   Response r = get("/nope", kNoCredential);
   expectProblem(r, 404, "ROUTE_NOT_FOUND");
 }
 
-TEST_F(Problems, WrongMethodIs405WithAllow) {
+TEST_P(Problems, WrongMethodIs405WithAllow) {
   struct Case {
     const char* method;
     const char* path;
@@ -43,7 +44,7 @@ TEST_F(Problems, WrongMethodIs405WithAllow) {
   }
 }
 
-TEST_F(Problems, HeadIsRoutedLikeGet) {
+TEST_P(Problems, HeadIsRoutedLikeGet) {
   // The server drops the body of a HEAD response (tests/integration/http_test.cc); the router
   // answers HEAD exactly as GET, headers included.
   const Response as_get = call("GET", "/healthz", "");
@@ -53,7 +54,7 @@ TEST_F(Problems, HeadIsRoutedLikeGet) {
   expectProblem(call("HEAD", "/v1/keys/verify", ""), 405, "METHOD_NOT_ALLOWED");
 }
 
-TEST_F(Problems, ProblemBodyHasEveryMember) {
+TEST_P(Problems, ProblemBodyHasEveryMember) {
   const std::string t = createTenant("Acme");
   Response r = post("/v1/tenants/" + t + "/keys", R"({"name":"k","expires_in_days":"soon"})");
   ASSERT_EQ(r.status, 400);
@@ -69,7 +70,7 @@ TEST_F(Problems, ProblemBodyHasEveryMember) {
   EXPECT_EQ(o.size(), 7u) << r.body;
 }
 
-TEST_F(Problems, NonInputErrorsHaveNoField) {
+TEST_P(Problems, NonInputErrorsHaveNoField) {
   Response r = get("/v1/tenants/nope");
   ASSERT_EQ(r.status, 404);
   EXPECT_FALSE(obj(r).contains("field"));
@@ -79,7 +80,7 @@ TEST_F(Problems, NonInputErrorsHaveNoField) {
   EXPECT_EQ(str(obj(r), "title"), "Unauthorized");
 }
 
-TEST_F(Problems, TitlesFollowTheStatus) {
+TEST_P(Problems, TitlesFollowTheStatus) {
   const std::string t = createTenant("Acme");
   EXPECT_EQ(str(obj(post("/v1/tenants", R"({"name":"Acme"})")), "title"), "Conflict");
   EXPECT_EQ(str(obj(get("/v1/tenants/x")), "title"), "Not Found");
@@ -88,7 +89,7 @@ TEST_F(Problems, TitlesFollowTheStatus) {
   EXPECT_EQ(str(obj(get("/v1/tenants", cred)), "title"), "Forbidden");
 }
 
-TEST_F(Problems, EveryResponseIsNoStore) {
+TEST_P(Problems, EveryResponseIsNoStore) {
   // Success, created (with the secret), no content, client errors, auth errors, routing errors.
   const std::string t = createTenant("Acme");
   std::vector<Response> all;
@@ -107,7 +108,7 @@ TEST_F(Problems, EveryResponseIsNoStore) {
   }
 }
 
-TEST_F(Problems, ErrorMessagesNeverEchoASecret) {
+TEST_P(Problems, ErrorMessagesNeverEchoASecret) {
   const std::string t = createTenant("Acme");
   CreatedKey k = createKey(t, "k");
   const std::string b = "/v1/tenants/" + t + "/keys";
@@ -141,7 +142,7 @@ TEST_F(Problems, ErrorMessagesNeverEchoASecret) {
   }
 }
 
-TEST_F(Problems, ASecretInThePathIsRedactedButTheRestOfTheMessageStays) {
+TEST_P(Problems, ASecretInThePathIsRedactedButTheRestOfTheMessageStays) {
   const std::string t = createTenant("Acme");
   CreatedKey k = createKey(t, "k");
   // A user who pastes the key where its id belongs gets a useful 404 without the key echoed.

@@ -32,6 +32,7 @@ class Roles : public RouterTest {
 
   std::string t_;
 };
+KEYWARD_ON_EVERY_BACKEND(Roles);
 
 std::string perm(const char* module, const char* action, const char* level = "all") {
   return std::string(R"({"module":")") + module + R"(","action":")" + action + R"(","level":")" + level + "\"}";
@@ -39,7 +40,7 @@ std::string perm(const char* module, const char* action, const char* level = "al
 
 // ---- roles ---------------------------------------------------------------------------------
 
-TEST_F(Roles, BuiltInRolesAreListedFirstInEveryTenant) {
+TEST_P(Roles, BuiltInRolesAreListedFirstInEveryTenant) {
   createRole(t_, "Deployer", "[" + perm("keys", "add") + "]");
   std::vector<std::string> names;
   for (const auto& r : items(obj(get(base() + "/roles")))) names.push_back(str(r.as_object(), "name"));
@@ -54,7 +55,7 @@ TEST_F(Roles, BuiltInRolesAreListedFirstInEveryTenant) {
   EXPECT_EQ(items(obj(get("/v1/tenants/" + other + "/roles"))).size(), 5u);
 }
 
-TEST_F(Roles, BuiltInRolesCannotBeEditedDeletedOrShadowed) {
+TEST_P(Roles, BuiltInRolesCannotBeEditedDeletedOrShadowed) {
   const std::string before = accessSnapshot(t_);
   for (const char* id : {"builtin-portal-administrator", "builtin-global-viewer", "builtin-verifier"}) {
     expectProblem(patch(base() + "/roles/" + id, R"({"description":"mine now"})"), 409, "BUILTIN_ROLE");
@@ -64,7 +65,7 @@ TEST_F(Roles, BuiltInRolesCannotBeEditedDeletedOrShadowed) {
   EXPECT_EQ(accessSnapshot(t_), before);
 }
 
-TEST_F(Roles, CustomRoleLifeCycle) {
+TEST_P(Roles, CustomRoleLifeCycle) {
   Response r = post(base() + "/roles", R"({"name":"Deployer","description":"CI","permissions":[)" +
                                            perm("keys", "add") + "," + perm("keys", "inquire", "mine") + "]}");
   ASSERT_EQ(r.status, 201) << r.body;
@@ -85,7 +86,7 @@ TEST_F(Roles, CustomRoleLifeCycle) {
   createRole(t_, "Deployer", "[]");
 }
 
-TEST_F(Roles, RoleStillAssignedCannotBeDeleted) {
+TEST_P(Roles, RoleStillAssignedCannotBeDeleted) {
   const std::string id = createRole(t_, "Deployer", "[" + perm("keys", "add") + "]");
   const std::string svc = createServiceUser(t_, "ci", R"(["Deployer"])");
   CreatedKey k = createKey(t_, "k", R"("roles":["Deployer"])");
@@ -100,7 +101,7 @@ TEST_F(Roles, RoleStillAssignedCannotBeDeleted) {
   EXPECT_EQ(del(base() + "/roles/" + id).status, 204);
 }
 
-TEST_F(Roles, EditingARoleReachesEveryKeyHoldingItAtOnce) {
+TEST_P(Roles, EditingARoleReachesEveryKeyHoldingItAtOnce) {
   const std::string id = createRole(t_, "Deployer", "[" + perm("keys", "add") + "]");
   CreatedKey direct = createKey(t_, "direct", R"("roles":["Deployer"])");
   const std::string svc = createServiceUser(t_, "ci", R"(["Deployer"])");
@@ -121,7 +122,7 @@ TEST_F(Roles, EditingARoleReachesEveryKeyHoldingItAtOnce) {
 
 // ---- modules -------------------------------------------------------------------------------
 
-TEST_F(Roles, ModulesAreTheBuiltInsPlusTheTenantsOwn) {
+TEST_P(Roles, ModulesAreTheBuiltInsPlusTheTenantsOwn) {
   Response r = post(base() + "/modules", R"({"name":"billing","description":"Invoices"})");
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(headerOf(r, "location"), base() + "/modules/billing");
@@ -148,7 +149,7 @@ TEST_F(Roles, ModulesAreTheBuiltInsPlusTheTenantsOwn) {
   expectProblem(del(base() + "/modules/billing"), 404, "NOT_FOUND");
 }
 
-TEST_F(Roles, AModuleOfAnotherTenantIsUnknownHere) {
+TEST_P(Roles, AModuleOfAnotherTenantIsUnknownHere) {
   const std::string other = createTenant("Other");
   ASSERT_EQ(post("/v1/tenants/" + other + "/modules", R"({"name":"billing"})").status, 201);
   expectProblem(post(base() + "/roles", R"({"name":"Accountant","permissions":[)" + perm("billing", "inquire") + "]}"),
@@ -156,7 +157,7 @@ TEST_F(Roles, AModuleOfAnotherTenantIsUnknownHere) {
   for (const auto& m : items(obj(get(base() + "/modules")))) EXPECT_NE(str(m.as_object(), "name"), "billing");
 }
 
-TEST_F(Roles, KeysOfARegisteredModuleAreCheckedAtVerification) {
+TEST_P(Roles, KeysOfARegisteredModuleAreCheckedAtVerification) {
   ASSERT_EQ(post(base() + "/modules", R"({"name":"billing"})").status, 201);
   createRole(t_, "Accountant", "[" + perm("billing", "inquire") + "," + perm("billing", "add") + "]");
   CreatedKey k = createKey(t_, "k", R"("roles":["Accountant"])");
@@ -167,7 +168,7 @@ TEST_F(Roles, KeysOfARegisteredModuleAreCheckedAtVerification) {
 
 // ---- resource scopes -----------------------------------------------------------------------
 
-TEST_F(Roles, ScopedRoleGrantsOnlyTheResourcesItIsGivenFor) {
+TEST_P(Roles, ScopedRoleGrantsOnlyTheResourcesItIsGivenFor) {
   CreatedKey two = createKey(t_, "two", R"("roles":[{"role":"Cloud Account Viewer","resources":["acc-1","acc-2"]}])");
   CreatedKey all = createKey(t_, "all", R"("roles":[{"role":"Cloud Account Viewer","all_resources":true}])");
   auto q = [](const char* resource) {
@@ -190,7 +191,7 @@ TEST_F(Roles, ScopedRoleGrantsOnlyTheResourcesItIsGivenFor) {
   EXPECT_EQ(authz(all.secret, {{"x-keyward-module", "cloud_accounts"}, {"x-keyward-resource", "acc-9"}}).status, 204);
 }
 
-TEST_F(Roles, CustomScopedRoleNeedsAScopeWhenGiven) {
+TEST_P(Roles, CustomScopedRoleNeedsAScopeWhenGiven) {
   ASSERT_EQ(post(base() + "/modules", R"({"name":"projects"})").status, 201);
   createRole(t_, "Project Editor", "[" + perm("projects", "edit") + "]", R"("scope_module":"projects")");
   const std::string before = accessSnapshot(t_);
@@ -205,7 +206,7 @@ TEST_F(Roles, CustomScopedRoleNeedsAScopeWhenGiven) {
 
 // ---- verify with permissions ---------------------------------------------------------------
 
-TEST_F(Roles, ValidVerificationListsOwnerRolesAndEffectivePermissions) {
+TEST_P(Roles, ValidVerificationListsOwnerRolesAndEffectivePermissions) {
   // The key holds more than its owner: what applies is the intersection.
   const std::string svc = createServiceUser(t_, "ci", R"(["Global Viewer"])");
   CreatedKey k = createKey(t_, "k",
@@ -224,7 +225,7 @@ TEST_F(Roles, ValidVerificationListsOwnerRolesAndEffectivePermissions) {
             "INSUFFICIENT_PERMISSIONS");
 }
 
-TEST_F(Roles, KeyWithoutOwnerOrRolesIsValidOnlyWhenNothingIsAsked) {
+TEST_P(Roles, KeyWithoutOwnerOrRolesIsValidOnlyWhenNothingIsAsked) {
   CreatedKey k = createKey(t_, "plain");
   Response r = verify(k.secret, "[]");
   EXPECT_EQ(str(obj(r), "code"), "VALID");
@@ -234,7 +235,7 @@ TEST_F(Roles, KeyWithoutOwnerOrRolesIsValidOnlyWhenNothingIsAsked) {
   EXPECT_EQ(verifyCode(k.secret, R"([{"module":"keys","action":"inquire"}])"), "INSUFFICIENT_PERMISSIONS");
 }
 
-TEST_F(Roles, OnlyACallerThatMayVerifyLearnsInsufficientPermissions) {
+TEST_P(Roles, OnlyACallerThatMayVerifyLearnsInsufficientPermissions) {
   CreatedKey k = createKey(t_, "k", R"("roles":["Global Viewer"])");
   const std::string add = R"([{"module":"keys","action":"add"}])";
   const std::string verifier = makeCredential(t_, "Verifier");
@@ -247,7 +248,7 @@ TEST_F(Roles, OnlyACallerThatMayVerifyLearnsInsufficientPermissions) {
   EXPECT_EQ(obj(r), (json::object{{"valid", false}, {"code", "NOT_AUTHORIZED"}}));
 }
 
-TEST_F(Roles, LevelMineIsCheckedAgainstTheResourceOwnerWhenGiven) {
+TEST_P(Roles, LevelMineIsCheckedAgainstTheResourceOwnerWhenGiven) {
   createRole(t_, "Own keys", "[" + perm("keys", "edit", "mine") + "]");
   const std::string svc = createServiceUser(t_, "ci", R"(["Own keys"])");
   CreatedKey k = createKey(t_, "k", R"("roles":["Own keys"],"owner":{"type":"service_user","id":")" + svc + "\"}");
@@ -262,7 +263,7 @@ TEST_F(Roles, LevelMineIsCheckedAgainstTheResourceOwnerWhenGiven) {
 
 // ---- GET /v1/authz with permission headers ------------------------------------------------
 
-TEST_F(Roles, AuthzAnswers204WhenPermitted403WhenNot401WhenInvalid) {
+TEST_P(Roles, AuthzAnswers204WhenPermitted403WhenNot401WhenInvalid) {
   CreatedKey k = createKey(t_, "k", R"("roles":["Global Viewer"])");
   Response r = authz(k.secret, {{"x-keyward-module", "keys"}, {"x-keyward-action", "inquire"}});
   EXPECT_EQ(r.status, 204);
@@ -275,7 +276,7 @@ TEST_F(Roles, AuthzAnswers204WhenPermitted403WhenNot401WhenInvalid) {
   expectProblem(authz("", {{"x-keyward-module", "keys"}}), 401, "NOT_AUTHORIZED");
 }
 
-TEST_F(Roles, AuthzRefusesBadPermissionHeadersWith400) {
+TEST_P(Roles, AuthzRefusesBadPermissionHeadersWith400) {
   CreatedKey k = createKey(t_, "k", R"("roles":["Global Viewer"])");
   expectProblem(authz(k.secret, {{"x-keyward-module", "keys"}, {"x-keyward-action", "read"}}), 400,
                 "INVALID_PERMISSION_HEADERS");
@@ -299,8 +300,9 @@ class Escalation : public Roles {
   }
   std::string keys_, people_;
 };
+KEYWARD_ON_EVERY_BACKEND(Escalation);
 
-TEST_F(Escalation, KeyCannotBeGivenRolesBeyondItsCreator) {
+TEST_P(Escalation, KeyCannotBeGivenRolesBeyondItsCreator) {
   const std::string before = accessSnapshot(t_, false);
   Response r = post(base() + "/keys", R"({"name":"root","roles":["Portal Administrator"]})", keys_);
   expectProblem(r, 403, "ESCALATION");
@@ -313,7 +315,7 @@ TEST_F(Escalation, KeyCannotBeGivenRolesBeyondItsCreator) {
   EXPECT_EQ(json::serialize(obj(get(base() + "/keys/" + k.id)).at("roles")), R"([{"role":"Key manager"}])");
 }
 
-TEST_F(Escalation, RoleCannotGrantMoreThanItsAuthorHolds) {
+TEST_P(Escalation, RoleCannotGrantMoreThanItsAuthorHolds) {
   const std::string before = accessSnapshot(t_, false);
   expectProblem(post(base() + "/roles", R"({"name":"Deleter","permissions":[)" + perm("keys", "delete") + "]}",
                      people_),
@@ -328,7 +330,7 @@ TEST_F(Escalation, RoleCannotGrantMoreThanItsAuthorHolds) {
                 "ESCALATION");
 }
 
-TEST_F(Escalation, PrincipalCannotBeGivenRolesBeyondItsCreator) {
+TEST_P(Escalation, PrincipalCannotBeGivenRolesBeyondItsCreator) {
   const std::string before = accessSnapshot(t_, false);
   expectProblem(post(base() + "/service-users", R"({"name":"root","roles":["Portal Administrator"]})", people_), 403,
                 "ESCALATION");
@@ -343,7 +345,7 @@ TEST_F(Escalation, PrincipalCannotBeGivenRolesBeyondItsCreator) {
   expectProblem(patch(base() + "/service-users/" + svc, R"({"roles":["Global Admin"]})", people_), 403, "ESCALATION");
 }
 
-TEST_F(Escalation, OnlyRolesWithKeysAddMayCreateKeys) {
+TEST_P(Escalation, OnlyRolesWithKeysAddMayCreateKeys) {
   const std::string viewer = makeCredential(t_, "Global Viewer");
   const std::string verifier = makeCredential(t_, "Verifier");
   const std::string before = accessSnapshot(t_, false);

@@ -1,7 +1,10 @@
 // router_fixture.h — the HTTP router wired by the function src/app/serve.cc calls
 // (app/wiring.h, through common/test_stack.h: a store in a temporary directory, a manual
 // clock, the verify index, a bootstrapped system administrator), called in-process without
-// sockets.
+// sockets. The store backend is the test's parameter: RouterTest's suites are
+// value-parameterised (TEST_P) and instantiated over every backend with
+// KEYWARD_ON_EVERY_BACKEND (common/test_backend.h); a suite with cases of its own derives from
+// RouterTestWith<OnBackend<Case>> and combines its cases with every backend.
 // Every response that passes through send() is also checked for the API's invariants:
 // `Cache-Control: no-store`, RFC 9457 shape for every error, and no issued secret anywhere.
 #pragma once
@@ -131,7 +134,9 @@ inline bool isRfc3339(const json::value& v) {
   return true;
 }
 
-class RouterTest : public ::testing::Test {
+// `Param` is TestBackend (RouterTest) or OnBackend<Case>.
+template <class Param>
+class RouterTestWith : public testing_support::BackendTestWith<Param> {
  protected:
   void SetUp() override {
     admin_ = stack_.admin_secret;
@@ -369,8 +374,8 @@ class RouterTest : public ::testing::Test {
   const testing_support::TempDir tmp_{"keyward-http"};
   const std::filesystem::path dir_ = tmp_.path();
   ManualClock clock_{kT0};
-  // The server's service graph (app/wiring.h) over a bootstrapped store.
-  testing_support::TestStack stack_ = testing_support::makeTestStack(dir_, clock_);
+  // The server's service graph (app/wiring.h) over a bootstrapped store of the test's backend.
+  testing_support::TestStack stack_ = testing_support::makeTestStack(dir_, clock_, this->backend());
   app::Services& services_ = *stack_.services;
   verify::KeyIndex& index_ = services_.index;
   verify::Verifier& verifier_ = services_.verifier;
@@ -395,5 +400,7 @@ class RouterTest : public ::testing::Test {
   std::vector<std::string> secrets_;  // every secret issued so far
   int credentials_ = 0;
 };
+
+using RouterTest = RouterTestWith<testing_support::TestBackend>;
 
 }  // namespace keyward::http_testing

@@ -23,9 +23,10 @@ std::string concretePath(std::string_view pattern) {
   return out;
 }
 
-using RoutesTest = RouterTest;
+class RoutesTest : public RouterTest {};
+KEYWARD_ON_EVERY_BACKEND(RoutesTest);
 
-TEST_F(RoutesTest, EveryManagementEndpointRefusesARequestWithoutACredential) {
+TEST_P(RoutesTest, EveryManagementEndpointRefusesARequestWithoutACredential) {
   int checked = 0;
   for (const auto& spec : http::apiRoutes()) {
     if (spec.credential != http::Credential::kManagement) continue;
@@ -38,7 +39,7 @@ TEST_F(RoutesTest, EveryManagementEndpointRefusesARequestWithoutACredential) {
   EXPECT_GT(checked, 50);  // the table is the whole API, not a sample
 }
 
-TEST_F(RoutesTest, EveryRouteIsListedOnceByMethodAndPattern) {
+TEST_P(RoutesTest, EveryRouteIsListedOnceByMethodAndPattern) {
   std::set<std::string> seen;
   for (const auto& spec : http::apiRoutes()) {
     const std::string id = std::string(spec.method) + " " + std::string(spec.pattern);
@@ -46,7 +47,7 @@ TEST_F(RoutesTest, EveryRouteIsListedOnceByMethodAndPattern) {
   }
 }
 
-TEST_F(RoutesTest, ProbesAndVerificationRunOnTheIoThreadAndManagementDoesNot) {
+TEST_P(RoutesTest, ProbesAndVerificationRunOnTheIoThreadAndManagementDoesNot) {
   EXPECT_TRUE(router_->runsInline(request("POST", "/v1/keys/verify")));
   EXPECT_TRUE(router_->runsInline(request("GET", "/v1/authz")));
   EXPECT_TRUE(router_->runsInline(request("GET", "/healthz")));
@@ -81,7 +82,7 @@ constexpr http::RouteSpec kTestRoutes[] = {
     {"GET", "/console", indexPage, http::RunOn::kIoThread, http::CachePolicy::kNoCache, http::Credential::kNone},
 };
 
-TEST_F(RoutesTest, PrefixRoutesMatchTheRestOfThePathAndKeepTheirCachePolicy) {
+TEST_P(RoutesTest, PrefixRoutesMatchTheRestOfThePathAndKeepTheirCachePolicy) {
   http::Router router(services_.routerDeps({}, false), kTestRoutes);
   Response asset = router.handle(request("GET", "/console/assets/app-3f2a.js"));
   EXPECT_EQ(asset.status, 200);

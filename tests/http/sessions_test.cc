@@ -62,8 +62,9 @@ class Sessions : public RouterTest {
 
   std::string t_, ann_;
 };
+KEYWARD_ON_EVERY_BACKEND(Sessions);
 
-TEST_F(Sessions, SignInSetsAStrictHttpOnlySessionCookieAndReturnsACsrfToken) {
+TEST_P(Sessions, SignInSetsAStrictHttpOnlySessionCookieAndReturnsACsrfToken) {
   Response r = login("Ann@Example.com", kPassword);
   ASSERT_EQ(r.status, 200) << r.body;
   const std::string cookie = headerOf(r, "set-cookie");
@@ -79,7 +80,7 @@ TEST_F(Sessions, SignInSetsAStrictHttpOnlySessionCookieAndReturnsACsrfToken) {
   EXPECT_EQ(loginAudit(t_), std::vector<std::string>{"user.login/success"});
 }
 
-TEST_F(Sessions, CookieIsSecureUnderTls) {
+TEST_P(Sessions, CookieIsSecureUnderTls) {
   tls_ = true;
   useTrustedProxies({});
   Response r = login("ann@example.com", kPassword);
@@ -87,7 +88,7 @@ TEST_F(Sessions, CookieIsSecureUnderTls) {
   EXPECT_NE(headerOf(r, "set-cookie").find("; Secure"), std::string::npos) << headerOf(r, "set-cookie");
 }
 
-TEST_F(Sessions, MeDescribesTheSignedInUser) {
+TEST_P(Sessions, MeDescribesTheSignedInUser) {
   Session s = signIn();
   Response r = as(s, "GET", "/v1/auth/me");
   ASSERT_EQ(r.status, 200) << r.body;
@@ -101,7 +102,7 @@ TEST_F(Sessions, MeDescribesTheSignedInUser) {
   expectProblem(get("/v1/auth/me", kNoCredential), 401, "UNAUTHENTICATED");
 }
 
-TEST_F(Sessions, SessionActsWithTheUsersRoles) {
+TEST_P(Sessions, SessionActsWithTheUsersRoles) {
   Session s = signIn();
   EXPECT_EQ(as(s, "GET", base() + "/keys").status, 200);
   Response r = as(s, "POST", base() + "/keys", R"({"name":"from-console"})", s.csrf);
@@ -121,7 +122,7 @@ TEST_F(Sessions, SessionActsWithTheUsersRoles) {
   expectProblem(as(viewer, "POST", base() + "/keys", R"({"name":"nope"})", viewer.csrf), 403, "FORBIDDEN");
 }
 
-TEST_F(Sessions, UnsafeRequestsNeedTheSessionsCsrfToken) {
+TEST_P(Sessions, UnsafeRequestsNeedTheSessionsCsrfToken) {
   Session s = signIn();
   Session other = signIn();
   const std::string before = accessSnapshot(t_);
@@ -140,7 +141,7 @@ TEST_F(Sessions, UnsafeRequestsNeedTheSessionsCsrfToken) {
   EXPECT_EQ(send(request("POST", base() + "/key-groups", R"({"name":"g"})", both)).status, 201);
 }
 
-TEST_F(Sessions, SignOutEndsTheSession) {
+TEST_P(Sessions, SignOutEndsTheSession) {
   Session s = signIn();
   Response r = as(s, "POST", "/v1/auth/logout");
   EXPECT_EQ(r.status, 204);
@@ -151,7 +152,7 @@ TEST_F(Sessions, SignOutEndsTheSession) {
   expectProblem(as(s, "GET", base() + "/keys"), 401, "UNAUTHENTICATED");
 }
 
-TEST_F(Sessions, IdleSessionEndsAfterThirtyMinutesWithoutARequest) {
+TEST_P(Sessions, IdleSessionEndsAfterThirtyMinutesWithoutARequest) {
   Session s = signIn();
   clock_.advance(29 * kMinute);
   EXPECT_EQ(as(s, "GET", "/v1/auth/me").status, 200);
@@ -164,7 +165,7 @@ TEST_F(Sessions, IdleSessionEndsAfterThirtyMinutesWithoutARequest) {
   expectProblem(as(s, "GET", "/v1/auth/me"), 401, "UNAUTHENTICATED");
 }
 
-TEST_F(Sessions, SessionEndsTwelveHoursAfterSignInWhateverTheActivity) {
+TEST_P(Sessions, SessionEndsTwelveHoursAfterSignInWhateverTheActivity) {
   Session s = signIn();
   for (int i = 1; i < 36; ++i) {  // a request every 20 minutes for 11 h 40 min
     clock_.advance(20 * kMinute);
@@ -177,7 +178,7 @@ TEST_F(Sessions, SessionEndsTwelveHoursAfterSignInWhateverTheActivity) {
   EXPECT_EQ(as(again, "GET", "/v1/auth/me").status, 200);
 }
 
-TEST_F(Sessions, EveryFailedSignInLooksTheSame) {
+TEST_P(Sessions, EveryFailedSignInLooksTheSame) {
   const std::string bob = createUser(t_, "bob@example.com", "bob's long password");
   ASSERT_EQ(patch(base() + "/users/" + bob, R"({"disabled":true})").status, 200);
   std::string detail;
@@ -191,7 +192,7 @@ TEST_F(Sessions, EveryFailedSignInLooksTheSame) {
   }
 }
 
-TEST_F(Sessions, RepeatedFailedSignInsAreThrottledAndAudited) {
+TEST_P(Sessions, RepeatedFailedSignInsAreThrottledAndAudited) {
   for (int i = 0; i < 5; ++i) expectProblem(login("ann@example.com", "wrong password!"), 401, "SIGN_IN_FAILED");
   // The sixth attempt is refused even with the right password, and says when to come back.
   Response r = login("ann@example.com", kPassword);
@@ -215,7 +216,7 @@ TEST_F(Sessions, RepeatedFailedSignInsAreThrottledAndAudited) {
   }
 }
 
-TEST_F(Sessions, FailuresFromOneAddressThrottleEveryAccountItTries) {
+TEST_P(Sessions, FailuresFromOneAddressThrottleEveryAccountItTries) {
   for (int i = 0; i < 5; ++i) {
     expectProblem(login("guess" + std::to_string(i) + "@example.com", "a guessed password"), 401, "SIGN_IN_FAILED");
   }
@@ -224,7 +225,7 @@ TEST_F(Sessions, FailuresFromOneAddressThrottleEveryAccountItTries) {
   EXPECT_FALSE(headerOf(r, "retry-after").empty());
 }
 
-TEST_F(Sessions, DisablingAUserEndsItsSessionAtItsNextRequest) {
+TEST_P(Sessions, DisablingAUserEndsItsSessionAtItsNextRequest) {
   Session s = signIn();
   ASSERT_EQ(as(s, "GET", "/v1/auth/me").status, 200);
   ASSERT_EQ(patch(base() + "/users/" + ann_, R"({"disabled":true})").status, 200);
@@ -234,7 +235,7 @@ TEST_F(Sessions, DisablingAUserEndsItsSessionAtItsNextRequest) {
   expectProblem(as(s, "GET", "/v1/auth/me"), 401, "UNAUTHENTICATED");
 }
 
-TEST_F(Sessions, ChangingTheUsersRolesAppliesToItsSessionAtOnce) {
+TEST_P(Sessions, ChangingTheUsersRolesAppliesToItsSessionAtOnce) {
   Session s = signIn();
   ASSERT_EQ(as(s, "POST", base() + "/key-groups", R"({"name":"a"})", s.csrf).status, 201);
   ASSERT_EQ(patch(base() + "/users/" + ann_, R"({"roles":["Global Viewer"]})").status, 200);

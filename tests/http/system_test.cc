@@ -5,22 +5,23 @@ namespace keyward::http_testing {
 namespace {
 
 class SystemApi : public RouterTest {};
+KEYWARD_ON_EVERY_BACKEND(SystemApi);
 
-TEST_F(SystemApi, HealthzSaysOkWithoutCredentials) {
+TEST_P(SystemApi, HealthzSaysOkWithoutCredentials) {
   Response r = get("/healthz", kNoCredential);
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.content_type, "application/json");
   EXPECT_EQ(json::parse(r.body), json::parse(R"({"status":"ok"})"));
 }
 
-TEST_F(SystemApi, ReadyzSaysReadyWhenTheStoreIsMigrated) {
+TEST_P(SystemApi, ReadyzSaysReadyWhenTheStoreIsMigrated) {
   Response r = get("/readyz", kNoCredential);
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.content_type, "application/json");
   EXPECT_EQ(json::parse(r.body), json::parse(R"({"status":"ready"})"));
 }
 
-TEST_F(SystemApi, VersionNamesTheServiceAndApi) {
+TEST_P(SystemApi, VersionNamesTheServiceAndApi) {
   Response r = get("/v1/version", kNoCredential);
   ASSERT_EQ(r.status, 200);
   json::object o = obj(r);
@@ -31,13 +32,13 @@ TEST_F(SystemApi, VersionNamesTheServiceAndApi) {
   EXPECT_EQ(std::count(v.begin(), v.end(), '.'), 2) << v;
 }
 
-TEST_F(SystemApi, SystemEndpointsIgnoreABadCredential) {
+TEST_P(SystemApi, SystemEndpointsIgnoreABadCredential) {
   for (const char* path : {"/healthz", "/readyz", "/v1/version"}) {
     EXPECT_EQ(get(path, "garbage").status, 200) << path;
   }
 }
 
-TEST_F(SystemApi, SystemEndpointsAcceptOnlyGetAndHead) {
+TEST_P(SystemApi, SystemEndpointsAcceptOnlyGetAndHead) {
   for (const char* path : {"/healthz", "/readyz", "/v1/version"}) {
     Response r = post(path, "{}");
     expectProblem(r, 405, "METHOD_NOT_ALLOWED");

@@ -5,8 +5,9 @@ namespace keyward::http_testing {
 namespace {
 
 class TenantsApi : public RouterTest {};
+KEYWARD_ON_EVERY_BACKEND(TenantsApi);
 
-TEST_F(TenantsApi, CreateReturns201WithLocationDefaultsAndRfc3339Times) {
+TEST_P(TenantsApi, CreateReturns201WithLocationDefaultsAndRfc3339Times) {
   Response r = post("/v1/tenants", R"({"name":"Acme"})");
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(r.content_type, "application/json");
@@ -24,7 +25,7 @@ TEST_F(TenantsApi, CreateReturns201WithLocationDefaultsAndRfc3339Times) {
   EXPECT_TRUE(isRfc3339(t.at("updated_at")));
 }
 
-TEST_F(TenantsApi, CreateAcceptsEverySetting) {
+TEST_P(TenantsApi, CreateAcceptsEverySetting) {
   Response r = post("/v1/tenants",
                     R"({"name":"Globex","key_prefix":"gx9","default_expiry_days":30,"max_expiry_days":90,)"
                     R"("expiry_alert_days":7,"max_keys_per_service_user":3,"allow_never_expiring":false})");
@@ -38,7 +39,7 @@ TEST_F(TenantsApi, CreateAcceptsEverySetting) {
   EXPECT_FALSE(t.at("allow_never_expiring").as_bool());
 }
 
-TEST_F(TenantsApi, ATenantThatForbidsNeverExpiringKeysRefusesThemAndSaysWhy) {
+TEST_P(TenantsApi, ATenantThatForbidsNeverExpiringKeysRefusesThemAndSaysWhy) {
   Response r = post("/v1/tenants", R"({"name":"Strict"})");
   ASSERT_EQ(r.status, 201) << r.body;
   const std::string t = str(obj(r), "id");
@@ -55,7 +56,7 @@ TEST_F(TenantsApi, ATenantThatForbidsNeverExpiringKeysRefusesThemAndSaysWhy) {
   EXPECT_EQ(post("/v1/tenants/" + t + "/keys", R"({"name":"finite","expires_in_days":30})").status, 201);
 }
 
-TEST_F(TenantsApi, GetReturnsTheTenant) {
+TEST_P(TenantsApi, GetReturnsTheTenant) {
   const std::string id = createTenant("Acme");
   Response r = get("/v1/tenants/" + id);
   ASSERT_EQ(r.status, 200) << r.body;
@@ -64,9 +65,9 @@ TEST_F(TenantsApi, GetReturnsTheTenant) {
   EXPECT_EQ(str(t, "name"), "Acme");
 }
 
-TEST_F(TenantsApi, GetUnknownTenantIs404) { expectProblem(get("/v1/tenants/ten_doesnotexist"), 404, "NOT_FOUND"); }
+TEST_P(TenantsApi, GetUnknownTenantIs404) { expectProblem(get("/v1/tenants/ten_doesnotexist"), 404, "NOT_FOUND"); }
 
-TEST_F(TenantsApi, ListShowsSystemAndCreatedTenantsInCreationOrder) {
+TEST_P(TenantsApi, ListShowsSystemAndCreatedTenantsInCreationOrder) {
   const std::string a = createTenant("A");
   const std::string b = createTenant("B");
   Response r = get("/v1/tenants");
@@ -80,7 +81,7 @@ TEST_F(TenantsApi, ListShowsSystemAndCreatedTenantsInCreationOrder) {
   EXPECT_TRUE(page.at("next_cursor").is_null());
 }
 
-TEST_F(TenantsApi, ListPaginatesWithCursor) {
+TEST_P(TenantsApi, ListPaginatesWithCursor) {
   for (int i = 0; i < 4; ++i) createTenant("T" + std::to_string(i));
   std::vector<std::string> seen;
   std::string cursor;
@@ -96,7 +97,7 @@ TEST_F(TenantsApi, ListPaginatesWithCursor) {
   EXPECT_EQ(seen, (std::vector<std::string>{"system", "T0", "T1", "T2", "T3"}));
 }
 
-TEST_F(TenantsApi, PatchChangesSettingsAndClearsMaxExpiryWithNull) {
+TEST_P(TenantsApi, PatchChangesSettingsAndClearsMaxExpiryWithNull) {
   const std::string id = createTenant("Acme", R"("max_expiry_days":200)");
   clock_.advance(60);
   Response r = patch("/v1/tenants/" + id, R"({"name":"Acme Corp","key_prefix":"acme","expiry_alert_days":3})");
@@ -115,14 +116,14 @@ TEST_F(TenantsApi, PatchChangesSettingsAndClearsMaxExpiryWithNull) {
   EXPECT_EQ(str(obj(get("/v1/tenants/" + id)), "name"), "Acme Corp");
 }
 
-TEST_F(TenantsApi, PatchWithNothingToChangeIsEmptyUpdate) {
+TEST_P(TenantsApi, PatchWithNothingToChangeIsEmptyUpdate) {
   const std::string id = createTenant("Acme");
   const std::string before = snapshot(id);
   expectProblem(patch("/v1/tenants/" + id, "{}"), 400, "EMPTY_UPDATE");
   EXPECT_EQ(snapshot(id), before);
 }
 
-TEST_F(TenantsApi, DeleteEmptyTenantReturns204AndItIsGone) {
+TEST_P(TenantsApi, DeleteEmptyTenantReturns204AndItIsGone) {
   const std::string id = createTenant("Acme");
   Response r = del("/v1/tenants/" + id);
   EXPECT_EQ(r.status, 204) << r.body;
@@ -131,14 +132,14 @@ TEST_F(TenantsApi, DeleteEmptyTenantReturns204AndItIsGone) {
   expectProblem(del("/v1/tenants/" + id), 404, "NOT_FOUND");
 }
 
-TEST_F(TenantsApi, DeleteTenantWithGroupsIsRefused) {
+TEST_P(TenantsApi, DeleteTenantWithGroupsIsRefused) {
   const std::string id = createTenant("Acme");
   createGroup(id, "g");
   expectProblem(del("/v1/tenants/" + id), 409, "TENANT_NOT_EMPTY");
   EXPECT_EQ(get("/v1/tenants/" + id).status, 200);
 }
 
-TEST_F(TenantsApi, DeleteTenantWithKeysIsRefusedUntilTheyAreRevoked) {
+TEST_P(TenantsApi, DeleteTenantWithKeysIsRefusedUntilTheyAreRevoked) {
   const std::string id = createTenant("Acme");
   CreatedKey k = createKey(id, "k");
   expectProblem(del("/v1/tenants/" + id), 409, "TENANT_NOT_EMPTY");
@@ -146,12 +147,12 @@ TEST_F(TenantsApi, DeleteTenantWithKeysIsRefusedUntilTheyAreRevoked) {
   EXPECT_EQ(del("/v1/tenants/" + id).status, 204);
 }
 
-TEST_F(TenantsApi, SystemTenantCannotBeDeleted) {
+TEST_P(TenantsApi, SystemTenantCannotBeDeleted) {
   expectProblem(del("/v1/tenants/system"), 409, "SYSTEM_TENANT");
   EXPECT_EQ(get("/v1/tenants/system").status, 200);
 }
 
-TEST_F(TenantsApi, DuplicateTenantNameIs409) {
+TEST_P(TenantsApi, DuplicateTenantNameIs409) {
   createTenant("Acme");
   const std::string other = createTenant("Other");
   const std::string before = snapshot(other);
@@ -168,57 +169,59 @@ struct BadTenant {
 
 void PrintTo(const BadTenant& b, std::ostream* os) { *os << b.body; }
 
-class TenantsBadInput : public RouterTest, public ::testing::WithParamInterface<BadTenant> {};
+class TenantsBadInput : public RouterTestWith<testing_support::OnBackend<BadTenant>> {};
 
 TEST_P(TenantsBadInput, CreateIsRejectedWithTheFieldAndChangesNothing) {
   const std::string before = snapshot("system");
-  Response r = post("/v1/tenants", GetParam().body);
-  expectProblem(r, 400, GetParam().code, GetParam().field);
+  Response r = post("/v1/tenants", testCase().body);
+  expectProblem(r, 400, testCase().code, testCase().field);
   EXPECT_EQ(snapshot("system"), before);
 }
 
 TEST_P(TenantsBadInput, PatchIsRejectedWithTheFieldAndChangesNothing) {
   const std::string id = createTenant("Existing");
   const std::string before = snapshot(id);
-  Response r = patch("/v1/tenants/" + id, GetParam().body);
-  expectProblem(r, 400, GetParam().code, GetParam().field);
+  Response r = patch("/v1/tenants/" + id, testCase().body);
+  expectProblem(r, 400, testCase().code, testCase().field);
   EXPECT_EQ(snapshot(id), before);
 }
 
 INSTANTIATE_TEST_SUITE_P(
     All, TenantsBadInput,
-    ::testing::Values(BadTenant{R"({"name":"x",)", "MALFORMED_JSON", ""},
-                      BadTenant{R"(["name"])", "MALFORMED_JSON", ""}, BadTenant{R"("Acme")", "MALFORMED_JSON", ""},
-                      BadTenant{"", "MISSING_BODY", ""},
-                      BadTenant{R"({"name":"x","colour":"red"})", "UNKNOWN_FIELD", "colour"},
-                      BadTenant{R"({"name":42})", "INVALID_FIELD", "name"},
-                      BadTenant{R"({"name":""})", "INVALID_FIELD", "name"},
-                      BadTenant{R"({"name":" padded "})", "INVALID_FIELD", "name"},
-                      BadTenant{R"({"name":"x","default_expiry_days":"30"})", "INVALID_FIELD", "default_expiry_days"},
-                      BadTenant{R"({"name":"x","default_expiry_days":1.5})", "INVALID_FIELD", "default_expiry_days"},
-                      BadTenant{R"({"name":"x","default_expiry_days":0})", "INVALID_FIELD", "default_expiry_days"},
-                      BadTenant{R"({"name":"x","default_expiry_days":36501})", "INVALID_FIELD", "default_expiry_days"},
-                      BadTenant{R"({"name":"x","expiry_alert_days":91})", "INVALID_FIELD", "expiry_alert_days"},
-                      BadTenant{R"({"name":"x","max_keys_per_service_user":0})", "INVALID_FIELD",
-                                "max_keys_per_service_user"},
-                      BadTenant{R"({"name":"x","max_expiry_days":-1})", "INVALID_FIELD", "max_expiry_days"},
-                      BadTenant{R"({"name":"x","max_expiry_days":10,"default_expiry_days":20})", "INVALID_FIELD",
-                                "default_expiry_days"},
-                      BadTenant{R"({"name":"x","key_prefix":"A"})", "INVALID_FIELD", "key_prefix"},
-                      BadTenant{R"({"name":"x","key_prefix":"UPPER"})", "INVALID_FIELD", "key_prefix"},
-                      BadTenant{R"({"name":"x","key_prefix":"waytoolongprefix"})", "INVALID_FIELD", "key_prefix"},
-                      BadTenant{R"({"name":"x","key_prefix":"a_b"})", "INVALID_FIELD", "key_prefix"},
-                      BadTenant{R"({"name":"x","key_prefix":7})", "INVALID_FIELD", "key_prefix"}),
-    [](const ::testing::TestParamInfo<BadTenant>& info) { return paramName(info.param.body, info.index); });
+    ::testing::Combine(
+        testing_support::everyBackend(),
+        ::testing::Values(
+            BadTenant{R"({"name":"x",)", "MALFORMED_JSON", ""}, BadTenant{R"(["name"])", "MALFORMED_JSON", ""},
+            BadTenant{R"("Acme")", "MALFORMED_JSON", ""}, BadTenant{"", "MISSING_BODY", ""},
+            BadTenant{R"({"name":"x","colour":"red"})", "UNKNOWN_FIELD", "colour"},
+            BadTenant{R"({"name":42})", "INVALID_FIELD", "name"}, BadTenant{R"({"name":""})", "INVALID_FIELD", "name"},
+            BadTenant{R"({"name":" padded "})", "INVALID_FIELD", "name"},
+            BadTenant{R"({"name":"x","default_expiry_days":"30"})", "INVALID_FIELD", "default_expiry_days"},
+            BadTenant{R"({"name":"x","default_expiry_days":1.5})", "INVALID_FIELD", "default_expiry_days"},
+            BadTenant{R"({"name":"x","default_expiry_days":0})", "INVALID_FIELD", "default_expiry_days"},
+            BadTenant{R"({"name":"x","default_expiry_days":36501})", "INVALID_FIELD", "default_expiry_days"},
+            BadTenant{R"({"name":"x","expiry_alert_days":91})", "INVALID_FIELD", "expiry_alert_days"},
+            BadTenant{R"({"name":"x","max_keys_per_service_user":0})", "INVALID_FIELD", "max_keys_per_service_user"},
+            BadTenant{R"({"name":"x","max_expiry_days":-1})", "INVALID_FIELD", "max_expiry_days"},
+            BadTenant{R"({"name":"x","max_expiry_days":10,"default_expiry_days":20})", "INVALID_FIELD",
+                      "default_expiry_days"},
+            BadTenant{R"({"name":"x","key_prefix":"A"})", "INVALID_FIELD", "key_prefix"},
+            BadTenant{R"({"name":"x","key_prefix":"UPPER"})", "INVALID_FIELD", "key_prefix"},
+            BadTenant{R"({"name":"x","key_prefix":"waytoolongprefix"})", "INVALID_FIELD", "key_prefix"},
+            BadTenant{R"({"name":"x","key_prefix":"a_b"})", "INVALID_FIELD", "key_prefix"},
+            BadTenant{R"({"name":"x","key_prefix":7})", "INVALID_FIELD", "key_prefix"})),
+    testing_support::nameOnBackend<BadTenant>([](const ::testing::TestParamInfo<BadTenant>& info) {
+      return paramName(info.param.body, info.index);
+    }));
 
-TEST_F(TenantsApi, CreateWithoutNameIsMissingField) {
+TEST_P(TenantsApi, CreateWithoutNameIsMissingField) {
   const std::string before = snapshot("system");
   expectProblem(post("/v1/tenants", R"({"key_prefix":"ab"})"), 400, "MISSING_FIELD", "name");
   expectProblem(post("/v1/tenants", "{}"), 400, "MISSING_FIELD", "name");
   EXPECT_EQ(snapshot("system"), before);
 }
 
-TEST_F(TenantsApi, NewKeyPrefixAppliesToNewKeysAndOldKeysKeepVerifying) {
+TEST_P(TenantsApi, NewKeyPrefixAppliesToNewKeysAndOldKeysKeepVerifying) {
   const std::string id = createTenant("Acme", R"("key_prefix":"old")");
   CreatedKey before = createKey(id, "before");
   EXPECT_TRUE(before.secret.starts_with("old_"));
@@ -231,7 +234,7 @@ TEST_F(TenantsApi, NewKeyPrefixAppliesToNewKeysAndOldKeysKeepVerifying) {
   }
 }
 
-TEST_F(TenantsApi, ListRejectsUnknownQueryParameterAndBadPaging) {
+TEST_P(TenantsApi, ListRejectsUnknownQueryParameterAndBadPaging) {
   expectProblem(get("/v1/tenants?lmit=2"), 400, "UNKNOWN_PARAMETER", "lmit");
   expectProblem(get("/v1/tenants?limit=0"), 400, "INVALID_FIELD", "limit");
   expectProblem(get("/v1/tenants?limit=501"), 400, "INVALID_FIELD", "limit");

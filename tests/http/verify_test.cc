@@ -52,8 +52,9 @@ class VerifyApi : public RouterTest {
 
   std::string tenant_, other_, group_;
 };
+KEYWARD_ON_EVERY_BACKEND(VerifyApi);
 
-TEST_F(VerifyApi, ValidKeyReturnsTheRecord) {
+TEST_P(VerifyApi, ValidKeyReturnsTheRecord) {
   CreatedKey k = createKey(tenant_, "k",
                            "\"group_id\":\"" + group_ +
                                "\",\"expires_at\":\"2027-06-01T00:00:00Z\","
@@ -72,14 +73,14 @@ TEST_F(VerifyApi, ValidKeyReturnsTheRecord) {
 }
 
 // The hot path formats expiry itself (no snprintf); it must print what the key API prints.
-TEST_F(VerifyApi, ExpiryIsFormattedLikeTheKeyApiToTheSecond) {
+TEST_P(VerifyApi, ExpiryIsFormattedLikeTheKeyApiToTheSecond) {
   for (const char* at : {"2027-06-01T09:08:07Z", "2031-12-31T23:59:59Z", "2028-02-29T12:00:01Z"}) {
     CreatedKey k = createKey(tenant_, std::string("k-") + at, std::string("\"expires_at\":\"") + at + "\"");
     EXPECT_EQ(str(obj(verify(keyField(k.secret))), "expires_at"), at);
   }
 }
 
-TEST_F(VerifyApi, ValidNeverExpiringKeyInNoGroupHasNulls) {
+TEST_P(VerifyApi, ValidNeverExpiringKeyInNoGroupHasNulls) {
   CreatedKey k = createKey(tenant_, "k", R"("never_expires":true)");
   json::object o = obj(verify(keyField(k.secret)));
   EXPECT_TRUE(o.at("group_id").is_null());
@@ -87,7 +88,7 @@ TEST_F(VerifyApi, ValidNeverExpiringKeyInNoGroupHasNulls) {
   EXPECT_EQ(o.at("metadata"), json::object());
 }
 
-TEST_F(VerifyApi, AdminCredentialLearnsEveryExactCode) {
+TEST_P(VerifyApi, AdminCredentialLearnsEveryExactCode) {
   Keys k = makeKeys();
   EXPECT_EQ(code(keyField(k.valid.secret)), "VALID");
   EXPECT_EQ(code(keyField(k.malformed)), "MALFORMED");
@@ -105,7 +106,7 @@ TEST_F(VerifyApi, AdminCredentialLearnsEveryExactCode) {
   EXPECT_EQ(code(keyField(k.foreign.secret) + ",\"tenant_id\":\"" + tenant_ + "\""), "TENANT_MISMATCH");
 }
 
-TEST_F(VerifyApi, ExactFailureCarriesTheKeyIdButNeverForATenantMismatch) {
+TEST_P(VerifyApi, ExactFailureCarriesTheKeyIdButNeverForATenantMismatch) {
   Keys k = makeKeys();
   json::object o = obj(verify(keyField(k.disabled.secret)));
   EXPECT_EQ(o.at("valid"), json::value(false));
@@ -116,7 +117,7 @@ TEST_F(VerifyApi, ExactFailureCarriesTheKeyIdButNeverForATenantMismatch) {
   EXPECT_FALSE(o.contains("key_id")) << "another tenant's key id must not leak";
 }
 
-TEST_F(VerifyApi, CallerWithoutCredentialLearnsOnlyNotAuthorized) {
+TEST_P(VerifyApi, CallerWithoutCredentialLearnsOnlyNotAuthorized) {
   Keys k = makeKeys();
   for (const std::string& fields :
        {keyField(k.malformed), keyField(k.not_found), keyField(k.disabled.secret), keyField(k.expired.secret),
@@ -128,7 +129,7 @@ TEST_F(VerifyApi, CallerWithoutCredentialLearnsOnlyNotAuthorized) {
   }
 }
 
-TEST_F(VerifyApi, CallerWithoutCredentialGetsTheFullRecordOnSuccess) {
+TEST_P(VerifyApi, CallerWithoutCredentialGetsTheFullRecordOnSuccess) {
   CreatedKey k = createKey(tenant_, "k", "\"group_id\":\"" + group_ + "\",\"metadata\":{\"a\":[1,2]}");
   Response anonymous = verify(keyField(k.secret) + ",\"tenant_id\":\"" + tenant_ + "\"", kNoCredential);
   Response admin = verify(keyField(k.secret) + ",\"tenant_id\":\"" + tenant_ + "\"");
@@ -142,7 +143,7 @@ TEST_F(VerifyApi, CallerWithoutCredentialGetsTheFullRecordOnSuccess) {
   EXPECT_EQ(o, obj(admin));
 }
 
-TEST_F(VerifyApi, VerifierCredentialLearnsExactCodes) {
+TEST_P(VerifyApi, VerifierCredentialLearnsExactCodes) {
   Keys k = makeKeys();
   const std::string system_verifier = makeCredential("system", "Verifier");
   EXPECT_EQ(code(keyField(k.disabled.secret), system_verifier), "DISABLED");
@@ -153,7 +154,7 @@ TEST_F(VerifyApi, VerifierCredentialLearnsExactCodes) {
   EXPECT_EQ(code(keyField(k.valid.secret), tenant_verifier), "VALID");
 }
 
-TEST_F(VerifyApi, TenantCredentialIsImplicitlyScopedToItsTenant) {
+TEST_P(VerifyApi, TenantCredentialIsImplicitlyScopedToItsTenant) {
   Keys k = makeKeys();
   for (const std::string role : {"Verifier", "Portal Administrator"}) {
     const std::string cred = makeCredential(tenant_, role);
@@ -163,7 +164,7 @@ TEST_F(VerifyApi, TenantCredentialIsImplicitlyScopedToItsTenant) {
   }
 }
 
-TEST_F(VerifyApi, TenantCredentialCannotVerifyForAnotherTenant) {
+TEST_P(VerifyApi, TenantCredentialCannotVerifyForAnotherTenant) {
   Keys k = makeKeys();
   const std::string cred = makeCredential(tenant_, "Verifier");
   Response r = verify(keyField(k.foreign.secret) + ",\"tenant_id\":\"" + other_ + "\"", cred);
@@ -172,7 +173,7 @@ TEST_F(VerifyApi, TenantCredentialCannotVerifyForAnotherTenant) {
   expectProblem(r, 403, "FORBIDDEN", "tenant_id");
 }
 
-TEST_F(VerifyApi, BadCredentialIs401EvenOnTheVerifyPath) {
+TEST_P(VerifyApi, BadCredentialIs401EvenOnTheVerifyPath) {
   Keys k = makeKeys();
   const std::string no_roles = createKey(tenant_, "plain").secret;
   for (const std::string& cred : {k.not_found, k.revoked.secret, k.disabled.secret, no_roles, std::string("garbage")}) {
@@ -182,7 +183,7 @@ TEST_F(VerifyApi, BadCredentialIs401EvenOnTheVerifyPath) {
   }
 }
 
-TEST_F(VerifyApi, Ipv4MappedIpv6AddressMatchesAnIpv4Allowlist) {
+TEST_P(VerifyApi, Ipv4MappedIpv6AddressMatchesAnIpv4Allowlist) {
   CreatedKey k = createKey(tenant_, "k", R"("ip_allowlist":["10.1.0.0/16"])");
   EXPECT_EQ(code(keyField(k.secret) + R"(,"ip":"::ffff:10.1.2.3")"), "VALID");
   EXPECT_EQ(code(keyField(k.secret) + R"(,"ip":"::FFFF:10.1.2.3")"), "VALID");
@@ -191,13 +192,13 @@ TEST_F(VerifyApi, Ipv4MappedIpv6AddressMatchesAnIpv4Allowlist) {
   EXPECT_EQ(code(keyField(k.secret) + R"(,"ip":"10.2.0.1")"), "IP_NOT_ALLOWED");
 }
 
-TEST_F(VerifyApi, Ipv6AllowlistMatchesIpv6Addresses) {
+TEST_P(VerifyApi, Ipv6AllowlistMatchesIpv6Addresses) {
   CreatedKey k = createKey(tenant_, "k", R"("ip_allowlist":["2001:db8:1::/48"])");
   EXPECT_EQ(code(keyField(k.secret) + R"(,"ip":"2001:db8:1::7")"), "VALID");
   EXPECT_EQ(code(keyField(k.secret) + R"(,"ip":"2001:db8:2::7")"), "IP_NOT_ALLOWED");
 }
 
-TEST_F(VerifyApi, InvalidIpIs400) {
+TEST_P(VerifyApi, InvalidIpIs400) {
   CreatedKey k = createKey(tenant_, "k");
   for (const char* ip : {"300.1.1.1", "10.1", "010.0.0.1", "::g", "10.0.0.0/8", "", "localhost"}) {
     Response r = verify(keyField(k.secret) + ",\"ip\":\"" + ip + "\"");
@@ -207,7 +208,7 @@ TEST_F(VerifyApi, InvalidIpIs400) {
   }
 }
 
-TEST_F(VerifyApi, BadBodiesAre400NamingTheField) {
+TEST_P(VerifyApi, BadBodiesAre400NamingTheField) {
   CreatedKey k = createKey(tenant_, "k");
   expectProblem(post("/v1/keys/verify", "{"), 400, "MALFORMED_JSON");
   expectProblem(post("/v1/keys/verify", "[]"), 400, "MALFORMED_JSON");
@@ -222,7 +223,7 @@ TEST_F(VerifyApi, BadBodiesAre400NamingTheField) {
                 "UNKNOWN_FIELD", "colour");
 }
 
-TEST_F(VerifyApi, FailuresAreCountedPerKeyAndReason) {
+TEST_P(VerifyApi, FailuresAreCountedPerKeyAndReason) {
   Keys k = makeKeys();
   for (int i = 0; i < 3; ++i) code(keyField(k.disabled.secret));
   code(keyField(k.revoked.secret));
@@ -245,7 +246,7 @@ TEST_F(VerifyApi, FailuresAreCountedPerKeyAndReason) {
   EXPECT_EQ(revoked, 1);
 }
 
-TEST_F(VerifyApi, VerifyIsNotAuditedPerRequest) {
+TEST_P(VerifyApi, VerifyIsNotAuditedPerRequest) {
   Keys k = makeKeys();
   const size_t before = auditOf(tenant_).size();
   code(keyField(k.valid.secret));

@@ -19,7 +19,7 @@ using notify_testing::SmtpSink;
 using notify_testing::WebhookReceiver;
 using namespace std::chrono_literals;
 
-class AlertsEndToEnd : public ::testing::Test {
+class AlertsEndToEnd : public testing_support::BackendTest {
  protected:
   std::vector<std::string> serveArgs() const {
     return {"--alert-interval", "1",    "--smtp-url",  sink_->url(),
@@ -42,12 +42,13 @@ class AlertsEndToEnd : public ::testing::Test {
     return fn();
   }
 
-  ServerProcess server_;
+  ServerProcess server_{backend()};
   std::unique_ptr<SmtpSink> sink_;
   WebhookReceiver receiver_;
 };
+KEYWARD_ON_EVERY_BACKEND(AlertsEndToEnd);
 
-TEST_F(AlertsEndToEnd, OneNotificationEmailAndWebhookPerRecipientAndNoneTwiceAfterARestart) {
+TEST_P(AlertsEndToEnd, OneNotificationEmailAndWebhookPerRecipientAndNoneTwiceAfterARestart) {
   const std::string tenant = createTenant(server_, "acme");
   const std::string base = "/v1/tenants/" + tenant;
   Reply user = server_.admin("POST", base + "/users",

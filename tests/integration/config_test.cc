@@ -17,14 +17,18 @@ void writeFile(const fs::path& p, const std::string& text) {
   out << text;
 }
 
-class Config : public ::testing::Test {
+// SQLite only: these tests name SQLite database files in flags and TOML and check whether
+// the files were created (--help and a missing config file need no database at all).
+class Config : public testing_support::BackendTest {
  protected:
   // A scratch directory that is removed at the end (ServerProcess owns it).
-  ServerProcess scratch_;
+  ServerProcess scratch_{backend()};
   const fs::path& dir() const { return scratch_.dir(); }
 };
+INSTANTIATE_TEST_SUITE_P(Backends, Config, ::testing::Values(testing_support::sqliteBackend()),
+                         testing_support::backendName);
 
-TEST_F(Config, HelpExplainsEveryCommandAndServeOption) {
+TEST_P(Config, HelpExplainsEveryCommandAndServeOption) {
   const ExitResult top = runKeyward({"--help"}, dir());
   EXPECT_EQ(top.status, 0) << top.err;
   for (const char* word : {"serve", "tenants", "groups", "keys"})
@@ -41,8 +45,8 @@ TEST_F(Config, HelpExplainsEveryCommandAndServeOption) {
   }
 }
 
-TEST_F(Config, ATomlConfigFileSetsTheListenAddressAndDatabase) {
-  ServerProcess server;
+TEST_P(Config, ATomlConfigFileSetsTheListenAddressAndDatabase) {
+  ServerProcess server(backend());
   const fs::path config = server.dir() / "keyward.toml";
   const fs::path db = server.dir() / "from-config.db";
   writeFile(config,
@@ -64,8 +68,8 @@ TEST_F(Config, ATomlConfigFileSetsTheListenAddressAndDatabase) {
   EXPECT_EQ(server.stop(), 0);
 }
 
-TEST_F(Config, KeywardConfigEnvironmentVariableNamesTheFileAndFlagsOverrideIt) {
-  ServerProcess server;
+TEST_P(Config, KeywardConfigEnvironmentVariableNamesTheFileAndFlagsOverrideIt) {
+  ServerProcess server(backend());
   const fs::path config = server.dir() / "keyward.toml";
   writeFile(config,
             "listen = \"127.0.0.1:1\"\n"  // overridden by the flag below
@@ -87,7 +91,7 @@ struct BadSetting {
   std::string named;
 };
 
-TEST_F(Config, AnInvalidSettingStopsServeWithStatusTwoAndNamesTheSetting) {
+TEST_P(Config, AnInvalidSettingStopsServeWithStatusTwoAndNamesTheSetting) {
   const std::string db = "sqlite:" + (dir() / "never.db").string();
   const std::vector<BadSetting> cases = {
       {"flag out of range", {"--body-limit", "10"}, {}, {}, "body_limit"},
@@ -127,7 +131,7 @@ TEST_F(Config, AnInvalidSettingStopsServeWithStatusTwoAndNamesTheSetting) {
   EXPECT_FALSE(fs::exists(dir() / "never.db")) << "a bad configuration still opened the database";
 }
 
-TEST_F(Config, AMissingConfigFileIsAnError) {
+TEST_P(Config, AMissingConfigFileIsAnError) {
   const ExitResult r = runKeyward({"serve", "--listen", "127.0.0.1:0", "--config", (dir() / "absent.toml").string()},
                                   dir());
   EXPECT_EQ(r.status, 2) << r.err;

@@ -43,7 +43,7 @@ void expectProblem(const std::string& body, int status, const std::string& code)
   EXPECT_EQ(v.at("code"), json::value(code)) << body;
 }
 
-class Http : public ::testing::Test {
+class Http : public testing_support::BackendTest {
  protected:
   void SetUp() override {
     ASSERT_TRUE(server_.start());
@@ -56,12 +56,13 @@ class Http : public ::testing::Test {
     return r.body.find("\"" + name + "\"") != std::string::npos;
   }
 
-  ServerProcess server_;
+  ServerProcess server_{backend()};
   std::string token_;
   std::string groups_;
 };
+KEYWARD_ON_EVERY_BACKEND(Http);
 
-TEST_F(Http, ABodyOverSixtyFourKibIsRefusedWith413AndTheConnectionIsClosed) {
+TEST_P(Http, ABodyOverSixtyFourKibIsRefusedWith413AndTheConnectionIsClosed) {
   RawConnection conn(server_.port());
   ASSERT_TRUE(conn.connected());
   ASSERT_TRUE(conn.send(postRequest(groups_, token_, paddedGroupBody("too-big", 64 * 1024 + 1))));
@@ -75,7 +76,7 @@ TEST_F(Http, ABodyOverSixtyFourKibIsRefusedWith413AndTheConnectionIsClosed) {
   EXPECT_FALSE(groupExists("too-big"));
 }
 
-TEST_F(Http, ABodyJustUnderTheLimitIsReadAndJudgedOnItsContent) {
+TEST_P(Http, ABodyJustUnderTheLimitIsReadAndJudgedOnItsContent) {
   // 60 KiB gets through the size check and is refused for its unknown field, not its size.
   const Reply r = server_.admin("POST", groups_, paddedGroupBody("nearly-too-big", 60 * 1024));
   EXPECT_EQ(r.status, 400) << r.body.substr(0, 300);
@@ -83,8 +84,11 @@ TEST_F(Http, ABodyJustUnderTheLimitIsReadAndJudgedOnItsContent) {
   EXPECT_FALSE(groupExists("nearly-too-big"));
 }
 
-TEST(HttpBodyLimit, ACustomBodyLimitIsHonoured) {
-  ServerProcess server;
+class HttpBodyLimit : public testing_support::BackendTest {};
+KEYWARD_ON_EVERY_BACKEND(HttpBodyLimit);
+
+TEST_P(HttpBodyLimit, ACustomBodyLimitIsHonoured) {
+  ServerProcess server(backend());
   ASSERT_TRUE(server.start({"--body-limit", "2048"}));
   const std::string groups = "/v1/tenants/system/key-groups";
   const Reply small = server.admin("POST", groups,
@@ -97,7 +101,7 @@ TEST(HttpBodyLimit, ACustomBodyLimitIsHonoured) {
   EXPECT_EQ(server.admin("GET", groups).body.find("\"big\""), std::string::npos);
 }
 
-TEST_F(Http, ExpectContinueGetsAnInterimResponseAndThenTheRealOne) {
+TEST_P(Http, ExpectContinueGetsAnInterimResponseAndThenTheRealOne) {
   const std::string body = R"({"name":"continued"})";
   RawConnection conn(server_.port());
   ASSERT_TRUE(conn.connected());
@@ -114,7 +118,7 @@ TEST_F(Http, ExpectContinueGetsAnInterimResponseAndThenTheRealOne) {
   EXPECT_TRUE(groupExists("continued"));
 }
 
-TEST_F(Http, ExpectContinueWithATooLargeBodyIsRefusedBeforeTheBodyIsSent) {
+TEST_P(Http, ExpectContinueWithATooLargeBodyIsRefusedBeforeTheBodyIsSent) {
   RawConnection conn(server_.port());
   ASSERT_TRUE(conn.connected());
   ASSERT_TRUE(
@@ -127,7 +131,7 @@ TEST_F(Http, ExpectContinueWithATooLargeBodyIsRefusedBeforeTheBodyIsSent) {
   EXPECT_TRUE(conn.closedByServer()) << conn.error().message();
 }
 
-TEST_F(Http, SequentialRequestsShareOneKeepAliveConnection) {
+TEST_P(Http, SequentialRequestsShareOneKeepAliveConnection) {
   RawConnection conn(server_.port());
   ASSERT_TRUE(conn.connected());
   for (const std::string name : {"first", "second", "third"}) {
@@ -141,7 +145,7 @@ TEST_F(Http, SequentialRequestsShareOneKeepAliveConnection) {
   EXPECT_TRUE(groupExists("third"));
 }
 
-TEST_F(Http, PipelinedRequestsAreAnsweredInOrder) {
+TEST_P(Http, PipelinedRequestsAreAnsweredInOrder) {
   RawConnection conn(server_.port());
   ASSERT_TRUE(conn.connected());
   ASSERT_TRUE(conn
@@ -163,7 +167,7 @@ TEST_F(Http, PipelinedRequestsAreAnsweredInOrder) {
   EXPECT_TRUE(conn.closedByServer());
 }
 
-TEST_F(Http, MalformedHttpGets400AndTheConnectionIsClosed) {
+TEST_P(Http, MalformedHttpGets400AndTheConnectionIsClosed) {
   RawConnection conn(server_.port());
   ASSERT_TRUE(conn.connected());
   ASSERT_TRUE(conn.send("THIS IS NOT HTTP\r\n\r\n"));
@@ -173,7 +177,7 @@ TEST_F(Http, MalformedHttpGets400AndTheConnectionIsClosed) {
   EXPECT_TRUE(conn.closedByServer());
 }
 
-TEST_F(Http, EveryResponseForbidsCaching) {
+TEST_P(Http, EveryResponseForbidsCaching) {
   EXPECT_EQ(server_.call("GET", "/healthz").header("cache-control"), "no-store");
   EXPECT_EQ(server_.call("GET", "/v1/tenants").header("cache-control"), "no-store");  // 401
   const Reply created = server_.admin("POST", "/v1/tenants/system/keys", R"({"name":"cached?"})");
@@ -181,7 +185,7 @@ TEST_F(Http, EveryResponseForbidsCaching) {
   EXPECT_EQ(created.header("cache-control"), "no-store");
 }
 
-TEST_F(Http, HeadersOverTheLimitAreRefusedWith431AndTheConnectionIsClosed) {
+TEST_P(Http, HeadersOverTheLimitAreRefusedWith431AndTheConnectionIsClosed) {
   RawConnection conn(server_.port());
   ASSERT_TRUE(conn.connected());
   ASSERT_TRUE(conn.send("GET /healthz HTTP/1.1\r\nHost: t\r\nX-Filler: " + std::string(20 * 1024, 'f') + "\r\n\r\n"));
@@ -192,7 +196,7 @@ TEST_F(Http, HeadersOverTheLimitAreRefusedWith431AndTheConnectionIsClosed) {
   EXPECT_TRUE(conn.closedByServer()) << conn.error().message();
 }
 
-TEST_F(Http, AChunkedRequestBodyIsReadWhole) {
+TEST_P(Http, AChunkedRequestBodyIsReadWhole) {
   RawConnection conn(server_.port());
   ASSERT_TRUE(conn.connected());
   ASSERT_TRUE(conn.send("POST " + groups_ + " HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + token_ +
@@ -204,7 +208,7 @@ TEST_F(Http, AChunkedRequestBodyIsReadWhole) {
   EXPECT_TRUE(groupExists("in-chunks"));
 }
 
-TEST_F(Http, TheAuditExportStreamsAsChunksOnAKeptAliveConnection) {
+TEST_P(Http, TheAuditExportStreamsAsChunksOnAKeptAliveConnection) {
   ASSERT_EQ(server_.admin("POST", groups_, toJson({{"name", "exported"}})).status, 201);
   RawConnection conn(server_.port());
   ASSERT_TRUE(conn.connected());
@@ -220,7 +224,7 @@ TEST_F(Http, TheAuditExportStreamsAsChunksOnAKeptAliveConnection) {
   EXPECT_EQ(next->status, 200);
 }
 
-TEST_F(Http, HeadGetsTheHeaderFieldsOfGetAndNoBodyOnAKeptAliveConnection) {
+TEST_P(Http, HeadGetsTheHeaderFieldsOfGetAndNoBodyOnAKeptAliveConnection) {
   RawConnection conn(server_.port());
   ASSERT_TRUE(conn.connected());
   // A body after a HEAD response would be read as the start of the next response.
@@ -246,7 +250,7 @@ TEST_F(Http, HeadGetsTheHeaderFieldsOfGetAndNoBodyOnAKeptAliveConnection) {
   EXPECT_EQ(head->header("content-type"), get->header("content-type"));
 }
 
-TEST_F(Http, HeadOfTheAuditExportSendsNoChunks) {
+TEST_P(Http, HeadOfTheAuditExportSendsNoChunks) {
   RawConnection conn(server_.port());
   ASSERT_TRUE(conn.connected());
   ASSERT_TRUE(conn.send("HEAD /v1/tenants/system/audit/export HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + token_ +
@@ -268,10 +272,13 @@ int countLines(const std::string& text, const std::string& what) {
   return n;
 }
 
-TEST(HttpDescriptors, OutOfFileDescriptorsTheServerWarnsOncePausesAndRecovers) {
+class HttpDescriptors : public testing_support::BackendTest {};
+KEYWARD_ON_EVERY_BACKEND(HttpDescriptors);
+
+TEST_P(HttpDescriptors, OutOfFileDescriptorsTheServerWarnsOncePausesAndRecovers) {
   // The server inherits a low open-file limit: it runs out of descriptors after a few
   // connections and must neither spin on accept nor stop accepting for good.
-  ServerProcess server;
+  ServerProcess server(backend());
   rlimit saved{};
   ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
   rlimit low = saved;
@@ -311,8 +318,11 @@ TEST(HttpDescriptors, OutOfFileDescriptorsTheServerWarnsOncePausesAndRecovers) {
   EXPECT_EQ(server.stop(), 0);
 }
 
-TEST(HttpTimeouts, AClientThatStopsMidHeadersIsDisconnectedAfterTheHeaderTimeout) {
-  ServerProcess server;
+class HttpTimeouts : public testing_support::BackendTest {};
+KEYWARD_ON_EVERY_BACKEND(HttpTimeouts);
+
+TEST_P(HttpTimeouts, AClientThatStopsMidHeadersIsDisconnectedAfterTheHeaderTimeout) {
+  ServerProcess server(backend());
   ASSERT_TRUE(server.start({"--header-timeout", "1"}));
   RawConnection conn(server.port(), std::chrono::seconds(5));
   ASSERT_TRUE(conn.connected());
@@ -324,8 +334,8 @@ TEST(HttpTimeouts, AClientThatStopsMidHeadersIsDisconnectedAfterTheHeaderTimeout
   EXPECT_EQ(server.call("GET", "/healthz").status, 200);
 }
 
-TEST(HttpTimeouts, AnIdleKeepAliveConnectionIsClosedAfterTheIdleTimeout) {
-  ServerProcess server;
+TEST_P(HttpTimeouts, AnIdleKeepAliveConnectionIsClosedAfterTheIdleTimeout) {
+  ServerProcess server(backend());
   ASSERT_TRUE(server.start({"--idle-timeout", "1"}));
   RawConnection conn(server.port(), std::chrono::seconds(5));
   ASSERT_TRUE(conn.connected());
@@ -338,8 +348,11 @@ TEST(HttpTimeouts, AnIdleKeepAliveConnectionIsClosedAfterTheIdleTimeout) {
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(4));
 }
 
-TEST(HttpShutdown, AStopClosesIdleConnectionsAndExitsPromptly) {
-  ServerProcess server;
+class HttpShutdown : public testing_support::BackendTest {};
+KEYWARD_ON_EVERY_BACKEND(HttpShutdown);
+
+TEST_P(HttpShutdown, AStopClosesIdleConnectionsAndExitsPromptly) {
+  ServerProcess server(backend());
   ASSERT_TRUE(server.start());
   RawConnection idle(server.port(), std::chrono::seconds(10));
   ASSERT_TRUE(idle.connected());
@@ -351,11 +364,14 @@ TEST(HttpShutdown, AStopClosesIdleConnectionsAndExitsPromptly) {
   EXPECT_TRUE(idle.closedByServer()) << idle.error().message();
 }
 
-TEST(HttpTls, TheServerSpeaksHttpsWithTheConfiguredCertificate) {
+class HttpTls : public testing_support::BackendTest {};
+KEYWARD_ON_EVERY_BACKEND(HttpTls);
+
+TEST_P(HttpTls, TheServerSpeaksHttpsWithTheConfiguredCertificate) {
   if (std::system("openssl version > /dev/null 2>&1") != 0) {
     GTEST_SKIP() << "openssl command not found; scripts/install-deps.sh installs it";
   }
-  ServerProcess server;
+  ServerProcess server(backend());
   const auto cert = server.dir() / "c.pem";
   const auto key = server.dir() / "k.pem";
   const std::string cmd =

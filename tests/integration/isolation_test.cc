@@ -10,7 +10,7 @@ namespace {
 
 namespace json = boost::json;
 
-class TenantIsolation : public ::testing::Test {
+class TenantIsolation : public testing_support::BackendTest {
  protected:
   void SetUp() override {
     ASSERT_TRUE(server_.start());
@@ -30,12 +30,13 @@ class TenantIsolation : public ::testing::Test {
     return server_.call(method, target, body, a_admin_);
   }
 
-  ServerProcess server_;
+  ServerProcess server_{backend()};
   std::string a_, b_, a_admin_, a_group_, b_group_;
   CreatedKey b_key_;
 };
+KEYWARD_ON_EVERY_BACKEND(TenantIsolation);
 
-TEST_F(TenantIsolation, ATenantAdministratorManagesItsOwnTenant) {
+TEST_P(TenantIsolation, ATenantAdministratorManagesItsOwnTenant) {
   const Reply group = asA("POST", "/v1/tenants/" + a_ + "/key-groups", R"({"name":"mine"})");
   EXPECT_EQ(group.status, 201) << group.body;
   const Reply key = asA("POST", "/v1/tenants/" + a_ + "/keys", R"({"name":"mine"})");
@@ -45,7 +46,7 @@ TEST_F(TenantIsolation, ATenantAdministratorManagesItsOwnTenant) {
   EXPECT_EQ(asA("GET", "/v1/tenants").status, 403);
 }
 
-TEST_F(TenantIsolation, AnotherTenantsGroupsAndKeysAreNotFound) {
+TEST_P(TenantIsolation, AnotherTenantsGroupsAndKeysAreNotFound) {
   const std::string b = "/v1/tenants/" + b_;
   const std::string a = "/v1/tenants/" + a_;
   const std::vector<std::pair<std::string, std::string>> requests = {
@@ -89,7 +90,7 @@ TEST_F(TenantIsolation, AnotherTenantsGroupsAndKeysAreNotFound) {
   EXPECT_EQ(groups.body.find("mine now"), std::string::npos) << groups.body;
 }
 
-TEST_F(TenantIsolation, ListsShowOnlyTheTenantsOwnObjects) {
+TEST_P(TenantIsolation, ListsShowOnlyTheTenantsOwnObjects) {
   createKey(server_, a_, {{"name", "a-key"}, {"group_id", a_group_}});
   const Reply keys = asA("GET", "/v1/tenants/" + a_ + "/keys");
   ASSERT_EQ(keys.status, 200) << keys.body;
@@ -101,14 +102,14 @@ TEST_F(TenantIsolation, ListsShowOnlyTheTenantsOwnObjects) {
   EXPECT_EQ(groups.body.find(b_group_), std::string::npos) << groups.body;
 }
 
-TEST_F(TenantIsolation, AKeyCannotBePutIntoAnotherTenantsGroup) {
+TEST_P(TenantIsolation, AKeyCannotBePutIntoAnotherTenantsGroup) {
   const Reply r = asA("POST", "/v1/tenants/" + a_ + "/keys", toJson({{"name", "sneaky"}, {"group_id", b_group_}}));
   EXPECT_EQ(r.status, 404) << r.body;
   const Reply keys = server_.admin("GET", "/v1/tenants/" + a_ + "/keys");
   EXPECT_EQ(keys.body.find("sneaky"), std::string::npos) << keys.body;
 }
 
-TEST_F(TenantIsolation, ATenantCannotVerifyAnotherTenantsKeyAsValid) {
+TEST_P(TenantIsolation, ATenantCannotVerifyAnotherTenantsKeyAsValid) {
   const Reply own_scope = verifyKey(server_, b_key_.secret, a_admin_);
   EXPECT_EQ(verifyCode(own_scope), "TENANT_MISMATCH") << own_scope.body;
   EXPECT_EQ(own_scope.body.find(b_key_.id), std::string::npos) << own_scope.body;

@@ -19,7 +19,7 @@ namespace {
 namespace fs = std::filesystem;
 namespace interop = sign::interop;
 
-class JwtIntegration : public ::testing::Test {
+class JwtIntegration : public testing_support::BackendTest {
  protected:
   void SetUp() override {
     if (!interop::haveCommand("node") || !interop::haveCommand("tar")) {
@@ -57,12 +57,13 @@ class JwtIntegration : public ::testing::Test {
     return v && v->is_bool() && v->as_bool();
   }
 
-  ServerProcess server_;
+  ServerProcess server_{backend()};
   interop::TempDir jose_;
   std::string tenant_;
 };
+KEYWARD_ON_EVERY_BACKEND(JwtIntegration);
 
-TEST_F(JwtIntegration, AKeywardJwtVerifiesWithJoseAgainstTheServersJwks) {
+TEST_P(JwtIntegration, AKeywardJwtVerifiesWithJoseAgainstTheServersJwks) {
   const CreatedKey k = createKey(server_, tenant_, {{"name", "partner"}, {"kind", "jwt"}, {"expires_in_days", 30}});
   const auto result = joseCheck(k.secret);
   ASSERT_TRUE(ok(result)) << boost::json::serialize(result);
@@ -86,7 +87,7 @@ TEST_F(JwtIntegration, AKeywardJwtVerifiesWithJoseAgainstTheServersJwks) {
   EXPECT_EQ(verifyCode(verifyKey(server_, k.secret, server_.bootstrapToken())), "REVOKED");
 }
 
-TEST_F(JwtIntegration, SigningKeyRotationKeepsOldTokensVerifiableAndEverythingSurvivesARestart) {
+TEST_P(JwtIntegration, SigningKeyRotationKeepsOldTokensVerifiableAndEverythingSurvivesARestart) {
   const CreatedKey before = createKey(server_, tenant_, {{"name", "before"}, {"kind", "jwt"}});
   const Reply rotated = server_.admin("POST", "/v1/tenants/" + tenant_ + "/signing-keys/rotate", "");
   ASSERT_EQ(rotated.status, 201) << rotated.body;

@@ -47,7 +47,7 @@ Signed opensslSign(const TempDir& dir, const std::string& keyid, const std::stri
   return s;
 }
 
-class KeyPairEndToEnd : public ::testing::Test {
+class KeyPairEndToEnd : public testing_support::BackendTest {
  protected:
   void SetUp() override {
     if (!sign::interop::haveCommand("openssl")) GTEST_SKIP() << "the openssl command is not installed";
@@ -81,13 +81,14 @@ class KeyPairEndToEnd : public ::testing::Test {
     return server_.call("POST", "/v1/keys/verify", json::serialize(req), server_.bootstrapToken());
   }
 
-  ServerProcess server_;
+  ServerProcess server_{backend()};
   TempDir dir_;
   std::string tenant_;
   std::string keyid_;
 };
+KEYWARD_ON_EVERY_BACKEND(KeyPairEndToEnd);
 
-TEST_F(KeyPairEndToEnd, AnOpensslSignedRequestVerifiesAndReplaysAndTamperingFail) {
+TEST_P(KeyPairEndToEnd, AnOpensslSignedRequestVerifiesAndReplaysAndTamperingFail) {
   const std::string body = R"({"item":"book","qty":1})";
   const Signed s = opensslSign(dir_, keyid_, body, std::time(nullptr));
   const Reply ok = verifySigned(s, body);
@@ -114,7 +115,7 @@ TEST_F(KeyPairEndToEnd, AnOpensslSignedRequestVerifiesAndReplaysAndTamperingFail
   EXPECT_EQ(a.str("code"), "NOT_AUTHORIZED") << a.body;
 }
 
-TEST_F(KeyPairEndToEnd, AGatewayForwardsTheSignedRequestsHeadersToAuthz) {
+TEST_P(KeyPairEndToEnd, AGatewayForwardsTheSignedRequestsHeadersToAuthz) {
   const std::string body = R"({"item":"pen"})";
   const Signed s = opensslSign(dir_, keyid_, body, std::time(nullptr));
   Headers h{{"X-Original-Method", "POST"},

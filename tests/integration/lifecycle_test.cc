@@ -26,8 +26,11 @@ size_t countOccurrences(const std::string& haystack, const std::string& needle) 
   return n;
 }
 
-TEST(ServerLifecycle, FirstStartPrintsTheBootstrapKeyOnceAndWritesItToAnOwnerOnlyFile) {
-  ServerProcess server;
+class ServerLifecycle : public testing_support::BackendTest {};
+KEYWARD_ON_EVERY_BACKEND(ServerLifecycle);
+
+TEST_P(ServerLifecycle, FirstStartPrintsTheBootstrapKeyOnceAndWritesItToAnOwnerOnlyFile) {
+  ServerProcess server(backend());
   ASSERT_TRUE(server.start());
   const std::string token = server.bootstrapToken();
   ASSERT_FALSE(token.empty()) << "no bootstrap token file";
@@ -45,8 +48,8 @@ TEST(ServerLifecycle, FirstStartPrintsTheBootstrapKeyOnceAndWritesItToAnOwnerOnl
   EXPECT_EQ(tenants.status, 200) << tenants.body;
 }
 
-TEST(ServerLifecycle, RestartOnTheSameDatabasePrintsNoKeyAndTheBootstrapKeyStillWorks) {
-  ServerProcess server;
+TEST_P(ServerLifecycle, RestartOnTheSameDatabasePrintsNoKeyAndTheBootstrapKeyStillWorks) {
+  ServerProcess server(backend());
   ASSERT_TRUE(server.start());
   const std::string token = server.bootstrapToken();
   ASSERT_FALSE(token.empty());
@@ -60,8 +63,8 @@ TEST(ServerLifecycle, RestartOnTheSameDatabasePrintsNoKeyAndTheBootstrapKeyStill
   EXPECT_EQ(tenants.status, 200) << tenants.body;
 }
 
-TEST(ServerLifecycle, KeysSurviveARestartAndLastUsedIsFlushedOnGracefulShutdown) {
-  ServerProcess server;
+TEST_P(ServerLifecycle, KeysSurviveARestartAndLastUsedIsFlushedOnGracefulShutdown) {
+  ServerProcess server(backend());
   // A flush interval of a day: only the shutdown flush can have written last_used_at.
   ASSERT_TRUE(server.start({"--flush-interval", "86400"}));
   const std::string tenant = createTenant(server, "acme");
@@ -93,8 +96,8 @@ TEST(ServerLifecycle, KeysSurviveARestartAndLastUsedIsFlushedOnGracefulShutdown)
   EXPECT_EQ(g.status, 200) << g.body;
 }
 
-TEST(ServerLifecycle, ARotationsOverlapSurvivesARestart) {
-  ServerProcess server;
+TEST_P(ServerLifecycle, ARotationsOverlapSurvivesARestart) {
+  ServerProcess server(backend());
   ASSERT_TRUE(server.start());
   const std::string tenant = createTenant(server, "acme");
   const CreatedKey key = createKey(server, tenant, {{"name", "deploy"}});
@@ -115,8 +118,8 @@ TEST(ServerLifecycle, ARotationsOverlapSurvivesARestart) {
   EXPECT_EQ(with_new.str("key_id"), key.id);
 }
 
-TEST(ServerLifecycle, HealthReadinessAndVersionAnswerWhileRunning) {
-  ServerProcess server;
+TEST_P(ServerLifecycle, HealthReadinessAndVersionAnswerWhileRunning) {
+  ServerProcess server(backend());
   ASSERT_TRUE(server.start());
   const Reply ready = server.call("GET", "/readyz");
   EXPECT_EQ(ready.status, 200) << ready.body;
@@ -129,8 +132,8 @@ TEST(ServerLifecycle, HealthReadinessAndVersionAnswerWhileRunning) {
   EXPECT_EQ(version.header("cache-control"), "no-store");
 }
 
-TEST(ServerLifecycle, SigtermWhileIdleExitsWithStatusZero) {
-  ServerProcess server;
+TEST_P(ServerLifecycle, SigtermWhileIdleExitsWithStatusZero) {
+  ServerProcess server(backend());
   ASSERT_TRUE(server.start());
   ASSERT_EQ(server.call("GET", "/readyz").status, 200);
   // 30 s is a hang detector, not a timing assertion.
@@ -138,8 +141,8 @@ TEST(ServerLifecycle, SigtermWhileIdleExitsWithStatusZero) {
   EXPECT_NE(server.stderrText().find("stopped"), std::string::npos) << server.stderrText();
 }
 
-TEST(ServerLifecycle, SigtermClosesIdleKeepAliveConnectionsAndExits) {
-  ServerProcess server;
+TEST_P(ServerLifecycle, SigtermClosesIdleKeepAliveConnectionsAndExits) {
+  ServerProcess server(backend());
   ASSERT_TRUE(server.start());
   RawConnection conn(server.port());
   ASSERT_TRUE(conn.connected()) << conn.error().message();
@@ -153,11 +156,12 @@ TEST(ServerLifecycle, SigtermClosesIdleKeepAliveConnectionsAndExits) {
   EXPECT_TRUE(conn.closedByServer()) << conn.error().message();
 }
 
-// Starts a server and POSTs {"name": name} to `target` with Expect: 100-continue, SIGTERMs
+// Starts a server on `backend` and POSTs {"name": name} to `target` with Expect: 100-continue, SIGTERMs
 // the server once the headers are in, then sends the body: the request must still be
 // answered with 201 and committed, not just answered: after a restart, GET `target` lists it.
-void expectInFlightCreationToFinish(const std::string& target, const std::string& name) {
-  ServerProcess server;
+void expectInFlightCreationToFinish(const testing_support::TestBackend& backend, const std::string& target,
+                                    const std::string& name) {
+  ServerProcess server(backend);
   ASSERT_TRUE(server.start());
   const std::string token = server.bootstrapToken();
   const std::string body = R"({"name":")" + name + R"("})";
@@ -186,21 +190,21 @@ void expectInFlightCreationToFinish(const std::string& target, const std::string
   EXPECT_NE(list.body.find("\"" + name + "\""), std::string::npos) << list.body;
 }
 
-TEST(ServerLifecycle, SigtermLetsAnInFlightRequestFinish) {
-  expectInFlightCreationToFinish("/v1/tenants", "in-flight");
+TEST_P(ServerLifecycle, SigtermLetsAnInFlightRequestFinish) {
+  expectInFlightCreationToFinish(backend(), "/v1/tenants", "in-flight");
 }
 
 // A key creation is answered only once its group commit is durable, by whichever thread
 // committed it; a shutdown meanwhile still waits for that answer.
-TEST(ServerLifecycle, SigtermLetsAnInFlightKeyCreationFinish) {
-  expectInFlightCreationToFinish("/v1/tenants/system/keys", "in-flight-key");
+TEST_P(ServerLifecycle, SigtermLetsAnInFlightKeyCreationFinish) {
+  expectInFlightCreationToFinish(backend(), "/v1/tenants/system/keys", "in-flight-key");
 }
 
 // Many clients creating keys at once: every creation is answered 201 with its own key, every
 // key is there after a restart, and creations shared commits (the log line at shutdown says
 // how many keys went into how many commits).
-TEST(ServerLifecycle, ConcurrentKeyCreationsAreAllDurableAndShareCommits) {
-  ServerProcess server;
+TEST_P(ServerLifecycle, ConcurrentKeyCreationsAreAllDurableAndShareCommits) {
+  ServerProcess server(backend());
   ASSERT_TRUE(server.start());
   constexpr int kClients = 16, kEach = 8;
   std::vector<std::vector<std::string>> ids(kClients);

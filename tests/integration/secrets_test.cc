@@ -40,8 +40,14 @@ void expectNoSecretIn(const fs::path& file, const std::vector<std::string>& secr
           << "a raw secret (" << needle.substr(0, 6) << "...) is in " << file.filename();
 }
 
-TEST(SecretsAtRest, NeitherTheDatabaseNorTheLogsContainARawSecret) {
-  ServerProcess server;
+// SQLite only: the scan reads the bytes of the SQLite database file and its WAL, SHM and
+// journal files.
+class SecretsAtRest : public testing_support::BackendTest {};
+INSTANTIATE_TEST_SUITE_P(Backends, SecretsAtRest, ::testing::Values(testing_support::sqliteBackend()),
+                         testing_support::backendName);
+
+TEST_P(SecretsAtRest, NeitherTheDatabaseNorTheLogsContainARawSecret) {
+  ServerProcess server(backend());
   // Debug logging: verify calls are logged too, so they are searched as well.
   ASSERT_TRUE(server.start({"--log-level", "debug", "--flush-interval", "1"}));
   const std::string bootstrap = server.bootstrapToken();

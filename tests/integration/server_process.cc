@@ -141,7 +141,8 @@ ExitResult runKeyward(const std::vector<std::string>& args, const fs::path& cwd,
   return result;
 }
 
-ServerProcess::ServerProcess() : dir_(makeTempDir()) {}
+ServerProcess::ServerProcess(testing_support::TestBackend backend)
+    : backend_(std::move(backend)), dir_(makeTempDir()) {}
 
 ServerProcess::~ServerProcess() {
   kill();
@@ -155,13 +156,8 @@ ServerProcess::~ServerProcess() {
 }
 
 ::testing::AssertionResult ServerProcess::start(const std::vector<std::string>& extra) {
-  std::vector<std::string> args = {"serve",
-                                   "--listen",
-                                   "127.0.0.1:0",
-                                   "--db",
-                                   "sqlite:" + dbPath().string(),
-                                   "--bootstrap-token-file",
-                                   tokenFile().string()};
+  std::vector<std::string> args = {
+      "serve", "--listen", "127.0.0.1:0", "--db", backend_.url(dir_), "--bootstrap-token-file", tokenFile().string()};
   args.insert(args.end(), extra.begin(), extra.end());
   return startWithArgs(args);
 }

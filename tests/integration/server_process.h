@@ -1,7 +1,9 @@
 // server_process.h — test fixture that runs the real `keyward` binary as a child process.
 // Each ServerProcess owns a fresh temporary directory (database, token file, logs), starts
 // `keyward serve` on 127.0.0.1 port 0 with fork/exec, learns the port from the
-// `listening on` log line, and can stop (SIGTERM) and restart it on the same database.
+// `listening on` log line, and can stop (SIGTERM) and restart it on the same database. The
+// store backend is a parameter (a TestBackend of common/test_backend.h, passed as --db): the
+// suites take it from their test and run over every backend of testBackends().
 // Thread safety: use one ServerProcess from one thread. Ownership: owns the child process
 // (always killed in the destructor) and the temporary directory (removed in the destructor,
 // kept when KEYWARD_KEEP_TEST_DIRS is set, for debugging).
@@ -18,6 +20,7 @@
 #include <vector>
 
 #include "cli/http_client.h"
+#include "common/test_backend.h"
 
 namespace keyward::testing {
 
@@ -56,12 +59,13 @@ ExitResult runKeyward(const std::vector<std::string>& args, const std::filesyste
 
 class ServerProcess {
  public:
-  ServerProcess();
+  // The server's database is `backend`'s in the temporary directory.
+  explicit ServerProcess(testing_support::TestBackend backend);
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
 
-  // Starts `keyward serve --listen 127.0.0.1:0 --db sqlite:<dir>/keyward.db
+  // Starts `keyward serve --listen 127.0.0.1:0 --db <the backend's URL for dir()>
   // --bootstrap-token-file <dir>/bootstrap.token <extra...>` and waits until it listens.
   ::testing::AssertionResult start(const std::vector<std::string>& extra = {});
   // Starts `keyward <args...>` exactly as given (for --config tests) and waits until it listens.
@@ -97,6 +101,7 @@ class ServerProcess {
   Reply admin(std::string_view method, std::string_view target, std::string_view body = {}) const;
 
   const std::filesystem::path& dir() const { return dir_; }
+  // The database file of the SQLite backend (sqliteBackend()); other backends keep none there.
   std::filesystem::path dbPath() const { return dir_ / "keyward.db"; }
   std::filesystem::path tokenFile() const { return dir_ / "bootstrap.token"; }
   // Logs of run `n` (1 = first start); without `n`, of the current/last run.
@@ -109,6 +114,7 @@ class ServerProcess {
  private:
   ::testing::AssertionResult waitUntilListening(std::chrono::seconds limit);
 
+  testing_support::TestBackend backend_;
   std::filesystem::path dir_;
   pid_t pid_ = -1;
   unsigned short port_ = 0;

@@ -11,7 +11,7 @@ namespace {
 
 namespace json = boost::json;
 
-class Verification : public ::testing::Test {
+class Verification : public testing_support::BackendTest {
  protected:
   void SetUp() override {
     ASSERT_TRUE(server_.start());
@@ -22,13 +22,14 @@ class Verification : public ::testing::Test {
     ASSERT_FALSE(other_tenant_.empty());
   }
 
-  ServerProcess server_;
+  ServerProcess server_{backend()};
   std::string admin_;
   std::string tenant_;
   std::string other_tenant_;
 };
+KEYWARD_ON_EVERY_BACKEND(Verification);
 
-TEST_F(Verification, EachFailureHasItsOwnCodeForAnAdminAndOnlyNotAuthorizedForAnonymousCallers) {
+TEST_P(Verification, EachFailureHasItsOwnCodeForAnAdminAndOnlyNotAuthorizedForAnonymousCallers) {
   const CreatedKey good = createKey(server_, tenant_, {{"name", "good"}});
   const CreatedKey disabled = createKey(server_, tenant_, {{"name", "disabled"}, {"enabled", false}});
   const CreatedKey revoked = createKey(server_, tenant_, {{"name", "revoked"}});
@@ -74,7 +75,7 @@ TEST_F(Verification, EachFailureHasItsOwnCodeForAnAdminAndOnlyNotAuthorizedForAn
   }
 }
 
-TEST_F(Verification, AValidVerificationReturnsTheKeysIdentity) {
+TEST_P(Verification, AValidVerificationReturnsTheKeysIdentity) {
   const std::string group = createGroup(server_, tenant_, "payments");
   const CreatedKey key = createKey(server_, tenant_,
                                    {{"name", "payments-api"}, {"group_id", group}, {"metadata", {{"plan", "gold"}}}});
@@ -87,7 +88,7 @@ TEST_F(Verification, AValidVerificationReturnsTheKeysIdentity) {
   EXPECT_EQ(r.json.at("metadata"), (json::value{{"plan", "gold"}}));
 }
 
-TEST_F(Verification, RevocationIsEffectiveBeforeTheDeleteResponseReturns) {
+TEST_P(Verification, RevocationIsEffectiveBeforeTheDeleteResponseReturns) {
   const CreatedKey key = createKey(server_, tenant_, {{"name", "short-lived"}});
   ASSERT_EQ(verifyCode(verifyKey(server_, key.secret, admin_)), "VALID");
   const Reply del = server_.admin("DELETE", "/v1/tenants/" + tenant_ + "/keys/" + key.id);
@@ -97,7 +98,7 @@ TEST_F(Verification, RevocationIsEffectiveBeforeTheDeleteResponseReturns) {
   EXPECT_EQ(server_.call("GET", "/v1/authz", {}, {}, {{"X-API-Key", key.secret}}).status, 401);
 }
 
-TEST_F(Verification, DisablingAndReEnablingTakeEffectImmediately) {
+TEST_P(Verification, DisablingAndReEnablingTakeEffectImmediately) {
   const CreatedKey key = createKey(server_, tenant_, {{"name", "toggled"}});
   const std::string path = "/v1/tenants/" + tenant_ + "/keys/" + key.id;
   ASSERT_EQ(server_.admin("PATCH", path, R"({"enabled":false})").status, 200);
@@ -106,7 +107,7 @@ TEST_F(Verification, DisablingAndReEnablingTakeEffectImmediately) {
   EXPECT_EQ(verifyCode(verifyKey(server_, key.secret, admin_)), "VALID");
 }
 
-TEST_F(Verification, AuthzAcceptsTheKeyInEveryHeaderFormAndNamesIt) {
+TEST_P(Verification, AuthzAcceptsTheKeyInEveryHeaderFormAndNamesIt) {
   const CreatedKey key = createKey(server_, tenant_, {{"name", "gateway"}});
   const std::vector<Headers> forms = {
       {{"X-API-Key", key.secret}},
@@ -132,7 +133,7 @@ TEST_F(Verification, AuthzAcceptsTheKeyInEveryHeaderFormAndNamesIt) {
   EXPECT_EQ(none.status, 401);
 }
 
-TEST_F(Verification, AuthzChecksTheAllowlistAgainstTheConnectionsAddress) {
+TEST_P(Verification, AuthzChecksTheAllowlistAgainstTheConnectionsAddress) {
   const CreatedKey loopback = createKey(server_, tenant_, {{"name", "loopback"}, {"ip_allowlist", {"127.0.0.1/32"}}});
   const CreatedKey private_net = createKey(server_, tenant_, {{"name", "private"}, {"ip_allowlist", {"10.0.0.0/8"}}});
   const Reply ok = server_.call("GET", "/v1/authz", {}, {}, {{"X-API-Key", loopback.secret}});
@@ -145,8 +146,11 @@ TEST_F(Verification, AuthzChecksTheAllowlistAgainstTheConnectionsAddress) {
   EXPECT_EQ(spoofed.status, 401);
 }
 
-TEST(VerificationBehindAProxy, AuthzHonoursXForwardedForFromATrustedProxy) {
-  ServerProcess server;
+class VerificationBehindAProxy : public testing_support::BackendTest {};
+KEYWARD_ON_EVERY_BACKEND(VerificationBehindAProxy);
+
+TEST_P(VerificationBehindAProxy, AuthzHonoursXForwardedForFromATrustedProxy) {
+  ServerProcess server(backend());
   ASSERT_TRUE(server.start({"--trusted-proxy", "127.0.0.1/32"}));
   const std::string tenant = createTenant(server, "acme");
   const CreatedKey key = createKey(server, tenant, {{"name", "private"}, {"ip_allowlist", {"10.0.0.0/8"}}});
