@@ -35,17 +35,30 @@ std::vector<std::string> splitList(const std::string& s) {
   return out;
 }
 
-// Applies one setting given as text; `source` names where it came from for the error.
-Status apply(Config& c, const std::string& name, const std::string& value, const std::string& source) {
-  auto bad = [&](const std::string& why) {
+// One setting given as text being applied; `source` names where it came from for errors.
+struct Setting {
+  Config& c;
+  const std::string& name;
+  const std::string& value;
+  const std::string& source;
+
+  std::unexpected<Error> bad(const std::string& why) const {
     return fail(ErrorKind::kInvalid, "INVALID_CONFIG", source + ": " + name + " " + why, name);
-  };
-  auto seconds = [&](int& slot) -> Status {
+  }
+  Status seconds(int& slot) const {
     auto v = toInt(value);
     if (!v || *v < 1 || *v > 86400) return bad("must be a number of seconds from 1 to 86400");
     slot = int(*v);
     return {};
-  };
+  }
+  // The server's own settings (listening, store, limits, timeouts, TLS, proxies); nullopt
+  // when `name` is not one of them.
+  std::optional<Status> applyServer() const;
+  // Alerts, mail, keys kept outside the database, JWT and logging; nullopt likewise.
+  std::optional<Status> applyServices() const;
+};
+
+std::optional<Status> Setting::applyServer() const {
   if (name == "listen") {
     const size_t colon = value.rfind(':');
     if (colon == std::string::npos || !toInt(value.substr(colon + 1)) || *toInt(value.substr(colon + 1)) > 65535)
@@ -95,7 +108,14 @@ Status apply(Config& c, const std::string& name, const std::string& value, const
     for (const auto& entry : list)
       if (auto cidr = parseCidr(entry); !cidr) return bad("has an invalid entry: " + cidr.error().message);
     c.trusted_proxies = std::move(list);
-  } else if (name == "alert_interval") {
+  } else {
+    return std::nullopt;
+  }
+  return Status{};
+}
+
+std::optional<Status> Setting::applyServices() const {
+  if (name == "alert_interval") {
     return seconds(c.alert_interval);
   } else if (name == "signature_window") {
     return seconds(c.signature_window);
@@ -136,9 +156,17 @@ Status apply(Config& c, const std::string& name, const std::string& value, const
     if (value != "true" && value != "false") return bad("must be true or false");
     c.access_log = value == "true";
   } else {
-    return fail(ErrorKind::kInvalid, "INVALID_CONFIG", source + ": unknown setting '" + name + "'", name);
+    return std::nullopt;
   }
-  return {};
+  return Status{};
+}
+
+// Applies one setting given as text; `source` names where it came from for the error.
+Status apply(Config& c, const std::string& name, const std::string& value, const std::string& source) {
+  const Setting setting{c, name, value, source};
+  if (auto st = setting.applyServer()) return *st;
+  if (auto st = setting.applyServices()) return *st;
+  return fail(ErrorKind::kInvalid, "INVALID_CONFIG", source + ": unknown setting '" + name + "'", name);
 }
 
 std::string envName(const std::string& name) {

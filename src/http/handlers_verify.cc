@@ -143,6 +143,44 @@ bool signedRequestOf(const Ctx& c, sign::HttpRequest& out) {
          verify::setTargetUri(out, std::string(proto) + "://" + std::string(host) + std::string(uri));
 }
 
+// The permission checks of a verify request; they view `queries`, which must outlive them.
+std::vector<verify::PermissionCheck> permissionChecks(const std::vector<PermissionQuery>& queries) {
+  std::vector<verify::PermissionCheck> checks;
+  checks.reserve(queries.size());
+  for (const auto& q : queries) {
+    checks.push_back({q.module, q.action, q.resource ? std::optional<std::string_view>(*q.resource) : std::nullopt,
+                      q.resource_owner ? std::optional<std::string_view>(*q.resource_owner) : std::nullopt});
+  }
+  return checks;
+}
+
+// The reply of POST /v1/keys/verify: the key on success; on failure the exact code (and why
+// a signature or token failed) for a trusted caller, NOT_AUTHORIZED for anyone else.
+std::string verdictBody(const verify::CredentialOutcome& checked, bool trusted) {
+  const verify::Outcome& out = checked.outcome;
+  std::string body;
+  body.reserve(256);
+  if (out.valid()) {
+    appendValidBody(body, *out.key);
+  } else if (trusted) {
+    body += "{\"valid\":false,\"code\":\"";
+    body += toString(out.code);
+    body += '"';
+    if (!checked.reason.empty()) {
+      body += ",\"reason\":";
+      appendJsonString(body, checked.reason);
+    }
+    if (out.key && out.code != verify::Code::kTenantMismatch) {
+      body += ",\"key_id\":";
+      appendJsonString(body, out.key->id);
+    }
+    body += '}';
+  } else {
+    body = "{\"valid\":false,\"code\":\"NOT_AUTHORIZED\"}";
+  }
+  return body;
+}
+
 }  // namespace
 
 Response verifyKey(Ctx& c) {
@@ -187,12 +225,7 @@ Response verifyKey(Ctx& c) {
   const std::optional<std::string_view> ip_text = r.optStringView("ip");
   const auto queries = r.optPermissionQueries("permissions").value_or(std::vector<PermissionQuery>{});
   if (auto st = r.finish(); !st) return errorResponse(c, st.error());
-  std::vector<verify::PermissionCheck> checks;
-  checks.reserve(queries.size());
-  for (const auto& q : queries) {
-    checks.push_back({q.module, q.action, q.resource ? std::optional<std::string_view>(*q.resource) : std::nullopt,
-                      q.resource_owner ? std::optional<std::string_view>(*q.resource_owner) : std::nullopt});
-  }
+  const std::vector<verify::PermissionCheck> checks = permissionChecks(queries);
   std::optional<IpAddress> ip;
   if (ip_text) {
     auto parsed = parseIp(*ip_text);
@@ -227,29 +260,9 @@ Response verifyKey(Ctx& c) {
   } else {
     creq.credential = {verify::Presented::Kind::kBearer, key, std::nullopt, nullptr};
   }
-  verify::CredentialOutcome checked = c.deps.credentials.check(creq);
-  const verify::Outcome& out = checked.outcome;
-  const std::string& reason = checked.reason;  // why a signature or a token failed, for trusted callers
-  std::string body;
-  body.reserve(256);
-  if (out.valid()) {
-    appendValidBody(body, *out.key);
-  } else if (caller && mayVerify(*caller, tenant.value_or(caller->tenant_id))) {
-    body += "{\"valid\":false,\"code\":\"";
-    body += toString(out.code);
-    body += '"';
-    if (!reason.empty()) {
-      body += ",\"reason\":";
-      appendJsonString(body, reason);
-    }
-    if (out.key && out.code != verify::Code::kTenantMismatch) {
-      body += ",\"key_id\":";
-      appendJsonString(body, out.key->id);
-    }
-    body += '}';
-  } else {
-    body = "{\"valid\":false,\"code\":\"NOT_AUTHORIZED\"}";
-  }
+  const verify::CredentialOutcome checked = c.deps.credentials.check(creq);
+  const bool trusted = caller && mayVerify(*caller, tenant.value_or(caller->tenant_id));
+  std::string body = verdictBody(checked, trusted);
   return Response{200, "application/json", {}, std::move(body)};
 }
 
