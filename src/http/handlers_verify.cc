@@ -143,6 +143,18 @@ bool signedRequestOf(const Ctx& c, sign::HttpRequest& out) {
          verify::setTargetUri(out, std::string(proto) + "://" + std::string(host) + std::string(uri));
 }
 
+// A tenant's credential verifies for its own tenant's API only: `tenant` becomes the
+// caller's (FORBIDDEN when the request named another). A system-tenant caller verifies for any.
+Status scopeToCaller(const std::optional<Principal>& caller, std::optional<std::string_view>& tenant) {
+  if (!caller || caller->tenant_id == kSystemTenantId) return {};
+  if (tenant && *tenant != caller->tenant_id) {
+    return fail(ErrorKind::kForbidden, "FORBIDDEN", "this credential can only verify keys for its own tenant",
+                "tenant_id");
+  }
+  tenant = caller->tenant_id;
+  return {};
+}
+
 // The permission checks of a verify request; they view `queries`, which must outlive them.
 std::vector<verify::PermissionCheck> permissionChecks(const std::vector<PermissionQuery>& queries) {
   std::vector<verify::PermissionCheck> checks;
@@ -232,14 +244,7 @@ Response verifyKey(Ctx& c) {
     if (!parsed) return errorResponse(c, Error{ErrorKind::kInvalid, "INVALID_FIELD", parsed.error().message, "ip"});
     ip = *parsed;
   }
-  if (caller && caller->tenant_id != kSystemTenantId) {
-    // A tenant's credential verifies for its own tenant's API only.
-    if (tenant && *tenant != caller->tenant_id) {
-      return errorResponse(c, Error{ErrorKind::kForbidden, "FORBIDDEN",
-                                    "this credential can only verify keys for its own tenant", "tenant_id"});
-    }
-    tenant = caller->tenant_id;
-  }
+  if (auto st = scopeToCaller(caller, tenant); !st) return errorResponse(c, st.error());
   verify::CredentialRequest creq;
   creq.tenant_id = tenant;
   creq.client_ip = ip;
