@@ -208,23 +208,38 @@ Result<int> AlertScheduler::planAll(UnixSeconds now) {
   return planned;
 }
 
-Result<int> AlertScheduler::planKey(const ApiKey& k, const Tenant& tenant, UnixSeconds now) {
-  // Disabled keys (and keys that were disabled when they expired) get no alerts.
-  if (k.revoked_at || !k.enabled) return 0;
+namespace {
+
+// Which alert a key is due at `now`, if any: "expired" once, on the day it expired; "expiring"
+// each day of the tenant's alert window before that.
+struct AlertMoment {
   std::string_view kind;
-  std::int64_t day = 0;
+  std::int64_t day = 0;  // the UTC day the alert is filed under
   int days_left = 0;
+};
+
+std::optional<AlertMoment> alertMoment(const ApiKey& k, const Tenant& tenant, UnixSeconds now) {
+  // Disabled keys (and keys that were disabled when they expired) get no alerts.
+  if (k.revoked_at || !k.enabled) return std::nullopt;
   if (k.expires_at <= now) {
-    if (now - k.expires_at >= kDay) return 0;
-    kind = kAlertExpired;
-    day = utcDay(k.expires_at);  // one notice, filed under the expiry day even if sent just after midnight
-  } else {
-    day = utcDay(now);
-    days_left = int(utcDay(k.expires_at) - day);
-    if (days_left > tenant.settings.expiry_alert_days) return 0;
-    kind = kAlertExpiring;
+    if (now - k.expires_at >= kDay) return std::nullopt;
+    // One notice, filed under the expiry day even if sent just after midnight.
+    return AlertMoment{kAlertExpired, utcDay(k.expires_at), 0};
   }
-  const std::string day_text = formatDay(day);
+  const std::int64_t day = utcDay(now);
+  const int days_left = int(utcDay(k.expires_at) - day);
+  if (days_left > tenant.settings.expiry_alert_days) return std::nullopt;
+  return AlertMoment{kAlertExpiring, day, days_left};
+}
+
+}  // namespace
+
+Result<int> AlertScheduler::planKey(const ApiKey& k, const Tenant& tenant, UnixSeconds now) {
+  const auto moment = alertMoment(k, tenant, now);
+  if (!moment) return 0;
+  const std::string_view kind = moment->kind;
+  const int days_left = moment->days_left;
+  const std::string day_text = formatDay(moment->day);
   auto who = recipientsOf(store_, k);
   if (!who) return std::unexpected(who.error());
 
